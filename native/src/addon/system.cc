@@ -1,0 +1,65 @@
+// N-API bindings for machine facts: engine version, CPU features, GPUs and backends.
+#include "addon/system.h"
+
+#include <thread>
+
+#include "core/cpu_features.h"
+#include "cuda/cuda_loader.h"
+
+namespace lathe::addon {
+
+static Napi::Value cpu_features_js(const Napi::CallbackInfo& info) {
+  const auto& f = cpu_features();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("brand", f.brand);
+  o.Set("avx2", f.avx2);
+  o.Set("fma", f.fma);
+  o.Set("f16c", f.f16c);
+  o.Set("avx512f", f.avx512f);
+  o.Set("avx512bw", f.avx512bw);
+  o.Set("avx512vl", f.avx512vl);
+  o.Set("avx512bf16", f.avx512bf16);
+  o.Set("amx", f.amx_tile && f.amx_bf16);
+  o.Set("hardwareThreads", static_cast<double>(std::thread::hardware_concurrency()));
+  return o;
+}
+
+// probeBackends(cudaLibraryPath?: string) -> { compiled, available, gpus, notes }
+static Napi::Value probe_backends_js(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path;
+  if (info.Length() > 0 && info[0].IsString()) path = info[0].As<Napi::String>().Utf8Value();
+  CudaProbe probe = probe_cuda(path);
+  Napi::Object o = Napi::Object::New(env);
+  Napi::Array compiled = Napi::Array::New(env);
+  compiled.Set(0u, "cpu");
+  if (probe.backend_compiled) compiled.Set(1u, "cuda");
+  Napi::Array available = Napi::Array::New(env);
+  available.Set(0u, "cpu");
+  if (probe.backend_ready) available.Set(1u, "cuda");
+  Napi::Array gpus = Napi::Array::New(env, probe.gpus.size());
+  for (size_t i = 0; i < probe.gpus.size(); ++i) {
+    const auto& g = probe.gpus[i];
+    Napi::Object go = Napi::Object::New(env);
+    go.Set("index", g.index);
+    go.Set("name", g.name);
+    go.Set("memoryBytes", static_cast<double>(g.memory_bytes));
+    go.Set("computeCapability", std::to_string(g.cc_major) + "." + std::to_string(g.cc_minor));
+    gpus.Set(static_cast<uint32_t>(i), go);
+  }
+  Napi::Object notes = Napi::Object::New(env);
+  if (!probe.backend_ready) notes.Set("cuda", probe.note);
+  o.Set("compiled", compiled);
+  o.Set("available", available);
+  o.Set("gpus", gpus);
+  o.Set("notes", notes);
+  return o;
+}
+
+void register_system(Napi::Env env, Napi::Object exports) {
+  exports.Set("version", Napi::String::New(env, LATHE_VERSION));
+  exports.Set("cpuFeatures", Napi::Function::New(env, cpu_features_js, "cpuFeatures"));
+  exports.Set("probeBackends", Napi::Function::New(env, probe_backends_js, "probeBackends"));
+}
+
+}  // namespace lathe::addon
