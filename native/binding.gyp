@@ -1,28 +1,39 @@
-# The Lathe engine addon. Kernels that need wider SIMD live in their own static libraries so each is
-# compiled with its own -m flags and chosen at run time (native/src/core/cpu_features.*).
+# The Lathe engine addon. Sources are listed by scripts/list-sources.mjs: files ending _avx2.cc / _avx512.cc are compiled
+# into their own static libraries with wider SIMD flags and chosen at run time (src/core/cpu_features.*); the rest
+# must run on any x86-64 (or ARM) CPU.
 {
-  "variables": { "lathe_cflags": ["-O3", "-fno-math-errno", "-fPIC", "-Wall", "-Wno-unused-parameter", "-Wno-sign-compare"] },
+  "variables": {
+    "lathe_cflags": ["-O3", "-fno-math-errno", "-fPIC", "-Wall", "-Wno-unused-parameter", "-Wno-sign-compare", "-std=c++20"]
+  },
+  "target_defaults": {
+    "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "src"],
+    "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "LATHE_VERSION=\"0.1.0\""],
+    "cflags!": ["-fno-exceptions"],
+    "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
+    "conditions": [
+      ["OS=='win'", { "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++20", "/O2"], "ExceptionHandling": 1 } } }],
+      ["OS=='mac'", { "xcode_settings": { "CLANG_CXX_LANGUAGE_STANDARD": "c++20", "GCC_ENABLE_CPP_EXCEPTIONS": "YES", "OTHER_CFLAGS": ["-O3"] } }]
+    ]
+  },
   "targets": [
     {
+      "target_name": "lathe_avx2",
+      "type": "static_library",
+      "sources": ["<!@(node scripts/list-sources.mjs avx2)"],
+      "cflags_cc": ["<@(lathe_cflags)", "-mavx2", "-mfma", "-mf16c"]
+    },
+    {
+      "target_name": "lathe_avx512",
+      "type": "static_library",
+      "sources": ["<!@(node scripts/list-sources.mjs avx512)"],
+      "cflags_cc": ["<@(lathe_cflags)", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mfma", "-mf16c"]
+    },
+    {
       "target_name": "lathe_native",
-      "sources": [
-        "src/addon/addon.cc",
-        "src/addon/system.cc",
-        "src/core/cpu_features.cc",
-        "src/core/platform.cc",
-        "src/cuda/cuda_loader.cc"
-      ],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "src"],
-      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "LATHE_VERSION=\"0.1.0\""],
-      "cflags!": ["-fno-exceptions"],
-      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
-      "cflags_cc": ["-std=c++20", "<@(lathe_cflags)"],
-      "cflags": ["<@(lathe_cflags)"],
-      "libraries": ["-ldl", "-lpthread"],
-      "conditions": [
-        ["OS=='win'", { "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++20", "/O2"], "ExceptionHandling": 1 } } }],
-        ["OS=='mac'", { "xcode_settings": { "CLANG_CXX_LANGUAGE_STANDARD": "c++20", "GCC_ENABLE_CPP_EXCEPTIONS": "YES", "OTHER_CFLAGS": ["-O3"] } }]
-      ]
+      "dependencies": ["lathe_avx2", "lathe_avx512"],
+      "sources": ["<!@(node scripts/list-sources.mjs base)"],
+      "cflags_cc": ["<@(lathe_cflags)"],
+      "libraries": ["-ldl", "-lpthread"]
     }
   ]
 }

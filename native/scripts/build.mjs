@@ -22,10 +22,13 @@ function buildAddon() {
     ? process.env.npm_config_node_gyp
     : require.resolve('node-gyp/bin/node-gyp.js');
   // Prefer the headers that ship beside this Node (no download needed); npm passes its own nodedir when set.
-  const args = [gyp, 'rebuild', `--jobs=${jobs}`];
+  const extra = [];
   const prefix = resolve(dirname(process.execPath), '..');
-  if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
-  const status = run(process.execPath, args);
+  if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node_api.h'))) extra.push(`--nodedir=${prefix}`);
+  // --incremental (development): re-configure (picks up new source files) and rebuild only what changed.
+  const incremental = process.argv.includes('--incremental') && existsSync(join(nativeDir, 'build', 'Makefile'));
+  let status = incremental ? run(process.execPath, [gyp, 'configure', ...extra]) : 0;
+  if (status === 0) status = run(process.execPath, [gyp, incremental ? 'build' : 'rebuild', `--jobs=${jobs}`, ...extra]);
   if (status !== 0) {
     console.error('[lathe build] the engine addon failed to build. A C++20 compiler (g++ >= 10, clang >= 12 or MSVC 2022) and Python 3 are needed.');
     process.exit(status);
@@ -72,4 +75,4 @@ function buildCuda() {
 }
 
 buildAddon();
-buildCuda();
+if (!process.argv.includes('--no-cuda')) buildCuda();

@@ -1,5 +1,7 @@
-// Platform layer: the only place engine code touches OS-specific APIs (shared-library loading for now; file mapping joins it).
+// Platform layer: the only place engine code touches OS-specific APIs (shared-library loading, read-only file mapping).
 #pragma once
+#include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace lathe {
@@ -21,6 +23,33 @@ class SharedLibrary {
  private:
   void* handle_ = nullptr;
   std::string error_;
+};
+
+// A whole file mapped read-only. ok() false means open/map failed and error() says why (the OS message).
+// An empty file maps to data() == nullptr with size() == 0. Not counted by the engine's arena accounting:
+// the pages belong to the OS page cache.
+class MappedFile {
+ public:
+  MappedFile() = default;
+  explicit MappedFile(const std::string& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  bool ok() const { return ok_; }
+  const std::string& error() const { return error_; }
+  const uint8_t* data() const { return data_; }
+  uint64_t size() const { return size_; }
+
+ private:
+  const uint8_t* data_ = nullptr;
+  uint64_t size_ = 0;
+  bool ok_ = false;
+  std::string error_;
+#ifdef _WIN32
+  void* file_ = nullptr;
+  void* mapping_ = nullptr;
+#endif
 };
 
 }  // namespace lathe

@@ -1,0 +1,36 @@
+// Electron main process entry: one window, the shared runtime, the engine host via utilityProcess. Logic lives elsewhere.
+import { app, BrowserWindow } from 'electron';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRuntime, type Runtime } from '../services/runtime';
+import { electronHostSpawner } from './electron-host-spawner';
+import { registerIpc } from './ipc';
+import { createMainWindow } from './window';
+
+// out/main/index.js -> out/
+const outDir = fileURLToPath(new URL('..', import.meta.url));
+const devServerUrl = process.env.ELECTRON_RENDERER_URL;
+let runtime: Runtime | undefined;
+let mainWindow: BrowserWindow | null = null;
+
+app.enableSandbox();
+if (!app.requestSingleInstanceLock()) app.quit();
+
+app.whenReady().then(() => {
+  runtime = createRuntime({ shell: 'electron', libraryRoot: process.env.LATHE_HOME || join(app.getPath('userData'), 'library'), spawnHost: electronHostSpawner(join(outDir, 'main', 'engine-host.js')) });
+  registerIpc(runtime, () => mainWindow, devServerUrl);
+  mainWindow = createMainWindow(outDir, devServerUrl);
+  mainWindow.on('closed', () => (mainWindow = null));
+});
+
+app.on('second-instance', () => {
+  if (mainWindow) {
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  }
+});
+
+app.on('window-all-closed', async () => {
+  await runtime?.close();
+  app.quit();
+});

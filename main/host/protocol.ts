@@ -1,0 +1,36 @@
+// Typed messages between main (the supervisor) and the engine host process, both ways.
+import type { ApiErrorShape } from '../api/errors';
+
+/** Operations the host can run, with their argument and result types. Later issues add training, eval and generation. */
+export interface HostOps {
+  /** Loads the addon and reports CPU features, GPUs and backends. */
+  'system.probe': { args: Record<string, never>; result: HostSystemProbe };
+  /** Test hook: resolves after `ms`, emitting a progress event every `everyMs` (used to test cancellation and crashes). */
+  'debug.sleep': { args: { ms: number; everyMs?: number }; result: { slept: number } };
+}
+export type HostOpName = keyof HostOps;
+
+export interface HostSystemProbe {
+  engineVersion: string;
+  cpu: { brand: string; avx2: boolean; avx512f: boolean; amx: boolean; fma: boolean; f16c: boolean; hardwareThreads: number };
+  compiled: string[];
+  available: string[];
+  gpus: { index: number; name: string; memoryBytes: number; computeCapability: string }[];
+  notes: Record<string, string>;
+}
+
+export type MainToHost =
+  | { type: 'request'; id: number; op: HostOpName; args: unknown }
+  | { type: 'cancel'; id: number }
+  | { type: 'shutdown' };
+
+export type HostToMain =
+  | { type: 'ready'; pid: number }
+  | { type: 'heartbeat'; at: number; busy: string | null }
+  | { type: 'event'; id: number; name: string; payload: unknown }
+  | { type: 'response'; id: number; ok: true; value: unknown }
+  | { type: 'response'; id: number; ok: false; error: ApiErrorShape };
+
+/** How often the host says it is alive, and how long main waits before calling it hung. */
+export const HEARTBEAT_MS = 1000;
+export const HEARTBEAT_TIMEOUT_MS = 15_000;

@@ -1,0 +1,61 @@
+// Opens the SQLite library: WAL, foreign keys, integrity check on open, numbered migrations each in one transaction.
+import Database from 'better-sqlite3';
+import { LatheError } from '../api/errors';
+import { migrations as allMigrations, type Migration } from './migrations';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  /** Migrations to apply (tests pass their own lists). */
+  migrations?: Migration[];
+  /** Skip PRAGMA integrity_check (only for throwaway in-memory databases). */
+  skipIntegrityCheck?: boolean;
+}
+
+export function openLibraryDb(file: string, opts: OpenOptions = {}): Db {
+  let db: Db;
+  try {
+    db = new Database(file);
+  } catch (err) {
+    throw new LatheError('library.open', `Cannot open the library database ${file}: ${(err as Error).message}`, 'Check that the folder exists and is writable, or set LATHE_HOME to another folder.');
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    // FULL makes each commit durable across power loss (reliability.md: NORMAL can lose the last commits).
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    if (!opts.skipIntegrityCheck) {
+      const rows = db.pragma('integrity_check') as { integrity_check: string }[];
+      const result = rows.map((r) => r.integrity_check).join('; ');
+      if (result !== 'ok') {
+        throw new LatheError('library.corrupt', `The library database ${file} failed its integrity check: ${result}`, 'Restore it from a backup, or move it aside: Lathe can rebuild the library from the run folders.');
+      }
+    }
+    migrate(db, opts.migrations ?? allMigrations);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/** Applies pending migrations; each runs with its version bump in one transaction, so a crash leaves it fully applied or not at all. */
+export function migrate(db: Db, migrations: Migration[]): number {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration list is out of order: position ${i + 1} holds version ${m.version}`);
+  });
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) {
+    throw new LatheError('library.tooNew', `The library was written by a newer Lathe (schema ${current}, this build knows ${migrations.length}).`, 'Update Lathe, or point LATHE_HOME at another folder.');
+  }
+  let applied = 0;
+  for (const m of migrations.slice(current)) {
+    db.transaction(() => {
+      db.exec(m.up);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+    applied++;
+  }
+  return applied;
+}

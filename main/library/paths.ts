@@ -1,0 +1,38 @@
+// Where the library lives: LATHE_HOME if set, else the OS app-data folder; files sit beside the database.
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export interface LibraryPaths {
+  root: string;
+  database: string;
+  models: string;
+  datasets: string;
+  runs: string;
+  exports: string;
+  uploads: string;
+}
+
+/** The per-user app-data folder, as Electron's app.getPath('userData') would give for "Lathe". */
+export function defaultLibraryRoot(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (env.LATHE_HOME) return resolve(env.LATHE_HOME);
+  if (platform === 'win32') return join(env.APPDATA || join(homedir(), 'AppData', 'Roaming'), 'Lathe');
+  if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Lathe');
+  return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'lathe');
+}
+
+export function libraryPaths(root: string): LibraryPaths {
+  return {
+    root,
+    database: join(root, 'library.sqlite'),
+    models: join(root, 'models'),
+    datasets: join(root, 'datasets'),
+    runs: join(root, 'runs'),
+    exports: join(root, 'exports'),
+    uploads: join(root, 'uploads'),
+  };
+}
+
+export function ensureLibraryFolders(p: LibraryPaths): void {
+  for (const dir of [p.root, p.models, p.datasets, p.runs, p.exports, p.uploads]) mkdirSync(dir, { recursive: true });
+}

@@ -1,0 +1,14 @@
+// What every service handler gets: the open library, its folders, the engine supervisor and a way to push events.
+import type { EventName, EventPayloads } from '../api/contract';
+import type { Db } from '../library/db';
+import type { LibraryPaths } from '../library/paths';
+import type { EngineSupervisor } from '../training/supervisor';
+
+export interface ServiceContext {
+  db: Db;
+  paths: LibraryPaths;
+  /** 'electron' | 'web' | 'cli' */
+  shell: string;
+  supervisor: EngineSupervisor;
+  emit<E extends EventName>(event: E, payload: EventPayloads[E]): void;
+}

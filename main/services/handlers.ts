@@ -1,0 +1,13 @@
+// The dispatch table: one handler per method in the contract (the type below fails to compile if one is missing).
+import type { MethodName, MethodOutput, MethodParsedInput } from '../api/contract';
+import type { ServiceContext } from './context';
+import { projectHandlers } from './projects';
+import { systemHandlers } from './system';
+
+export type Handler<M extends MethodName> = (args: MethodParsedInput<M>, ctx: ServiceContext) => Promise<MethodOutput<M>>;
+export type HandlerTable = { [M in MethodName]: Handler<M> };
+
+export const handlers: HandlerTable = {
+  ...systemHandlers,
+  ...projectHandlers,
+};

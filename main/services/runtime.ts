@@ -1,0 +1,57 @@
+// Builds the service context every front door shares: opens the library, creates the engine supervisor, fans out events.
+import type { EventName, EventPayloads } from '../api/contract';
+import { openLibraryDb } from '../library/db';
+import { defaultLibraryRoot, ensureLibraryFolders, libraryPaths } from '../library/paths';
+import { nodeHostSpawner, type HostSpawner } from '../training/host-process';
+import { EngineSupervisor } from '../training/supervisor';
+import type { ServiceContext } from './context';
+
+export type EventListener = <E extends EventName>(event: E, payload: EventPayloads[E]) => void;
+
+export interface Runtime {
+  ctx: ServiceContext;
+  /** Subscribe to every event; returns the unsubscribe function. */
+  subscribe(listener: EventListener): () => void;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  libraryRoot?: string;
+  shell: 'electron' | 'web' | 'cli';
+  spawnHost?: HostSpawner;
+}
+
+export function createRuntime(opts: RuntimeOptions): Runtime {
+  const paths = libraryPaths(opts.libraryRoot ?? defaultLibraryRoot());
+  ensureLibraryFolders(paths);
+  const db = openLibraryDb(paths.database);
+  const listeners = new Set<EventListener>();
+  const emit: EventListener = (event, payload) => {
+    for (const l of listeners) {
+      try {
+        l(event, payload);
+      } catch {
+        // One broken listener (a closed socket) must not stop the others.
+      }
+    }
+  };
+  const supervisor = new EngineSupervisor({
+    spawn: opts.spawnHost ?? nodeHostSpawner(),
+    onCrash: (crash) => {
+      console.error(`[lathe] ${crash.message}`);
+      emit('engine.hostCrashed', crash);
+    },
+  });
+  const ctx: ServiceContext = { db, paths, shell: opts.shell, supervisor, emit };
+  return {
+    ctx,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      await supervisor.stop();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,215 @@
+// config.json → ModelConfig with field-named errors; defaults follow transformers' configuration classes.
+#include "model/config.h"
+
+#include <cmath>
+
+#include "io/json.h"
+
+namespace lathe::model {
+
+using io::JsonValue;
+
+const char* arch_name(Arch a) {
+  switch (a) {
+    case Arch::llama: return "llama";
+    case Arch::mistral: return "mistral";
+    case Arch::qwen2: return "qwen2";
+    case Arch::qwen3: return "qwen3";
+  }
+  return "?";
+}
+
+namespace {
+
+struct Reader {
+  const std::string& path;
+  const JsonValue& root;
+  Status st;
+
+  Status field_err(const std::string& field, const std::string& what) {
+    return Status::error("bad_config", path + ": field `" + field + "` " + what,
+                         "Fix config.json (it must be the Hugging Face config of a Llama, Mistral, Qwen2 or Qwen3 model).");
+  }
+  // Positive (or non-negative) integer field. required=false keeps `out` when absent or null.
+  bool integer(const JsonValue& obj, const std::string& key, int64_t& out, bool required, int64_t min_value = 1,
+               const std::string& prefix = "") {
+    if (!st.ok()) return false;
+    const JsonValue* v = obj.get(key);
+    if (!v || v->is_null()) {
+      if (required) st = field_err(prefix + key, "is missing");
+      return !required;
+    }
+    if (!v->is_number() || !v->num_is_integer || std::fabs(v->num) > 1e15) {
+      st = field_err(prefix + key, "must be an integer");
+      return false;
+    }
+    int64_t x = static_cast<int64_t>(v->num);
+    if (x < min_value) {
+      st = field_err(prefix + key, "must be at least " + std::to_string(min_value) + " (got " + std::to_string(x) + ")");
+      return false;
+    }
+    out = x;
+    return true;
+  }
+  bool number(const JsonValue& obj, const std::string& key, double& out, bool required, const std::string& prefix = "") {
+    if (!st.ok()) return false;
+    const JsonValue* v = obj.get(key);
+    if (!v || v->is_null()) {
+      if (required) st = field_err(prefix + key, "is missing");
+      return !required;
+    }
+    if (!v->is_number() || !std::isfinite(v->num)) {
+      st = field_err(prefix + key, "must be a number");
+      return false;
+    }
+    out = v->num;
+    return true;
+  }
+  bool boolean(const JsonValue& obj, const std::string& key, bool& out) {
+    if (!st.ok()) return false;
+    const JsonValue* v = obj.get(key);
+    if (!v || v->is_null()) return true;
+    if (!v->is_bool()) {
+      st = field_err(key, "must be true or false");
+      return false;
+    }
+    out = v->b;
+    return true;
+  }
+};
+
+}  // namespace
+
+Status parse_config(const std::string& path, const char* text, size_t size, ModelConfig& c) {
+  if (!io::valid_utf8(text, size)) return Status::error("bad_config", path + ": not valid UTF-8", "config.json must be UTF-8 JSON.");
+  io::JsonParseResult pr = io::parse_json(text, size);
+  if (!pr.ok) return Status::error("bad_config", path + ": invalid JSON: " + pr.error, "Fix or re-download config.json.");
+  const JsonValue& root = pr.value;
+  if (!root.is_object()) return Status::error("bad_config", path + ": the top level must be a JSON object", "Fix or re-download config.json.");
+  Reader r{path, root, Status::Ok()};
+
+  const JsonValue* mt = root.get("model_type");
+  if (!mt || !mt->is_string()) return r.field_err("model_type", "is missing or not a string");
+  c.model_type = mt->str;
+  if (c.model_type == "llama") c.arch = Arch::llama;
+  else if (c.model_type == "mistral") c.arch = Arch::mistral;
+  else if (c.model_type == "qwen2") c.arch = Arch::qwen2;
+  else if (c.model_type == "qwen3") c.arch = Arch::qwen3;
+  else
+    return Status::error("unsupported_model", path + ": model_type \"" + c.model_type + "\" is not supported; supported: llama, mistral, qwen2, qwen3",
+                         "Pick a Llama 2/3, Mistral, Qwen2/2.5, Qwen3, SmolLM or TinyLlama checkpoint.");
+
+  r.integer(root, "vocab_size", c.vocab, true);
+  r.integer(root, "hidden_size", c.hidden, true);
+  r.integer(root, "intermediate_size", c.intermediate, true);
+  r.integer(root, "num_hidden_layers", c.layers, true);
+  r.integer(root, "num_attention_heads", c.n_heads, true);
+  if (!r.st.ok()) return r.st;
+  c.n_kv_heads = c.n_heads;
+  r.integer(root, "num_key_value_heads", c.n_kv_heads, false);
+  if (!r.st.ok()) return r.st;
+  c.head_dim = c.arch == Arch::qwen3 ? 128 : 0;  // transformers' Qwen3Config default
+  const JsonValue* hd = root.get("head_dim");
+  if (hd && !hd->is_null()) r.integer(root, "head_dim", c.head_dim, true);
+  else if (c.arch != Arch::qwen3) {
+    if (c.hidden % c.n_heads != 0) return r.field_err("hidden_size", "must be divisible by num_attention_heads when head_dim is absent");
+    c.head_dim = c.hidden / c.n_heads;
+  }
+  if (!r.st.ok()) return r.st;
+  if (c.n_heads % c.n_kv_heads != 0) return r.field_err("num_key_value_heads", "must divide num_attention_heads");
+  if (c.head_dim % 2 != 0) return r.field_err("head_dim", "must be even (RoPE rotates pairs)");
+  if (c.layers > 1024) return r.field_err("num_hidden_layers", "is implausibly large (> 1024)");
+  if (c.vocab > (int64_t(1) << 24) || c.hidden > (int64_t(1) << 17) || c.intermediate > (int64_t(1) << 19) || c.n_heads > 1024 || c.head_dim > 1024)
+    return r.field_err("hidden_size/intermediate_size/vocab_size/num_attention_heads", "are implausibly large");
+
+  c.rms_eps = 1e-6;
+  r.number(root, "rms_norm_eps", c.rms_eps, false);
+  if (r.st.ok() && !(c.rms_eps > 0)) return r.field_err("rms_norm_eps", "must be positive");
+  c.rope_theta = 10000.0;
+  r.number(root, "rope_theta", c.rope_theta, false);
+  if (!r.st.ok()) return r.st;
+
+  // rope_scaling (v4) or rope_parameters (v5: also carries rope_theta).
+  const JsonValue* rs = root.get("rope_scaling");
+  std::string rs_name = "rope_scaling";
+  const JsonValue* rp = root.get("rope_parameters");
+  if (rp && rp->is_object()) {
+    r.number(*rp, "rope_theta", c.rope_theta, false, "rope_parameters.");
+    if (!rs || rs->is_null()) { rs = rp; rs_name = "rope_parameters"; }
+  }
+  if (!r.st.ok()) return r.st;
+  if (!(c.rope_theta > 0)) return r.field_err("rope_theta", "must be positive");
+  r.integer(root, "max_position_embeddings", c.max_position, false);
+  if (!r.st.ok()) return r.st;
+  if (rs && !rs->is_null()) {
+    if (!rs->is_object()) return r.field_err(rs_name, "must be an object or null");
+    const JsonValue* t = rs->get("rope_type");
+    if (!t || t->is_null()) t = rs->get("type");
+    std::string type = t && t->is_string() ? t->str : "default";
+    const std::string pre = rs_name + ".";
+    if (type == "default") {
+      c.rope.type = "none";
+    } else if (type == "llama3") {
+      c.rope.type = "llama3";
+      r.number(*rs, "factor", c.rope.factor, true, pre);
+      r.number(*rs, "low_freq_factor", c.rope.low_freq_factor, true, pre);
+      r.number(*rs, "high_freq_factor", c.rope.high_freq_factor, true, pre);
+      r.integer(*rs, "original_max_position_embeddings", c.rope.original_max_position_embeddings, true, 1, pre);
+      if (!r.st.ok()) return r.st;
+      if (!(c.rope.high_freq_factor > c.rope.low_freq_factor)) return r.field_err(pre + "high_freq_factor", "must be greater than low_freq_factor");
+      if (!(c.rope.factor > 0)) return r.field_err(pre + "factor", "must be positive");
+    } else if (type == "linear") {
+      c.rope.type = "linear";
+      r.number(*rs, "factor", c.rope.factor, true, pre);
+      if (!r.st.ok()) return r.st;
+      if (!(c.rope.factor > 0)) return r.field_err(pre + "factor", "must be positive");
+    } else {
+      return Status::error("unsupported_model", path + ": " + rs_name + " type \"" + type + "\" is not supported; supported: default, linear, llama3",
+                           "Use a checkpoint with default, linear or llama3 RoPE scaling.");
+    }
+  }
+
+  r.boolean(root, "tie_word_embeddings", c.tie_embeddings);
+  bool attention_bias = false;
+  r.boolean(root, "attention_bias", attention_bias);
+  r.boolean(root, "mlp_bias", c.mlp_bias);
+  if (!r.st.ok()) return r.st;
+  switch (c.arch) {
+    case Arch::llama: case Arch::mistral: c.qkv_bias = attention_bias; c.o_bias = attention_bias; break;
+    case Arch::qwen2: c.qkv_bias = true; c.o_bias = false; c.mlp_bias = false; break;
+    case Arch::qwen3: c.qkv_bias = attention_bias; c.o_bias = attention_bias; c.qk_norm = true; c.mlp_bias = false; break;
+  }
+  const JsonValue* act = root.get("hidden_act");
+  if (act && act->is_string() && act->str != "silu")
+    return Status::error("unsupported_model", path + ": hidden_act \"" + act->str + "\" is not supported (only silu)", "Use a Llama-family checkpoint.");
+  const JsonValue* dt = root.get("torch_dtype");
+  if (!dt || !dt->is_string()) dt = root.get("dtype");
+  if (dt && dt->is_string()) c.torch_dtype = dt->str;
+  return Status::Ok();
+}
+
+std::vector<float> rope_inv_freq(const ModelConfig& c) {
+  const int64_t half = c.head_dim / 2;
+  std::vector<float> f(half);
+  for (int64_t i = 0; i < half; ++i) {
+    double inv = 1.0 / std::pow(c.rope_theta, static_cast<double>(2 * i) / static_cast<double>(c.head_dim));
+    if (c.rope.type == "linear") inv /= c.rope.factor;
+    else if (c.rope.type == "llama3") {
+      const double pi = 3.14159265358979323846;
+      double old_ctx = static_cast<double>(c.rope.original_max_position_embeddings);
+      double lo_wl = old_ctx / c.rope.low_freq_factor, hi_wl = old_ctx / c.rope.high_freq_factor;
+      double wl = 2 * pi / inv;
+      if (wl < hi_wl) {
+      } else if (wl > lo_wl) {
+        inv = inv / c.rope.factor;
+      } else {
+        double s = (old_ctx / wl - c.rope.low_freq_factor) / (c.rope.high_freq_factor - c.rope.low_freq_factor);
+        inv = (1 - s) * inv / c.rope.factor + s * inv;
+      }
+    }
+    f[i] = static_cast<float>(inv);
+  }
+  return f;
+}
+
+}  // namespace lathe::model

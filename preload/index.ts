@@ -1,0 +1,32 @@
+// Preload: exposes window.lathe, a small domain API generated from the contract's method list — never raw ipcRenderer.
+import { contextBridge, ipcRenderer } from 'electron';
+import { eventNames, methodNames } from '../main/api/contract';
+import { IPC_CALL, IPC_EVENT } from '../main/api/ipc-channels';
+
+type Result = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string; hint?: string } };
+
+const api: Record<string, unknown> = {};
+for (const name of methodNames) {
+  const [ns, method] = name.split('.') as [string, string];
+  const group = (api[ns] ??= {}) as Record<string, (args?: unknown) => Promise<unknown>>;
+  group[method] = async (args?: unknown) => {
+    const result = (await ipcRenderer.invoke(IPC_CALL, name, args)) as Result;
+    // A plain object survives the context bridge with its code and hint intact (Error subclasses do not).
+    if (!result.ok) throw result.error;
+    return result.value;
+  };
+}
+
+const listeners = new Map<string, Set<(payload: unknown) => void>>();
+ipcRenderer.on(IPC_EVENT, (_e, name: string, payload: unknown) => {
+  for (const l of listeners.get(name) ?? []) l(payload);
+});
+api.on = (event: string, listener: (payload: unknown) => void) => {
+  if (!(eventNames as string[]).includes(event)) throw new Error(`unknown event ${event}`);
+  let set = listeners.get(event);
+  if (!set) listeners.set(event, (set = new Set()));
+  set.add(listener);
+  return () => set.delete(listener);
+};
+
+contextBridge.exposeInMainWorld('lathe', api);

@@ -1,0 +1,2 @@
+// Vite's client types (import.meta.env, CSS imports) for the renderer.
+/// <reference types="vite/client" />

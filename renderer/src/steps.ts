@@ -1,0 +1,17 @@
+// The wizard's steps, in order: names, icons and the one-line summary shown in the sidebar tooltip and page header.
+export type StepId = 'projects' | 'model' | 'data' | 'train' | 'evaluate' | 'export';
+
+export interface Step {
+  id: StepId;
+  label: string;
+  summary: string;
+}
+
+export const STEPS: Step[] = [
+  { id: 'projects', label: 'Projects', summary: 'Create and open projects' },
+  { id: 'model', label: 'Model', summary: 'Choose a base model' },
+  { id: 'data', label: 'Data', summary: 'Import a dataset' },
+  { id: 'train', label: 'Train', summary: 'Fine-tune with LoRA or QLoRA' },
+  { id: 'evaluate', label: 'Evaluate', summary: 'Compare base and adapter' },
+  { id: 'export', label: 'Export', summary: 'Save the adapter or a merged model' },
+];
