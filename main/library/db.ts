@@ -36,7 +36,12 @@ export function openLibraryDb(file: string, opts: OpenOptions = {}): Db {
     return db;
   } catch (err) {
     db.close();
-    throw err;
+    if (err instanceof LatheError) throw err;
+    const code = (err as { code?: string }).code ?? '';
+    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+      throw new LatheError('library.corrupt', `The library database ${file} is damaged (${(err as Error).message}).`, 'Restore it from a backup, or move it aside: Lathe can rebuild the library from the run folders.');
+    }
+    throw new LatheError('library.open', `Cannot open the library database ${file}: ${(err as Error).message}`, 'Check that the folder is writable and that no other program holds the file.');
   }
 }
 

@@ -13,7 +13,7 @@ export function StepPlaceholder(props: { step: StepId; intro: string; points: { 
           <div className="eyebrow">
             Step {STEPS.indexOf(step)} of {STEPS.length - 1}
           </div>
-          <h1 id="page-title" className="page-title">
+          <h1 id="page-title" className="page-title" tabIndex={-1}>
             {step.label}
           </h1>
           <p className="page-subtitle">{props.intro}</p>

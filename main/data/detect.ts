@@ -1,0 +1,111 @@
+// Format detection from a sample of rows (with a confidence per format), and the column mapping applied before it.
+import { LatheError } from '../api/errors';
+import { DATA_FORMATS, type DataFormat } from './types';
+
+/** canonical field -> source column, e.g. { instruction: 'question', output: 'answer' }. */
+export type FieldMap = Record<string, string>;
+
+export interface FormatGuess {
+  format: DataFormat;
+  /** Fraction of the sampled rows that carry this format's fields (0..1). */
+  confidence: number;
+}
+
+export interface Detection {
+  format: DataFormat;
+  confidence: number;
+  candidates: FormatGuess[];
+  /** Every field name seen in the sample, in first-seen order. */
+  fields: string[];
+}
+
+export const FORMAT_FIELDS: Record<DataFormat, { required: string[]; optional: string[]; description: string }> = {
+  alpaca: { required: ['instruction', 'output'], optional: ['input', 'system'], description: 'Alpaca: instruction, input, output (optional system)' },
+  sharegpt: { required: ['conversations'], optional: ['system'], description: 'ShareGPT: conversations: [{from, value}]' },
+  messages: { required: ['messages'], optional: [], description: 'messages: [{role, content}]' },
+  preference: { required: ['prompt', 'chosen', 'rejected'], optional: ['system'], description: 'preference: prompt, chosen, rejected' },
+  completion: { required: ['prompt', 'completion'], optional: [], description: 'completion: prompt, completion' },
+  text: { required: ['text'], optional: [], description: 'raw text: text' },
+};
+
+/** Parses `field=column` pairs (CLI --map) into a FieldMap, rejecting unknown canonical fields. */
+export function parseFieldMap(pairs: string[]): FieldMap {
+  const known = new Set(Object.values(FORMAT_FIELDS).flatMap((f) => [...f.required, ...f.optional]));
+  const map: FieldMap = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq <= 0 || eq === p.length - 1) throw new LatheError('data_bad_map', `--map "${p}" is not of the form field=column.`, 'Example: --map instruction=question --map output=answer');
+    const field = p.slice(0, eq).trim();
+    if (!known.has(field)) throw new LatheError('data_bad_map', `--map "${p}": "${field}" is not a field Lathe knows.`, `Known fields: ${[...known].join(', ')}.`);
+    map[field] = p.slice(eq + 1).trim();
+  }
+  return map;
+}
+
+/** Returns the row seen through the mapping: mapped columns appear under their canonical names. */
+export function applyFieldMap(row: Record<string, unknown>, map: FieldMap | undefined): Record<string, unknown> {
+  if (!map) return row;
+  const keys = Object.keys(map);
+  if (keys.length === 0) return row;
+  const out: Record<string, unknown> = { ...row };
+  for (const k of keys) {
+    const col = map[k];
+    if (col in row) out[k] = row[col];
+    else delete out[k];
+  }
+  return out;
+}
+
+function isList(v: unknown): v is unknown[] {
+  return Array.isArray(v);
+}
+
+function firstItem(v: unknown): Record<string, unknown> | null {
+  if (!isList(v) || v.length === 0) return null;
+  const x = v[0];
+  return x && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>) : null;
+}
+
+/** How well one row fits each format: 1 = all required fields present with the right shape, 0.5 = present, 0 = absent. */
+export function scoreRow(row: Record<string, unknown>): Record<DataFormat, number> {
+  const has = (k: string): boolean => row[k] !== undefined;
+  const conv = row.conversations ?? row.messages;
+  const item = firstItem(conv);
+  const sharegptItem = item !== null && 'from' in item && 'value' in item;
+  const messagesItem = item !== null && 'role' in item && 'content' in item;
+  return {
+    alpaca: has('instruction') && has('output') ? 1 : 0,
+    sharegpt: has('conversations') || has('messages') ? (sharegptItem ? 1 : item ? 0 : 0.25) : 0,
+    messages: has('messages') || has('conversations') ? (messagesItem ? 1 : item ? 0 : 0.25) : 0,
+    preference: has('prompt') && has('chosen') && has('rejected') ? 1 : 0,
+    completion: has('prompt') && has('completion') ? 1 : 0,
+    text: has('text') ? (Object.keys(row).length === 1 ? 1 : 0.9) : 0,
+  };
+}
+
+// When two formats fit equally, the more specific one wins (preference rows also have a prompt; messages rows may have a text column).
+const PRIORITY: DataFormat[] = ['preference', 'sharegpt', 'messages', 'alpaca', 'completion', 'text'];
+
+export function detectFormat(sample: Record<string, unknown>[], file = 'the file'): Detection {
+  const fields: string[] = [];
+  const seen = new Set<string>();
+  const totals: Record<DataFormat, number> = { alpaca: 0, sharegpt: 0, messages: 0, preference: 0, completion: 0, text: 0 };
+  for (const row of sample) {
+    for (const k of Object.keys(row)) if (!seen.has(k)) { seen.add(k); fields.push(k); }
+    const s = scoreRow(row);
+    for (const f of DATA_FORMATS) totals[f] += s[f];
+  }
+  const n = Math.max(1, sample.length);
+  const candidates = DATA_FORMATS.map((format) => ({ format, confidence: Math.round((totals[format] / n) * 1000) / 1000 }))
+    .filter((c) => c.confidence > 0)
+    .sort((a, b) => b.confidence - a.confidence || PRIORITY.indexOf(a.format) - PRIORITY.indexOf(b.format));
+  const best = candidates[0];
+  if (!best || best.confidence < 0.5) {
+    throw new LatheError(
+      'data_format_unknown',
+      `${file}: cannot tell the dataset format from the fields ${fields.length ? fields.map((f) => `"${f}"`).join(', ') : '(no readable rows)'}.`,
+      'Name the format with --format (alpaca, sharegpt, messages, preference, completion, text) and map your columns, e.g. --map instruction=question --map output=answer.',
+    );
+  }
+  return { format: best.format, confidence: best.confidence, candidates, fields };
+}

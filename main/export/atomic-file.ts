@@ -1,0 +1,58 @@
+// Atomic file writes: temp file in the same folder, fsync, rename, fsync the folder (reliability.md).
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** Sequential writer handed to the producer; it keeps the running byte position. */
+export interface SequentialWriter {
+  write(bytes: Uint8Array): Promise<void>;
+  readonly position: number;
+}
+
+/**
+ * Calls `produce` with a writer on a temp file next to `path`, then fsyncs and renames it over `path`.
+ * On any error the temp file is removed and `path` is untouched.
+ */
+export async function writeFileAtomic(path: string, produce: (w: SequentialWriter) => Promise<void>): Promise<number> {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let fh: FileHandle | null = await open(tmp, 'wx');
+  let position = 0;
+  try {
+    const handle = fh;
+    const writer: SequentialWriter = {
+      async write(bytes: Uint8Array) {
+        let off = 0;
+        while (off < bytes.byteLength) {
+          const { bytesWritten } = await handle.write(bytes, off, bytes.byteLength - off, position);
+          off += bytesWritten;
+          position += bytesWritten;
+        }
+      },
+      get position() {
+        return position;
+      },
+    };
+    await produce(writer);
+    await fh.sync();
+    await fh.close();
+    fh = null;
+    await rename(tmp, path);
+  } catch (err) {
+    if (fh) await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  // Make the rename itself durable; some platforms (Windows) cannot open a folder, which is fine to skip.
+  try {
+    const dh = await open(dir, 'r');
+    try {
+      await dh.sync();
+    } finally {
+      await dh.close();
+    }
+  } catch {
+    /* folder fsync is best effort */
+  }
+  return position;
+}

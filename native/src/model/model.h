@@ -1,0 +1,164 @@
+// The Llama-family decoder held in memory: config, frozen (optionally quantized) weights, LoRA adapter, memory tracker.
+// Loading is in weights.cc, LoRA in lora.cc, forward/generation in forward.cc, the memory plan in plan.cc.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/threadpool.h"
+#include "cpu/ops.h"
+#include "io/safetensors.h"
+#include "model/config.h"
+#include "model/memory.h"
+#include "model/sampling.h"
+
+namespace lathe::model {
+
+enum class Quant { none, nf4, int8 };
+const char* quant_name(Quant q);
+
+// The seven LoRA-targetable linear modules of a decoder layer, in PEFT module-name order.
+enum class Module : int { q = 0, k, v, o, gate, up, down, count };
+const char* module_name(Module m);        // "q_proj", ...
+const char* module_parent(Module m);      // "self_attn" or "mlp"
+
+struct LoraConfig {
+  int64_t r = 0;                 // 0 = no adapter
+  double alpha = 16.0;
+  float dropout = 0.f;
+  bool rslora = false;
+  bool targets[static_cast<int>(Module::count)] = {};
+  uint64_t seed = 0;
+};
+
+// A frozen linear weight [OUT, IN] plus optional bias; storage is either mmapped (f32/bf16 as stored) or owned.
+struct Linear {
+  cpu::WeightRef w;
+  const float* bias = nullptr;  // (OUT) or nullptr
+  Buf<float> owned_f32;         // converted / realigned weights
+  Buf<uint16_t> owned_bf16;
+  quant::Nf4Tensor nf4;         // counted in the weights arena by the model
+  quant::Int8Tensor i8;
+  Buf<float> bias_owned;
+};
+
+// LoRA weights of one module: A (R, IN), B (OUT, R), fp32 masters.
+struct LoraModule {
+  int64_t r = 0;
+  float scale = 0.f;
+  Buf<float> A, B;
+};
+
+struct Layer {
+  Buf<float> attn_norm, ffn_norm;  // (C)
+  Buf<float> q_norm, k_norm;       // (HD) Qwen3 only
+  Linear lin[static_cast<int>(Module::count)];
+  LoraModule lora[static_cast<int>(Module::count)];
+};
+
+struct LoadOptions {
+  Quant quant = Quant::none;
+  LoraConfig lora;
+  int64_t max_seq_len = 4096;
+};
+
+// Bytes per arena for a workload, computed from the config before anything for it is allocated.
+struct MemoryPlan {
+  int64_t weights = 0, lora = 0, kv_cache = 0, activations = 0, scratch = 0, optimizer = 0;
+  int64_t total() const { return weights + lora + kv_cache + activations + scratch + optimizer; }
+};
+
+struct ModelInfo {
+  int64_t parameters = 0;     // base parameters (embeddings + head counted once when tied)
+  int64_t lora_parameters = 0;
+  std::string storage_dtype;  // dtype of the linear weights as stored in the checkpoint
+};
+
+using CancelFlag = std::shared_ptr<std::atomic<bool>>;
+
+class Model {
+ public:
+  Model() = default;
+  ~Model();
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  // Loads dir/config.json and its safetensors (single file or sharded through the index).
+  Status load(const std::string& dir, const LoadOptions& opt, ThreadPool* pool);
+
+  const ModelConfig& config() const { return cfg_; }
+  const ModelInfo& info() const { return info_; }
+  Quant quant() const { return quant_; }
+  int64_t max_seq_len() const { return max_seq_len_; }
+  MemTracker& tracker() { return tracker_; }
+  bool has_adapter() const { return lora_cfg_.r > 0 || adapter_loaded_; }
+  const LoraConfig& lora_config() const { return lora_cfg_; }
+
+  // Memory plan for teacher-forced scoring of `batch` rows of `seq_len` tokens (mode "score"),
+  // or generation with a KV cache of `seq_len` positions (mode "generate").
+  MemoryPlan plan(int64_t batch, int64_t seq_len, bool generate) const;
+
+  // logp (B, T-1): logp[b, i] = log p(ids[b, i+1] | ids[b, 0..i]). ids (B, T).
+  Status logprobs(float* logp, const int32_t* ids, int64_t B, int64_t T, bool adapter, const CancelFlag& cancel);
+
+  // Generation with a KV cache; on_token is called for every new token (return false to stop).
+  struct GenerateOptions {
+    int64_t max_new_tokens = 128;
+    SamplingOptions sampling;
+    std::vector<int32_t> stop;
+    bool adapter = true;
+  };
+  Status generate(const std::vector<int32_t>& prompt, const GenerateOptions& opt, const CancelFlag& cancel,
+                  const std::function<bool(int32_t)>& on_token, std::vector<int32_t>& out, std::string& finish_reason);
+
+  // LoRA: fresh PEFT init (A Kaiming-uniform, B = 0), load/save in PEFT format.
+  Status init_lora(const LoraConfig& cfg);
+  Status load_adapter(const std::string& dir);
+  Status save_adapter(const std::string& dir, const std::string& base_model_name) const;
+  void clear_lora();
+
+  // Exposed for tests: dequantized weight of (layer, module), row-major (OUT, IN).
+  Status dequantized_weight(int64_t layer, Module m, std::vector<float>& out) const;
+
+ private:
+  friend struct ForwardImpl;
+  Status load_tensors(const std::string& dir, std::vector<std::unique_ptr<io::SafetensorsFile>>& files);
+  Status make_linear(Linear& lin, const io::StTensor* t, const io::StTensor* bias, int64_t out, int64_t in, bool quantize);
+  Status make_vector(Buf<float>& dst, const io::StTensor* t, int64_t n, const std::string& name);
+  Status make_table(cpu::WeightRef& ref, Buf<float>& own32, Buf<uint16_t>& own16, const io::StTensor* t, int64_t rows, int64_t cols);
+  // Forward core shared by scoring and generation (B rows of T tokens; with a cache, B must be 1).
+  Status run_layers(float* x, const int32_t* pos, int64_t B, int64_t T, int64_t p0, bool adapter, bool use_cache,
+                    const CancelFlag& cancel);
+  Status decode_step(const std::vector<int32_t>& toks, int64_t p0, bool adapter, const CancelFlag& cancel, std::vector<float>& logits);
+
+  ModelConfig cfg_;
+  ModelInfo info_;
+  Quant quant_ = Quant::none;
+  int64_t max_seq_len_ = 4096;
+  ThreadPool* pool_ = nullptr;
+  cpu::Exec ex_;
+  MemTracker tracker_;
+  int64_t owned_quant_bytes_ = 0;  // nf4/int8 vectors, counted in the weights arena
+  std::vector<std::unique_ptr<io::SafetensorsFile>> files_;
+  std::vector<Layer> layers_;
+  cpu::WeightRef embed_, head_;
+  Buf<float> embed_f32_, head_f32_;
+  Buf<uint16_t> embed_bf16_, head_bf16_;
+  Buf<float> final_norm_;
+  std::vector<float> inv_freq_;
+  LoraConfig lora_cfg_;
+  bool adapter_loaded_ = false;
+  // Activations for the current call (allocated per call from the plan, released after).
+  struct Acts {
+    Buf<float> h, q, k, v, att, g, u, rstd, qk_rstd, lora_u, cos, sin;
+    Buf<int32_t> pos;
+  } acts_;
+  Buf<float> kcache_, vcache_;  // (L, S, NKV*HD) while generating
+  int64_t cache_len_ = 0;
+};
+
+}  // namespace lathe::model
