@@ -207,12 +207,19 @@ export async function makeTinyModel(opts: TinyModelOptions): Promise<TinyModelIn
     // Greedy split in HF order into `shards` files of roughly equal size, as save_pretrained does by max_shard_size.
     const total = tensors.reduce((s, t) => s + tensorByteSize(t.dtype, t.shape), 0);
     const groups: TensorToWrite[][] = Array.from({ length: shards }, () => []);
+    if (tensors.length < shards) throw new LatheError('invalid_option', `--shards ${shards} is more than the ${tensors.length} tensors of this model`);
     let acc = 0;
-    for (const t of tensors) {
-      const g = Math.min(shards - 1, Math.floor((acc / total) * shards));
+    let cur = 0;
+    tensors.forEach((t, i) => {
+      const left = tensors.length - i;
+      let g = Math.min(shards - 1, Math.floor((acc / total) * shards));
+      // Never skip a shard, and keep one tensor for every shard still empty.
+      g = Math.max(cur, Math.min(g, groups[cur].length ? cur + 1 : cur));
+      if (groups[cur].length && left <= shards - 1 - cur) g = cur + 1;
+      cur = g;
       groups[g].push(t);
       acc += tensorByteSize(t.dtype, t.shape);
-    }
+    });
     if (groups.some((g) => g.length === 0)) throw new LatheError('invalid_option', `--shards ${shards} is more than this model can fill`);
     const weightMap: Record<string, string> = {};
     const pad = (i: number) => String(i).padStart(5, '0');

@@ -117,4 +117,74 @@ MappedFile::~MappedFile() {
 #endif
 }
 
+std::string write_file_atomic(const std::string& path, const void* data, size_t size) {
+  const std::string tmp = path + ".tmp-lathe";
+#ifdef _WIN32
+  int wlen = MultiByteToWideChar(CP_UTF8, 0, tmp.c_str(), -1, nullptr, 0);
+  std::wstring wtmp(wlen > 0 ? wlen : 1, L'\0');
+  if (wlen > 0) MultiByteToWideChar(CP_UTF8, 0, tmp.c_str(), -1, wtmp.data(), wlen);
+  wlen = MultiByteToWideChar(CP_UTF8, 0, path.c_str(), -1, nullptr, 0);
+  std::wstring wpath(wlen > 0 ? wlen : 1, L'\0');
+  if (wlen > 0) MultiByteToWideChar(CP_UTF8, 0, path.c_str(), -1, wpath.data(), wlen);
+  HANDLE f = CreateFileW(wtmp.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (f == INVALID_HANDLE_VALUE) return "cannot create " + tmp + " (error " + std::to_string(GetLastError()) + ")";
+  const char* p = static_cast<const char*>(data);
+  size_t left = size;
+  while (left > 0) {
+    DWORD chunk = left > (1u << 30) ? (1u << 30) : static_cast<DWORD>(left), wrote = 0;
+    if (!WriteFile(f, p, chunk, &wrote, nullptr) || wrote == 0) {
+      CloseHandle(f);
+      DeleteFileW(wtmp.c_str());
+      return "cannot write " + tmp + " (error " + std::to_string(GetLastError()) + ")";
+    }
+    p += wrote;
+    left -= wrote;
+  }
+  FlushFileBuffers(f);
+  CloseHandle(f);
+  if (!MoveFileExW(wtmp.c_str(), wpath.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+    DeleteFileW(wtmp.c_str());
+    return "cannot rename " + tmp + " to " + path + " (error " + std::to_string(GetLastError()) + ")";
+  }
+  return "";
+#else
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return "cannot create " + tmp + ": " + std::strerror(errno);
+  const char* p = static_cast<const char*>(data);
+  size_t left = size;
+  while (left > 0) {
+    ssize_t w = ::write(fd, p, left);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      std::string e = "cannot write " + tmp + ": " + std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return e;
+    }
+    p += w;
+    left -= static_cast<size_t>(w);
+  }
+  if (::fsync(fd) != 0) {
+    std::string e = "cannot fsync " + tmp + ": " + std::strerror(errno);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return e;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::string e = "cannot rename " + tmp + " to " + path + ": " + std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return e;
+  }
+  size_t slash = path.find_last_of('/');
+  std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return "";
+#endif
+}
+
 }  // namespace lathe

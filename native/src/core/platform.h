@@ -52,4 +52,8 @@ class MappedFile {
 #endif
 };
 
+// Writes `size` bytes to `path` atomically: a temp file in the same folder, fsync, rename over the target, fsync the
+// folder (POSIX). On failure the old file is untouched and the temp file removed; returns "" or the OS error.
+std::string write_file_atomic(const std::string& path, const void* data, size_t size);
+
 }  // namespace lathe

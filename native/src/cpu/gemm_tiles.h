@@ -111,7 +111,6 @@ inline void gemm_tn_blocked(float* C, const float* A, const float* B, int64_t K,
       const float* b = B + k * N;
       for (int64_t m = 0; m < M; ++m) {
         float a = alpha * A[k * M + m];
-        if (a == 0.f) continue;
         float* c = C + m * N;
         for (int64_t n = nb; n < ne; ++n) c[n] += a * b[n];
       }

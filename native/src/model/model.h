@@ -130,10 +130,14 @@ class Model {
   Status make_linear(Linear& lin, const io::StTensor* t, const io::StTensor* bias, int64_t out, int64_t in, bool quantize);
   Status make_vector(Buf<float>& dst, const io::StTensor* t, int64_t n, const std::string& name);
   Status make_table(cpu::WeightRef& ref, Buf<float>& own32, Buf<uint16_t>& own16, const io::StTensor* t, int64_t rows, int64_t cols);
-  // Forward core shared by scoring and generation (B rows of T tokens; with a cache, B must be 1).
-  Status run_layers(float* x, const int32_t* pos, int64_t B, int64_t T, int64_t p0, bool adapter, bool use_cache,
-                    const CancelFlag& cancel);
-  Status decode_step(const std::vector<int32_t>& toks, int64_t p0, bool adapter, const CancelFlag& cancel, std::vector<float>& logits);
+  // Forward core shared by scoring and generation: acts_.x (B*T, C) in, residual stream out. With the cache, B == 1.
+  Status run_layers(int64_t B, int64_t T, int64_t p0, bool adapter, bool use_cache, const CancelFlag& cancel);
+  // Runs T tokens at positions [p0, p0+T) through the cached model; logits (V) of the last one.
+  Status decode(const int32_t* toks, int64_t T, int64_t p0, bool adapter, const CancelFlag& cancel, std::vector<float>& logits);
+  Status alloc_acts(int64_t N, int64_t P, bool with_kv);
+  void free_acts();
+  int64_t max_lora_rank() const;
+  int64_t planned_weight_bytes() const;
 
   ModelConfig cfg_;
   ModelInfo info_;
@@ -152,13 +156,22 @@ class Model {
   std::vector<float> inv_freq_;
   LoraConfig lora_cfg_;
   bool adapter_loaded_ = false;
-  // Activations for the current call (allocated per call from the plan, released after).
+  // Activations for the current call (allocated per call to the plan's sizes, released after). Shapes with N = B*T rows.
   struct Acts {
-    Buf<float> h, q, k, v, att, g, u, rstd, qk_rstd, lora_u, cos, sin;
-    Buf<int32_t> pos;
+    Buf<float> x, h;            // (N, C) residual stream, normed input
+    Buf<float> q, att;          // (N, NH*HD)
+    Buf<float> k, v, kn;        // (N, NKV*HD) scoring only; kn: Qwen3 normed k
+    Buf<float> g, u;            // (N, I)
+    Buf<float> rstd, qk_rstd;   // (N), (N*(NH+NKV))
+    Buf<float> logp;            // (N)
+    Buf<float> cos, sin;        // (P, HD/2)
+    Buf<float> logits;          // (chunk, V) scratch
+    Buf<float> lora_u;          // (N, Rmax) scratch
+    Buf<int32_t> pos, targets;  // (N)
+    int64_t rope_rows = 0;
   } acts_;
-  Buf<float> kcache_, vcache_;  // (L, S, NKV*HD) while generating
-  int64_t cache_len_ = 0;
+  Buf<float> kcache_, vcache_;  // (L, cap, NKV*HD) while generating
+  int64_t cache_cap_ = 0;
 };
 
 }  // namespace lathe::model

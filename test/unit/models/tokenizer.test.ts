@@ -62,7 +62,8 @@ describe('special tokens and sizes', () => {
   });
   it('gemma3', () => {
     const t = toks.gemma3;
-    expect(t.vocabSize).toBe(262144);
+    // 262144 SentencePiece pieces + <image_soft_token> added at 262144.
+    expect(t.vocabSize).toBe(262145);
     expect(t.bosId).toBe(2);
     expect(t.eosId).toBe(t.tokenToId('<end_of_turn>'));
     expect(t.stopIds).toEqual(expect.arrayContaining([t.tokenToId('<end_of_turn>'), 1]));

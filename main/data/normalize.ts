@@ -1,0 +1,184 @@
+// Validates one row against its format and converts it to the internal Example schema; every rejection names the field and the reason.
+import type { ChatMessage, DataFormat, Example, IssueCode, RowIssue } from './types';
+import { describeType } from './readers/jsonl';
+
+export type RowResult = { example: Example } | { issue: Omit<RowIssue, 'line' | 'file'> };
+
+const SHAREGPT_ROLES: Record<string, string> = {
+  human: 'user',
+  user: 'user',
+  gpt: 'assistant',
+  assistant: 'assistant',
+  chatgpt: 'assistant',
+  model: 'assistant',
+  bard: 'assistant',
+  system: 'system',
+  tool: 'tool',
+};
+const MESSAGE_ROLES = new Set(['system', 'user', 'assistant', 'tool']);
+// Which role may follow which: a system prompt only first, then user/assistant turns alternating; tool results answer an assistant turn.
+const NEXT: Record<string, string[]> = {
+  start: ['system', 'user'],
+  system: ['user'],
+  user: ['assistant'],
+  assistant: ['user', 'tool'],
+  tool: ['tool', 'assistant'],
+};
+
+class RowError extends Error {
+  constructor(readonly field: string, readonly code: IssueCode, reason: string) {
+    super(reason);
+  }
+}
+
+function fail(field: string, code: IssueCode, reason: string): never {
+  throw new RowError(field, code, reason);
+}
+
+function str(row: Record<string, unknown>, field: string, opts: { optional?: boolean; allowEmpty?: boolean; answer?: boolean } = {}): string {
+  const v = row[field];
+  if (v === undefined || (v === null && opts.optional)) {
+    if (opts.optional) return '';
+    fail(field, 'missing_field', `field "${field}" is missing`);
+  }
+  if (typeof v !== 'string') fail(field, 'wrong_type', `field "${field}" is ${describeType(v)}, expected a string`);
+  if (!opts.allowEmpty && v.trim() === '') fail(field, opts.answer ? 'empty_answer' : 'empty_field', opts.answer ? `the answer "${field}" is empty` : `field "${field}" is empty`);
+  return v;
+}
+
+/** Message content: a string, or a list of {type: 'text', text} parts (OpenAI style) joined together. */
+function content(v: unknown, field: string): string {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) {
+    const parts: string[] = [];
+    v.forEach((p, i) => {
+      const o = p as Record<string, unknown> | null;
+      if (!o || typeof o !== 'object' || o.type !== 'text' || typeof o.text !== 'string') fail(`${field}[${i}]`, 'wrong_type', `${field}[${i}] is not a text part ({"type": "text", "text": ...}); only text is supported`);
+      parts.push(o.text as string);
+    });
+    return parts.join('');
+  }
+  if (v === undefined) fail(field, 'missing_field', `field "${field}" is missing`);
+  return fail(field, 'wrong_type', `${field} is ${describeType(v)}, expected a string`);
+}
+
+/** Checks role order and non-empty turns; the conversation must end with an assistant turn (the answer to learn). */
+export function checkConversation(msgs: ChatMessage[], field: string, mustEndWithAssistant = true): void {
+  let prev = 'start';
+  msgs.forEach((m, i) => {
+    if (!NEXT[prev].includes(m.role)) {
+      fail(`${field}[${i}].role`, 'not_alternating', `${field}[${i}] is a "${m.role}" turn after ${prev === 'start' ? 'the start' : `a "${prev}" turn`} (expected ${NEXT[prev].map((r) => `"${r}"`).join(' or ')})`);
+    }
+    if (m.content.trim() === '') {
+      fail(`${field}[${i}].content`, m.role === 'assistant' ? 'empty_answer' : 'empty_field', `${field}[${i}] (${m.role}) is empty`);
+    }
+    prev = m.role;
+  });
+  if (mustEndWithAssistant && prev !== 'assistant') fail(field, 'no_answer', `${field} does not end with an assistant turn, so there is nothing to learn`);
+}
+
+function messageList(v: unknown, field: string, shape: 'messages' | 'sharegpt'): ChatMessage[] {
+  if (v === undefined || v === null) fail(field, 'missing_field', `field "${field}" is missing`);
+  if (!Array.isArray(v)) fail(field, 'wrong_type', `field "${field}" is ${describeType(v)}, expected a list of messages`);
+  if (v.length === 0) fail(field, 'empty_field', `field "${field}" is an empty list`);
+  return v.map((m, i) => {
+    const f = `${field}[${i}]`;
+    if (!m || typeof m !== 'object' || Array.isArray(m)) fail(f, 'wrong_type', `${f} is ${describeType(m)}, expected a message object`);
+    const o = m as Record<string, unknown>;
+    if (shape === 'sharegpt') {
+      if (o.from === undefined) fail(`${f}.from`, 'missing_field', `${f} has no "from"`);
+      if (typeof o.from !== 'string') fail(`${f}.from`, 'wrong_type', `${f}.from is ${describeType(o.from)}, expected a string`);
+      const role = SHAREGPT_ROLES[o.from.toLowerCase()];
+      if (!role) fail(`${f}.from`, 'unknown_role', `${f}.from is "${o.from}" (expected human, gpt or system)`);
+      return { role, content: content(o.value, `${f}.value`) };
+    }
+    if (o.role === undefined) fail(`${f}.role`, 'missing_field', `${f} has no "role"`);
+    if (typeof o.role !== 'string') fail(`${f}.role`, 'wrong_type', `${f}.role is ${describeType(o.role)}, expected a string`);
+    if (!MESSAGE_ROLES.has(o.role)) fail(`${f}.role`, 'unknown_role', `${f}.role is "${o.role}" (expected system, user, assistant or tool)`);
+    return { role: o.role, content: content(o.content, `${f}.content`) };
+  });
+}
+
+/** Preference sides: a string (one assistant turn) or a message list; a list that repeats the prompt has it removed. */
+function side(v: unknown, field: string, prompt: ChatMessage[]): ChatMessage[] {
+  if (typeof v === 'string') {
+    if (v.trim() === '') fail(field, 'empty_answer', `the answer "${field}" is empty`);
+    return [{ role: 'assistant', content: v }];
+  }
+  if (v === undefined || v === null) fail(field, 'missing_field', `field "${field}" is missing`);
+  if (!Array.isArray(v)) fail(field, 'wrong_type', `field "${field}" is ${describeType(v)}, expected a string or a list of messages`);
+  let msgs = messageList(v, field, 'messages');
+  if (msgs.length > prompt.length && prompt.every((p, i) => msgs[i].role === p.role && msgs[i].content === p.content)) msgs = msgs.slice(prompt.length);
+  const bad = msgs.findIndex((m) => m.role !== 'assistant');
+  if (bad >= 0) fail(`${field}[${bad}].role`, 'not_alternating', `${field}[${bad}] is a "${msgs[bad].role}" turn; ${field} must hold only the assistant answer`);
+  for (let i = 0; i < msgs.length; i++) if (msgs[i].content.trim() === '') fail(`${field}[${i}].content`, 'empty_answer', `${field}[${i}] is empty`);
+  return msgs;
+}
+
+function convert(row: Record<string, unknown>, format: DataFormat, line: number): Example {
+  switch (format) {
+    case 'alpaca': {
+      const instruction = str(row, 'instruction');
+      const input = str(row, 'input', { optional: true, allowEmpty: true });
+      const output = str(row, 'output', { answer: true });
+      const system = str(row, 'system', { optional: true, allowEmpty: true });
+      const messages: ChatMessage[] = [];
+      if (system.trim()) messages.push({ role: 'system', content: system });
+      messages.push({ role: 'user', content: input.trim() ? `${instruction}\n\n${input}` : instruction });
+      messages.push({ role: 'assistant', content: output });
+      return { line, kind: 'chat', messages };
+    }
+    case 'sharegpt':
+    case 'messages': {
+      const field = row.conversations !== undefined ? 'conversations' : 'messages';
+      const messages = messageList(row[field], field, format);
+      const system = row.system;
+      if (typeof system === 'string' && system.trim() && messages[0]?.role !== 'system') messages.unshift({ role: 'system', content: system });
+      checkConversation(messages, field);
+      return { line, kind: 'chat', messages };
+    }
+    case 'preference': {
+      const p = row.prompt;
+      let messages: ChatMessage[];
+      if (typeof p === 'string') {
+        if (p.trim() === '') fail('prompt', 'empty_field', 'field "prompt" is empty');
+        messages = [{ role: 'user', content: p }];
+      } else if (Array.isArray(p)) {
+        messages = messageList(p, 'prompt', 'messages');
+      } else if (p === undefined || p === null) {
+        return fail('prompt', 'missing_field', 'field "prompt" is missing');
+      } else {
+        return fail('prompt', 'wrong_type', `field "prompt" is ${describeType(p)}, expected a string or a list of messages`);
+      }
+      const system = row.system;
+      if (typeof system === 'string' && system.trim() && messages[0]?.role !== 'system') messages.unshift({ role: 'system', content: system });
+      checkConversation(messages, 'prompt', false);
+      if (messages[messages.length - 1].role === 'assistant') fail('prompt', 'not_alternating', 'the prompt ends with an assistant turn; it must end with the user turn being answered');
+      const chosen = side(row.chosen, 'chosen', messages);
+      const rejected = side(row.rejected, 'rejected', messages);
+      if (JSON.stringify(chosen) === JSON.stringify(rejected)) fail('rejected', 'identical_pair', 'chosen and rejected are the same answer, so there is no preference to learn');
+      return { line, kind: 'preference', messages, chosen, rejected };
+    }
+    case 'completion': {
+      const prompt = str(row, 'prompt', { allowEmpty: true });
+      const completion = str(row, 'completion', { answer: true });
+      return { line, kind: 'completion', messages: [{ role: 'user', content: prompt }, { role: 'assistant', content: completion }] };
+    }
+    case 'text':
+      return { line, kind: 'text', messages: [], text: str(row, 'text') };
+  }
+}
+
+export function normalizeRow(row: Record<string, unknown>, format: DataFormat, line: number): RowResult {
+  try {
+    return { example: convert(row, format, line) };
+  } catch (err) {
+    if (err instanceof RowError) return { issue: { field: err.field, code: err.code, reason: err.message } };
+    throw err;
+  }
+}
+
+/** The text that decides whether two examples are exact duplicates (source line and file excluded). */
+export function contentKey(ex: Example): string {
+  return JSON.stringify([ex.kind, ex.messages, ex.chosen ?? null, ex.rejected ?? null, ex.text ?? null]);
+}

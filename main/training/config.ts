@@ -1,0 +1,95 @@
+// The one TrainingConfig: every knob with its default and the reason for it (the UI and CLI help are generated from
+// this table), validated with clear errors for unknown keys and wrong types (YAML files included).
+import { z } from 'zod';
+import { parseDocument } from 'yaml';
+import { LatheError } from '../api/errors';
+
+export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
+export type LoraTarget = (typeof LORA_TARGETS)[number];
+
+/** Each field: its schema (with default) and why the default is what it is. */
+const fields = {
+  model: { schema: z.string().min(1), why: 'Folder of the base model (Hugging Face layout: config.json, *.safetensors, tokenizer.json).' },
+  dataset: { schema: z.string().min(1), why: 'Dataset to train on: a file (JSONL, JSON, CSV, Parquet, text) or a dataset id from the library.' },
+  validationDataset: { schema: z.string().min(1).optional(), why: 'Optional separate validation file; otherwise a split of the dataset is held out.' },
+  quant: { schema: z.enum(['nf4', 'int8', 'none']).default('nf4'), why: 'NF4 (QLoRA) stores frozen weights in 4 bits: ~4x less memory than bf16 for nearly the same quality.' },
+  loraR: { schema: z.number().int().min(1).max(512).default(16), why: 'Rank 16 is the common sweet spot: enough capacity for most tasks, tiny adapters.' },
+  loraAlpha: { schema: z.number().positive().max(4096).default(32), why: 'alpha = 2r keeps the LoRA update scale (alpha/r = 2) in the range that trains well at lr 2e-4.' },
+  loraDropout: { schema: z.number().min(0).max(0.9).default(0), why: 'Dropout 0 trains fastest; raise to 0.05-0.1 on small datasets that overfit.' },
+  loraTargets: { schema: z.array(z.enum(LORA_TARGETS)).min(1).default([...LORA_TARGETS]), why: 'All 7 linear modules: QLoRA showed adapting every linear layer is needed to match full fine-tuning.' },
+  rslora: { schema: z.boolean().default(false), why: 'rsLoRA scales by alpha/sqrt(r), which helps only at high ranks (64+).' },
+  seqLen: { schema: z.number().int().min(16).max(131072).default(1024), why: 'Most instruction examples fit in 1024 tokens; longer costs memory linearly (attention is tiled).' },
+  microBatch: { schema: z.number().int().min(1).max(1024).default(1), why: 'One sequence per forward keeps memory lowest; use gradient accumulation for a larger effective batch.' },
+  gradAccum: { schema: z.number().int().min(1).max(4096).default(8), why: 'Effective batch of 8 sequences gives stable gradients without extra memory.' },
+  epochs: { schema: z.number().positive().max(1000).default(2), why: '1-3 epochs is typical for LoRA; more tends to overfit small datasets.' },
+  maxSteps: { schema: z.number().int().min(1).optional(), why: 'Stop after this many optimizer steps (overrides epochs when set).' },
+  learningRate: { schema: z.number().positive().max(1).default(2e-4), why: '2e-4 is the QLoRA paper and common-practice LoRA learning rate.' },
+  schedule: { schema: z.enum(['cosine', 'linear', 'constant']).default('cosine'), why: 'Cosine decay after warmup is the robust default for short fine-tunes.' },
+  warmupSteps: { schema: z.number().int().min(0).default(10), why: 'A short linear warmup avoids large early updates while Adam moments are still noisy.' },
+  weightDecay: { schema: z.number().min(0).max(1).default(0), why: 'LoRA rarely needs weight decay; its low rank already regularises.' },
+  maxGradNorm: { schema: z.number().positive().default(1), why: 'Clipping the global gradient norm at 1.0 prevents rare spikes from wrecking the adapter.' },
+  seed: { schema: z.number().int().min(0).max(2 ** 31 - 1).default(42), why: 'Fixed seed: same data order, dropout and init every run, so runs are reproducible.' },
+  evalEvery: { schema: z.number().int().min(0).default(50), why: 'Validation loss every 50 steps shows overfitting early without slowing training much (0 = never).' },
+  checkpointEverySteps: { schema: z.number().int().min(0).default(100), why: 'A checkpoint every 100 steps bounds what a crash can cost (0 = only by time and at the end).' },
+  checkpointEveryMinutes: { schema: z.number().min(0).default(10), why: 'Also checkpoint every 10 minutes, so slow steps never put much work at risk (0 = off).' },
+  keepCheckpoints: { schema: z.number().int().min(1).max(100).default(3), why: 'Keep the last 3 checkpoints (plus the best by eval loss) to bound disk use.' },
+  packing: { schema: z.boolean().default(false), why: 'Packing short examples into full sequences speeds up training on short data; attention stays within each example.' },
+  lossMask: { schema: z.enum(['assistant', 'all', 'last']).default('assistant'), why: 'Train on assistant turns only: the model learns to answer, not to predict prompts.' },
+  validationFraction: { schema: z.number().min(0).max(0.5).default(0.05), why: 'Hold out 5% for validation when no separate validation file is given.' },
+  threads: { schema: z.number().int().min(1).max(512).optional(), why: 'CPU threads for the engine; defaults to the number of cores.' },
+  device: { schema: z.string().regex(/^(auto|cpu|cuda(:\d+)?)$/).default('auto'), why: 'auto uses the first GPU if the CUDA backend is available, else the CPU.' },
+} as const;
+
+type Fields = typeof fields;
+const shape = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.schema])) as { [K in keyof Fields]: Fields[K]['schema'] };
+
+export const TrainingConfigSchema = z.object(shape).strict();
+export type TrainingConfigInput = z.input<typeof TrainingConfigSchema>;
+export type TrainingConfig = z.output<typeof TrainingConfigSchema>;
+
+/** Help text for every key (UI tooltips, `lathe train --help-config`). */
+export const configHelp: Record<keyof TrainingConfig, string> = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.why])) as Record<keyof TrainingConfig, string>;
+
+function describeIssue(issue: z.core.$ZodIssue, source: string): string {
+  const key = issue.path.join('.') || '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    const known = Object.keys(fields).join(', ');
+    return `${source}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (known keys: ${known})`;
+  }
+  return `${source}: ${key}: ${issue.message}`;
+}
+
+/** Validates a plain object (already parsed) and fills in defaults. */
+export function resolveTrainingConfig(input: unknown, source = 'training config'): TrainingConfig {
+  const parsed = TrainingConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => describeIssue(i, source));
+    throw new LatheError('config.invalid', lines.join('\n'), 'Fix the keys named above; `lathe train --help-config` lists every key with its default and reason.');
+  }
+  const c = parsed.data;
+  if (c.warmupSteps > 0 && c.maxSteps !== undefined && c.warmupSteps >= c.maxSteps) {
+    throw new LatheError('config.invalid', `${source}: warmupSteps (${c.warmupSteps}) must be smaller than maxSteps (${c.maxSteps}).`, 'Lower warmupSteps or raise maxSteps.');
+  }
+  return c;
+}
+
+/** Parses YAML text with line numbers in syntax errors, then validates. */
+export function parseTrainingConfigYaml(text: string, file = 'config.yaml'): TrainingConfig {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : 'unknown position';
+    throw new LatheError('config.yaml', `${file}: ${where}: ${e.message.split('\n')[0]}`, 'Fix the YAML syntax at that line.');
+  }
+  const value = doc.toJS();
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new LatheError('config.yaml', `${file}: expected a mapping of keys to values at the top level.`, 'Write one `key: value` per line, e.g. `model: ./models/smollm2`.');
+  }
+  return resolveTrainingConfig(value, file);
+}
+
+/** The arithmetic a user should see next to their settings (nanoGPT-style). */
+export function describeBatch(c: TrainingConfig): { sequencesPerStep: number; tokensPerStep: number } {
+  const sequencesPerStep = c.microBatch * c.gradAccum;
+  return { sequencesPerStep, tokensPerStep: sequencesPerStep * c.seqLen };
+}

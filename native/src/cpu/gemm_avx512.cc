@@ -1,0 +1,123 @@
+// AVX-512 GEMM workers: 8x32 fp32 micro-kernel (16 zmm accumulators) and in-register NF4/int8/bf16 row dequantization.
+#include <immintrin.h>
+
+#include "cpu/gemm_tiles.h"
+#include "quant/nf4.h"
+
+namespace lathe::cpu::detail {
+namespace {
+
+struct Avx512Kernel {
+  static constexpr int NR = 32;
+  static constexpr int MR = 8;
+
+  template <int MR_>
+  static void micro(int64_t kc, const float* A, int64_t lda, const float* Bp, float* C, int64_t ldc, int nr, float alpha,
+                    bool load_c) {
+    __m512 acc0[MR_], acc1[MR_];
+    for (int i = 0; i < MR_; ++i) acc0[i] = acc1[i] = _mm512_setzero_ps();
+    for (int64_t k = 0; k < kc; ++k) {
+      __m512 b0 = _mm512_load_ps(Bp + k * NR), b1 = _mm512_load_ps(Bp + k * NR + 16);
+      for (int i = 0; i < MR_; ++i) {
+        __m512 a = _mm512_set1_ps(A[i * lda + k]);
+        acc0[i] = _mm512_fmadd_ps(a, b0, acc0[i]);
+        acc1[i] = _mm512_fmadd_ps(a, b1, acc1[i]);
+      }
+    }
+    __m512 va = _mm512_set1_ps(alpha);
+    __mmask16 m0 = nr >= 16 ? 0xffff : static_cast<__mmask16>((1u << nr) - 1);
+    __mmask16 m1 = nr >= 32 ? 0xffff : nr <= 16 ? 0 : static_cast<__mmask16>((1u << (nr - 16)) - 1);
+    for (int i = 0; i < MR_; ++i) {
+      float* c = C + i * ldc;
+      __m512 r0 = _mm512_mul_ps(acc0[i], va), r1 = _mm512_mul_ps(acc1[i], va);
+      if (load_c) {
+        r0 = _mm512_add_ps(r0, _mm512_maskz_loadu_ps(m0, c));
+        r1 = _mm512_add_ps(r1, _mm512_maskz_loadu_ps(m1, c + 16));
+      }
+      _mm512_mask_storeu_ps(c, m0, r0);
+      _mm512_mask_storeu_ps(c + 16, m1, r1);
+    }
+  }
+
+  static float dot(const float* a, const float* b, int64_t n) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    int64_t k = 0;
+    for (; k + 32 <= n; k += 32) {
+      s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + k), _mm512_loadu_ps(b + k), s0);
+      s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + k + 16), _mm512_loadu_ps(b + k + 16), s1);
+    }
+    if (k < n) {
+      for (; k < n; k += 16) {
+        __mmask16 m = n - k >= 16 ? 0xffff : static_cast<__mmask16>((1u << (n - k)) - 1);
+        s0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + k), _mm512_maskz_loadu_ps(m, b + k), s0);
+      }
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+  }
+
+  // Row r, columns [c0, c1) of W as f32. NF4: 16 codes per step through a one-register LUT (vpermps).
+  static void dequant_row(float* dst, const WeightRef& W, int64_t r, int64_t c0, int64_t c1) {
+    int64_t n = c1 - c0;
+    if (W.dtype == DType::bf16) {
+      const uint16_t* s = W.bf16 + r * W.in + c0;
+      int64_t k = 0;
+      for (; k + 16 <= n; k += 16) {
+        __m512i v = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + k)));
+        _mm512_storeu_ps(dst + k, _mm512_castsi512_ps(_mm512_slli_epi32(v, 16)));
+      }
+      if (k < n) weight_row(dst + k, W, r, c0 + k, c1);
+      return;
+    }
+    if (W.dtype == DType::nf4) {
+      const quant::Nf4View& q = W.nf4;
+      int64_t i0 = r * W.in + c0;
+      if ((i0 & 15) != 0 || (n & 15) != 0) {
+        quant::nf4_dequantize_range(dst, q, i0, i0 + n);
+        return;
+      }
+      const __m512 lut = _mm512_loadu_ps(quant::kNf4Codebook);
+      const __m128i lo_mask = _mm_set1_epi8(0x0f);
+      int64_t cur = -1;
+      __m512 amax = _mm512_setzero_ps();
+      for (int64_t k = 0; k < n; k += 16) {
+        int64_t idx = i0 + k, b = idx / quant::kNf4Block;
+        if (b != cur) {
+          cur = b;
+          amax = _mm512_set1_ps(q.block_absmax(b));
+        }
+        __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(q.packed + (idx >> 1)));
+        __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), lo_mask), lo = _mm_and_si128(bytes, lo_mask);
+        __m512i codes = _mm512_cvtepu8_epi32(_mm_unpacklo_epi8(hi, lo));  // element 2j = high nibble of byte j
+        _mm512_storeu_ps(dst + k, _mm512_mul_ps(_mm512_permutexvar_ps(codes, lut), amax));
+      }
+      return;
+    }
+    if (W.dtype == DType::int8) {
+      const quant::Int8View& q = W.int8;
+      if ((c0 & 15) != 0 || (n & 15) != 0) {
+        quant::int8_dequantize_row(dst, q, r, c0, c1);
+        return;
+      }
+      const int8_t* s = q.q + r * W.in;
+      const float* sc = q.scales + r * q.blocks_per_row();
+      for (int64_t k = 0; k < n; k += 16) {
+        int64_t c = c0 + k;
+        __m512 v = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + c))));
+        _mm512_storeu_ps(dst + k, _mm512_mul_ps(v, _mm512_set1_ps(sc[c / quant::kInt8Block])));
+      }
+      return;
+    }
+    weight_row(dst, W, r, c0, c1);
+  }
+};
+
+}  // namespace
+
+void gemm_nt_avx512(const GemmTask& t) { gemm_nt_tiles<Avx512Kernel>(t); }
+void gemm_nn_avx512(const GemmTask& t) { gemm_nn_tiles<Avx512Kernel>(t); }
+void gemm_tn_avx512(float* C, const float* A, const float* B, int64_t K, int64_t M, int64_t N, int64_t n0, int64_t n1,
+                    float alpha) {
+  gemm_tn_blocked(C, A, B, K, M, N, n0, n1, alpha);
+}
+
+}  // namespace lathe::cpu::detail
