@@ -1,6 +1,6 @@
 // Reads a Hugging Face model folder (config.json, safetensors headers, tokenizer presence) into a typed, validated summary.
 import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { LatheError } from '../api/errors';
 import { readCheckpointIndex } from './safetensors';
 
@@ -157,7 +157,7 @@ export async function readModelDir(dir: string): Promise<ModelSummary> {
       /* reported when the tokenizer is loaded */
     }
   }
-  const weightFiles = [...new Set([...tensors.values()].map((t) => t.file.slice(dir.length + 1)))].sort();
+  const weightFiles = [...new Set([...tensors.values()].map((t) => basename(t.file)))].sort();
   return {
     dir,
     ...base,

@@ -173,6 +173,7 @@ export async function startApp(opts: { colorScheme?: 'dark' | 'light' } = {}): P
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const file = join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path: file });
+  // Finite CSS animations (dialog and toast fade-ins) are fast-forwarded so the picture shows the settled screen.
+  await page.screenshot({ path: file, animations: 'disabled' });
   return file;
 }

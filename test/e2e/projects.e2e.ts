@@ -30,8 +30,8 @@ describeBrowser('projects (web mode)', () => {
     // The token moved from the address bar to sessionStorage.
     expect(page.url()).not.toContain('token=');
     expect(await page.evaluate(() => sessionStorage.getItem('lathe.token'))).toBe(app.server.token);
-    const steps = await page.getByRole('navigation', { name: 'Wizard steps' }).getByRole('link').allTextContents();
-    expect(steps.map((s) => s.replace('Soon', ''))).toEqual(['Projects', 'Model', 'Data', 'Train', 'Evaluate', 'Export']);
+    const steps = await page.getByRole('navigation', { name: 'Wizard steps' }).locator('.nav-label').allTextContents();
+    expect(steps).toEqual(['Projects', 'Model', 'Data', 'Train', 'Evaluate', 'Export']);
     await screenshot(page, 'projects-empty-dark');
   });
 
@@ -50,26 +50,28 @@ describeBrowser('projects (web mode)', () => {
     await form.waitFor();
     // The name field has focus, so typing works straight away.
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('project-name');
-    await page.getByLabel('Name').fill('   ');
+    await page.getByLabel('Name', { exact: true }).fill('   ');
     await page.getByTestId('create-submit').click();
     const error = form.getByTestId('field-error');
     await error.waitFor();
     expect(await error.getAttribute('data-code')).toBe('api.invalidArgs');
-    expect(await error.textContent()).toContain('name must not be empty');
-    expect(await page.getByLabel('Name').getAttribute('aria-invalid')).toBe('true');
+    expect(await error.locator('.field-error-message').textContent()).toBe('Name must not be empty.');
+    // The server's hint (how to fix it) is shown under the message.
+    expect((await error.locator('.field-error-hint').textContent())?.length).toBeGreaterThan(5);
+    expect(await page.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('true');
   });
 
   it('shows the server’s error for a 500-character name', async () => {
-    await page.getByLabel('Name').fill('x'.repeat(500));
+    await page.getByLabel('Name', { exact: true }).fill('x'.repeat(500));
     await page.getByTestId('create-submit').click();
     const error = page.getByTestId('create-form').getByTestId('field-error');
-    await expect.poll(() => error.textContent()).toContain('at most 120 characters');
+    await expect.poll(() => error.textContent()).toContain('Name must be at most 120 characters.');
     await screenshot(page, 'projects-create-error-dark');
     expect(await rows().count()).toBe(0);
   });
 
   it('creates projects', async () => {
-    await page.getByLabel('Name').fill('Support assistant');
+    await page.getByLabel('Name', { exact: true }).fill('Support assistant');
     await page.getByLabel('Description').fill('Answers billing questions in our tone of voice');
     await page.getByTestId('create-submit').click();
     await rowNamed('Support assistant').waitFor();
@@ -77,7 +79,7 @@ describeBrowser('projects (web mode)', () => {
 
     // Keyboard: N opens the form, Enter submits.
     await page.keyboard.press('n');
-    await page.getByLabel('Name').waitFor();
+    await page.getByLabel('Name', { exact: true }).waitFor();
     await page.keyboard.type('Legal summaries');
     await page.keyboard.press('Enter');
     await rowNamed('Legal summaries').waitFor();
@@ -101,7 +103,7 @@ describeBrowser('projects (web mode)', () => {
     await input.fill('');
     await input.press('Enter');
     const error = page.getByTestId('project-row').getByTestId('field-error');
-    await expect.poll(() => error.textContent()).toContain('name must not be empty');
+    await expect.poll(() => error.textContent()).toContain('Name must not be empty.');
     await screenshot(page, 'projects-rename-error-dark');
 
     // Escape abandons the edit.

@@ -7,18 +7,22 @@ import { readChars } from './chars';
 
 interface CsvRow {
   record: Record<string, string>;
-  info: { lines: number; empty_lines: number; comment_lines: number; invalid_field_length: number; error?: { code: string; record?: unknown[] } };
+  info: { bytes: number; lines: number; empty_lines: number; comment_lines: number; invalid_field_length: number; error?: { code: string; record?: unknown[] } };
 }
 
 export async function* readCsv(path: string, delimiter: ',' | '\t', opts: ReaderOptions = {}): AsyncGenerator<RawRecord> {
   const badLines = new Set<number>();
+  // csv-parse reports where a record ends in UTF-8 bytes; the bytes it has not passed yet are kept to turn offsets into start lines.
+  const pos = new BytePositions();
   async function* text(): AsyncGenerator<string> {
     for await (const c of readChars(path, opts)) {
       for (const b of c.badLines) badLines.add(b);
+      pos.append(Buffer.from(c.text, 'utf8'));
       yield c.text;
     }
   }
   const skipped: RawRecord[] = [];
+  let resumeAfter = -1;
   let header: string[] | null = null;
   const parser = Readable.from(text()).pipe(
     parse({
@@ -50,21 +54,22 @@ export async function* readCsv(path: string, delimiter: ',' | '\t', opts: Reader
           : e.code === 'CSV_MAX_RECORD_SIZE'
             ? `row is longer than the ${opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES}-byte limit`
             : `bad CSV: ${e.message.replace(/\s+at line \d+.*$/, '')}`;
+        const at = (e as unknown as { bytes?: number }).bytes;
+        if (typeof at === 'number') resumeAfter = Math.max(resumeAfter, at);
         skipped.push({ line: e.lines ?? 0, issue: { field: '', code: e.code === 'CSV_MAX_RECORD_SIZE' ? 'line_too_long' : 'bad_row', reason } });
       },
     }),
   );
-  let prevEnd = 1; // the header line
-  let prevEmpty = 0;
-  let prevComment = 0;
+  let headerDone = false;
   try {
     for await (const row of parser as AsyncIterable<CsvRow>) {
       while (skipped.length) yield skipped.shift()!;
       const { info } = row;
-      const start = prevEnd + 1 + (info.empty_lines - prevEmpty) + (info.comment_lines - prevComment);
-      prevEnd = info.lines;
-      prevEmpty = info.empty_lines;
-      prevComment = info.comment_lines;
+      if (!headerDone) { pos.skipLine(true); headerDone = true; }
+      if (resumeAfter >= 0) { pos.advanceTo(resumeAfter); pos.skipLine(false); resumeAfter = -1; }
+      pos.skipNewlines();
+      const start = pos.line;
+      pos.advanceTo(info.bytes);
       let bad = 0;
       for (let l = start; l <= info.lines; l++) if (badLines.has(l)) { bad = l; break; }
       if (bad) { yield { line: start, issue: { field: '', code: 'invalid_utf8', reason: `invalid UTF-8 on line ${bad}` } }; continue; }
@@ -79,5 +84,50 @@ export async function* readCsv(path: string, delimiter: ',' | '\t', opts: Reader
     while (skipped.length) yield skipped.shift()!;
   } finally {
     parser.destroy();
+  }
+}
+
+/** A forward-only cursor over the byte stream fed to the parser that counts lines; consumed chunks are dropped. */
+class BytePositions {
+  private chunks: Buffer[] = [];
+  private base = 0; // absolute offset of chunks[0]
+  private at = 0; // absolute cursor
+  line = 1;
+
+  append(b: Buffer): void {
+    this.chunks.push(b);
+  }
+
+  private byteAt(p: number): number | undefined {
+    let off = this.base;
+    for (const c of this.chunks) {
+      if (p < off + c.length) return c[p - off];
+      off += c.length;
+    }
+    return undefined;
+  }
+
+  advanceTo(target: number): void {
+    while (this.at < target && this.chunks.length) {
+      const c = this.chunks[0];
+      const end = Math.min(target, this.base + c.length);
+      for (let i = this.at - this.base; i < end - this.base; i++) if (c[i] === 10) this.line++;
+      this.at = end;
+      if (this.at >= this.base + c.length) { this.base += c.length; this.chunks.shift(); }
+    }
+  }
+
+  skipNewlines(): void {
+    for (let b = this.byteAt(this.at); b === 10 || b === 13; b = this.byteAt(this.at)) this.advanceTo(this.at + 1);
+  }
+
+  /** Moves past the next newline; `quoted` honours double quotes (a header with a quoted newline). */
+  skipLine(quoted: boolean): void {
+    let inQ = false;
+    for (let b = this.byteAt(this.at); b !== undefined; b = this.byteAt(this.at)) {
+      this.advanceTo(this.at + 1);
+      if (quoted && b === 34) inQ = !inQ;
+      if (b === 10 && !inQ) return;
+    }
   }
 }

@@ -1,4 +1,8 @@
 // AVX-512 GEMM workers: 8x32 fp32 micro-kernel (16 zmm accumulators) and in-register NF4/int8/bf16 row dequantization.
+// GCC 12 flags its own AVX-512 intrinsics (the `__Y = __Y` idiom) as maybe-uninitialized: a known false positive.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include "cpu/gemm_tiles.h"

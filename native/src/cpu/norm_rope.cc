@@ -1,5 +1,6 @@
 // Row-wise ops: RMSNorm, RoPE (rotate-half), SwiGLU and the elementwise helpers, each forward and backward.
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "cpu/ops.h"

@@ -226,7 +226,7 @@ struct Parser {
 }  // namespace
 
 JsonParseResult parse_json(const char* data, size_t size, int max_depth) {
-  Parser ps{data, data + size, data, max_depth};
+  Parser ps{data, data + size, data, max_depth, {}, false, {}};
   JsonParseResult r;
   if (ps.value(r.value, 0)) {
     ps.ws();

@@ -188,28 +188,4 @@ Status parse_config(const std::string& path, const char* text, size_t size, Mode
   return Status::Ok();
 }
 
-std::vector<float> rope_inv_freq(const ModelConfig& c) {
-  const int64_t half = c.head_dim / 2;
-  std::vector<float> f(half);
-  for (int64_t i = 0; i < half; ++i) {
-    double inv = 1.0 / std::pow(c.rope_theta, static_cast<double>(2 * i) / static_cast<double>(c.head_dim));
-    if (c.rope.type == "linear") inv /= c.rope.factor;
-    else if (c.rope.type == "llama3") {
-      const double pi = 3.14159265358979323846;
-      double old_ctx = static_cast<double>(c.rope.original_max_position_embeddings);
-      double lo_wl = old_ctx / c.rope.low_freq_factor, hi_wl = old_ctx / c.rope.high_freq_factor;
-      double wl = 2 * pi / inv;
-      if (wl < hi_wl) {
-      } else if (wl > lo_wl) {
-        inv = inv / c.rope.factor;
-      } else {
-        double s = (old_ctx / wl - c.rope.low_freq_factor) / (c.rope.high_freq_factor - c.rope.low_freq_factor);
-        inv = (1 - s) * inv / c.rope.factor + s * inv;
-      }
-    }
-    f[i] = static_cast<float>(inv);
-  }
-  return f;
-}
-
 }  // namespace lathe::model

@@ -43,7 +43,4 @@ struct ModelConfig {
 // Parses config.json text; `path` is used in error messages. Unknown model_type → error listing the supported ones.
 Status parse_config(const std::string& path, const char* text, size_t size, ModelConfig& out);
 
-// RoPE inverse frequencies [HD/2] with llama3 / linear scaling applied (HF modeling_rope_utils semantics).
-std::vector<float> rope_inv_freq(const ModelConfig& c);
-
 }  // namespace lathe::model

@@ -261,7 +261,15 @@ Status Model::load(const std::string& dir, const LoadOptions& opt, ThreadPool* p
     }
   }
   info_.parameters = params;
-  inv_freq_ = rope_inv_freq(cfg_);
+  cpu::RopeScaling rs;
+  if (c.rope.type == "llama3") rs.kind = cpu::RopeScaling::Kind::llama3;
+  else if (c.rope.type == "linear") rs.kind = cpu::RopeScaling::Kind::linear;
+  rs.factor = static_cast<float>(c.rope.factor);
+  rs.low_freq_factor = static_cast<float>(c.rope.low_freq_factor);
+  rs.high_freq_factor = static_cast<float>(c.rope.high_freq_factor);
+  rs.original_max_position = static_cast<float>(c.rope.original_max_position_embeddings);
+  inv_freq_.assign(static_cast<size_t>(HD / 2), 0.f);
+  cpu::rope_inv_freq(inv_freq_.data(), HD, static_cast<float>(c.rope_theta), rs);
   if (opt.lora.r > 0) LATHE_RETURN_IF_ERROR(init_lora(opt.lora));
   return Status::Ok();
 }

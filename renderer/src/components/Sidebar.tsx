@@ -38,7 +38,7 @@ export function Sidebar(props: {
         title={`${s.summary} (${MOD_LABEL}${index + 1})`}
         data-testid={`nav-${s.id}`}
       >
-        {numbered ? <span className="nav-step">{index}</span> : <Icon name={s.id} />}
+        {numbered ? <span className="nav-step" aria-hidden="true">{index}</span> : <Icon name={s.id} />}
         <span className="nav-label">{s.label}</span>
         {PLANNED.has(s.id) && <span className="nav-badge">Soon</span>}
       </a>

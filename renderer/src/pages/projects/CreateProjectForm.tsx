@@ -60,7 +60,7 @@ export function CreateProjectForm(props: { onCreated: (p: Project) => void; onCa
           aria-describedby={error ? 'project-name-error' : undefined}
         />
       </Field>
-      {error && <ErrorText error={error} id="project-name-error" />}
+      {error && <ErrorText error={error} id="project-name-error" context="projects.create" />}
       <Field label="Description" htmlFor="project-description" optional>
         <textarea
           id="project-description"

@@ -95,7 +95,7 @@ export function ProjectRow(props: {
               Cancel
             </button>
           </div>
-          {error && <ErrorText error={error} id={`rename-error-${p.id}`} />}
+          {error && <ErrorText error={error} id={`rename-error-${p.id}`} context="projects.rename" />}
         </form>
       ) : (
         <button type="button" className="project-open" onClick={() => props.onOpen(p)} aria-label={`Open project ${p.name}`}>

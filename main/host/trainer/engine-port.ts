@@ -1,0 +1,49 @@
+// What the trainer needs from the engine: the one differentiable primitive (per-token log-probs of targets and their
+// gradient w.r.t. LoRA), an optimizer step, and state save/load. The native facade (main/engine) implements it; tests
+// use a small pure-TypeScript model with the same contract.
+
+/** A micro-batch of B sequences of T positions, flattened row-major (B*T). */
+export interface TrainBatch {
+  batch: number;
+  seqLen: number;
+  /** (B*T) input ids; padding positions hold any valid id and have target -1. */
+  tokens: Int32Array;
+  /** (B*T) the id to score at each position (normally tokens[t+1]); -1 = nothing to score. */
+  targets: Int32Array;
+  /** (B*T) packed-document id per position: attention stays within a document. Absent = one document per row. */
+  segments?: Int32Array;
+  /** (B*T) RoPE positions (restart at 0 for each packed document). Absent = 0..T-1 per row. */
+  positions?: Int32Array;
+}
+
+export interface StepOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  maxGradNorm: number;
+}
+
+export interface StepResult {
+  /** Global L2 norm of the LoRA gradients before clipping. */
+  gradNorm: number;
+  /** True when the engine refused the step (non-finite gradients); state is untouched. */
+  skipped: boolean;
+}
+
+export interface TrainableModel {
+  /** (B*T) log p(target | prefix) with the adapter on or off; 0 where target is -1. keepForBackward saves what backward needs. */
+  forward(batch: TrainBatch, opts: { adapter: boolean; keepForBackward: boolean; signal?: AbortSignal }): Promise<Float32Array>;
+  /** Accumulates LoRA gradients for the last kept forward, given dObjective/dlogp per position (B*T). */
+  backward(seeds: Float32Array, opts?: { signal?: AbortSignal }): Promise<void>;
+  /** AdamW on the accumulated gradients (clipped to maxGradNorm), then zeroes them. */
+  step(opts: StepOptions): Promise<StepResult>;
+  /** Drops accumulated gradients (after a skipped step). */
+  zeroGrad(): Promise<void>;
+  /** The adapter in PEFT format (adapter_model.safetensors + adapter_config.json) into `dir`. */
+  saveAdapter(dir: string): Promise<void>;
+  /** Full training state (LoRA weights, Adam moments, optimizer step, RNG) to one file, atomically. */
+  saveState(file: string): Promise<void>;
+  loadState(file: string): Promise<void>;
+}

@@ -1,0 +1,152 @@
+// The training loop: micro-batches with gradient accumulation, the LR schedule, the SFT objective, the numerics guard,
+// periodic evaluation and checkpoint hooks. All of its state is {step, cursor, counters}; with the engine's own state
+// (LoRA, Adam moments, RNG) that is everything needed for an exact resume.
+import type { TrainingConfig } from '../../training/config';
+import { learningRateAt } from '../../training/schedule';
+import type { BatchSource, DataCursor } from './batches';
+import type { TrainableModel } from './engine-port';
+import { sftLoss, sftSeeds } from './sft';
+
+export interface TrainerState {
+  /** Optimizer steps completed (including skipped ones: the schedule moves on). */
+  step: number;
+  cursor: DataCursor;
+  skippedNonFinite: number;
+  skippedEmpty: number;
+  tokensSeen: number;
+  bestEvalLoss: number | null;
+}
+
+export const initialTrainerState = (): TrainerState => ({ step: 0, cursor: { epoch: 0, index: 0 }, skippedNonFinite: 0, skippedEmpty: 0, tokensSeen: 0, bestEvalLoss: null });
+
+export interface StepMetrics {
+  step: number;
+  epoch: number;
+  loss: number | null;
+  lr: number;
+  gradNorm: number | null;
+  tokens: number;
+  tokensPerSecond: number;
+  /** Why the step changed nothing, if it did. */
+  skipped?: 'non-finite' | 'no-supervised-tokens';
+  evalLoss?: number;
+  evalPerplexity?: number;
+}
+
+export interface TrainerHooks {
+  onStep?(m: StepMetrics, state: TrainerState): void | Promise<void>;
+  /** Called when a checkpoint is due (by steps or minutes) and after the last step. */
+  checkpoint?(state: TrainerState, reason: 'steps' | 'minutes' | 'final' | 'stop', evalLoss: number | null): Promise<void>;
+  /** Test hook: lets a test corrupt a step's log-probs (NaN injection). */
+  filterLogp?(step: number, logp: Float32Array): Float32Array;
+  now?(): number;
+}
+
+export interface TrainerOptions {
+  model: TrainableModel;
+  train: BatchSource;
+  validation?: BatchSource;
+  config: TrainingConfig;
+  totalSteps: number;
+  hooks?: TrainerHooks;
+  /** Aborting stops after the current step ('stop' checkpoint): pause and cancel both use it. */
+  signal?: AbortSignal;
+}
+
+export function totalStepsFor(config: TrainingConfig, train: BatchSource): number {
+  if (config.maxSteps) return config.maxSteps;
+  return Math.max(1, Math.ceil((config.epochs * train.microBatchesPerEpoch()) / config.gradAccum));
+}
+
+/** Mean loss and perplexity over the whole validation set, adapter on. */
+export async function evaluate(model: TrainableModel, validation: BatchSource, signal?: AbortSignal): Promise<{ loss: number; perplexity: number }> {
+  let cursor: DataCursor = { epoch: 0, index: 0 };
+  let weighted = 0;
+  let total = 0;
+  const rows = validation.rowsPerEpoch();
+  while (cursor.epoch === 0 && cursor.index < rows) {
+    const { micro, cursor: next } = validation.next(cursor);
+    cursor = next;
+    const logp = await model.forward(micro.batch, { adapter: true, keepForBackward: false, signal });
+    for (let i = 0; i < logp.length; i++) if (micro.weights[i] !== 0) weighted -= micro.weights[i] * logp[i];
+    total += micro.supervised;
+  }
+  const loss = total > 0 ? weighted / total : NaN;
+  return { loss, perplexity: Math.exp(loss) };
+}
+
+export async function train(opts: TrainerOptions, start: TrainerState = initialTrainerState()): Promise<TrainerState> {
+  const { model, train: source, config, hooks = {}, signal } = opts;
+  const now = hooks.now ?? (() => performance.now());
+  const state: TrainerState = { ...start, cursor: { ...start.cursor } };
+  let lastCheckpointAt = now();
+  while (state.step < opts.totalSteps) {
+    if (signal?.aborted) {
+      await hooks.checkpoint?.(state, 'stop', null);
+      return state;
+    }
+    const started = now();
+    const lr = learningRateAt(state.step, opts.totalSteps, config);
+    // Gather the step's micro-batches first: the loss is normalised by the supervised tokens of the whole step.
+    const micros = [];
+    let cursor = state.cursor;
+    for (let i = 0; i < config.gradAccum; i++) {
+      const r = source.next(cursor);
+      micros.push(r.micro);
+      cursor = r.cursor;
+    }
+    const totalWeight = micros.reduce((s, m) => s + m.supervised, 0);
+    const tokens = micros.reduce((s, m) => s + m.tokens, 0);
+    const metrics: StepMetrics = { step: state.step + 1, epoch: cursor.epoch, loss: null, lr, gradNorm: null, tokens, tokensPerSecond: 0 };
+    if (totalWeight === 0) {
+      // Nothing to learn from: a mean over zero tokens is NaN, so the step is skipped and counted, never averaged in.
+      metrics.skipped = 'no-supervised-tokens';
+      state.skippedEmpty++;
+    } else {
+      let loss = 0;
+      for (const m of micros) {
+        let logp = await model.forward(m.batch, { adapter: true, keepForBackward: true, signal });
+        if (hooks.filterLogp) logp = hooks.filterLogp(state.step + 1, logp);
+        loss += sftLoss(logp, m.weights, totalWeight);
+        await model.backward(sftSeeds(m.weights, totalWeight), { signal });
+      }
+      metrics.loss = loss;
+      if (!Number.isFinite(loss)) {
+        await model.zeroGrad();
+        metrics.skipped = 'non-finite';
+        state.skippedNonFinite++;
+      } else {
+        const r = await model.step({ lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: config.weightDecay, maxGradNorm: config.maxGradNorm });
+        metrics.gradNorm = r.gradNorm;
+        if (r.skipped) {
+          metrics.skipped = 'non-finite';
+          state.skippedNonFinite++;
+        }
+      }
+    }
+    state.step++;
+    state.cursor = cursor;
+    state.tokensSeen += tokens;
+    const seconds = Math.max(1e-9, (now() - started) / 1000);
+    metrics.tokensPerSecond = tokens / seconds;
+    let evalLoss: number | null = null;
+    if (opts.validation && config.evalEvery > 0 && (state.step % config.evalEvery === 0 || state.step === opts.totalSteps)) {
+      const ev = await evaluate(model, opts.validation, signal);
+      evalLoss = ev.loss;
+      metrics.evalLoss = ev.loss;
+      metrics.evalPerplexity = ev.perplexity;
+      if (Number.isFinite(ev.loss) && (state.bestEvalLoss === null || ev.loss < state.bestEvalLoss)) state.bestEvalLoss = ev.loss;
+    }
+    await hooks.onStep?.(metrics, state);
+    if (state.step === opts.totalSteps) {
+      await hooks.checkpoint?.(state, 'final', evalLoss);
+    } else if (config.checkpointEverySteps > 0 && state.step % config.checkpointEverySteps === 0) {
+      await hooks.checkpoint?.(state, 'steps', evalLoss);
+      lastCheckpointAt = now();
+    } else if (config.checkpointEveryMinutes > 0 && now() - lastCheckpointAt >= config.checkpointEveryMinutes * 60_000) {
+      await hooks.checkpoint?.(state, 'minutes', evalLoss);
+      lastCheckpointAt = now();
+    }
+  }
+  return state;
+}
