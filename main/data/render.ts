@@ -1,0 +1,166 @@
+// Renders an example to the exact training string (model chat template or a built-in one) and marks the characters to train on.
+import { LatheError } from '../api/errors';
+import { ChatTemplate } from '../models/chat-template';
+import type { LatheTokenizer } from '../models/tokenizer';
+import type { ChatMessage, Example } from './types';
+
+/** 'model': the tokenizer's own chat template. Built-ins are for base models that have none. */
+export type TemplateName = 'model' | 'chatml' | 'alpaca';
+export const TEMPLATE_NAMES: TemplateName[] = ['model', 'chatml', 'alpaca'];
+
+/** assistant (default): assistant turns only; all: every token; last: the final assistant turn only. */
+export type MaskMode = 'assistant' | 'all' | 'last';
+export const MASK_MODES: MaskMode[] = ['assistant', 'all', 'last'];
+
+/** A rendered sequence: `spans` are [start, end) character ranges of `text` that are trained. */
+export interface Rendered {
+  text: string;
+  spans: [number, number][];
+  /** False when the whole text is trained ('all', raw text): the mask is then all ones without searching. */
+  masked: boolean;
+}
+
+export interface RenderSetup {
+  tokenizer: LatheTokenizer;
+  template: TemplateName;
+  mask: MaskMode;
+  /** Jinja source that replaces the tokenizer's template (e.g. a model whose tokenizer_config lacks one). */
+  templateOverride?: string;
+  /** Extra template variables (e.g. { enable_thinking: false } for Qwen3). */
+  extra?: Record<string, unknown>;
+}
+
+const ALPACA_PREAMBLE = 'Below is an instruction that describes a task. Write a response that appropriately completes the request.';
+
+export class Renderer {
+  private readonly tok: LatheTokenizer;
+  private readonly bos: string;
+  private readonly eos: string;
+  /** Strings that end an assistant turn: the model's stop tokens, plus what a built-in template uses. */
+  private readonly endMarkers: string[];
+  private readonly custom: ChatTemplate | null;
+  private readonly specials: Record<string, unknown>;
+  /** ChatML on a vocabulary without <|im_end|>: an EOS follows it so the model learns a real stop token. */
+  private readonly chatmlEos: boolean;
+
+  constructor(readonly setup: RenderSetup) {
+    const tok = setup.tokenizer;
+    this.tok = tok;
+    this.eos = tok.eosId != null ? tok.idToToken(tok.eosId) ?? '' : '';
+    this.bos = tok.bosId != null && tok.addBosToken ? tok.idToToken(tok.bosId) ?? '' : '';
+    this.specials = {};
+    if (tok.bosId != null) this.specials.bos_token = tok.idToToken(tok.bosId);
+    if (this.eos) this.specials.eos_token = this.eos;
+    this.custom = setup.templateOverride ? new ChatTemplate(setup.templateOverride, 'the template override') : null;
+    if (setup.template === 'model' && !this.custom && tok.chatTemplate == null) {
+      throw new LatheError(
+        'data_no_chat_template',
+        `${tok.dir}: this tokenizer has no chat template, so the dataset cannot be rendered with "the model's template".`,
+        'This looks like a base model: choose the built-in ChatML or Alpaca template.',
+      );
+    }
+    this.chatmlEos = tok.tokenToId('<|im_end|>') === undefined && this.eos !== '';
+    const markers = tok.stopIds.map((id) => tok.idToToken(id)).filter((s): s is string => !!s);
+    this.endMarkers = [...new Set(markers)].sort((a, b) => b.length - a.length);
+  }
+
+  render(ex: Example): Rendered[] {
+    if (ex.kind === 'text') return [this.wholeText(ex.text ?? '')];
+    if (ex.kind === 'completion') return [this.completion(ex.messages[0].content, ex.messages[1].content)];
+    if (ex.kind === 'preference') {
+      return [this.chat([...ex.messages, ...(ex.chosen ?? [])]), this.chat([...ex.messages, ...(ex.rejected ?? [])])];
+    }
+    return [this.chat(ex.messages)];
+  }
+
+  /** Raw text for continued pre-training: BOS (when the model uses one), the text, EOS as the document separator; all trained. */
+  wholeText(text: string): Rendered {
+    return { text: this.bos + text + this.eos, spans: [], masked: false };
+  }
+
+  private completion(prompt: string, completion: string): Rendered {
+    const text = this.bos + prompt + completion + this.eos;
+    if (this.setup.mask === 'all') return { text, spans: [], masked: false };
+    const start = this.bos.length + prompt.length;
+    return { text, spans: [[start, text.length]], masked: true };
+  }
+
+  chat(messages: ChatMessage[]): Rendered {
+    const r = this.setup.template === 'model' ? this.modelTemplate(messages) : this.builtin(messages);
+    if (this.setup.mask === 'all') return { text: r.text, spans: [], masked: false };
+    if (this.setup.mask === 'last') return { text: r.text, spans: r.spans.slice(-1), masked: true };
+    return r;
+  }
+
+  private builtin(messages: ChatMessage[]): Rendered {
+    const parts: string[] = [this.bos];
+    const spans: [number, number][] = [];
+    let at = this.bos.length;
+    const push = (s: string, trained = false): void => {
+      if (trained) spans.push([at, at + s.length]);
+      parts.push(s);
+      at += s.length;
+    };
+    if (this.setup.template === 'chatml') {
+      for (const m of messages) {
+        push(`<|im_start|>${m.role}\n`);
+        if (m.role === 'assistant') push(m.content + '<|im_end|>' + (this.chatmlEos ? this.eos : ''), true);
+        else push(m.content + '<|im_end|>');
+        push('\n');
+      }
+    } else {
+      // Alpaca: the Stanford prompt; a system message replaces the preamble; each answer ends with EOS.
+      const sys = messages[0]?.role === 'system' ? messages[0].content : ALPACA_PREAMBLE;
+      push(sys + '\n\n');
+      for (const m of messages) {
+        if (m.role === 'user') push(`### Instruction:\n${m.content}\n\n### Response:\n`);
+        else if (m.role === 'assistant') { push(m.content + this.eos, true); push('\n\n'); }
+        else if (m.role === 'tool') push(`### Input:\n${m.content}\n\n`);
+      }
+    }
+    return { text: parts.join(''), spans, masked: true };
+  }
+
+  /**
+   * Renders with the model's Jinja template, then finds each assistant turn in the output: its content (as written,
+   * or trimmed, since templates often strip) followed by optional whitespace and an end-of-turn marker. The span
+   * runs from the content through the marker, so the model learns to stop. Content is searched in message order,
+   * each search starting after the previous match, so a reply that repeats the question is still found in place.
+   */
+  private modelTemplate(messages: ChatMessage[]): Rendered {
+    const text = this.custom ? this.custom.render(messages, this.specials, { extra: this.setup.extra }) : this.tok.renderChat(messages, { extra: this.setup.extra });
+    const spans: [number, number][] = [];
+    let cursor = 0;
+    messages.forEach((m, i) => {
+      if (m.role !== 'assistant') {
+        const at = m.content.trim() ? text.indexOf(m.content.trim(), cursor) : -1;
+        if (at >= 0) cursor = at + m.content.trim().length;
+        return;
+      }
+      const span = this.findTurn(text, m.content, cursor);
+      if (!span) {
+        throw new LatheError(
+          'data_mask_not_found',
+          `messages[${i}]: the assistant turn cannot be found in the rendered template followed by an end-of-turn token (${this.endMarkers.join(', ') || 'none known'}).`,
+          'The chat template changes assistant text or does not close turns with a stop token; choose the built-in ChatML template, or the "all tokens" mask.',
+        );
+      }
+      spans.push(span);
+      cursor = span[1];
+    });
+    return { text, spans, masked: true };
+  }
+
+  private findTurn(text: string, content: string, from: number): [number, number] | null {
+    const variants = [...new Set([content, content.trim(), content.trimEnd(), content.trimStart()])].filter((v) => v.length > 0);
+    for (const v of variants) {
+      for (let at = text.indexOf(v, from); at >= 0; at = text.indexOf(v, at + 1)) {
+        let e = at + v.length;
+        while (e < text.length && (text[e] === ' ' || text[e] === '\n' || text[e] === '\r' || text[e] === '\t')) e++;
+        const marker = this.endMarkers.find((mk) => text.startsWith(mk, e));
+        if (marker) return [at, e + marker.length];
+      }
+    }
+    return null;
+  }
+}
