@@ -23,7 +23,7 @@ export function ConnectionBanner({ conn, hasToken }: { conn: ConnectionState; ha
         {hasToken
           ? conn.status === 'closed'
             ? 'The connection was closed.'
-            : `Reconnecting${seconds > 0 ? ` in ${seconds}s` : '…'} Changes made now are sent once it is back.`
+            : `${seconds > 0 ? `Reconnecting in ${seconds}s.` : 'Reconnecting…'} Changes made now are sent once it is back.`
           : 'This page was opened without its access token: open the link that `lathe serve` printed (it ends in ?token=…).'}
       </div>
       {hasToken && conn.status === 'reconnecting' && (

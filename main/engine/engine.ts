@@ -1,0 +1,258 @@
+// Typed facade over the native model bindings: open an engine, load a model, score, generate, plan memory, adapters.
+// Only the engine host / CLI process may use it (it loads the addon). Every heavy call is async and takes an AbortSignal.
+import { LatheError } from '../api/errors';
+import { loadAddon } from './addon';
+
+export type Quant = 'none' | 'nf4' | 'int8';
+export type LoraTarget = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';
+export const ALL_LORA_TARGETS: LoraTarget[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
+
+export interface LoraOptions {
+  r: number;
+  /** Defaults to r (scale 1). */
+  alpha?: number;
+  dropout?: number;
+  rslora?: boolean;
+  targets: LoraTarget[];
+  /** Seeds the Kaiming-uniform init of A. */
+  seed?: number;
+}
+
+export interface LoadModelOptions {
+  quant?: Quant;
+  lora?: LoraOptions;
+  /** Longest sequence (prompt + generated) any call may use; default 4096. */
+  maxSeqLen?: number;
+  signal?: AbortSignal;
+}
+
+export interface ModelInfo {
+  architecture: string;
+  vocabSize: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  ropeTheta: number;
+  ropeScaling: string;
+  rmsNormEps: number;
+  tiedEmbeddings: boolean;
+  maxPositionEmbeddings: number;
+  parameters: number;
+  loraParameters: number;
+  storageDtype: string;
+  quant: Quant;
+  maxSeqLen: number;
+  hasAdapter: boolean;
+}
+
+/** Bytes per arena. Memory-mapped checkpoint files are not counted (they are OS page cache). */
+export interface MemoryPlan {
+  weights: number;
+  lora: number;
+  kvCache: number;
+  activations: number;
+  scratch: number;
+  optimizer: number;
+  total: number;
+}
+
+export interface MemoryUsage {
+  current: Omit<MemoryPlan, 'total'> & { total: number };
+  peak: Omit<MemoryPlan, 'total'> & { total: number };
+}
+
+export interface GenerateOptions {
+  maxNewTokens?: number;
+  /** 0 (default) = greedy. */
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  minP?: number;
+  repetitionPenalty?: number;
+  seed?: number;
+  stop?: number[];
+  adapter?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface GenerateResult {
+  tokens: number[];
+  finishReason: 'stop' | 'length' | 'context' | 'stopped';
+}
+
+interface NativeCancelToken {
+  cancel(): void;
+}
+interface NativeModel {
+  load(dir: string, opts: object): Promise<ModelInfo>;
+  info(): ModelInfo;
+  plan(batch: number, seqLen: number, mode: string): MemoryPlan;
+  memory(): MemoryUsage;
+  resetPeak(): void;
+  logprobs(ids: Int32Array, batch: number, adapter: boolean, token?: NativeCancelToken): Promise<Float32Array>;
+  generate(ids: Int32Array, opts: object, onToken: ((t: number) => void) | undefined, token?: NativeCancelToken): Promise<{ tokens: Int32Array; finishReason: GenerateResult['finishReason'] }>;
+  initLora(cfg: LoraOptions): Promise<ModelInfo>;
+  clearLora(): void;
+  loadAdapter(dir: string): Promise<ModelInfo>;
+  saveAdapter(dir: string, baseModel: string): Promise<void>;
+  dequantizedWeight(layer: number, module: LoraTarget): Float32Array;
+  close(): void;
+}
+interface NativeModelBindings {
+  Engine: new (threads: number) => { threads(): number };
+  Model: new (engine: object) => NativeModel;
+  CancelToken: new () => NativeCancelToken;
+  inspectSafetensors(path: string): Promise<{ tensors: { name: string; dtype: string; shape: number[] }[]; metadata: Record<string, string> }>;
+}
+
+function bindings(): NativeModelBindings {
+  return loadAddon() as unknown as NativeModelBindings;
+}
+
+/** Native errors carry code + hint; re-throw them as LatheError so every layer sees one error type. */
+function wrapError(err: unknown): never {
+  const e = err as { code?: unknown; message?: unknown; hint?: unknown };
+  if (e && typeof e === 'object' && typeof e.code === 'string' && typeof e.message === 'string') {
+    throw new LatheError(e.code, e.message, typeof e.hint === 'string' && e.hint ? e.hint : undefined);
+  }
+  throw err;
+}
+
+/** Runs a native call with a cancel token wired to the signal. */
+async function withSignal<T>(signal: AbortSignal | undefined, fn: (token: NativeCancelToken) => Promise<T>): Promise<T> {
+  if (signal?.aborted) throw new LatheError('cancelled', 'the operation was cancelled');
+  const token = new (bindings().CancelToken)();
+  const onAbort = () => token.cancel();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await fn(token);
+  } catch (err) {
+    return wrapError(err);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+export class EngineModel {
+  /** Calls run one at a time (the engine's thread pool is shared); this chain keeps their order. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly native: NativeModel, readonly dir: string) {}
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new LatheError('model_closed', `the model ${this.dir} was closed`, 'Load it again.'));
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  info(): ModelInfo {
+    return this.native.info();
+  }
+
+  /** Bytes the engine will use per arena for `batch` rows of `seqLen` tokens (scoring), or a generation of seqLen positions. */
+  plan(opts: { batch: number; seqLen: number; mode?: 'score' | 'generate' }): MemoryPlan {
+    return this.native.plan(opts.batch, opts.seqLen, opts.mode ?? 'score');
+  }
+
+  memory(): MemoryUsage {
+    return this.native.memory();
+  }
+
+  resetPeak(): void {
+    this.native.resetPeak();
+  }
+
+  /**
+   * Teacher-forced log-probs: result[i] = log p(ids[i+1] | ids[0..i]) (length ids.length - 1).
+   * With `batch` > 1, ids holds batch rows of equal length and the result batch rows of length - 1.
+   */
+  logprobs(ids: ArrayLike<number>, opts: { adapter?: boolean; batch?: number; signal?: AbortSignal } = {}): Promise<Float32Array> {
+    const arr = Int32Array.from(ids);
+    return this.serial(() => withSignal(opts.signal, (tok) => this.native.logprobs(arr, opts.batch ?? 1, opts.adapter ?? true, tok)));
+  }
+
+  /** Generates with a KV cache; onToken sees each token as it is produced. */
+  generate(ids: ArrayLike<number>, opts: GenerateOptions = {}, onToken?: (token: number) => void): Promise<GenerateResult> {
+    const arr = Int32Array.from(ids);
+    const { signal, ...rest } = opts;
+    return this.serial(() =>
+      withSignal(signal, async (tok) => {
+        const r = await this.native.generate(arr, rest, onToken, tok);
+        return { tokens: Array.from(r.tokens), finishReason: r.finishReason };
+      }),
+    );
+  }
+
+  /** Replaces the adapter with a fresh PEFT-initialised one (B = 0: outputs unchanged until trained). */
+  initLora(lora: LoraOptions): Promise<ModelInfo> {
+    return this.serial(() => withSignal(undefined, () => this.native.initLora(lora)));
+  }
+
+  clearLora(): Promise<void> {
+    return this.serial(async () => this.native.clearLora());
+  }
+
+  /** Loads a PEFT adapter folder (adapter_config.json + adapter_model.safetensors), replacing the current adapter. */
+  loadAdapter(dir: string): Promise<ModelInfo> {
+    return this.serial(() => withSignal(undefined, () => this.native.loadAdapter(dir)));
+  }
+
+  /** Saves the adapter in PEFT format (atomic writes). */
+  saveAdapter(dir: string, opts: { baseModel?: string } = {}): Promise<void> {
+    return this.serial(() => withSignal(undefined, () => this.native.saveAdapter(dir, opts.baseModel ?? this.dir)));
+  }
+
+  /** The (dequantized) base weight [out, in] of one module, for tests and export. */
+  dequantizedWeight(layer: number, module: LoraTarget): Float32Array {
+    try {
+      return this.native.dequantizedWeight(layer, module);
+    } catch (err) {
+      return wrapError(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue;
+    this.closed = true;
+    this.native.close();
+  }
+}
+
+export class Engine {
+  private readonly native: object;
+
+  constructor(threads = 0) {
+    this.native = new (bindings().Engine)(threads);
+  }
+
+  get threads(): number {
+    return (this.native as { threads(): number }).threads();
+  }
+
+  async loadModel(dir: string, opts: LoadModelOptions = {}): Promise<EngineModel> {
+    const m = new (bindings().Model)(this.native);
+    const { signal, ...rest } = opts;
+    await withSignal(signal, () => m.load(dir, { quant: rest.quant ?? 'none', maxSeqLen: rest.maxSeqLen ?? 4096, lora: rest.lora }));
+    return new EngineModel(m, dir);
+  }
+}
+
+/** Opens the engine: a thread pool of `threads` (0 = all hardware threads). */
+export function openEngine(opts: { threads?: number } = {}): Engine {
+  return new Engine(opts.threads ?? 0);
+}
+
+/** Validates a safetensors file with the engine's reader and lists its tensors (nothing is loaded). */
+export async function inspectSafetensors(path: string): Promise<{ tensors: { name: string; dtype: string; shape: number[] }[]; metadata: Record<string, string> }> {
+  try {
+    return await bindings().inspectSafetensors(path);
+  } catch (err) {
+    return wrapError(err);
+  }
+}
