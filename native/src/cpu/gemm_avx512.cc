@@ -91,7 +91,7 @@ struct Avx512Kernel {
         }
         __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(q.packed + (idx >> 1)));
         __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), lo_mask), lo = _mm_and_si128(bytes, lo_mask);
-        __m512i codes = _mm512_cvtepu8_epi32(_mm_unpacklo_epi8(hi, lo));  // element 2j = high nibble of byte j
+        __m512i codes = _mm512_cvtepu8_epi32(_mm_unpacklo_epi8(lo, hi));  // element 2j = high nibble of byte j
         _mm512_storeu_ps(dst + k, _mm512_mul_ps(_mm512_permutexvar_ps(codes, lut), amax));
       }
       return;
