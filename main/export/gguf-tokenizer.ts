@@ -88,8 +88,20 @@ export async function addTokenizerMetadata(w: GgufWriter, dir: string, vocabSize
   } else {
     w.set('tokenizer.ggml.pre', gv.str('default'));
     w.set('tokenizer.ggml.tokens', gv.arr('STRING', tokenStrings));
-    // No tokenizer.model here: SentencePiece BPE scores are minus the merge rank, which follows the piece id.
-    const scores = tokenStrings.map((_, i) => (types[i] === TOKEN_TYPE.NORMAL ? -i : 0));
+    // No tokenizer.model here. llama.cpp's SentencePiece tokenizer merges the adjacent pair whose result has the
+    // highest score, so score = minus the rank of the first merge producing the token reproduces BPE merge order.
+    const scores = new Array<number>(tokenStrings.length).fill(0);
+    const scored = new Set<number>();
+    (model.merges ?? []).forEach((m, rank) => {
+      const [a, b] = Array.isArray(m) ? m : m.split(' ');
+      const id = model.vocab![a + b];
+      if (id != null && !scored.has(id)) {
+        scored.add(id);
+        scores[id] = -rank;
+      }
+    });
+    // Pieces no merge produces (single characters, bytes, control tokens) never compete as merge results.
+    for (let i = 0; i < scores.length; i++) if (!scored.has(i) && types[i] === TOKEN_TYPE.NORMAL) scores[i] = -1e9 + 0;
     w.set('tokenizer.ggml.scores', gv.arr('FLOAT32', scores));
     w.set('tokenizer.ggml.token_type', gv.arr('INT32', types));
   }

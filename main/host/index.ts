@@ -18,7 +18,7 @@ async function handle(msg: MainToHost): Promise<void> {
     process.exit(0);
   }
   if (msg.type === 'cancel') {
-    running.get(msg.id)?.abort.abort();
+    running.get(msg.id)?.abort.abort(msg.reason ?? 'cancel');
     return;
   }
   const impl = hostOps[msg.op as HostOpName] as ((args: unknown, ctx: unknown) => Promise<unknown>) | undefined;

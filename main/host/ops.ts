@@ -42,5 +42,8 @@ function sleep(args: HostOps['debug.sleep']['args'], ctx: OpContext): Promise<{ 
 
 export const hostOps: { [K in HostOpName]: OpImpl<K> } = {
   'system.probe': async () => probeSystem(),
+  'train.run': async () => {
+    throw new LatheError('engine.trainingUnavailable', 'This build of the engine cannot train yet (backward pass not wired).', 'Update Lathe.');
+  },
   'debug.sleep': sleep,
 };

@@ -5,6 +5,8 @@ import type { ApiErrorShape } from '../api/errors';
 export interface HostOps {
   /** Loads the addon and reports CPU features, GPUs and backends. */
   'system.probe': { args: Record<string, never>; result: HostSystemProbe };
+  /** Runs (or resumes) the training job of a run folder; emits 'metrics' and 'log' events. */
+  'train.run': { args: { runDir: string }; result: { status: string; step: number } };
   /** Test hook: resolves after `ms`, emitting a progress event every `everyMs` (used to test cancellation and crashes). */
   'debug.sleep': { args: { ms: number; everyMs?: number }; result: { slept: number } };
 }
@@ -21,7 +23,8 @@ export interface HostSystemProbe {
 
 export type MainToHost =
   | { type: 'request'; id: number; op: HostOpName; args: unknown }
-  | { type: 'cancel'; id: number }
+  /** reason reaches the op's AbortSignal: 'pause' and 'cancel' stop a training run differently. */
+  | { type: 'cancel'; id: number; reason?: string }
   | { type: 'shutdown' };
 
 export type HostToMain =

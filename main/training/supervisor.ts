@@ -49,7 +49,7 @@ export class EngineSupervisor {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { op, resolve: resolve as (v: unknown) => void, reject, onEvent: options.onEvent });
-      options.signal?.addEventListener('abort', () => host.send({ type: 'cancel', id }), { once: true });
+      options.signal?.addEventListener('abort', () => host.send({ type: 'cancel', id, reason: typeof options.signal?.reason === 'string' ? options.signal.reason : 'cancel' }), { once: true });
       host.send({ type: 'request', id, op, args });
     });
   }

@@ -33,13 +33,21 @@ export function App(): JSX.Element {
   const { theme, toggle } = useTheme();
   const { step, go } = useRoute();
   const conn = useConnection();
-  const { toasts, notify } = useToasts();
+  const { toasts, notify, dismiss } = useToasts();
   const projects = useApiQuery<Project[]>(() => api.projects.list());
   const [activeId, setActiveId] = useState<string | undefined>(readActive);
 
   const reloadProjects = projects.reload;
   // Another window, tab or the CLI may change projects; the server tells every client.
   useEffect(() => api.on('projects.changed', () => reloadProjects()), [reloadProjects]);
+  // The engine runs in its own process; when it dies the app keeps going, and the user should know why a job stopped.
+  useEffect(
+    () =>
+      api.on('engine.hostCrashed', (crash) =>
+        notify(crash.message, { kind: 'error', detail: 'Lathe is still running; the engine restarts on the next request.' }),
+      ),
+    [notify],
+  );
 
   const setActive = useCallback((id: string | undefined) => {
     setActiveId(id);
@@ -107,7 +115,7 @@ export function App(): JSX.Element {
         <div className="content-inner">{pages[step]()}</div>
       </main>
       <StatusBar conn={conn} transport={transport} />
-      <Toasts toasts={toasts} />
+      <Toasts toasts={toasts} onDismiss={dismiss} />
     </div>
   );
 }

@@ -49,6 +49,8 @@ export interface LatheServer {
   origin: string;
   token: string;
   home: string;
+  /** The server process (its children include the engine host). */
+  pid: number;
   /** Everything the server wrote so far (for failure messages). */
   output(): string;
   /** SIGTERM, then SIGKILL after 5 s. Safe to call twice. */
@@ -98,6 +100,7 @@ export async function startServer(opts: { home?: string; timeoutMs?: number } = 
     origin: parsed.origin,
     token: parsed.searchParams.get('token') ?? '',
     home,
+    pid: proc.pid!,
     output: () => out,
     stop() {
       stopped ??= (async () => {

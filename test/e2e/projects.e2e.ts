@@ -65,7 +65,7 @@ describeBrowser('projects (web mode)', () => {
     await page.getByLabel('Name', { exact: true }).fill('x'.repeat(500));
     await page.getByTestId('create-submit').click();
     const error = page.getByTestId('create-form').getByTestId('field-error');
-    await expect.poll(() => error.textContent()).toContain('Name must be at most 120 characters.');
+    await expect.poll(() => error.textContent(), { timeout: 10_000 }).toContain('Name must be at most 120 characters.');
     await screenshot(page, 'projects-create-error-dark');
     expect(await rows().count()).toBe(0);
   });
@@ -103,7 +103,7 @@ describeBrowser('projects (web mode)', () => {
     await input.fill('');
     await input.press('Enter');
     const error = page.getByTestId('project-row').getByTestId('field-error');
-    await expect.poll(() => error.textContent()).toContain('Name must not be empty.');
+    await expect.poll(() => error.textContent(), { timeout: 10_000 }).toContain('Name must not be empty.');
     await screenshot(page, 'projects-rename-error-dark');
 
     // Escape abandons the edit.

@@ -58,6 +58,9 @@ describe.each(CASES)('$name', ({ spec }) => {
         maxLlama = Math.max(maxLlama, Math.abs(ours[i] - theirs[i]));
         maxRef = Math.max(maxRef, Math.abs(ours[i] - ref[i]));
       }
+      let refLlama = 0;
+      for (let i = 0; i < ours.length; i++) refLlama = Math.max(refLlama, Math.abs(ref[i] - theirs[i]));
+      console.log(JSON.stringify({ spec, maxLlama, maxRef, refLlama }));
       expect(maxLlama).toBeLessThan(2e-3);
       expect(maxRef).toBeLessThan(1e-4);
     } finally {

@@ -1,4 +1,5 @@
 // A small persistent thread pool: the calling thread plus (n-1) workers run parallel_for chunks; no allocation per call.
+// One caller at a time, and not reentrant: a job must not call run/parallel_for on the same pool (it would deadlock).
 #pragma once
 #include <condition_variable>
 #include <cstdint>

@@ -115,7 +115,7 @@ Status attention_backward(float* dq, float* dk, float* dv, const float* dout, co
       const float* vr = v + s * ks + kvh * HD;
       float p = std::exp(dotf(qr, kr, HD) * d.scale - L);
       float dp = dotf(dor, vr, HD);
-      float ds = p * (dp - D);
+      float ds = p * (dp - D) * d.scale;
       float* dkr = DK + s * ks + kvh * HD;
       float* dvr = DV + s * ks + kvh * HD;
       for (int64_t i = 0; i < HD; ++i) {

@@ -123,7 +123,7 @@ struct Avx2Kernel {
         return;
       }
       const int8_t* s = q.q + r * W.in;
-      const float* sc = q.scales + r * q.blocks_per_row();
+      const float* sc = q.scales + r * ((q.cols + quant::kInt8Block - 1) / quant::kInt8Block);  // no header inline calls in SIMD TUs
       for (int64_t k = 0; k < n; k += 8) {
         int64_t c = c0 + k;
         __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(s + c))));

@@ -91,7 +91,7 @@ struct Avx512Kernel {
         }
         __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(q.packed + (idx >> 1)));
         __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), lo_mask), lo = _mm_and_si128(bytes, lo_mask);
-        __m512i codes = _mm512_cvtepu8_epi32(_mm_unpacklo_epi8(lo, hi));  // element 2j = high nibble of byte j
+        __m512i codes = _mm512_cvtepu8_epi32(_mm_unpacklo_epi8(hi, lo));  // element 2j = high nibble of byte j
         _mm512_storeu_ps(dst + k, _mm512_mul_ps(_mm512_permutexvar_ps(codes, lut), amax));
       }
       return;
@@ -103,7 +103,7 @@ struct Avx512Kernel {
         return;
       }
       const int8_t* s = q.q + r * W.in;
-      const float* sc = q.scales + r * q.blocks_per_row();
+      const float* sc = q.scales + r * ((q.cols + quant::kInt8Block - 1) / quant::kInt8Block);  // no header inline calls in SIMD TUs
       for (int64_t k = 0; k < n; k += 16) {
         int64_t c = c0 + k;
         __m512 v = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + c))));

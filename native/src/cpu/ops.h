@@ -186,4 +186,17 @@ void adamw_step(float* param, float* m, float* v, const float* grad, int64_t n, 
 // Global L2 norm over several buffers, summed in double; NaN/inf propagate (caller skips the step).
 double grad_norm(const BufView* bufs, int64_t n_bufs, const Exec& ex);
 
+// ---------------------------------------------------------------------------------------------------------------
+// Temporary memory the ops allocate internally (bytes), so the memory plan can count it. Everything else an op needs
+// is passed in by the caller. GEMM panels live on the stack (< 80 KiB per thread).
+// matmul_forward: drop(x) copy when dropout > 0, plus u (T, R) when lora_u is nullptr.
+int64_t matmul_forward_temp_bytes(int64_t T, int64_t IN, const LoraRef* lora, bool lora_u_given);
+// matmul_backward: g (T, R), drop(x) copy when dropout > 0, plus u (T, R) when lora_u is nullptr.
+int64_t matmul_backward_temp_bytes(int64_t T, int64_t IN, const LoraRef* lora, bool lora_u_given);
+// attention: one score row per thread (forward); private dk/dv per extra thread (backward).
+int64_t attention_forward_temp_bytes(const AttnDims& d, int threads);
+int64_t attention_backward_temp_bytes(const AttnDims& d, int threads);
+// logsoftmax_gather forward/backward when scratch is nullptr: min(chunk, T) * V floats.
+int64_t logsoftmax_gather_temp_bytes(int64_t T, int64_t V, int64_t chunk);
+
 }  // namespace lathe::cpu

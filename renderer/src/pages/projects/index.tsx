@@ -5,6 +5,7 @@ import { api } from '../../api/client';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorText } from '../../components/Field';
 import { Icon } from '../../components/Icon';
+import type { Notify } from '../../components/Toasts';
 import type { Query } from '../../hooks/useApiQuery';
 import { CreateProjectForm } from './CreateProjectForm';
 import { ProjectRow } from './ProjectRow';
@@ -53,7 +54,7 @@ export function ProjectsPage(props: {
   activeId: string | undefined;
   onOpen: (p: Project) => void;
   onDeleted: (p: Project) => void;
-  notify: (text: string) => void;
+  notify: Notify;
 }): JSX.Element {
   const { projects, activeId, notify } = props;
   const [creating, setCreating] = useState(false);

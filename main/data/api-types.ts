@@ -1,0 +1,90 @@
+// Plain data shapes of the datasets API (no Node imports: the renderer imports these types through the contract).
+
+export interface DatasetSummary {
+  id: string;
+  projectId: string;
+  name: string;
+  sourcePath: string;
+  sourceKind: string;
+  format: string;
+  total: number;
+  valid: number;
+  invalid: number;
+  duplicates: number;
+  rawSha256: string;
+  contentHash: string;
+  createdAt: string;
+  options: Record<string, unknown>;
+}
+
+export interface RowIssueView {
+  line: number;
+  file?: string;
+  field: string;
+  code: string;
+  reason: string;
+}
+
+export interface TokenStatsView {
+  count: number;
+  min: number;
+  p50: number;
+  p95: number;
+  max: number;
+  mean: number;
+  overLimit: number;
+  maxLen: number | null;
+  histogram: { edges: number[]; counts: number[] };
+  trainedTokens: number;
+  totalTokens: number;
+  template: string;
+  mask: string;
+  policy: string;
+  truncated: number;
+  dropped: number;
+  split: number;
+  splitPieces: number;
+  emptyPieces: number;
+  alignFallbacks: number;
+}
+
+export interface DatasetReportView {
+  file: string;
+  source: string;
+  format: string;
+  confidence: number;
+  detected: { format: string; confidence: number }[];
+  fields: string[];
+  map: Record<string, string>;
+  jsonField: string | null;
+  total: number;
+  valid: number;
+  invalidCount: number;
+  duplicates: number;
+  emptyLines: number;
+  byCode: Record<string, number>;
+  invalid: RowIssueView[];
+  invalidTruncated: boolean;
+  tokens?: TokenStatsView;
+}
+
+/** One token of a preview, with whether the model is trained to predict it. */
+export interface PreviewToken {
+  id: number;
+  text: string;
+  trained: boolean;
+}
+
+export interface PreviewExample {
+  line: number;
+  file?: string;
+  kind: string;
+  /** One sequence, or chosen + rejected for preference data. */
+  seqs: { label: string; tokens: PreviewToken[] }[];
+}
+
+export interface SplitSummary {
+  train: number;
+  validation: number;
+  seed: number;
+}

@@ -1,0 +1,153 @@
+// Runs, run_metrics and checkpoints tables: the index of what the run folders hold.
+import type { Db } from './db';
+
+export type RunStatus = 'queued' | 'running' | 'paused' | 'interrupted' | 'completed' | 'failed' | 'cancelled';
+
+export interface RunRecord {
+  id: string;
+  projectId: string | null;
+  name: string;
+  status: RunStatus;
+  runDir: string;
+  config: Record<string, unknown>;
+  step: number;
+  totalSteps: number;
+  lastLoss: number | null;
+  bestEvalLoss: number | null;
+  error: { code: string; message: string; hint?: string } | null;
+  hostPid: number | null;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface MetricRecord {
+  step: number;
+  loss: number | null;
+  lr: number;
+  gradNorm: number | null;
+  tokensPerSecond: number | null;
+  evalLoss: number | null;
+  memoryBytes: number | null;
+  skipped: string | null;
+  at: string;
+}
+
+interface RunRow {
+  id: string;
+  project_id: string | null;
+  name: string;
+  status: RunStatus;
+  run_dir: string;
+  config_json: string;
+  step: number;
+  total_steps: number;
+  last_loss: number | null;
+  best_eval_loss: number | null;
+  error_json: string | null;
+  host_pid: number | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+const toRun = (r: RunRow): RunRecord => ({
+  id: r.id,
+  projectId: r.project_id,
+  name: r.name,
+  status: r.status,
+  runDir: r.run_dir,
+  config: JSON.parse(r.config_json),
+  step: r.step,
+  totalSteps: r.total_steps,
+  lastLoss: r.last_loss,
+  bestEvalLoss: r.best_eval_loss,
+  error: r.error_json ? JSON.parse(r.error_json) : null,
+  hostPid: r.host_pid,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+});
+
+export class RunsRepo {
+  constructor(private readonly db: Db) {}
+
+  create(r: { id: string; projectId: string | null; name: string; runDir: string; config: unknown }): RunRecord {
+    const now = new Date().toISOString();
+    this.db
+      .prepare('INSERT INTO runs (id, project_id, name, status, run_dir, config_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(r.id, r.projectId, r.name, 'queued', r.runDir, JSON.stringify(r.config), now, now);
+    return this.get(r.id)!;
+  }
+
+  get(id: string): RunRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    return row ? toRun(row) : undefined;
+  }
+
+  list(projectId?: string): RunRecord[] {
+    const rows = (projectId
+      ? this.db.prepare('SELECT * FROM runs WHERE project_id = ? ORDER BY created_at DESC').all(projectId)
+      : this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC').all()) as RunRow[];
+    return rows.map(toRun);
+  }
+
+  update(id: string, patch: Partial<Pick<RunRecord, 'status' | 'step' | 'totalSteps' | 'lastLoss' | 'bestEvalLoss' | 'error' | 'hostPid' | 'startedAt' | 'finishedAt'>>): void {
+    const cols: Record<string, string> = { status: 'status', step: 'step', totalSteps: 'total_steps', lastLoss: 'last_loss', bestEvalLoss: 'best_eval_loss', error: 'error_json', hostPid: 'host_pid', startedAt: 'started_at', finishedAt: 'finished_at' };
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) continue;
+      sets.push(`${cols[k]} = ?`);
+      values.push(k === 'error' ? (v === null ? null : JSON.stringify(v)) : v);
+    }
+    sets.push('updated_at = ?');
+    values.push(new Date().toISOString());
+    this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+  }
+
+  /** Upsert: a resumed run re-trains steps after its checkpoint, and the newer values win. */
+  addMetric(runId: string, m: MetricRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO run_metrics (run_id, step, loss, lr, grad_norm, tokens_per_sec, eval_loss, memory_bytes, skipped, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(run_id, step) DO UPDATE SET loss = excluded.loss, lr = excluded.lr, grad_norm = excluded.grad_norm, tokens_per_sec = excluded.tokens_per_sec,
+           eval_loss = excluded.eval_loss, memory_bytes = excluded.memory_bytes, skipped = excluded.skipped, at = excluded.at`,
+      )
+      .run(runId, m.step, m.loss, m.lr, m.gradNorm, m.tokensPerSecond, m.evalLoss, m.memoryBytes, m.skipped, m.at);
+  }
+
+  metrics(runId: string): MetricRecord[] {
+    return (this.db.prepare('SELECT * FROM run_metrics WHERE run_id = ? ORDER BY step').all(runId) as Record<string, unknown>[]).map((r) => ({
+      step: r.step as number,
+      loss: r.loss as number | null,
+      lr: r.lr as number,
+      gradNorm: r.grad_norm as number | null,
+      tokensPerSecond: r.tokens_per_sec as number | null,
+      evalLoss: r.eval_loss as number | null,
+      memoryBytes: r.memory_bytes as number | null,
+      skipped: r.skipped as string | null,
+      at: r.at as string,
+    }));
+  }
+
+  /** Drops metric rows past `step` (a resume re-trains them). */
+  truncateMetrics(runId: string, step: number): void {
+    this.db.prepare('DELETE FROM run_metrics WHERE run_id = ? AND step > ?').run(runId, step);
+  }
+
+  replaceCheckpoints(runId: string, checkpoints: { step: number; dir: string; evalLoss: number | null }[]): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM checkpoints WHERE run_id = ?').run(runId);
+      const ins = this.db.prepare('INSERT INTO checkpoints (run_id, step, dir, eval_loss, created_at) VALUES (?, ?, ?, ?, ?)');
+      for (const c of checkpoints) ins.run(runId, c.step, c.dir, c.evalLoss, new Date().toISOString());
+    })();
+  }
+
+  checkpoints(runId: string): { step: number; dir: string; evalLoss: number | null }[] {
+    return (this.db.prepare('SELECT step, dir, eval_loss FROM checkpoints WHERE run_id = ? ORDER BY step DESC').all(runId) as { step: number; dir: string; eval_loss: number | null }[]).map((c) => ({ step: c.step, dir: c.dir, evalLoss: c.eval_loss }));
+  }
+}

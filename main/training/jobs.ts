@@ -1,0 +1,231 @@
+// Training jobs in main: creates run folders, queues jobs (one at a time per device), runs each in its own engine host
+// process, ingests its metrics into SQLite, and handles pause / resume / cancel and runs interrupted by a crash.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { StepMetrics } from '../host/trainer/trainer';
+import { RunsRepo, type RunRecord } from '../library/runs-repo';
+import { LatheError } from '../api/errors';
+import { listCheckpoints } from './checkpoints';
+import type { TrainingConfig } from './config';
+import { createRunDir, readRunStatus, writeRunStatus } from './run-dir';
+import type { HostSpawner } from './host-process';
+import { EngineSupervisor } from './supervisor';
+import type { Db } from '../library/db';
+
+export interface JobEvents {
+  onMetrics?(runId: string, m: StepMetrics): void;
+  onStatus?(run: RunRecord): void;
+  onLog?(runId: string, message: string): void;
+}
+
+interface Active {
+  runId: string;
+  supervisor: EngineSupervisor;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+function isAlive(pid: number | null): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class TrainingJobs {
+  private readonly repo: RunsRepo;
+  private readonly queue: string[] = [];
+  private active: Active | undefined;
+
+  constructor(db: Db, private readonly runsDir: string, private readonly spawn: HostSpawner, private readonly events: JobEvents = {}) {
+    this.repo = new RunsRepo(db);
+  }
+
+  /** On start-up: runs that were running or queued when the app or its host died are marked interrupted (resumable). */
+  recoverInterrupted(): RunRecord[] {
+    const out: RunRecord[] = [];
+    for (const run of this.repo.list()) {
+      if ((run.status === 'running' || run.status === 'queued') && !isAlive(run.hostPid) && !this.isActiveOrQueued(run.id)) {
+        this.setStatus(run.id, { status: 'interrupted', hostPid: null });
+        out.push(this.repo.get(run.id)!);
+      }
+    }
+    return out;
+  }
+
+  async create(config: TrainingConfig, opts: { name?: string; projectId?: string | null } = {}): Promise<RunRecord> {
+    const id = `run-${new Date().toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
+    const runDir = join(this.runsDir, id);
+    const name = opts.name ?? `Run ${new Date().toLocaleString('en-GB', { hour12: false })}`;
+    const now = new Date().toISOString();
+    await createRunDir(runDir, config, { id, name, projectId: opts.projectId ?? null, createdAt: now, status: 'queued', step: 0, totalSteps: 0, hostPid: null, error: null, updatedAt: now });
+    const run = this.repo.create({ id, projectId: opts.projectId ?? null, name, runDir, config });
+    this.enqueue(id);
+    return run;
+  }
+
+  /** Resumes a paused, interrupted, failed or cancelled run from its newest valid checkpoint. */
+  resume(runId: string): RunRecord {
+    const run = this.mustGet(runId);
+    if (run.status === 'completed') throw new LatheError('runs.completed', `Run "${run.name}" has already completed.`, 'Start a new run to train further.');
+    if (this.isActiveOrQueued(runId)) return run;
+    this.setStatus(runId, { status: 'queued', error: null });
+    this.enqueue(runId);
+    return this.mustGet(runId);
+  }
+
+  /** Pause: checkpoint and stop the host (its memory is freed); resume continues exactly. */
+  pause(runId: string): RunRecord {
+    return this.stop(runId, 'pause');
+  }
+
+  /** Cancel: stop and keep the last checkpoint; the run can still be resumed later. */
+  cancel(runId: string): RunRecord {
+    return this.stop(runId, 'cancel');
+  }
+
+  get(runId: string): RunRecord | undefined {
+    return this.repo.get(runId);
+  }
+
+  list(projectId?: string): RunRecord[] {
+    return this.repo.list(projectId);
+  }
+
+  metrics(runId: string) {
+    return this.repo.metrics(runId);
+  }
+
+  checkpoints(runId: string) {
+    return this.repo.checkpoints(runId);
+  }
+
+  /** Resolves when the queue is empty and nothing runs (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.active) await this.active.done;
+  }
+
+  async shutdown(): Promise<void> {
+    this.queue.length = 0;
+    if (this.active) {
+      this.active.abort.abort('pause');
+      await this.active.done;
+    }
+  }
+
+  private stop(runId: string, reason: 'pause' | 'cancel'): RunRecord {
+    const run = this.mustGet(runId);
+    const q = this.queue.indexOf(runId);
+    if (q >= 0) {
+      this.queue.splice(q, 1);
+      this.setStatus(runId, { status: reason === 'pause' ? 'paused' : 'cancelled' });
+    } else if (this.active?.runId === runId) {
+      this.active.abort.abort(reason);
+    } else if (run.status === 'running') {
+      throw new LatheError('runs.notAttached', `Run "${run.name}" is not running in this Lathe session.`, 'Restart Lathe: the run will be marked interrupted and can be resumed.');
+    }
+    return this.mustGet(runId);
+  }
+
+  private isActiveOrQueued(runId: string): boolean {
+    return this.active?.runId === runId || this.queue.includes(runId);
+  }
+
+  private mustGet(runId: string): RunRecord {
+    const run = this.repo.get(runId);
+    if (!run) throw new LatheError('runs.notFound', `No run with id ${runId}.`, 'Reload the run list.');
+    return run;
+  }
+
+  private setStatus(runId: string, patch: Parameters<RunsRepo['update']>[1]): void {
+    this.repo.update(runId, patch);
+    const run = this.repo.get(runId)!;
+    // The run folder stays the source of truth for status too.
+    try {
+      const file = readRunStatus(run.runDir);
+      void writeRunStatus(run.runDir, { ...file, status: run.status, hostPid: run.hostPid, error: run.error, updatedAt: run.updatedAt });
+    } catch {
+      // A missing run folder is reported when the run is started.
+    }
+    this.events.onStatus?.(run);
+  }
+
+  private enqueue(runId: string): void {
+    this.queue.push(runId);
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.active || !this.queue.length) return;
+    const runId = this.queue.shift()!;
+    const run = this.mustGet(runId);
+    const supervisor = new EngineSupervisor({ spawn: this.spawn });
+    const abort = new AbortController();
+    const active: Active = { runId, supervisor, abort, done: Promise.resolve() };
+    this.active = active;
+    active.done = this.execute(run, supervisor, abort).finally(async () => {
+      await supervisor.stop().catch(() => undefined);
+      this.active = undefined;
+      this.pump();
+    });
+  }
+
+  private async execute(run: RunRecord, supervisor: EngineSupervisor, abort: AbortController): Promise<void> {
+    const host = await supervisor.start().catch((err) => err as Error);
+    if (host instanceof Error) {
+      this.setStatus(run.id, { status: 'failed', error: { code: 'engine.hostStart', message: host.message } });
+      return;
+    }
+    this.setStatus(run.id, { status: 'running', hostPid: host.pid ?? null, startedAt: run.startedAt ?? new Date().toISOString(), error: null });
+    // A resume re-trains the steps after its checkpoint: their old metric rows go.
+    const latest = (await listCheckpoints(join(run.runDir, 'checkpoints')))[0];
+    this.repo.truncateMetrics(run.id, latest?.step ?? 0);
+    try {
+      const result = await supervisor.request('train.run', { runDir: run.runDir }, {
+        signal: abort.signal,
+        onEvent: (name, payload) => {
+          if (name === 'metrics') this.ingest(run.id, payload as StepMetrics);
+          else if (name === 'log') this.events.onLog?.(run.id, String(payload));
+        },
+      });
+      const file = readRunStatus(run.runDir);
+      this.setStatus(run.id, { status: file.status, step: result.step, totalSteps: file.totalSteps, hostPid: null, finishedAt: file.status === 'completed' ? new Date().toISOString() : undefined });
+    } catch (err) {
+      const e = err as { code?: string; message?: string; hint?: string };
+      const crashed = e.code === 'engine.hostCrashed';
+      this.setStatus(run.id, {
+        status: crashed ? 'interrupted' : 'failed',
+        hostPid: null,
+        error: { code: e.code ?? 'train.failed', message: e.message ?? String(err), ...(e.hint ? { hint: e.hint } : {}) },
+      });
+    } finally {
+      const cps = await listCheckpoints(join(run.runDir, 'checkpoints'));
+      this.repo.replaceCheckpoints(run.id, cps.map((c) => ({ step: c.step, dir: c.dir, evalLoss: c.evalLoss })));
+    }
+  }
+
+  private ingest(runId: string, m: StepMetrics): void {
+    this.repo.addMetric(runId, {
+      step: m.step,
+      loss: m.loss,
+      lr: m.lr,
+      gradNorm: m.gradNorm,
+      tokensPerSecond: m.tokensPerSecond,
+      evalLoss: m.evalLoss ?? null,
+      memoryBytes: (m as StepMetrics & { memoryBytes?: number }).memoryBytes ?? null,
+      skipped: m.skipped ?? null,
+      at: new Date().toISOString(),
+    });
+    const patch: Parameters<RunsRepo['update']>[1] = { step: m.step };
+    if (m.loss !== null) patch.lastLoss = m.loss;
+    if (m.evalLoss !== undefined) {
+      const best = this.repo.get(runId)?.bestEvalLoss;
+      if (best === null || best === undefined || m.evalLoss < best) patch.bestEvalLoss = m.evalLoss;
+    }
+    this.repo.update(runId, patch);
+    this.events.onMetrics?.(runId, m);
+  }
+}

@@ -1,0 +1,120 @@
+// GEMM micro-benchmark: GFLOP/s of the op table's matmul at ~135M-model shapes (512 tokens), per weight type,
+// forward (x·W^T) and backward-dx (dy·W), 1 and 2 threads, plus the machine's fp32 FMA peak (for MFU).
+// Prints one JSON line per case. Build: node native/tests/build.mjs --bench; run: native/build/tests/gemm_bench
+#include <immintrin.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cpu/ops.h"
+#include "quant/bf16.h"
+
+using namespace lathe;
+using namespace lathe::cpu;
+
+namespace {
+
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+template <class F>
+double median_seconds(F&& f, int reps) {
+  f();  // warm-up
+  std::vector<double> t;
+  for (int i = 0; i < reps; ++i) {
+    double s = now();
+    f();
+    t.push_back(now() - s);
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+// Independent FMA chains in registers: the fp32 peak one thread can issue (AVX-512 or AVX2).
+__attribute__((target("avx512f,fma"))) double fma_peak_avx512(int64_t iters) {
+  __m512 a[12];
+  for (int i = 0; i < 12; ++i) a[i] = _mm512_set1_ps(1.0f + i * 1e-3f);
+  const __m512 b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+  for (int64_t k = 0; k < iters; ++k)
+    for (int i = 0; i < 12; ++i) a[i] = _mm512_fmadd_ps(a[i], b, c);
+  float s = 0;
+  for (int i = 0; i < 12; ++i) s += _mm512_reduce_add_ps(a[i]);
+  return s;
+}
+__attribute__((target("avx2,fma"))) double fma_peak_avx2(int64_t iters) {
+  __m256 a[12];
+  for (int i = 0; i < 12; ++i) a[i] = _mm256_set1_ps(1.0f + i * 1e-3f);
+  const __m256 b = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+  for (int64_t k = 0; k < iters; ++k)
+    for (int i = 0; i < 12; ++i) a[i] = _mm256_fmadd_ps(a[i], b, c);
+  alignas(32) float o[8];
+  _mm256_store_ps(o, a[0]);
+  return o[0];
+}
+
+void peak(int threads, Isa isa) {
+  const int64_t iters = 20'000'000;
+  volatile double sink = 0;
+  double t = median_seconds(
+      [&] {
+        std::vector<std::thread> th;
+        for (int i = 0; i < threads; ++i)
+          th.emplace_back([&] { sink = isa == Isa::avx512 ? fma_peak_avx512(iters) : fma_peak_avx2(iters); });
+        for (auto& x : th) x.join();
+      },
+      3);
+  double lanes = isa == Isa::avx512 ? 16 : 8;
+  double gflops = threads * iters * 12.0 * lanes * 2 / t / 1e9;
+  std::printf("{\"case\":\"fma_peak\",\"isa\":\"%s\",\"threads\":%d,\"gflops\":%.1f}\n", isa_name(isa), threads, gflops);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::mt19937 rng(1);
+  std::normal_distribution<float> nd(0.f, 0.02f);
+  const int64_t T = 512;
+  struct Shape { const char* name; int64_t in, out; };
+  const Shape shapes[] = {{"576->1536 (gate/up)", 576, 1536}, {"576->576 (q/o)", 576, 576}, {"1536->576 (down)", 1536, 576}};
+  std::vector<Isa> isas{best_isa()};
+  if (best_isa() == Isa::avx512) isas.push_back(Isa::avx2);
+  for (Isa isa : isas)
+    for (int th : {1, 2}) peak(th, isa);
+  for (const Shape& s : shapes) {
+    std::vector<float> W(s.in * s.out), x(T * s.in), y(T * s.out), dx(T * s.in);
+    for (auto& v : W) v = nd(rng);
+    for (auto& v : x) v = nd(rng) * 50;
+    std::vector<uint16_t> Wb(W.size());
+    quant::f32_to_bf16_n(Wb.data(), W.data(), W.size());
+    quant::Nf4Tensor nf;
+    quant::nf4_quantize(&nf, W.data(), nullptr, s.out, s.in, true);
+    quant::Int8Tensor i8;
+    quant::int8_quantize(&i8, W.data(), nullptr, s.out, s.in);
+    std::pair<const char*, WeightRef> refs[] = {{"f32", WeightRef::from_f32(W.data(), s.out, s.in)},
+                                                {"bf16", WeightRef::from_bf16(Wb.data(), s.out, s.in)},
+                                                {"nf4", WeightRef::from_nf4(nf.view())},
+                                                {"int8", WeightRef::from_int8(i8.view())}};
+    for (Isa isa : isas)
+      for (int th : {1, 2}) {
+        ThreadPool pool(th);
+        Exec ex{&pool, isa};
+        for (auto& [name, w] : refs) {
+          double flops = 2.0 * T * s.in * s.out;
+          double tf = median_seconds([&] { gemm_nt(y.data(), s.out, x.data(), s.in, w, T, 1.f, false, ex); }, 7);
+          double tb = median_seconds([&] { gemm_nn(dx.data(), s.in, y.data(), s.out, w, T, 1.f, false, ex); }, 7);
+          std::printf(
+              "{\"case\":\"gemm\",\"shape\":\"%s\",\"T\":%lld,\"weight\":\"%s\",\"isa\":\"%s\",\"threads\":%d,"
+              "\"fwd_gflops\":%.1f,\"bwd_dx_gflops\":%.1f}\n",
+              s.name, static_cast<long long>(T), name, isa_name(isa), th, flops / tf / 1e9, flops / tb / 1e9);
+          std::fflush(stdout);
+        }
+      }
+  }
+  (void)argc;
+  (void)argv;
+  return 0;
+}
