@@ -101,7 +101,7 @@ export async function addTokenizerMetadata(w: GgufWriter, dir: string, vocabSize
       }
     });
     // Pieces no merge produces (single characters, bytes, control tokens) never compete as merge results.
-    for (let i = 0; i < scores.length; i++) if (!scored.has(i) && types[i] === TOKEN_TYPE.NORMAL) scores[i] = -1e9 + 0;
+    for (let i = 0; i < scores.length; i++) if (!scored.has(i) && types[i] === TOKEN_TYPE.NORMAL) scores[i] = -1e9;
     w.set('tokenizer.ggml.scores', gv.arr('FLOAT32', scores));
     w.set('tokenizer.ggml.token_type', gv.arr('INT32', types));
   }

@@ -124,7 +124,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       unsubscribe();
       sockets.delete(ws);
     });
-    ws.on('error', () => ws.terminate());
+    // ws closes the socket itself after an error (1009 for an oversized message); nothing else to do.
+    ws.on('error', () => {});
   });
 
   await new Promise<void>((resolve, reject) => {

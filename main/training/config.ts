@@ -1,7 +1,6 @@
 // The one TrainingConfig: every knob with its default and the reason for it (the UI and CLI help are generated from
-// this table), validated with clear errors for unknown keys and wrong types (YAML files included).
+// this table), validated with clear errors for unknown keys and wrong types. YAML files: ./config-yaml.ts.
 import { z } from 'zod';
-import { parseDocument } from 'yaml';
 import { LatheError } from '../api/errors';
 
 export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
@@ -71,21 +70,6 @@ export function resolveTrainingConfig(input: unknown, source = 'training config'
     throw new LatheError('config.invalid', `${source}: warmupSteps (${c.warmupSteps}) must be smaller than maxSteps (${c.maxSteps}).`, 'Lower warmupSteps or raise maxSteps.');
   }
   return c;
-}
-
-/** Parses YAML text with line numbers in syntax errors, then validates. */
-export function parseTrainingConfigYaml(text: string, file = 'config.yaml'): TrainingConfig {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : 'unknown position';
-    throw new LatheError('config.yaml', `${file}: ${where}: ${e.message.split('\n')[0]}`, 'Fix the YAML syntax at that line.');
-  }
-  const value = doc.toJS();
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new LatheError('config.yaml', `${file}: expected a mapping of keys to values at the top level.`, 'Write one `key: value` per line, e.g. `model: ./models/smollm2`.');
-  }
-  return resolveTrainingConfig(value, file);
 }
 
 /** The arithmetic a user should see next to their settings (nanoGPT-style). */

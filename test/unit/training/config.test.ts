@@ -1,6 +1,7 @@
 // TrainingConfig: defaults with reasons, unknown keys and wrong types named, YAML errors with line numbers, LR schedules.
 import { describe, expect, it } from 'vitest';
-import { configHelp, describeBatch, parseTrainingConfigYaml, resolveTrainingConfig, TrainingConfigSchema } from '../../../main/training/config';
+import { configHelp, describeBatch, resolveTrainingConfig, TrainingConfigSchema } from '../../../main/training/config';
+import { parseTrainingConfigYaml } from '../../../main/training/config-yaml';
 import { learningRateAt } from '../../../main/training/schedule';
 
 describe('TrainingConfig', () => {
