@@ -1,6 +1,20 @@
 // The typed API contract: every request, response and event of the app, with runtime validators for every argument.
 // Electron IPC, the web-mode WebSocket and the preload bridge are all generated from this one table.
 import { z } from 'zod';
+import type { MetricRecord, RunRecord } from '../library/runs-repo';
+import type { ModelSummary } from '../models/model-dir';
+import type { StepMetrics } from '../host/trainer/trainer';
+import { TrainingConfigSchema } from '../training/config';
+
+export type Run = RunRecord;
+export type RunMetric = MetricRecord;
+export type { ModelSummary, StepMetrics };
+export interface RunDetail {
+  run: Run;
+  metrics: RunMetric[];
+  checkpoints: { step: number; dir: string; evalLoss: number | null }[];
+}
+export type ConfigHelp = Record<string, { help: string; default: unknown }>;
 
 // ---------- shared schemas ----------
 
@@ -69,23 +83,36 @@ export interface HostCrash {
 
 // ---------- the method table ----------
 
-function method<I extends z.ZodType, O>(input: I, description: string) {
-  return { input, description, output: undefined as unknown as O };
+/** method<Output>()(inputSchema, description): the input type is inferred from the schema. */
+function method<O>() {
+  return <I extends z.ZodType>(input: I, description: string) => ({ input, description, output: undefined as unknown as O });
 }
 
+/** A path on the machine running Lathe (web mode: the server's disk), as typed or picked by the user. */
+export const LocalPath = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(4096, 'must be at most 4096 characters')
+  .refine((s) => !s.includes('\0'), 'must not contain NUL characters');
+
 export const methods = {
-  'app.info': method<typeof NoArgs, AppInfo>(NoArgs, 'Name, version and where the library lives.'),
-  'system.info': method<typeof NoArgs, SystemInfo>(NoArgs, 'CPU, memory, GPUs and engine backends, probed in the engine host.'),
-  'projects.list': method<typeof NoArgs, Project[]>(NoArgs, 'All projects, most recently updated first.'),
-  'projects.create': method<z.ZodObject<{ name: typeof Name; description: z.ZodOptional<z.ZodString> }>, Project>(
-    z.object({ name: Name, description: z.string().max(2000).optional() }).strict(),
-    'Create a project.',
+  'app.info': method<AppInfo>()(NoArgs, 'Name, version and where the library lives.'),
+  'system.info': method<SystemInfo>()(NoArgs, 'CPU, memory, GPUs and engine backends, probed in the engine host.'),
+  'projects.list': method<Project[]>()(NoArgs, 'All projects, most recently updated first.'),
+  'projects.create': method<Project>()(z.object({ name: Name, description: z.string().max(2000).optional() }).strict(), 'Create a project.'),
+  'projects.rename': method<Project>()(z.object({ id: Id, name: Name }).strict(), 'Rename a project.'),
+  'projects.delete': method<{ deleted: true }>()(z.object({ id: Id }).strict(), 'Delete a project and its files.'),
+  'models.inspect': method<ModelSummary>()(z.object({ path: LocalPath }).strict(), 'Read a Hugging Face model folder: architecture, sizes, tokenizer, chat template.'),
+  'training.configHelp': method<ConfigHelp>()(NoArgs, 'Every training setting with its default and the reason for it.'),
+  'training.start': method<Run>()(
+    z.object({ config: TrainingConfigSchema, name: Name.optional(), projectId: Id.optional() }).strict(),
+    'Create a run folder and queue the training job.',
   ),
-  'projects.rename': method<z.ZodObject<{ id: typeof Id; name: typeof Name }>, Project>(
-    z.object({ id: Id, name: Name }).strict(),
-    'Rename a project.',
-  ),
-  'projects.delete': method<z.ZodObject<{ id: typeof Id }>, { deleted: true }>(z.object({ id: Id }).strict(), 'Delete a project and its files.'),
+  'training.pause': method<Run>()(z.object({ id: Id }).strict(), 'Checkpoint and stop a run, freeing the engine; resume continues exactly.'),
+  'training.resume': method<Run>()(z.object({ id: Id }).strict(), 'Resume a paused or interrupted run from its newest valid checkpoint.'),
+  'training.cancel': method<Run>()(z.object({ id: Id }).strict(), 'Stop a run and keep its last checkpoint.'),
+  'runs.list': method<Run[]>()(z.object({ projectId: Id.optional() }).strict().optional(), 'Runs, newest first (optionally of one project).'),
+  'runs.get': method<RunDetail>()(z.object({ id: Id }).strict(), 'A run with its metrics and checkpoints.'),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -98,9 +125,12 @@ export type MethodOutput<M extends MethodName> = (typeof methods)[M]['output'];
 export interface EventPayloads {
   'engine.hostCrashed': HostCrash;
   'projects.changed': { ids: string[] };
+  'training.metrics': { runId: string; metrics: StepMetrics };
+  'training.status': { run: Run };
+  'training.log': { runId: string; message: string };
 }
 export type EventName = keyof EventPayloads;
-export const eventNames: EventName[] = ['engine.hostCrashed', 'projects.changed'];
+export const eventNames: EventName[] = ['engine.hostCrashed', 'projects.changed', 'training.metrics', 'training.status', 'training.log'];
 
 // ---------- the client shape (what window.lathe and the WebSocket client expose) ----------
 

@@ -73,7 +73,7 @@ export function summarizeConfig(cfg: Record<string, unknown>, path: string): Omi
   if (headDim % 2 !== 0) bad(path, 'head_dim', `(${headDim}) must be even for RoPE`);
   // transformers v5 moves rope settings into rope_parameters; read both.
   const rp = (cfg.rope_parameters ?? null) as Record<string, unknown> | null;
-  const theta = num({ t: cfg.rope_theta ?? rp?.rope_theta }, path, 'rope_theta', 10000);
+  const theta = num({ rope_theta: cfg.rope_theta ?? rp?.rope_theta }, path, 'rope_theta', 10000);
   const rawScaling = (cfg.rope_scaling ?? (rp && (rp.rope_type ?? rp.type) && (rp.rope_type ?? rp.type) !== 'default' ? rp : null)) as Record<string, unknown> | null;
   let scaling: RopeInfo['scaling'] = null;
   if (rawScaling && typeof rawScaling === 'object') {

@@ -2,6 +2,7 @@
 import type { EventName, EventPayloads } from '../api/contract';
 import type { Db } from '../library/db';
 import type { LibraryPaths } from '../library/paths';
+import type { TrainingJobs } from '../training/jobs';
 import type { EngineSupervisor } from '../training/supervisor';
 
 export interface ServiceContext {
@@ -9,6 +10,8 @@ export interface ServiceContext {
   paths: LibraryPaths;
   /** 'electron' | 'web' | 'cli' */
   shell: string;
+  /** The shared engine host for short requests (system probe, inspection); training jobs get their own. */
   supervisor: EngineSupervisor;
+  jobs: TrainingJobs;
   emit<E extends EventName>(event: E, payload: EventPayloads[E]): void;
 }

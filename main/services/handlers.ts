@@ -3,6 +3,8 @@ import type { MethodName, MethodOutput, MethodParsedInput } from '../api/contrac
 import type { ServiceContext } from './context';
 import { projectHandlers } from './projects';
 import { systemHandlers } from './system';
+import { modelHandlers } from './models';
+import { trainingHandlers } from './training';
 
 export type Handler<M extends MethodName> = (args: MethodParsedInput<M>, ctx: ServiceContext) => Promise<MethodOutput<M>>;
 export type HandlerTable = { [M in MethodName]: Handler<M> };
@@ -10,4 +12,6 @@ export type HandlerTable = { [M in MethodName]: Handler<M> };
 export const handlers: HandlerTable = {
   ...systemHandlers,
   ...projectHandlers,
+  ...modelHandlers,
+  ...trainingHandlers,
 };

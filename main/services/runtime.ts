@@ -3,6 +3,7 @@ import type { EventName, EventPayloads } from '../api/contract';
 import { openLibraryDb } from '../library/db';
 import { defaultLibraryRoot, ensureLibraryFolders, libraryPaths } from '../library/paths';
 import { nodeHostSpawner, type HostSpawner } from '../training/host-process';
+import { TrainingJobs } from '../training/jobs';
 import { EngineSupervisor } from '../training/supervisor';
 import type { ServiceContext } from './context';
 
@@ -42,7 +43,15 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       emit('engine.hostCrashed', crash);
     },
   });
-  const ctx: ServiceContext = { db, paths, shell: opts.shell, supervisor, emit };
+  const spawn = opts.spawnHost ?? nodeHostSpawner();
+  const jobs = new TrainingJobs(db, paths.runs, spawn, {
+    onMetrics: (runId, metrics) => emit('training.metrics', { runId, metrics }),
+    onStatus: (run) => emit('training.status', { run }),
+    onLog: (runId, message) => emit('training.log', { runId, message }),
+  });
+  // Runs left 'running' by a crash of the app or its host are marked interrupted and offered for resume.
+  jobs.recoverInterrupted();
+  const ctx: ServiceContext = { db, paths, shell: opts.shell, supervisor, jobs, emit };
   return {
     ctx,
     subscribe(listener) {
@@ -50,6 +59,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       return () => listeners.delete(listener);
     },
     async close() {
+      await jobs.shutdown();
       await supervisor.stop();
       db.close();
     },

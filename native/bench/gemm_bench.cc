@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -75,6 +76,10 @@ void peak(int threads, Isa isa) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Optional filters: argv[1] = weight type (f32|bf16|nf4|int8|all), argv[2] = max threads, argv[3] = "nopeak"
+  std::string only = argc > 1 ? argv[1] : "all";
+  int max_threads = argc > 2 ? std::atoi(argv[2]) : 2;
+  bool do_peak = !(argc > 3 && std::string(argv[3]) == "nopeak");
   std::mt19937 rng(1);
   std::normal_distribution<float> nd(0.f, 0.02f);
   const int64_t T = 512;
@@ -83,7 +88,7 @@ int main(int argc, char** argv) {
   std::vector<Isa> isas{best_isa()};
   if (best_isa() == Isa::avx512) isas.push_back(Isa::avx2);
   for (Isa isa : isas)
-    for (int th : {1, 2}) peak(th, isa);
+    for (int th = 1; th <= max_threads && do_peak; ++th) peak(th, isa);
   for (const Shape& s : shapes) {
     std::vector<float> W(s.in * s.out), x(T * s.in), y(T * s.out), dx(T * s.in);
     for (auto& v : W) v = nd(rng);
@@ -99,10 +104,11 @@ int main(int argc, char** argv) {
                                                 {"nf4", WeightRef::from_nf4(nf.view())},
                                                 {"int8", WeightRef::from_int8(i8.view())}};
     for (Isa isa : isas)
-      for (int th : {1, 2}) {
+      for (int th = 1; th <= max_threads; ++th) {
         ThreadPool pool(th);
         Exec ex{&pool, isa};
         for (auto& [name, w] : refs) {
+          if (only != "all" && only != name) continue;
           double flops = 2.0 * T * s.in * s.out;
           double tf = median_seconds([&] { gemm_nt(y.data(), s.out, x.data(), s.in, w, T, 1.f, false, ex); }, 7);
           double tb = median_seconds([&] { gemm_nn(dx.data(), s.in, y.data(), s.out, w, T, 1.f, false, ex); }, 7);
@@ -114,7 +120,5 @@ int main(int argc, char** argv) {
         }
       }
   }
-  (void)argc;
-  (void)argv;
   return 0;
 }

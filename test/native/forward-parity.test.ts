@@ -44,7 +44,7 @@ describe.each(CASES)('$name', ({ spec }) => {
     await oracle?.dispose();
   });
 
-  test('teacher-forced log-probs match llama.cpp within 2e-3 and the f64 reference within 1e-4', async () => {
+  test('teacher-forced log-probs match the f64 reference within 1e-4 and llama.cpp within its own error', async () => {
     const model = await engine.loadModel(dir, { quant: 'none', maxSeqLen: 128 });
     try {
       const seq = ids(40, model.info().vocabSize, 7);
@@ -53,16 +53,21 @@ describe.each(CASES)('$name', ({ spec }) => {
       const ref = referenceLogprobs(await loadReferenceModel(dir), seq);
       expect(ours).toHaveLength(seq.length - 1);
       let maxLlama = 0;
+      let sumLlama = 0;
       let maxRef = 0;
+      let refLlama = 0;
       for (let i = 0; i < ours.length; i++) {
         maxLlama = Math.max(maxLlama, Math.abs(ours[i] - theirs[i]));
+        sumLlama += Math.abs(ours[i] - theirs[i]);
         maxRef = Math.max(maxRef, Math.abs(ours[i] - ref[i]));
+        refLlama = Math.max(refLlama, Math.abs(ref[i] - theirs[i]));
       }
-      let refLlama = 0;
-      for (let i = 0; i < ours.length; i++) refLlama = Math.max(refLlama, Math.abs(ref[i] - theirs[i]));
-      console.log(JSON.stringify({ spec, maxLlama, maxRef, refLlama }));
-      expect(maxLlama).toBeLessThan(2e-3);
+      // Measured: ours vs the f64 reference ~1.5e-6; llama.cpp itself is 1.8e-3..2.8e-3 (max) away from that same
+      // reference on these models, so against llama.cpp the bar is its own error: mean < 2e-3, max < 4e-3.
+      console.log(JSON.stringify({ arch: spec.arch, maxLlama, meanLlama: sumLlama / ours.length, maxRef, llamaVsRef: refLlama }));
       expect(maxRef).toBeLessThan(1e-4);
+      expect(sumLlama / ours.length).toBeLessThan(2e-3);
+      expect(maxLlama).toBeLessThan(4e-3);
     } finally {
       await model.close();
     }

@@ -1,9 +1,11 @@
 // The list of CLI commands. Each module exports `register(program)`; add one line per new command module.
 import type { Command } from 'commander';
 import { register as registerInfo } from './info';
+import { register as registerData } from './data';
 import { register as registerServe } from './serve';
 
 export function registerCommands(program: Command): void {
   registerInfo(program);
+  registerData(program);
   registerServe(program);
 }

@@ -74,7 +74,9 @@ describe('writer → reader round trip', () => {
     const w = new GgufWriter().set('general.alignment', gv.u32(64));
     w.addTensor({ name: 'x', ne: [1], type: 'F32', data: new Uint8Array(4) });
     w.addTensor({ name: 'y', ne: [1], type: 'F32', data: new Uint8Array(4) });
-    const f = parseGguf(w.buildHeaderAndDataForTest());
+    const path = join(tmp, 'al.gguf');
+    await w.write(path);
+    const f = await readGguf(path);
     expect(f.alignment).toBe(64);
     expect(f.tensors[1].offset).toBe(64);
     expect(f.dataStart % 64).toBe(0);

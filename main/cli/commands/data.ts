@@ -1,0 +1,163 @@
+// `lathe data inspect|import`: the validation report (and token statistics with --model) of a dataset file, and import into a project.
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { LatheError } from '../../api/errors';
+import { parseFieldMap } from '../../data/detect';
+import { LENGTH_POLICIES, type LengthPolicy } from '../../data/lengths';
+import { runPipeline, type DatasetReport } from '../../data/pipeline';
+import { MASK_MODES, TEMPLATE_NAMES, type MaskMode, type TemplateName } from '../../data/render';
+import { SOURCE_KINDS } from '../../data/readers';
+import { importDataset } from '../../data/store';
+import { DATA_FORMATS, type DataFormat, type SourceKind } from '../../data/types';
+import { ProjectsRepo } from '../../library/projects-repo';
+import { loadTokenizer } from '../../models/tokenizer';
+import { createRuntime } from '../../services/runtime';
+
+interface DataOpts {
+  format?: DataFormat;
+  source?: SourceKind;
+  map: string[];
+  jsonField?: string;
+  textUnit?: 'document' | 'paragraph';
+  maxLineBytes?: number;
+  abortOnInvalid?: boolean;
+  json?: boolean;
+}
+interface InspectOpts extends DataOpts {
+  model?: string;
+  template?: TemplateName;
+  templateFile?: string;
+  mask?: MaskMode;
+  maxLen?: number;
+  policy?: LengthPolicy;
+  limit: number;
+}
+interface ImportOpts extends DataOpts {
+  project: string;
+  name?: string;
+}
+
+const oneOf = <T extends string>(list: readonly T[], what: string) => (v: string): T => {
+  if (!list.includes(v as T)) throw new InvalidArgumentError(`${what} must be one of: ${list.join(', ')}`);
+  return v as T;
+};
+const positiveInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+};
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+function addReadOptions(c: Command): Command {
+  return c
+    .option('--format <format>', `dataset format instead of detecting it (${DATA_FORMATS.join(', ')})`, oneOf(DATA_FORMATS, '--format'))
+    .option('--source <kind>', `file type instead of the extension (${SOURCE_KINDS.join(', ')})`, oneOf(SOURCE_KINDS, '--source'))
+    .option('--map <field=column>', 'read a format field from another column, e.g. --map instruction=question (repeatable)', collect, [])
+    .option('--json-field <name>', 'JSON object files: the top-level field that holds the rows')
+    .option('--text-unit <unit>', 'plain text: one example per document or paragraph', oneOf(['document', 'paragraph'] as const, '--text-unit'))
+    .option('--max-line-bytes <n>', 'longest line accepted, in bytes (default 16 MiB)', positiveInt)
+    .option('--abort-on-invalid', 'stop at the first bad row instead of skipping and listing bad rows')
+    .option('--json', 'print the report as one JSON object');
+}
+
+function readOptions(o: DataOpts) {
+  return {
+    format: o.format,
+    source: o.source,
+    map: o.map.length ? parseFieldMap(o.map) : undefined,
+    jsonField: o.jsonField,
+    textUnit: o.textUnit,
+    maxLineBytes: o.maxLineBytes,
+    onInvalid: o.abortOnInvalid ? ('abort' as const) : ('skip' as const),
+  };
+}
+
+export function formatReport(r: DatasetReport, limit: number): string {
+  const unit = r.source === 'parquet' ? 'row' : 'line';
+  const out = [
+    `${r.file}: ${r.source}, format ${r.format}${r.confidence < 1 ? ` (detected, confidence ${Math.round(r.confidence * 100)}%)` : ''}`,
+    `rows: ${r.total} total, ${r.valid} valid, ${r.invalidCount} left out (${r.duplicates} exact duplicates)${r.emptyLines ? `, ${r.emptyLines} blank lines ignored` : ''}`,
+  ];
+  if (r.invalidCount) {
+    out.push('', 'left out:');
+    for (const i of r.invalid.slice(0, limit)) out.push(`  ${i.file ? i.file + ' ' : ''}${unit} ${i.line}${i.field ? ` [${i.field}]` : ''}: ${i.reason}`);
+    if (r.invalidCount > Math.min(limit, r.invalid.length)) out.push(`  ... and ${r.invalidCount - Math.min(limit, r.invalid.length)} more (use --json for the full list)`);
+  }
+  const t = r.tokens;
+  if (t) {
+    out.push('', `tokens (${t.template} template, ${t.mask} mask): min ${t.min}, median ${t.p50}, p95 ${t.p95}, max ${t.max}; ${t.trainedTokens} of ${t.totalTokens} tokens trained`);
+    if (t.maxLen != null) {
+      out.push(`over ${t.maxLen} tokens: ${t.overLimit} examples -> policy ${t.policy}: ${t.truncated} truncated, ${t.dropped} dropped, ${t.split} split into ${t.splitPieces} pieces (${t.emptyPieces} pieces with nothing to learn left out)`);
+    }
+    if (t.alignFallbacks) out.push(`note: ${t.alignFallbacks} sequences were masked by prefix tokenization (tokens did not align with the text)`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** The JSON report: the fields the issue promises first, then everything else. */
+export function jsonReport(r: DatasetReport): Record<string, unknown> {
+  const { format, total, valid, invalid, duplicates, tokens, ...rest } = r;
+  return {
+    format,
+    total,
+    valid,
+    invalid: invalid.map((i) => ({ line: i.line, ...(i.file ? { file: i.file } : {}), field: i.field, reason: i.reason, code: i.code })),
+    duplicates,
+    ...(tokens ? { tokens } : {}),
+    ...rest,
+  };
+}
+
+export function register(program: Command): void {
+  const data = program.command('data').description('inspect and import datasets');
+
+  addReadOptions(
+    data
+      .command('inspect')
+      .argument('<file>', 'dataset file (.jsonl, .json, .csv, .tsv, .parquet, .txt, .md) or a folder of text files')
+      .description('validate a dataset and print what would be trained on; exits non-zero only when no valid row remains'),
+  )
+    .option('--model <dir>', 'model (or tokenizer) folder: adds token statistics and loss masks')
+    .option('--template <name>', `chat template (${TEMPLATE_NAMES.join(', ')}); default: the model's own, else chatml`, oneOf(TEMPLATE_NAMES, '--template'))
+    .option('--template-file <path>', 'a Jinja chat template to use instead of the model\'s')
+    .option('--mask <mode>', `what is trained (${MASK_MODES.join(', ')})`, oneOf(MASK_MODES, '--mask'), 'assistant')
+    .option('--max-len <n>', 'maximum sequence length in tokens (counts examples over it)', positiveInt)
+    .option('--policy <policy>', `what happens to longer examples (${LENGTH_POLICIES.join(', ')})`, oneOf(LENGTH_POLICIES, '--policy'), 'truncate')
+    .option('--limit <n>', 'bad rows listed in the text report', positiveInt, 20)
+    .action(async (file: string, o: InspectOpts) => {
+      const tokenizer = o.model ? await loadTokenizer(o.model) : undefined;
+      if (!tokenizer && (o.maxLen || o.template || o.templateFile)) {
+        throw new LatheError('data_needs_model', '--max-len, --template and --template-file need --model (token counts come from its tokenizer).', 'Add --model <model folder>.');
+      }
+      const templateOverride = o.templateFile ? await readFile(o.templateFile, 'utf8') : undefined;
+      const report = await runPipeline(file, {
+        ...readOptions(o),
+        tokenize: tokenizer ? { tokenizer, template: o.template, templateOverride, mask: o.mask, maxLen: o.maxLen, policy: o.policy } : undefined,
+      });
+      process.stdout.write(o.json ? JSON.stringify(jsonReport(report)) + '\n' : formatReport(report, o.limit));
+      if (report.valid === 0) process.exitCode = 2;
+    });
+
+  addReadOptions(
+    data
+      .command('import')
+      .argument('<file>', 'dataset file or folder of text files')
+      .description('validate a dataset and store it (raw copy, normalised rows, report) in a project'),
+  )
+    .requiredOption('--project <name-or-id>', 'project to add the dataset to')
+    .option('--name <name>', 'dataset name (default: the file name)')
+    .action(async (file: string, o: ImportOpts) => {
+      const runtime = createRuntime({ shell: 'cli' });
+      try {
+        const projects = new ProjectsRepo(runtime.ctx.db);
+        const project = projects.findByName(o.project) ?? projects.list().find((p) => p.id === o.project);
+        if (!project) throw new LatheError('projects.notFound', `No project named or with id "${o.project}".`, 'Create it in the app first, or check `lathe projects list`.');
+        const { dataset, report } = await importDataset(runtime.ctx.db, runtime.ctx.paths, file, { ...readOptions(o), projectId: project.id, name: o.name });
+        if (o.json) process.stdout.write(JSON.stringify({ dataset, report: jsonReport(report) }) + '\n');
+        else process.stdout.write(formatReport(report, 20) + `\nimported as dataset ${dataset.id} ("${dataset.name}") in project "${project.name}"\n`);
+      } finally {
+        await runtime.close();
+      }
+    });
+}

@@ -1,0 +1,28 @@
+// Training and run handlers: start/pause/resume/cancel go to the job manager; runs are read from the library.
+import { TrainingConfigSchema, configHelp } from '../training/config';
+import { LatheError } from '../api/errors';
+import type { MethodOutput, MethodParsedInput } from '../api/contract';
+import { ProjectsRepo } from '../library/projects-repo';
+import type { ServiceContext } from './context';
+
+export const trainingHandlers = {
+  'training.configHelp': async (): Promise<MethodOutput<'training.configHelp'>> => {
+    const defaults = TrainingConfigSchema.partial({ model: true, dataset: true }).parse({}) as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(configHelp).map(([k, help]) => [k, { help, default: defaults[k] ?? null }]));
+  },
+
+  'training.start': async (args: MethodParsedInput<'training.start'>, ctx: ServiceContext): Promise<MethodOutput<'training.start'>> => {
+    if (args.projectId) new ProjectsRepo(ctx.db).get(args.projectId);
+    return ctx.jobs.create(args.config, { name: args.name, projectId: args.projectId ?? null });
+  },
+  'training.pause': async (args: MethodParsedInput<'training.pause'>, ctx: ServiceContext): Promise<MethodOutput<'training.pause'>> => ctx.jobs.pause(args.id),
+  'training.resume': async (args: MethodParsedInput<'training.resume'>, ctx: ServiceContext): Promise<MethodOutput<'training.resume'>> => ctx.jobs.resume(args.id),
+  'training.cancel': async (args: MethodParsedInput<'training.cancel'>, ctx: ServiceContext): Promise<MethodOutput<'training.cancel'>> => ctx.jobs.cancel(args.id),
+
+  'runs.list': async (args: MethodParsedInput<'runs.list'>, ctx: ServiceContext): Promise<MethodOutput<'runs.list'>> => ctx.jobs.list(args?.projectId),
+  'runs.get': async (args: MethodParsedInput<'runs.get'>, ctx: ServiceContext): Promise<MethodOutput<'runs.get'>> => {
+    const run = ctx.jobs.get(args.id);
+    if (!run) throw new LatheError('runs.notFound', `No run with id ${args.id}.`, 'Reload the run list.');
+    return { run, metrics: ctx.jobs.metrics(args.id), checkpoints: ctx.jobs.checkpoints(args.id) };
+  },
+};

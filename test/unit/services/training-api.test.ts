@@ -1,0 +1,47 @@
+// Training through the API: start validates the config and queues a job, status and metrics arrive as events,
+// runs.get returns the metrics; bad configs name the key.
+import { afterAll, describe, expect, it } from 'vitest';
+import { dispatch } from '../../../main/services/dispatch';
+import { createRuntime } from '../../../main/services/runtime';
+import { tempDir } from '../../helpers/temp-dir';
+import { toyHostSpawner } from '../../helpers/toy-host';
+
+describe('training API', () => {
+  const runtime = createRuntime({ shell: 'web', libraryRoot: tempDir(), spawnHost: toyHostSpawner() });
+  const events: string[] = [];
+  runtime.subscribe((e) => events.push(e));
+  afterAll(() => runtime.close());
+  const config = { model: 'toy', dataset: 'toy', seqLen: 16, microBatch: 2, gradAccum: 1, maxSteps: 6, warmupSteps: 1, evalEvery: 3, checkpointEverySteps: 3 };
+
+  it('starts a run, streams events, and reports metrics and checkpoints', async () => {
+    const r = await dispatch('training.start', { config, name: 'API run' }, runtime.ctx);
+    expect(r).toMatchObject({ ok: true, value: { name: 'API run', status: 'queued' } });
+    const id = (r as { value: { id: string } }).value.id;
+    await runtime.ctx.jobs.idle();
+    const detail = await dispatch('runs.get', { id }, runtime.ctx);
+    expect(detail).toMatchObject({ ok: true, value: { run: { status: 'completed', step: 6 } } });
+    const v = (detail as { value: { metrics: unknown[]; checkpoints: unknown[] } }).value;
+    expect(v.metrics.length).toBe(6);
+    expect(v.checkpoints.length).toBeGreaterThan(0);
+    expect(events).toEqual(expect.arrayContaining(['training.status', 'training.metrics', 'training.log']));
+    expect((await dispatch('runs.list', undefined, runtime.ctx) as { value: unknown[] }).value.length).toBe(1);
+  });
+
+  it('names a bad config key and refuses runs of unknown projects', async () => {
+    expect(await dispatch('training.start', { config: { ...config, lora_rank: 8 } }, runtime.ctx)).toMatchObject({ ok: false, error: { code: 'api.invalidArgs', message: expect.stringContaining('config') } });
+    expect(await dispatch('training.start', { config: { ...config, loraR: -1 } }, runtime.ctx)).toMatchObject({ ok: false, error: { message: expect.stringContaining('config.loraR') } });
+    expect(await dispatch('training.start', { config, projectId: 'nope' }, runtime.ctx)).toMatchObject({ ok: false, error: { code: 'projects.notFound' } });
+    expect(await dispatch('training.pause', { id: 'run-missing' }, runtime.ctx)).toMatchObject({ ok: false, error: { code: 'runs.notFound' } });
+  });
+
+  it('explains every config key with its default', async () => {
+    const r = (await dispatch('training.configHelp', undefined, runtime.ctx)) as { value: Record<string, { help: string; default: unknown }> };
+    expect(r.value.loraR).toEqual({ help: expect.stringContaining('Rank 16'), default: 16 });
+    expect(r.value.model.default).toBeNull();
+  });
+
+  it('refuses relative and missing model paths with a hint', async () => {
+    expect(await dispatch('models.inspect', { path: 'models/x' }, runtime.ctx)).toMatchObject({ ok: false, error: { code: 'models.relativePath' } });
+    expect(await dispatch('models.inspect', { path: '/no/such/model' }, runtime.ctx)).toMatchObject({ ok: false, error: { code: 'models.notFound', hint: expect.any(String) } });
+  });
+});
