@@ -82,7 +82,7 @@ class Cursor {
 
 /** Parses a whole GGUF held in memory. */
 export function parseGguf(bytes: Uint8Array, where = 'GGUF'): GgufFile {
-  const c = new Cursor(bytes, where);
+  const c: Cursor = new Cursor(bytes, where); // annotated so c.fail() narrows types
   if (bytes.byteLength < 24) c.fail(`file is ${bytes.byteLength} bytes, too small for a GGUF header`);
   if (c.u32() !== GGUF_MAGIC) c.fail('bad magic (not a GGUF file)');
   const version = c.u32();
@@ -134,8 +134,9 @@ export function parseGguf(bytes: Uint8Array, where = 'GGUF'): GgufFile {
     const ne: bigint[] = [];
     for (let d = 0; d < nDims; d++) ne.push(c.u64());
     const typeId = c.u32();
-    const type = ggmlTypeName(typeId);
-    if (!type) c.fail(`tensor ${name}: unsupported ggml type ${typeId}`);
+    const maybeType = ggmlTypeName(typeId);
+    if (!maybeType) c.fail(`tensor ${name}: unsupported ggml type ${typeId}`);
+    const type: GgmlTypeName = maybeType;
     const offset = c.u64();
     const blk = GGML_BLOCK[type];
     let n = 1n;

@@ -94,7 +94,7 @@ export function referenceLogits(m: ReferenceModel, ids: number[]): Float64Array 
   const { hidden: H, intermediate: I, heads: nh, kvHeads: nkv, headDim: hd, vocab: V, rmsNormEps: eps } = m.cfg;
   const T = ids.length;
   const emb = get(m, 'model.embed_tokens.weight');
-  let x = new Float64Array(T * H); // (T, H) residual stream
+  let x: Float64Array = new Float64Array(T * H); // (T, H) residual stream
   ids.forEach((id, t) => {
     if (id < 0 || id >= V) throw new Error(`token id ${id} out of range`);
     for (let i = 0; i < H; i++) x[t * H + i] = emb[id * H + i];

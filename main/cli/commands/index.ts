@@ -3,9 +3,13 @@ import type { Command } from 'commander';
 import { register as registerInfo } from './info';
 import { register as registerData } from './data';
 import { register as registerServe } from './serve';
+import { register as registerTrain } from './train';
+import { register as registerDev } from './dev';
 
 export function registerCommands(program: Command): void {
   registerInfo(program);
   registerData(program);
   registerServe(program);
+  registerTrain(program);
+  registerDev(program);
 }

@@ -80,6 +80,11 @@ export async function train(opts: TrainerOptions, start: TrainerState = initialT
   const now = hooks.now ?? (() => performance.now());
   const state: TrainerState = { ...start, cursor: { ...start.cursor } };
   let lastCheckpointAt = now();
+  if (state.step === 0 && opts.validation && config.evalEvery > 0) {
+    // The baseline: validation loss before any update (the adapter starts as a no-op), reported as step 0.
+    const ev = await evaluate(model, opts.validation, signal);
+    await hooks.onStep?.({ step: 0, epoch: 0, loss: null, lr: 0, gradNorm: null, tokens: 0, tokensPerSecond: 0, evalLoss: ev.loss, evalPerplexity: ev.perplexity }, state);
+  }
   while (state.step < opts.totalSteps) {
     if (signal?.aborted) {
       await hooks.checkpoint?.(state, 'stop', null);

@@ -5,6 +5,7 @@
 #include <limits>
 #include <vector>
 
+#include "cpu/attn_internal.h"
 #include "cpu/ops.h"
 
 namespace lathe::cpu {
@@ -19,11 +20,31 @@ Status check_dims(const AttnDims& d) {
   return Status::Ok();
 }
 
-inline float dotf(const float* a, const float* b, int64_t n) {
-  float s = 0.f;
-  for (int64_t i = 0; i < n; ++i) s += a[i] * b[i];
-  return s;
+void scores_scalar(float* sc, const float* q, const float* k, int64_t ks, int64_t n, int64_t HD, float scale) {
+  for (int64_t s = 0; s < n; ++s) {
+    float acc = 0.f;
+    for (int64_t i = 0; i < HD; ++i) acc += q[i] * k[s * ks + i];
+    sc[s] = acc * scale;
+  }
 }
+void accum_scalar(float* o, const float* p, const float* v, int64_t ks, int64_t n, int64_t HD) {
+  for (int64_t s = 0; s < n; ++s)
+    for (int64_t i = 0; i < HD; ++i) o[i] += p[s] * v[s * ks + i];
+}
+void scatter_scalar(float* dst, const float* c, const float* x, int64_t ks, int64_t n, int64_t HD) {
+  for (int64_t s = 0; s < n; ++s)
+    for (int64_t i = 0; i < HD; ++i) dst[s * ks + i] += c[s] * x[i];
+}
+
+detail::AttnKernels pick_kernels(Isa want) {
+  static const Isa best = best_isa();
+  Isa isa = static_cast<int>(want) <= static_cast<int>(best) ? want : best;
+  if (isa == Isa::avx512) return detail::attn_kernels_avx512();
+  if (isa == Isa::avx2) return detail::attn_kernels_avx2();
+  return detail::attn_kernels_scalar();
+}
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 // Interleaved static split of query rows over threads (row i to thread i % n) balances the causal triangle.
 template <class F>
@@ -44,6 +65,7 @@ Status attention_forward(float* out, float* lse, const float* q, const float* k,
   LATHE_RETURN_IF_ERROR(check_dims(d));
   if ((seg_q == nullptr) != (seg_k == nullptr)) return Status::invalid("attention: pass both segment arrays or none");
   const int64_t HD = d.HD, group = d.NH / d.NKV, qs = d.NH * HD, ks = d.NKV * HD;
+  const detail::AttnKernels K = pick_kernels(ex.isa);
   int nth = ex.pool ? ex.pool->size() : 1;
   std::vector<std::vector<float>> score(nth, std::vector<float>(std::max<int64_t>(d.S, 1)));
   for_rows(ex, d.T * d.NH, [&](int64_t row, int tid) {
@@ -51,29 +73,21 @@ Status attention_forward(float* out, float* lse, const float* q, const float* k,
     const float* qr = q + t * qs + h * HD;
     float* o = out + t * qs + h * HD;
     float* sc = score[tid].data();
-    int64_t smax = std::min<int64_t>(d.S - 1, d.q_pos0 + t);
-    float m = -std::numeric_limits<float>::infinity();
-    for (int64_t s = 0; s <= smax; ++s) {
-      if (seg_q && seg_q[t] != seg_k[s]) {
-        sc[s] = -std::numeric_limits<float>::infinity();
-        continue;
-      }
-      sc[s] = dotf(qr, k + s * ks + kvh * HD, HD) * d.scale;
+    int64_t n = std::min<int64_t>(d.S - 1, d.q_pos0 + t) + 1;
+    K.scores(sc, qr, k + kvh * HD, ks, n, HD, d.scale);
+    float m = kNegInf;
+    for (int64_t s = 0; s < n; ++s) {
+      if (seg_q && seg_q[t] != seg_k[s]) sc[s] = kNegInf;
       m = std::max(m, sc[s]);
     }
     std::fill(o, o + HD, 0.f);
-    if (m == -std::numeric_limits<float>::infinity()) {  // no visible key
+    if (m == kNegInf) {  // no visible key (segments only)
       if (lse) lse[h * d.T + t] = m;
       return;
     }
     float l = 0.f;
-    for (int64_t s = 0; s <= smax; ++s) {
-      if (sc[s] == -std::numeric_limits<float>::infinity()) continue;
-      float p = std::exp(sc[s] - m);
-      l += p;
-      const float* vr = v + s * ks + kvh * HD;
-      for (int64_t i = 0; i < HD; ++i) o[i] += p * vr[i];
-    }
+    for (int64_t s = 0; s < n; ++s) l += (sc[s] = std::exp(sc[s] - m));  // exp(-inf) = 0 for masked keys
+    K.accum(o, sc, v + kvh * HD, ks, n, HD);
     float inv = 1.0f / l;
     for (int64_t i = 0; i < HD; ++i) o[i] *= inv;
     if (lse) lse[h * d.T + t] = m + std::log(l);
@@ -88,6 +102,7 @@ Status attention_backward(float* dq, float* dk, float* dv, const float* dout, co
   if (!lse) return Status::invalid("attention_backward: needs the forward's lse");
   if ((seg_q == nullptr) != (seg_k == nullptr)) return Status::invalid("attention: pass both segment arrays or none");
   const int64_t HD = d.HD, group = d.NH / d.NKV, qs = d.NH * HD, ks = d.NKV * HD;
+  const detail::AttnKernels K = pick_kernels(ex.isa);
   int nth = ex.pool ? ex.pool->size() : 1;
   // Thread 0 accumulates into dk/dv directly; the others into private buffers, summed at the end (deterministic order).
   std::fill(dk, dk + d.S * ks, 0.f);
@@ -97,6 +112,8 @@ Status attention_backward(float* dq, float* dk, float* dv, const float* dout, co
     pdk[i].assign(d.S * ks, 0.f);
     pdv[i].assign(d.S * ks, 0.f);
   }
+  std::vector<std::vector<float>> prow(nth, std::vector<float>(std::max<int64_t>(d.S, 1)));
+  std::vector<std::vector<float>> dsrow(nth, std::vector<float>(std::max<int64_t>(d.S, 1)));
   for_rows(ex, d.T * d.NH, [&](int64_t row, int tid) {
     int64_t t = row / d.NH, h = row % d.NH, kvh = h / group;
     float* DK = tid == 0 ? dk : pdk[tid - 1].data();
@@ -106,24 +123,22 @@ Status attention_backward(float* dq, float* dk, float* dv, const float* dout, co
     float* dqr = dq + t * qs + h * HD;
     std::fill(dqr, dqr + HD, 0.f);
     float L = lse[h * d.T + t];
-    if (L == -std::numeric_limits<float>::infinity()) return;
-    float D = dotf(dor, out + t * qs + h * HD, HD);
-    int64_t smax = std::min<int64_t>(d.S - 1, d.q_pos0 + t);
-    for (int64_t s = 0; s <= smax; ++s) {
-      if (seg_q && seg_q[t] != seg_k[s]) continue;
-      const float* kr = k + s * ks + kvh * HD;
-      const float* vr = v + s * ks + kvh * HD;
-      float p = std::exp(dotf(qr, kr, HD) * d.scale - L);
-      float dp = dotf(dor, vr, HD);
-      float ds = p * (dp - D) * d.scale;
-      float* dkr = DK + s * ks + kvh * HD;
-      float* dvr = DV + s * ks + kvh * HD;
-      for (int64_t i = 0; i < HD; ++i) {
-        dqr[i] += ds * kr[i];
-        dkr[i] += ds * qr[i];
-        dvr[i] += p * dor[i];
-      }
+    if (L == kNegInf) return;
+    float D = 0.f;
+    for (int64_t i = 0; i < HD; ++i) D += dor[i] * out[t * qs + h * HD + i];
+    int64_t n = std::min<int64_t>(d.S - 1, d.q_pos0 + t) + 1;
+    float* p = prow[tid].data();
+    float* ds = dsrow[tid].data();
+    K.scores(p, qr, k + kvh * HD, ks, n, HD, d.scale);
+    K.scores(ds, dor, v + kvh * HD, ks, n, HD, 1.0f);  // dp = dout . v_s
+    for (int64_t s = 0; s < n; ++s) {
+      bool vis = !seg_q || seg_q[t] == seg_k[s];
+      p[s] = vis ? std::exp(p[s] - L) : 0.f;
+      ds[s] = p[s] * (ds[s] - D) * d.scale;
     }
+    K.accum(dqr, ds, k + kvh * HD, ks, n, HD);
+    K.scatter(DK + kvh * HD, ds, qr, ks, n, HD);
+    K.scatter(DV + kvh * HD, p, dor, ks, n, HD);
   });
   for (int i = 0; i + 1 < nth; ++i)
     for (int64_t j = 0; j < d.S * ks; ++j) {
@@ -132,5 +147,9 @@ Status attention_backward(float* dq, float* dk, float* dv, const float* dout, co
     }
   return Status::Ok();
 }
+
+namespace detail {
+AttnKernels attn_kernels_scalar() { return AttnKernels{scores_scalar, accum_scalar, scatter_scalar}; }
+}  // namespace detail
 
 }  // namespace lathe::cpu

@@ -193,7 +193,7 @@ double grad_norm(const BufView* bufs, int64_t n_bufs, const Exec& ex);
 int64_t matmul_forward_temp_bytes(int64_t T, int64_t IN, const LoraRef* lora, bool lora_u_given);
 // matmul_backward: g (T, R), drop(x) copy when dropout > 0, plus u (T, R) when lora_u is nullptr.
 int64_t matmul_backward_temp_bytes(int64_t T, int64_t IN, const LoraRef* lora, bool lora_u_given);
-// attention: one score row per thread (forward); private dk/dv per extra thread (backward).
+// attention: one score row per thread (forward); two rows per thread + private dk/dv per extra thread (backward).
 int64_t attention_forward_temp_bytes(const AttnDims& d, int threads);
 int64_t attention_backward_temp_bytes(const AttnDims& d, int threads);
 // logsoftmax_gather forward/backward when scratch is nullptr: min(chunk, T) * V floats.

@@ -21,7 +21,7 @@ describe('training API', () => {
     const detail = await dispatch('runs.get', { id }, runtime.ctx);
     expect(detail).toMatchObject({ ok: true, value: { run: { status: 'completed', step: 6 } } });
     const v = (detail as { value: { metrics: unknown[]; checkpoints: unknown[] } }).value;
-    expect(v.metrics.length).toBe(6);
+    expect(v.metrics.length).toBe(7); // step 0 (baseline eval) + 6 steps
     expect(v.checkpoints.length).toBeGreaterThan(0);
     expect(events).toEqual(expect.arrayContaining(['training.status', 'training.metrics', 'training.log']));
     expect((await dispatch('runs.list', undefined, runtime.ctx) as { value: unknown[] }).value.length).toBe(1);

@@ -30,8 +30,8 @@ describe('training jobs', () => {
     expect(jobs.get(b.id)?.status).toBe('completed');
     expect(statuses.indexOf('a:completed')).toBeLessThan(statuses.indexOf('b:running'));
     const metrics = jobs.metrics(a.id);
-    expect(metrics.map((m) => m.step)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
-    expect(metrics.filter((m) => m.evalLoss !== null).length).toBe(4);
+    expect(metrics.map((m) => m.step)).toEqual(Array.from({ length: 17 }, (_, i) => i));
+    expect(metrics.filter((m) => m.evalLoss !== null).length).toBe(5);
     expect(jobs.get(a.id)!.bestEvalLoss).toBeGreaterThan(0);
     expect(jobs.checkpoints(a.id).length).toBeGreaterThan(0);
   });

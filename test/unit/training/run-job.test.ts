@@ -34,7 +34,7 @@ describe('training job', () => {
     const dir = await newRun(root, 'full');
     const r = await runTrainingJob(dir, deps());
     expect(r.status).toBe('completed');
-    expect(readMetrics(dir).map((m) => m.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(readMetrics(dir).map((m) => m.step)).toEqual(Array.from({ length: 21 }, (_, i) => i));
     expect(readdirSync(join(dir, 'checkpoints')).length).toBeLessThanOrEqual(3);
     expect(existsSync(join(dir, 'adapter', 'toy_adapter.json'))).toBe(true);
     expect(readRunStatus(dir)).toMatchObject({ status: 'completed', step: 20, totalSteps: 20, hostPid: null });
@@ -61,7 +61,7 @@ describe('training job', () => {
     // A "crash" right after step 10: the process vanishes without its stop checkpoint (last periodic one: step 8).
     const crash = new Error('simulated crash');
     await expect(runTrainingJob(dir, deps({ onMetrics: (m) => { if (m.step === 10) throw crash; } }))).rejects.toBe(crash);
-    expect(readMetrics(dir).length).toBe(10);
+    expect(readMetrics(dir).length).toBe(11);
     const r = await runTrainingJob(dir, deps());
     expect(r.resumedFrom).toBe(8);
     expect(losses(dir)).toEqual(losses(reference));

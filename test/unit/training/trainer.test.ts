@@ -14,13 +14,16 @@ const source = (packing = false, n = 40, seed = 7) => new BatchSource(toyExample
 async function run(steps: number, model: ToyModel, start?: TrainerState, extra: Partial<Parameters<typeof train>[0]['hooks']> = {}) {
   const losses: (number | null)[] = [];
   const metrics: StepMetrics[] = [];
-  const state = await train({ model, train: source(), validation: source(false, 10, 99), config, totalSteps: 30, hooks: { onStep: (m) => { losses.push(m.loss); metrics.push(m); }, ...extra } }, start);
+  const state = await train({ model, train: source(), validation: source(false, 10, 99), config, totalSteps: 30, hooks: { onStep: (m) => { if (m.step === 0) return; losses.push(m.loss); metrics.push(m); }, ...extra } }, start);
   void steps;
   return { state, losses, metrics };
 }
 
 describe('trainer', () => {
-  it('drives the SFT loss down and reports eval loss and perplexity', async () => {
+  it('drives the SFT loss down and reports eval loss and perplexity, with a baseline eval at step 0', async () => {
+    const baseline: StepMetrics[] = [];
+    await train({ model: new ToyModel(V, 4), train: source(), validation: source(false, 10, 99), config: { ...config, maxSteps: 1 }, totalSteps: 1, hooks: { onStep: (m) => { baseline.push(m); } } });
+    expect(baseline[0]).toMatchObject({ step: 0, loss: null, evalLoss: expect.any(Number) });
     const { losses, metrics, state } = await run(30, new ToyModel(V, 4));
     expect(state.step).toBe(30);
     expect(losses[losses.length - 1]!).toBeLessThan(losses[0]! * 0.5);

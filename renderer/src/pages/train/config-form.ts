@@ -1,0 +1,128 @@
+// Turns training.configHelp (every key with its default and reason) into form fields, and the form's values into the
+// config sent to training.start. Defaults always come from the server; only labels and input kinds live here.
+import type { ConfigHelp } from '../../../../main/api/contract';
+
+export type FieldKind =
+  | { type: 'number'; integer: boolean }
+  | { type: 'boolean' }
+  | { type: 'choice'; options: string[] }
+  | { type: 'multi'; options: string[] }
+  | { type: 'text'; mono: boolean };
+
+export interface ConfigField {
+  key: string;
+  label: string;
+  help: string;
+  /** The server's default; null when the key is optional and unset by default. */
+  defaultValue: unknown;
+  kind: FieldKind;
+  group: string;
+}
+
+/** Keys the form asks for up front (not in Advanced settings). */
+export const PRIMARY_KEYS = new Set(['model', 'dataset']);
+
+const LABELS: Record<string, string> = {
+  validationDataset: 'Validation file',
+  quant: 'Base weights',
+  loraR: 'LoRA rank (r)',
+  loraAlpha: 'LoRA alpha',
+  loraDropout: 'LoRA dropout',
+  loraTargets: 'Target modules',
+  rslora: 'rsLoRA scaling',
+  seqLen: 'Sequence length',
+  microBatch: 'Micro-batch',
+  gradAccum: 'Gradient accumulation',
+  maxSteps: 'Max steps',
+  learningRate: 'Learning rate',
+  schedule: 'LR schedule',
+  warmupSteps: 'Warmup steps',
+  weightDecay: 'Weight decay',
+  maxGradNorm: 'Max gradient norm',
+  evalEvery: 'Evaluate every (steps)',
+  checkpointEverySteps: 'Checkpoint every (steps)',
+  checkpointEveryMinutes: 'Checkpoint every (minutes)',
+  keepCheckpoints: 'Checkpoints kept',
+  lossMask: 'Train on',
+  validationFraction: 'Validation fraction',
+};
+
+/**
+ * configHelp carries defaults but not the schema, so the few enum keys list their options here; the server still
+ * validates every value and names the key when one is wrong. Unknown keys fall back to a kind guessed from the default.
+ */
+const CHOICES: Record<string, string[]> = {
+  quant: ['nf4', 'int8', 'none'],
+  schedule: ['cosine', 'linear', 'constant'],
+  lossMask: ['assistant', 'all', 'last'],
+  device: ['auto', 'cpu', 'cuda'],
+};
+/** Keys that are optional (default null), so the default says nothing about their type. */
+const OPTIONAL_KINDS: Record<string, FieldKind> = {
+  maxSteps: { type: 'number', integer: true },
+  threads: { type: 'number', integer: true },
+  validationDataset: { type: 'text', mono: true },
+};
+const INTEGER_KEYS = /^(loraR|seqLen|microBatch|gradAccum|maxSteps|warmupSteps|seed|evalEvery|checkpointEverySteps|keepCheckpoints|threads)$/;
+
+const GROUPS: [string, RegExp][] = [
+  ['Adapter', /^(quant|lora|rslora)/],
+  ['Data', /^(validation|seqLen|packing|lossMask)/],
+  ['Optimization', /^(microBatch|gradAccum|epochs|maxSteps|learningRate|schedule|warmupSteps|weightDecay|maxGradNorm|seed)$/],
+  ['Evaluation & checkpoints', /^(evalEvery|checkpoint|keepCheckpoints)/],
+];
+
+export function humanize(key: string): string {
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function kindOf(key: string, def: unknown): FieldKind {
+  if (CHOICES[key]) return { type: 'choice', options: CHOICES[key] };
+  if (OPTIONAL_KINDS[key]) return OPTIONAL_KINDS[key];
+  if (typeof def === 'boolean') return { type: 'boolean' };
+  if (typeof def === 'number') return { type: 'number', integer: INTEGER_KEYS.test(key) };
+  // A list default (loraTargets) lists every option: all seven modules are on by default.
+  if (Array.isArray(def) && def.every((v) => typeof v === 'string')) return { type: 'multi', options: def as string[] };
+  return { type: 'text', mono: false };
+}
+
+export function configFields(help: ConfigHelp): ConfigField[] {
+  return Object.entries(help).map(([key, h]) => ({
+    key,
+    label: LABELS[key] ?? humanize(key),
+    help: h.help,
+    defaultValue: h.default,
+    kind: kindOf(key, h.default),
+    group: GROUPS.find(([, re]) => re.test(key))?.[0] ?? 'Engine',
+  }));
+}
+
+export function formatValue(v: unknown): string {
+  if (v === null || v === undefined) return 'not set';
+  if (Array.isArray(v)) return v.join(', ');
+  if (typeof v === 'boolean') return v ? 'on' : 'off';
+  return String(v);
+}
+
+/** The config for training.start: preset over defaults, then the user's overrides; unset optional keys are omitted. */
+export function buildConfig(base: { model: string; dataset: string }, preset: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { model: base.model.trim(), dataset: base.dataset.trim() };
+  for (const [k, v] of Object.entries({ ...preset, ...overrides })) {
+    if (v === undefined || v === null || v === '') continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Which field a server error is about. The API's validation says "training.start: config.loraR Too small…", and the
+ * config checks say "training config: warmupSteps (10) must be…"; both name the key.
+ */
+export function fieldOfError(message: string, keys: Iterable<string>): string | undefined {
+  const m = /config\.([A-Za-z]+)/.exec(message);
+  if (m) return m[1];
+  const known = [...keys].sort((a, b) => b.length - a.length);
+  const head = message.split('\n')[0];
+  return known.find((k) => new RegExp(`(^|[\\s:(])${k}\\b`).test(head));
+}

