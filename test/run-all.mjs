@@ -1,4 +1,4 @@
-// `npm test`: type-check, build, run the unit/native/integration suite, then the browser end-to-end suite, and print
+// `npm test`: type-check, lint, build, run the unit/native/integration suite, then the browser end-to-end suite, and print
 // one closing line "tests: N passed, N failed, N skipped". Browser tests need Chromium: without it they are skipped
 // loudly, unless LATHE_REQUIRE_BROWSER=1 (CI), which turns a missing browser into a failure.
 import { spawnSync } from 'node:child_process';
@@ -37,6 +37,7 @@ function vitest(name, extraArgs, reportName, env) {
 }
 
 step('typecheck', npx, ['tsc', '--noEmit', '-p', 'tsconfig.json']);
+step('lint', npx, ['eslint', '.']);
 const built = step('build', npx, ['electron-vite', 'build']);
 vitest('unit, native and integration tests', [], 'unit.json');
 

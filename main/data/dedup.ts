@@ -1,17 +1,17 @@
-// A compact set of 64-bit content hashes (16 bytes per row) for exact-duplicate detection that remembers the first line of each.
+// A compact set of 64-bit content hashes (12 bytes a slot, at most half full) for exact-duplicate detection that remembers the first line of each.
 import { createHash } from 'node:crypto';
 
 export class DedupSet {
   private hi: Uint32Array;
   private lo: Uint32Array;
-  private firstLine: Float64Array;
+  private firstLine: Uint32Array; // line + 1; 0 = empty slot
   private used = 0;
 
   constructor(capacity = 1024) {
     const n = 1 << Math.ceil(Math.log2(Math.max(16, capacity * 2)));
     this.hi = new Uint32Array(n);
     this.lo = new Uint32Array(n);
-    this.firstLine = new Float64Array(n).fill(-1);
+    this.firstLine = new Uint32Array(n);
   }
 
   get size(): number {
@@ -29,14 +29,14 @@ export class DedupSet {
     const mask = this.hi.length - 1;
     let i = (l ^ Math.imul(h, 0x9e3779b1)) & mask;
     for (;;) {
-      if (this.firstLine[i] < 0) {
+      if (this.firstLine[i] === 0) {
         this.hi[i] = h;
         this.lo[i] = l;
-        this.firstLine[i] = line;
+        this.firstLine[i] = line + 1;
         this.used++;
         return -1;
       }
-      if (this.hi[i] === h && this.lo[i] === l) return this.firstLine[i];
+      if (this.hi[i] === h && this.lo[i] === l) return this.firstLine[i] - 1;
       i = (i + 1) & mask;
     }
   }
@@ -46,8 +46,8 @@ export class DedupSet {
     const n = hi.length * 2;
     this.hi = new Uint32Array(n);
     this.lo = new Uint32Array(n);
-    this.firstLine = new Float64Array(n).fill(-1);
+    this.firstLine = new Uint32Array(n);
     this.used = 0;
-    for (let i = 0; i < hi.length; i++) if (firstLine[i] >= 0) this.addHash(hi[i], lo[i], firstLine[i]);
+    for (let i = 0; i < hi.length; i++) if (firstLine[i] !== 0) this.addHash(hi[i], lo[i], firstLine[i] - 1);
   }
 }

@@ -89,7 +89,7 @@ interface NativeCancelToken {
 interface NativeModel {
   load(dir: string, opts: object): Promise<ModelInfo>;
   info(): ModelInfo;
-  plan(batch: number, seqLen: number, mode: string): MemoryPlan;
+  plan(batch: number, seqLen: number, mode: string, promptLen: number): MemoryPlan;
   memory(): MemoryUsage;
   resetPeak(): void;
   logprobs(ids: Int32Array, batch: number, adapter: boolean, token?: NativeCancelToken): Promise<Float32Array>;
@@ -154,9 +154,12 @@ export class EngineModel {
     return this.native.info();
   }
 
-  /** Bytes the engine will use per arena for `batch` rows of `seqLen` tokens (scoring), or a generation of seqLen positions. */
-  plan(opts: { batch: number; seqLen: number; mode?: 'score' | 'generate' }): MemoryPlan {
-    return this.native.plan(opts.batch, opts.seqLen, opts.mode ?? 'score');
+  /**
+   * Bytes the engine will use per arena for `batch` rows of `seqLen` tokens (scoring), or for a generation whose
+   * KV cache holds seqLen positions after a prompt of promptLen tokens (default seqLen, the worst case).
+   */
+  plan(opts: { batch: number; seqLen: number; mode?: 'score' | 'generate'; promptLen?: number }): MemoryPlan {
+    return this.native.plan(opts.batch, opts.seqLen, opts.mode ?? 'score', opts.promptLen ?? 0);
   }
 
   memory(): MemoryUsage {

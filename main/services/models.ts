@@ -9,7 +9,7 @@ export const modelHandlers = {
   'models.inspect': async (args: MethodParsedInput<'models.inspect'>): Promise<MethodOutput<'models.inspect'>> => {
     if (!isAbsolute(args.path)) throw new LatheError('models.relativePath', `"${args.path}" is not an absolute path.`, 'Give the full path of the model folder, e.g. /home/me/models/SmolLM2-135M.');
     const dir = resolve(args.path);
-    let isDir = false;
+    let isDir: boolean;
     try {
       isDir = statSync(dir).isDirectory();
     } catch {

@@ -89,6 +89,30 @@ int main(int argc, char** argv) {
   if (best_isa() == Isa::avx512) isas.push_back(Isa::avx2);
   for (Isa isa : isas)
     for (int th = 1; th <= max_threads && do_peak; ++th) peak(th, isa);
+  {  // attention at SmolLM2-135M dims: NH 9, NKV 3, HD 64, 512 causal tokens
+    const int64_t NH = 9, NKV = 3, HD = 64;
+    std::normal_distribution<float> n1(0.f, 1.f);
+    std::vector<float> q(T * NH * HD), k(T * NKV * HD), v(T * NKV * HD), o(q.size()), lse(NH * T), dq(q.size()),
+        dk(k.size()), dv(v.size());
+    for (auto* b : {&q, &k, &v})
+      for (auto& x : *b) x = n1(rng);
+    AttnDims d{T, T, 0, NH, NKV, HD, 0.125f};
+    double flops = 2.0 * 2.0 * NH * HD * (T * (T + 1) / 2.0);  // QK^T and PV over the causal triangle
+    for (Isa isa : isas)
+      for (int th = 1; th <= max_threads; ++th) {
+        if (only != "all" && only != "attn") continue;
+        ThreadPool pool(th);
+        Exec ex{&pool, isa};
+        double tf = median_seconds([&] { attention_forward(o.data(), lse.data(), q.data(), k.data(), v.data(), nullptr, nullptr, d, ex); }, 5);
+        double tb = median_seconds([&] {
+          attention_backward(dq.data(), dk.data(), dv.data(), o.data(), o.data(), lse.data(), q.data(), k.data(), v.data(),
+                             nullptr, nullptr, d, ex);
+        }, 5);
+        std::printf("{\"case\":\"attention\",\"T\":%lld,\"NH\":9,\"NKV\":3,\"HD\":64,\"isa\":\"%s\",\"threads\":%d,"
+                    "\"fwd_ms\":%.2f,\"bwd_ms\":%.2f,\"fwd_gflops\":%.1f}\n",
+                    static_cast<long long>(T), isa_name(isa), th, tf * 1e3, tb * 1e3, flops / tf / 1e9);
+      }
+  }
   for (const Shape& s : shapes) {
     std::vector<float> W(s.in * s.out), x(T * s.in), y(T * s.out), dx(T * s.in);
     for (auto& v : W) v = nd(rng);

@@ -177,7 +177,9 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     int64_t B = info[0].As<Napi::Number>().Int64Value(), T = info[1].As<Napi::Number>().Int64Value();
     if (B < 1 || T < 1 || B > (1 << 20) || T > (1 << 24)) return throw_invalid(env, "plan: batch and seqLen must be positive");
     bool gen = info.Length() > 2 && info[2].IsString() && info[2].As<Napi::String>().Utf8Value() == "generate";
-    model::MemoryPlan p = model_->plan(B, T, gen);
+    int64_t prompt = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().Int64Value() : 0;
+    if (prompt < 0 || prompt > T) return throw_invalid(env, "plan: promptLen must be in [0, seqLen]");
+    model::MemoryPlan p = model_->plan(B, T, gen, prompt);
     Napi::Object o = Napi::Object::New(env);
     o.Set("weights", static_cast<double>(p.weights));
     o.Set("lora", static_cast<double>(p.lora));

@@ -26,19 +26,19 @@ int64_t Model::max_lora_rank() const {
   return r;
 }
 
-MemoryPlan Model::plan(int64_t B, int64_t T, bool generate) const {
+MemoryPlan Model::plan(int64_t B, int64_t T, bool generate, int64_t prompt_len) const {
   const auto& c = cfg_;
   const int64_t C = c.hidden, HD = c.head_dim, QD = c.n_heads * HD, KVD = c.n_kv_heads * HD, I = c.intermediate, V = c.vocab;
   MemoryPlan p;
   p.weights = planned_weight_bytes();
   for (const auto& L : layers_)
     for (const auto& m : L.lora) p.lora += (m.A.size() + m.B.size()) * 4;
-  const int64_t N = B * T;
+  const int64_t N = generate ? (prompt_len > 0 ? prompt_len : T) : B * T;
   int64_t per_row = C /*x*/ + C /*h*/ + QD /*q*/ + QD /*att*/ + 2 * I /*g,u*/ + 1 /*rstd*/ + 1 /*logp*/;
   if (!generate) per_row += 2 * KVD;                     // k, v live in the activations when there is no cache
   if (c.qk_norm) per_row += (c.n_heads + c.n_kv_heads) + KVD;  // q/k norm rstd + normed k
   p.activations = 4 * N * per_row + 4 * N * 2 /*pos, targets (int32)*/;
-  const int64_t P = generate ? T : T;                    // rope table rows
+  const int64_t P = T;  // rope table rows: every position the call can reach
   p.activations += 4 * 2 * P * (HD / 2);
   p.scratch = 4 * logits_chunk(N, V) * V + 4 * N * max_lora_rank();
   if (generate) p.kv_cache = 4 * 2 * c.layers * T * KVD;

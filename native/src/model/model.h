@@ -100,7 +100,8 @@ class Model {
 
   // Memory plan for teacher-forced scoring of `batch` rows of `seq_len` tokens (mode "score"),
   // or generation with a KV cache of `seq_len` positions (mode "generate").
-  MemoryPlan plan(int64_t batch, int64_t seq_len, bool generate) const;
+  // For generation, prompt_len (default seq_len) sizes the prefill activations; seq_len is the KV cache length.
+  MemoryPlan plan(int64_t batch, int64_t seq_len, bool generate, int64_t prompt_len = 0) const;
 
   // logp (B, T-1): logp[b, i] = log p(ids[b, i+1] | ids[b, 0..i]). ids (B, T).
   Status logprobs(float* logp, const int32_t* ids, int64_t B, int64_t T, bool adapter, const CancelFlag& cancel);

@@ -1,0 +1,36 @@
+// Lint: TypeScript rules plus the process boundaries (style.md): the renderer imports only the API's types (and the
+// wire constants) from main/, the preload only main/api, and the UI-side main process never loads the native engine.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const restrict = (patterns) => ({ '@typescript-eslint/no-restricted-imports': ['error', { patterns }] });
+
+export default tseslint.config(
+  { ignores: ['out/**', 'node_modules/**', 'native/build/**', 'test/.tmp/**', 'test/e2e/artifacts/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', performance: 'readonly', structuredClone: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', fetch: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-explicit-any': 'off',
+      'no-empty': ['error', { allowEmptyCatch: true }],
+      'no-control-regex': 'off',
+    },
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    rules: restrict([
+      { regex: '(^|/)main/(?!api/wire$)', allowTypeImports: true, message: 'The renderer may import only types from main/ (and main/api/wire constants): it runs sandboxed, talking to the typed API.' },
+      { group: ['node:*', 'electron'], message: 'The renderer has no Node and no Electron: use the API in renderer/src/api.' },
+    ]),
+  },
+  {
+    files: ['preload/**/*.ts'],
+    rules: restrict([{ regex: '(^|/)main/(?!api/)', message: 'The preload may import only main/api (the contract and channel names).' }]),
+  },
+  {
+    files: ['main/app/**', 'main/server/**', 'main/services/**', 'main/training/**', 'main/library/**', 'main/api/**'],
+    rules: restrict([{ regex: '(^|/)engine/(addon|engine)$', message: 'Only the engine host process (main/host) and the CLI load the native engine: a native crash must not take down the UI.' }]),
+  },
+);
