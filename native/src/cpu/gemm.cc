@@ -28,8 +28,9 @@ static Isa clamp_isa(Isa want) {
   return static_cast<int>(want) <= static_cast<int>(best) ? want : best;
 }
 
-WeightRef WeightRef::from_f32(const float* w, int64_t out, int64_t in) {
+WeightRef WeightRef::from_f32(const float* w, int64_t out, int64_t in, int64_t ld) {
   WeightRef r;
+  r.ld = ld;
   r.dtype = DType::f32;
   r.f32 = w;
   r.out = out;
@@ -66,6 +67,7 @@ Status validate(const WeightRef& w) {
   switch (w.dtype) {
     case DType::f32:
       if (!w.f32) return Status::invalid("f32 weight without data");
+      if (w.ld != 0 && w.ld < w.in) return Status::invalid("f32 weight row stride smaller than its width");
       return Status::Ok();
     case DType::bf16:
       if (!w.bf16) return Status::invalid("bf16 weight without data");
@@ -87,7 +89,7 @@ Status validate(const WeightRef& w) {
 void weight_row(float* dst, const WeightRef& w, int64_t r, int64_t c0, int64_t c1) {
   switch (w.dtype) {
     case DType::f32:
-      std::copy(w.f32 + r * w.in + c0, w.f32 + r * w.in + c1, dst);
+      std::copy(w.f32 + r * w.row_stride() + c0, w.f32 + r * w.row_stride() + c1, dst);
       return;
     case DType::bf16:
       quant::bf16_to_f32_n(dst, w.bf16 + r * w.in + c0, c1 - c0);

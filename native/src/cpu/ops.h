@@ -35,11 +35,13 @@ struct WeightRef {
   DType dtype = DType::f32;      // f32, bf16, nf4 or int8
   int64_t out = 0, in = 0;
   const float* f32 = nullptr;     // (OUT, IN) when dtype == f32
+  int64_t ld = 0;                 // f32 only: row stride in floats (0 = IN); lets a head slice of K/V act as a weight
   const uint16_t* bf16 = nullptr; // (OUT, IN) when dtype == bf16
   quant::Nf4View nf4{};           // when dtype == nf4 (rows = OUT, cols = IN)
   quant::Int8View int8{};         // when dtype == int8
 
-  static WeightRef from_f32(const float* w, int64_t out, int64_t in);
+  static WeightRef from_f32(const float* w, int64_t out, int64_t in, int64_t ld = 0);
+  int64_t row_stride() const { return ld ? ld : in; }
   static WeightRef from_bf16(const uint16_t* w, int64_t out, int64_t in);
   static WeightRef from_nf4(const quant::Nf4View& v);
   static WeightRef from_int8(const quant::Int8View& v);

@@ -1,6 +1,7 @@
 // The header of a built wizard step: "Step N of 5", the title (focus target on navigation), a subtitle and actions.
 import type { JSX, ReactNode } from 'react';
 import { STEPS, type StepId } from '../steps';
+import './step.css';
 
 export function StepHeader(props: { step: StepId; subtitle: ReactNode; children?: ReactNode; title?: string }): JSX.Element {
   const step = STEPS.find((s) => s.id === props.step)!;
