@@ -5,6 +5,9 @@ import type { MetricRecord, RunRecord } from '../library/runs-repo';
 import type { ModelSummary } from '../models/model-dir';
 import type { StepMetrics } from '../host/trainer/trainer';
 import { TrainingConfigSchema } from '../training/config';
+import { ImportArgs, InspectArgs, PreviewArgs, RawLinesArgs } from '../data/api-schemas';
+import type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary } from '../data/api-types';
+export type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary };
 
 export type Run = RunRecord;
 export type RunMetric = MetricRecord;
@@ -113,6 +116,12 @@ export const methods = {
   'training.cancel': method<Run>()(z.object({ id: Id }).strict(), 'Stop a run and keep its last checkpoint.'),
   'runs.list': method<Run[]>()(z.object({ projectId: Id.optional() }).strict().optional(), 'Runs, newest first (optionally of one project).'),
   'runs.get': method<RunDetail>()(z.object({ id: Id }).strict(), 'A run with its metrics and checkpoints.'),
+  'datasets.inspect': method<DatasetReportView & { split?: SplitSummary }>()(InspectArgs, 'Validate a dataset file: format, every bad row, and token statistics with a tokenizer.'),
+  'datasets.preview': method<PreviewExample[]>()(PreviewArgs, 'Rendered, tokenized examples with each token marked trained or not (the loss mask).'),
+  'datasets.rawLines': method<{ line: number; text: string }[]>()(RawLinesArgs, 'The raw text of a line of a dataset file and its neighbours (to show a bad row).'),
+  'datasets.import': method<{ dataset: DatasetSummary; report: DatasetReportView }>()(ImportArgs, 'Validate and store a dataset in a project (raw copy, normalised rows, report).'),
+  'datasets.list': method<DatasetSummary[]>()(z.object({ projectId: Id.optional() }).strict().optional(), 'Imported datasets, newest first (optionally of one project).'),
+  'datasets.delete': method<{ deleted: true }>()(z.object({ id: Id }).strict(), 'Delete an imported dataset and its files.'),
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -53,7 +53,8 @@ export class LengthStats {
       if (maxLen != null && x > maxLen) over++;
     }
     const maxV = a.length ? a[a.length - 1] : 0;
-    const top = Math.max(1, maxV, maxLen ?? 0);
+    // Bins span the data, not the limit: a 2048 limit on 40-token rows would squeeze every row into the first bin.
+    const top = Math.max(1, maxV);
     const width = Math.max(1, Math.ceil(top / bins));
     const edges = Array.from({ length: bins + 1 }, (_, i) => i * width);
     const counts = new Array<number>(bins).fill(0);

@@ -78,6 +78,36 @@ export interface GenerateOptions {
   signal?: AbortSignal;
 }
 
+export interface StepOptions {
+  lr: number;
+  /** Adam betas, default [0.9, 0.999]. */
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  /** Global gradient-norm clipping; 0/undefined = off. */
+  maxGradNorm?: number;
+}
+
+export interface StepResult {
+  /** Global L2 norm of the LoRA gradients before clipping. */
+  gradNorm: number;
+  /** True when the step was not applied (non-finite gradients, or nothing accumulated); state is untouched. */
+  skipped: boolean;
+  reason?: string;
+  /** Optimizer steps taken so far. */
+  step: number;
+}
+
+export interface ForwardBatch {
+  /** batch rows of equal length, flattened. */
+  tokens: ArrayLike<number>;
+  /** Same length as tokens: logp[i] = log p(targets[i] | tokens[..i]); -1 (or mask 0) = no target. */
+  targets: ArrayLike<number>;
+  /** Optional 0/1 mask; positions with 0 get target -1. */
+  mask?: ArrayLike<number>;
+  batch?: number;
+}
+
 export interface GenerateResult {
   tokens: number[];
   finishReason: 'stop' | 'length' | 'context' | 'stopped';
@@ -87,7 +117,7 @@ interface NativeCancelToken {
   cancel(): void;
 }
 interface NativeModel {
-  load(dir: string, opts: object): Promise<ModelInfo>;
+  load(dir: string, opts: object, token?: NativeCancelToken): Promise<ModelInfo>;
   info(): ModelInfo;
   plan(batch: number, seqLen: number, mode: string, promptLen: number): MemoryPlan;
   memory(): MemoryUsage;
@@ -100,6 +130,15 @@ interface NativeModel {
   saveAdapter(dir: string, baseModel: string): Promise<void>;
   dequantizedWeight(layer: number, module: LoraTarget): Float32Array;
   close(): void;
+  forwardTrain(ids: Int32Array, targets: Int32Array, batch: number, checkpointing: boolean, dropoutSeed: number, token?: NativeCancelToken): Promise<Float32Array>;
+  backward(seeds: Float32Array, token?: NativeCancelToken): Promise<void>;
+  step(opts: object): Promise<StepResult>;
+  zeroGrad(): void;
+  planTrain(batch: number, seqLen: number, checkpointing: boolean): MemoryPlan;
+  loraTensor(layer: number, module: LoraTarget, which: 'A' | 'B' | 'dA' | 'dB'): Float32Array;
+  setLoraTensor(layer: number, module: LoraTarget, which: 'A' | 'B', values: Float32Array): void;
+  saveState(path: string, rng: number): Promise<void>;
+  loadState(path: string): Promise<{ rng: number; step: number }>;
 }
 interface NativeModelBindings {
   Engine: new (threads: number) => { threads(): number };
@@ -210,6 +249,72 @@ export class EngineModel {
     return this.serial(() => withSignal(undefined, () => this.native.saveAdapter(dir, opts.baseModel ?? this.dir)));
   }
 
+  /**
+   * Training forward: per-position log-probs of the targets (0 where there is none), keeping per-layer inputs so
+   * backward() can recompute each layer (checkpointing, default on; off keeps every layer's activations).
+   */
+  forward(b: ForwardBatch, opts: { checkpointing?: boolean; dropoutSeed?: number; signal?: AbortSignal } = {}): Promise<Float32Array> {
+    const tokens = Int32Array.from(b.tokens);
+    const targets = Int32Array.from(b.targets);
+    if (b.mask) for (let i = 0; i < targets.length; i++) if (!b.mask[i]) targets[i] = -1;
+    return this.serial(() =>
+      withSignal(opts.signal, (tok) => this.native.forwardTrain(tokens, targets, b.batch ?? 1, opts.checkpointing ?? true, opts.dropoutSeed ?? 0, tok)),
+    );
+  }
+
+  /** Accumulates LoRA gradients for seeds[i] = dLoss/dlogp[i] of the last forward(). */
+  backward(seeds: Float32Array, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.serial(() => withSignal(opts.signal, (tok) => this.native.backward(seeds, tok)));
+  }
+
+  /** One AdamW step over the accumulated gradients (then zeroes them). Non-finite gradients skip the step. */
+  step(o: StepOptions): Promise<StepResult> {
+    return this.serial(() =>
+      withSignal(undefined, () =>
+        this.native.step({ lr: o.lr, beta1: o.betas?.[0] ?? 0.9, beta2: o.betas?.[1] ?? 0.999, eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0, maxGradNorm: o.maxGradNorm ?? 0 }),
+      ),
+    );
+  }
+
+  zeroGrad(): Promise<void> {
+    return this.serial(async () => this.native.zeroGrad());
+  }
+
+  /** Bytes per arena for training on batch x seqLen (LoRA + grads + Adam moments, checkpoints, recompute, logits chunk). */
+  planTrain(opts: { batch: number; seqLen: number; checkpointing?: boolean }): MemoryPlan {
+    return this.native.planTrain(opts.batch, opts.seqLen, opts.checkpointing ?? true);
+  }
+
+  /**
+   * Saves the full training state (LoRA weights, AdamW moments, step, and the caller's RNG word, e.g. the data-order
+   * seed) to one checksummed file, atomically (temp file, fsync, rename).
+   */
+  saveState(path: string, opts: { rng?: number } = {}): Promise<void> {
+    return this.serial(() => withSignal(undefined, () => this.native.saveState(path, opts.rng ?? 0)));
+  }
+
+  /** Restores a state saved by saveState (replaces the adapter); returns the RNG word and step count. */
+  loadState(path: string): Promise<{ rng: number; step: number }> {
+    return this.serial(() => withSignal(undefined, () => this.native.loadState(path)));
+  }
+
+  /** A LoRA tensor or its gradient: A [r, in], B [out, r]. */
+  loraTensor(layer: number, module: LoraTarget, which: 'A' | 'B' | 'dA' | 'dB'): Float32Array {
+    try {
+      return this.native.loraTensor(layer, module, which);
+    } catch (err) {
+      return wrapError(err);
+    }
+  }
+
+  setLoraTensor(layer: number, module: LoraTarget, which: 'A' | 'B', values: Float32Array): void {
+    try {
+      this.native.setLoraTensor(layer, module, which, values);
+    } catch (err) {
+      wrapError(err);
+    }
+  }
+
   /** The (dequantized) base weight [out, in] of one module, for tests and export. */
   dequantizedWeight(layer: number, module: LoraTarget): Float32Array {
     try {
@@ -241,7 +346,7 @@ export class Engine {
   async loadModel(dir: string, opts: LoadModelOptions = {}): Promise<EngineModel> {
     const m = new (bindings().Model)(this.native);
     const { signal, ...rest } = opts;
-    await withSignal(signal, () => m.load(dir, { quant: rest.quant ?? 'none', maxSeqLen: rest.maxSeqLen ?? 4096, lora: rest.lora }));
+    await withSignal(signal, (tok) => m.load(dir, { quant: rest.quant ?? 'none', maxSeqLen: rest.maxSeqLen ?? 4096, lora: rest.lora }, tok));
     return new EngineModel(m, dir);
   }
 }

@@ -2,7 +2,6 @@
 import { basename } from 'node:path';
 import { LatheError } from '../api/errors';
 import { readModelDir, type ModelSummary } from '../models/model-dir';
-import { loadTokenizer } from '../models/tokenizer';
 import { readCheckpointIndex, readTensorF32, type StTensorInfo } from '../models/safetensors';
 import { encodeGgml, GGML_BLOCK, type GgmlTypeName } from './ggml-quants';
 import { gv, GgufWriter } from './gguf-writer';
@@ -114,7 +113,6 @@ export async function exportGguf(dir: string, outPath: string, opts: GgufExportO
   if (scaling && arch !== 'llama') {
     throw new LatheError('gguf_unsupported', `${dir}/config.json: llama3 RoPE scaling on ${m.modelType} is not representable in GGUF`, 'llama.cpp reads rope_freqs only for the llama architecture.');
   }
-  const tok = await loadTokenizer(dir);
   const w = new GgufWriter();
   w.set('general.architecture', gv.str(arch));
   w.set('general.type', gv.str('model'));
@@ -135,7 +133,7 @@ export async function exportGguf(dir: string, outPath: string, opts: GgufExportO
     w.set(`${arch}.attention.value_length`, gv.u32(m.headDim));
   }
   w.set(`${arch}.vocab_size`, gv.u32(m.vocab));
-  await addTokenizerMetadata(w, dir, m.vocab, tok.addBosToken);
+  await addTokenizerMetadata(w, dir, m.vocab);
 
   const tensors = await readCheckpointIndex(dir);
   const permute = arch === 'llama';

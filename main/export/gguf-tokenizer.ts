@@ -1,12 +1,12 @@
 // GGUF tokenizer metadata from tokenizer.json: gpt2 byte-level BPE (Llama 3, Qwen) or llama SentencePiece-style BPE (Llama 2).
 import { LatheError } from '../api/errors';
-import { readTokenizerFiles, tokenString } from '../models/tokenizer';
+import { readTokenizerFiles, resolveAddBos, tokenString } from '../models/tokenizer';
 import { gv, type GgufWriter } from './gguf-writer';
 
 const TOKEN_TYPE = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } as const;
 
 // The Split regexes of the pre-tokenizers llama.cpp knows (formats.md §6), JSON-unescaped.
-const QWEN2_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+export const QWEN2_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 const LLAMA3_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
 interface AddedToken { id: number; content: string; special?: boolean }
@@ -29,6 +29,12 @@ export function detectPre(tokenizerJson: Record<string, unknown>): string | null
   return null;
 }
 
+function hasPrependNormalizer(n: Record<string, unknown> | null | undefined): boolean {
+  if (!n) return false;
+  if (n.type === 'Sequence') return ((n.normalizers as Record<string, unknown>[]) ?? []).some(hasPrependNormalizer);
+  return n.type === 'Prepend' && n.prepend === '\u2581';
+}
+
 export interface GgufVocabInfo {
   model: 'gpt2' | 'llama';
   tokenCount: number;
@@ -38,7 +44,7 @@ export interface GgufVocabInfo {
  * Adds tokenizer.* keys for the tokenizer folder `dir`. `vocabSize` is the model's vocab (embedding rows);
  * ids the tokenizer does not use are filled as [PAD{i}] / UNUSED, as the reference converter does.
  */
-export async function addTokenizerMetadata(w: GgufWriter, dir: string, vocabSize: number, addBos: boolean): Promise<GgufVocabInfo> {
+export async function addTokenizerMetadata(w: GgufWriter, dir: string, vocabSize: number): Promise<GgufVocabInfo> {
   const files = await readTokenizerFiles(dir);
   const tj = files.tokenizerJson;
   const cfg = files.tokenizerConfig;
@@ -104,6 +110,8 @@ export async function addTokenizerMetadata(w: GgufWriter, dir: string, vocabSize
     for (let i = 0; i < scores.length; i++) if (!scored.has(i) && types[i] === TOKEN_TYPE.NORMAL) scores[i] = -1e9;
     w.set('tokenizer.ggml.scores', gv.arr('FLOAT32', scores));
     w.set('tokenizer.ggml.token_type', gv.arr('INT32', types));
+    // Llama 2 prepends "▁" in its normalizer (SentencePiece's dummy prefix); Gemma does not. llama.cpp defaults to true.
+    w.set('tokenizer.ggml.add_space_prefix', gv.bool(hasPrependNormalizer(tj.normalizer as Record<string, unknown> | null)));
   }
   const idOf = (key: string): number | null => {
     const s = tokenString(cfg[key]);
@@ -119,7 +127,7 @@ export async function addTokenizerMetadata(w: GgufWriter, dir: string, vocabSize
   if (eos != null) w.set('tokenizer.ggml.eos_token_id', gv.u32(eos));
   if (unk != null) w.set('tokenizer.ggml.unknown_token_id', gv.u32(unk));
   if (pad != null) w.set('tokenizer.ggml.padding_token_id', gv.u32(pad));
-  w.set('tokenizer.ggml.add_bos_token', gv.bool(addBos));
+  w.set('tokenizer.ggml.add_bos_token', gv.bool(resolveAddBos(tj, cfg)));
   w.set('tokenizer.ggml.add_eos_token', gv.bool(cfg.add_eos_token === true));
   if (files.chatTemplate != null) w.set('tokenizer.chat_template', gv.str(files.chatTemplate));
   return { model: kind, tokenCount: tokenStrings.length };

@@ -90,9 +90,8 @@ export function encodeFloats(values: Float32Array, dtype: 'F32' | 'F16' | 'BF16'
 export function decodeFloats(bytes: Uint8Array, dtype: StDtype): Float32Array {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (dtype === 'F32') {
-    const out = new Float32Array(bytes.byteLength / 4);
-    for (let i = 0; i < out.length; i++) out[i] = dv.getFloat32(i * 4, true);
-    return out;
+    // Little-endian host: a byte copy is the decode (the copy also fixes any misalignment).
+    return new Float32Array(bytes.slice().buffer, 0, bytes.byteLength / 4);
   }
   if (dtype === 'F16' || dtype === 'BF16') {
     const out = new Float32Array(bytes.byteLength / 2);

@@ -103,6 +103,12 @@ function hashParts(parts: Buffer[]): string {
   return h.digest('hex');
 }
 
+/** transformers' add_bos_token: tokenizer_config's flag when set, otherwise what the post-processor does. */
+export function resolveAddBos(tokenizerJson: Record<string, unknown>, tokenizerConfig: Record<string, unknown>): boolean {
+  if (typeof tokenizerConfig.add_bos_token === 'boolean') return tokenizerConfig.add_bos_token;
+  return postProcessorAddsBos(tokenizerJson, tokenString(tokenizerConfig.bos_token));
+}
+
 /** Does the post-processor put `bosId` in front of a single sequence (TemplateProcessing)? */
 function postProcessorAddsBos(tokenizerJson: Record<string, unknown>, bos: string | null): boolean {
   if (!bos) return false;
@@ -180,7 +186,7 @@ class HfTokenizer implements LatheTokenizer {
 
     const bosStr = tokenString(cfg.bos_token);
     const viaPost = postProcessorAddsBos(files.tokenizerJson, bosStr);
-    this.addBosToken = typeof cfg.add_bos_token === 'boolean' ? cfg.add_bos_token : viaPost;
+    this.addBosToken = resolveAddBos(files.tokenizerJson, cfg);
     this.prependBos = this.addBosToken && !viaPost && this.bosId != null;
 
     this.chatTemplate = files.chatTemplate;
@@ -206,6 +212,8 @@ class HfTokenizer implements LatheTokenizer {
   }
 
   decode(ids: number[], opts: { skipSpecialTokens?: boolean } = {}): string {
+    // The library rejects an empty list; an empty sequence is simply the empty string.
+    if (ids.length === 0) return '';
     return this.tok.decode(ids, { skip_special_tokens: opts.skipSpecialTokens ?? false });
   }
 

@@ -5,6 +5,7 @@ import { projectHandlers } from './projects';
 import { systemHandlers } from './system';
 import { modelHandlers } from './models';
 import { trainingHandlers } from './training';
+import { datasetHandlers } from './datasets';
 
 export type Handler<M extends MethodName> = (args: MethodParsedInput<M>, ctx: ServiceContext) => Promise<MethodOutput<M>>;
 export type HandlerTable = { [M in MethodName]: Handler<M> };
@@ -14,4 +15,5 @@ export const handlers: HandlerTable = {
   ...projectHandlers,
   ...modelHandlers,
   ...trainingHandlers,
+  ...datasetHandlers,
 };

@@ -117,6 +117,47 @@ void run_grad_tests(Harness& h) {
       h.check(rel_err(dv, gv, dv.size()) < kTol, nm + " dv vs FD", fmt(rel_err(dv, gv, dv.size())));
     }
   }
+  // Long sequences (several 64-row query blocks): backward vs FD on a sample of entries, forward vs double.
+  for (int seg_on = 0; seg_on < 2; ++seg_on) {
+    int64_t T = 150, NH = 2, NKV = 1, HD = 4, S = T + 10, p0 = 10;  // KV offset 10 on top
+    double scale = 0.5;
+    auto q = randn(rng, T * NH * HD), k = randn(rng, S * NKV * HD), v = randn(rng, S * NKV * HD), rr = randn(rng, T * NH * HD);
+    std::vector<int32_t> sq(T), sk(S);
+    for (int64_t s = 0; s < S; ++s) sk[s] = int32_t(s / 37);
+    for (int64_t t = 0; t < T; ++t) sq[t] = sk[t + p0];
+    const int32_t* a = seg_on ? sq.data() : nullptr;
+    const int32_t* b = seg_on ? sk.data() : nullptr;
+    V qd = to_d(q), kd = to_d(k), vd = to_d(v);
+    auto loss = [&]() { return ref::dot(ref::attention(qd, kd, vd, a, b, T, S, p0, NH, NKV, HD, scale), rr); };
+    AttnDims d{T, S, p0, NH, NKV, HD, float(scale)};
+    std::vector<float> out(q.size()), lse(NH * T), dq(q.size()), dk(k.size()), dv(v.size());
+    attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), a, b, d, ex);
+    auto oref = ref::attention(qd, kd, vd, a, b, T, S, p0, NH, NKV, HD, scale);
+    attention_backward(dq.data(), dk.data(), dv.data(), rr.data(), out.data(), lse.data(), q.data(), k.data(), v.data(),
+                       a, b, d, ex);
+    double worst = 0, gmax = 0;
+    std::uniform_int_distribution<int64_t> pick(0, int64_t(k.size()) - 1);
+    for (int rep = 0; rep < 24; ++rep) {
+      for (int which = 0; which < 3; ++which) {
+        V& x = which == 0 ? qd : which == 1 ? kd : vd;
+        const std::vector<float>& g = which == 0 ? dq : which == 1 ? dk : dv;
+        int64_t i = pick(rng) % int64_t(x.size());
+        double sv = x[i];
+        x[i] = sv + 1e-6;
+        double lp = loss();
+        x[i] = sv - 1e-6;
+        double lm = loss();
+        x[i] = sv;
+        double fd = (lp - lm) / 2e-6;
+        worst = std::max(worst, std::fabs(fd - g[i]));
+        gmax = std::max(gmax, std::fabs(fd));
+      }
+    }
+    h.check(rel_err(out, oref, out.size()) < 1e-5 && worst <= kTol * std::max(gmax, 1.0),
+            std::string("attention T=150 (3 query blocks, kv offset") + (seg_on ? ", segments)" : ")") +
+                " forward vs double, backward vs sampled FD",
+            "fwd " + fmt(rel_err(out, oref, out.size())) + " bwd abs " + fmt(worst));
+  }
   {  // swiglu
     auto g = randn(rng, 50, 2.f), u = randn(rng, 50), rr = randn(rng, 50);
     V gd = to_d(g), ud = to_d(u);

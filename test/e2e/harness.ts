@@ -180,3 +180,18 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, animations: 'disabled' });
   return file;
 }
+
+// ---------- shared steps ----------
+
+/** Creates a project through the Projects page and opens it (the app then shows the Model step). */
+export async function createAndOpenProject(page: Page, name: string): Promise<void> {
+  await page.goto(new URL('#/projects', page.url()).toString());
+  const first = page.getByRole('button', { name: 'Create your first project' });
+  const more = page.getByTestId('new-project');
+  await first.or(more).first().click();
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.keyboard.press('Enter');
+  const row = page.getByTestId('project-row').filter({ has: page.getByTestId('project-name').getByText(name, { exact: true }) });
+  await row.getByRole('button', { name: `Open project ${name}` }).click();
+  await page.getByTestId('active-project').getByText(name).waitFor();
+}

@@ -1,11 +1,11 @@
 // Test oracle: llama.cpp (node-llama-cpp, CPU prebuilt) teacher-forced log-probs, greedy generation and tokenization of a GGUF.
-import { getLlama, type Llama, type LlamaContext, type LlamaModel, type Token } from 'node-llama-cpp';
+import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel, type Token } from 'node-llama-cpp';
 
 let llamaPromise: Promise<Llama> | null = null;
 
 /** One llama.cpp instance per test process (loading the backend is the slow part). */
 function llamaInstance(): Promise<Llama> {
-  llamaPromise ??= getLlama({ gpu: false, build: 'never', logLevel: 'error' as never, progressLogs: false });
+  llamaPromise ??= getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error, progressLogs: false });
   return llamaPromise;
 }
 
@@ -52,40 +52,39 @@ export class LlamaCppOracle {
    * Also returns, per position, the total probability mass llama.cpp reported (≈ 1 when the distribution is complete).
    */
   async logprobs(ids: number[]): Promise<{ logprobs: number[]; mass: number[] }> {
+    if (ids.length > this.context.contextSize) throw new Error(`${ids.length} tokens exceed the oracle context of ${this.context.contextSize}`);
     const seq = await this.freshSequence();
-    {
-      // temperature 0 = greedy sampler: the probabilities are a plain softmax of the logits, no truncation.
-      const input = ids.map((t, i) =>
-        i < ids.length - 1 ? ([t as Token, { generateNext: { probabilities: true, options: { temperature: 0 } } }] as const) : (t as Token),
-      );
-      const res = await seq.controlledEvaluate(input as never);
-      const logprobs: number[] = [];
-      const mass: number[] = [];
-      for (let i = 0; i < ids.length - 1; i++) {
-        const probs = res[i]?.next.probabilities;
-        if (!probs) throw new Error(`llama.cpp returned no distribution at position ${i}`);
-        let sum = 0;
-        for (const p of probs.values()) sum += p;
-        mass.push(sum);
-        const p = probs.get(ids[i + 1] as Token) ?? 0;
-        logprobs.push(Math.log(p));
-      }
-      return { logprobs, mass };
+    // temperature 0 = greedy sampler: the probabilities are a plain softmax of the logits over the whole vocab.
+    const input = ids.map((t, i) =>
+      i < ids.length - 1 ? ([t as Token, { generateNext: { probabilities: true, options: { temperature: 0 } } }] as const) : (t as Token),
+    );
+    const res = await seq.controlledEvaluate(input as never);
+    const logprobs: number[] = [];
+    const mass: number[] = [];
+    for (let i = 0; i < ids.length - 1; i++) {
+      const probs = res[i]?.next.probabilities;
+      if (!probs) throw new Error(`llama.cpp returned no distribution at position ${i}`);
+      let sum = 0;
+      for (const p of probs.values()) sum += p;
+      mass.push(sum);
+      // Probabilities arrive as f32: fine for the 2e-3 tolerance unless p is far below 1e-30.
+      logprobs.push(Math.log(probs.get(ids[i + 1] as Token) ?? 0));
     }
+    return { logprobs, mass };
   }
 
-  /** Greedy continuation of `ids`: the `n` next token ids (argmax at each step, KV cache reused). */
+  /**
+   * Greedy continuation of `ids`: up to `n` next token ids (argmax at each step, KV cache reused). llama.cpp stops
+   * early at an end-of-generation token, so a shorter result means the model emitted one.
+   */
   async greedy(ids: number[], n: number): Promise<number[]> {
     const seq = await this.freshSequence();
-    {
-      const out: number[] = [];
-      const it = seq.evaluate(ids as Token[], { temperature: 0 });
-      for await (const tok of it) {
-        out.push(tok);
-        if (out.length >= n) break;
-      }
-      return out;
+    const out: number[] = [];
+    for await (const tok of seq.evaluate(ids as Token[], { temperature: 0 })) {
+      out.push(tok);
+      if (out.length >= n) break;
     }
+    return out;
   }
 
   /** llama.cpp's own tokenizer on the GGUF vocabulary (special tokens parsed, no BOS added). */

@@ -138,13 +138,14 @@ export function referenceLogits(m: ReferenceModel, ids: number[]): Float64Array 
         }
       }
     }
-    const o = linear(att, T, nh * hd, get(m, `${p}self_attn.o_proj.weight`), H);
+    const o = linear(att, T, nh * hd, get(m, `${p}self_attn.o_proj.weight`), H, opt('self_attn.o_proj.bias'));
     for (let i = 0; i < x.length; i++) x[i] += o[i];
     const h2 = rmsnorm(x, T, H, get(m, `${p}post_attention_layernorm.weight`), eps);
-    const gate = linear(h2, T, H, get(m, `${p}mlp.gate_proj.weight`), I);
-    const up = linear(h2, T, H, get(m, `${p}mlp.up_proj.weight`), I);
+    // Llama's mlp_bias / attention_bias put biases on these too; absent tensors mean no bias.
+    const gate = linear(h2, T, H, get(m, `${p}mlp.gate_proj.weight`), I, opt('mlp.gate_proj.bias'));
+    const up = linear(h2, T, H, get(m, `${p}mlp.up_proj.weight`), I, opt('mlp.up_proj.bias'));
     for (let i = 0; i < gate.length; i++) gate[i] = (gate[i] / (1 + Math.exp(-gate[i]))) * up[i];
-    const down = linear(gate, T, I, get(m, `${p}mlp.down_proj.weight`), H);
+    const down = linear(gate, T, I, get(m, `${p}mlp.down_proj.weight`), H, opt('mlp.down_proj.bias'));
     for (let i = 0; i < x.length; i++) x[i] += down[i];
   }
   x = rmsnorm(x, T, H, get(m, 'model.norm.weight'), eps);

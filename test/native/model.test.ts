@@ -149,7 +149,7 @@ describe('loading', () => {
 });
 
 describe('memory plan', () => {
-  test.each(['llama', 'mistral', 'qwen2', 'qwen3'])('%s: plan vs measured peak within 5%% (score and generate, every quant)', async (arch) => {
+  test.each(['llama', 'mistral', 'qwen2', 'qwen3'])('%s: plan vs measured peak within 5 percent (score and generate, every quant)', async (arch) => {
     for (const quant of ['none', 'nf4', 'int8'] as Quant[]) {
       const m = await engine.loadModel(dirs[arch], { quant, maxSeqLen: 64, lora: { r: 4, alpha: 8, targets: ['q', 'v', 'down'] } });
       for (const [B, T] of [[1, 12], [3, 20]]) {
@@ -283,7 +283,7 @@ describe('generation', () => {
     expect(s.tokens[s.tokens.length - 1]).toBe(stopAt);
     expect(s.tokens.length).toBeLessThanOrEqual(4);
     const ac = new AbortController();
-    const p = m.generate(IDS.slice(0, 4), { maxNewTokens: 4000 }, () => ac.abort());
+    const p = m.generate(IDS.slice(0, 4), { maxNewTokens: 4000, signal: ac.signal }, () => ac.abort());
     await expect(p).rejects.toMatchObject({ code: 'cancelled' });
     await expect(m.generate(IDS.slice(0, 4), { signal: ac.signal })).rejects.toMatchObject({ code: 'cancelled' });
     // Greedy equals the argmax of teacher-forced scoring at each step.

@@ -88,6 +88,8 @@ export interface TinySpec {
   dtype?: 'F32' | 'BF16' | 'F16';
   seed?: number;
   shards?: number;
+  /** Uniform half-width of lm_head weights (default 1/sqrt(hidden)); larger = sharper logits (reachable low loss). */
+  headScale?: number;
 }
 
 export interface TinyModel {
@@ -139,7 +141,7 @@ export function makeTiny(dir: string, spec: TinySpec): TinyModel {
     }
   }
   t['model.norm.weight'] = { dtype, shape: [C], data: norm(C) };
-  if (!spec.tied) mat('lm_head.weight', V, C);
+  if (!spec.tied) t['lm_head.weight'] = { dtype, shape: [V, C], data: rand(V * C, spec.headScale ?? 1 / Math.sqrt(C)) };
   const config: Record<string, unknown> = {
     architectures: [{ llama: 'LlamaForCausalLM', mistral: 'MistralForCausalLM', qwen2: 'Qwen2ForCausalLM', qwen3: 'Qwen3ForCausalLM' }[spec.arch]],
     model_type: spec.arch,

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { LatheError } from '../../api/errors';
 import { makeTinyModel, type TinyArch } from '../../models/make-tiny';
 import { exportGguf, type GgufOutType } from '../../export/gguf-model';
+import { writeSyntheticTokenizer } from '../../models/synthetic-tokenizer';
 
 const ARCHS: TinyArch[] = ['llama', 'mistral', 'qwen2', 'qwen3'];
 const DTYPES = ['f32', 'bf16', 'f16'] as const;
@@ -60,6 +61,16 @@ export function register(program: Command): void {
       });
       if (o.json) process.stdout.write(JSON.stringify({ dir: info.dir, parameterCount: info.parameterCount, config: info.config }, null, 2) + '\n');
       else process.stdout.write(`wrote ${info.config.architectures} with ${info.parameterCount.toLocaleString('en-US')} parameters to ${info.dir}\n`);
+    });
+
+  dev
+    .command('make-tokenizer')
+    .description('write a small deterministic byte-level BPE tokenizer (ChatML template) for fast tests')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--vocab <n>', 'vocabulary size including 3 special tokens (default 512)', int('vocab'))
+    .action(async (o: { out: string; vocab?: number }) => {
+      await writeSyntheticTokenizer(o.out, o.vocab ?? 512);
+      process.stdout.write(`wrote a ${o.vocab ?? 512}-token tokenizer to ${o.out}\n`);
     });
 
   dev

@@ -5,6 +5,9 @@ import { register as registerData } from './data';
 import { register as registerServe } from './serve';
 import { register as registerTrain } from './train';
 import { register as registerDev } from './dev';
+import { register as registerModel } from './model';
+import { register as registerScore } from './score';
+import { register as registerGenerate } from './generate';
 
 export function registerCommands(program: Command): void {
   registerInfo(program);
@@ -12,4 +15,7 @@ export function registerCommands(program: Command): void {
   registerServe(program);
   registerTrain(program);
   registerDev(program);
+  registerModel(program);
+  registerScore(program);
+  registerGenerate(program);
 }

@@ -6,6 +6,8 @@
 #include <mutex>
 
 #include "addon/async.h"
+#include "addon/model_common.h"
+#include "addon/train_binding.h"
 #include "io/safetensors.h"
 #include "model/model.h"
 
@@ -14,11 +16,6 @@ namespace lathe::addon {
 namespace {
 
 using model::Model;
-
-struct EngineCore {
-  std::unique_ptr<ThreadPool> pool;
-  std::mutex mu;  // serialises heavy calls of all models on this engine
-};
 
 class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
  public:
@@ -39,15 +36,6 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   Napi::Value threads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), core_->pool->size()); }
   std::shared_ptr<EngineCore> core_;
 };
-
-bool get_bool(const Napi::Object& o, const char* k, bool def) {
-  Napi::Value v = o.Get(k);
-  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : def;
-}
-double get_num(const Napi::Object& o, const char* k, double def) {
-  Napi::Value v = o.Get(k);
-  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : def;
-}
 
 Napi::Object info_to_js(Napi::Env env, const Model& m) {
   const auto& c = m.config();
@@ -115,6 +103,15 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
         InstanceMethod("saveAdapter", &ModelWrap::save_adapter),
         InstanceMethod("dequantizedWeight", &ModelWrap::dequantized_weight),
         InstanceMethod("close", &ModelWrap::close),
+        InstanceMethod("forwardTrain", &ModelWrap::forward_train),
+        InstanceMethod("backward", &ModelWrap::backward),
+        InstanceMethod("step", &ModelWrap::step),
+        InstanceMethod("zeroGrad", &ModelWrap::zero_grad),
+        InstanceMethod("planTrain", &ModelWrap::plan_train),
+        InstanceMethod("loraTensor", &ModelWrap::lora_tensor),
+        InstanceMethod("setLoraTensor", &ModelWrap::set_lora_tensor),
+        InstanceMethod("saveState", &ModelWrap::save_state),
+        InstanceMethod("loadState", &ModelWrap::load_state),
     });
   }
 
@@ -155,9 +152,10 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     auto core = engine_;
     Napi::ObjectReference self = Napi::Persistent(Value());
     auto selfp = std::make_shared<Napi::ObjectReference>(std::move(self));
-    return run_async(env, [m, core, dir, opt]() {
+    CancelFlag cancel = cancel_flag_from(info.Length() > 2 ? info[2] : env.Undefined());
+    return run_async(env, [m, core, dir, opt, cancel]() {
       std::lock_guard<std::mutex> lk(core->mu);
-      return m->load(dir, opt, core->pool.get());
+      return m->load(dir, opt, core->pool.get(), cancel);
     }, [this, m, selfp](Napi::Env env) -> Napi::Value {
       loaded_ = true;
       selfp->Reset();
@@ -313,6 +311,17 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     loaded_ = false;
     return info.Env().Undefined();
   }
+
+  // Training bindings live in train_binding.cc.
+  Napi::Value forward_train(const Napi::CallbackInfo& info) { return ready(info.Env()) ? train::forward_train(info, model_, engine_) : info.Env().Undefined(); }
+  Napi::Value backward(const Napi::CallbackInfo& info) { return ready(info.Env()) ? train::backward(info, model_, engine_) : info.Env().Undefined(); }
+  Napi::Value step(const Napi::CallbackInfo& info) { return ready(info.Env()) ? train::step(info, model_, engine_) : info.Env().Undefined(); }
+  Napi::Value zero_grad(const Napi::CallbackInfo& info) { return ready(info.Env()) ? train::zero_grad(info, model_, engine_) : info.Env().Undefined(); }
+  Napi::Value plan_train(const Napi::CallbackInfo& info) { return ready(info.Env()) ? train::plan_train(info, model_, engine_) : info.Env().Undefined(); }
+  Napi::Value lora_tensor(const Napi::CallbackInfo& info) { return ready(info.Env()) ? train::lora_tensor(info, model_, engine_) : info.Env().Undefined(); }
+  Napi::Value set_lora_tensor(const Napi::CallbackInfo& info) { return ready(info.Env()) ? train::set_lora_tensor(info, model_, engine_) : info.Env().Undefined(); }
+  Napi::Value save_state(const Napi::CallbackInfo& info) { return ready(info.Env()) ? train::save_state(info, model_, engine_) : info.Env().Undefined(); }
+  Napi::Value load_state(const Napi::CallbackInfo& info) { return ready(info.Env()) ? train::load_state(info, model_, engine_) : info.Env().Undefined(); }
 
   std::shared_ptr<EngineCore> engine_;
   std::shared_ptr<Model> model_;

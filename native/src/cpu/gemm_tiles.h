@@ -35,7 +35,7 @@ void gemv_nt(const GemmTask& t) {
     for (int64_t k0 = 0; k0 < t.K; k0 += 4096) {
       int64_t kc = std::min<int64_t>(4096, t.K - k0);
       const float* row = rowbuf;
-      if (t.W->dtype == DType::f32) row = t.W->f32 + n * t.W->row_stride() + k0;
+      if (t.W->dtype == DType::f32) row = t.W->f32 + n * (t.W->ld ? t.W->ld : t.W->in) + k0;
       else K::dequant_row(rowbuf, *t.W, n, k0, k0 + kc);
       for (int64_t m = t.m0; m < t.m1; ++m) t.C[m * t.ldc + n] += t.alpha * K::dot(t.A + m * t.lda + k0, row, kc);
     }
@@ -63,7 +63,7 @@ void gemm_nt_tiles(const GemmTask& t) {
           continue;
         }
         const float* row = rowbuf;
-        if (t.W->dtype == DType::f32) row = t.W->f32 + (nb + j) * t.W->row_stride() + kb;
+        if (t.W->dtype == DType::f32) row = t.W->f32 + (nb + j) * (t.W->ld ? t.W->ld : t.W->in) + kb;
         else K::dequant_row(rowbuf, *t.W, nb + j, kb, kb + kc);
         for (int64_t k = 0; k < kc; ++k) Bp[k * NR + j] = row[k];
       }
@@ -88,7 +88,7 @@ void gemm_nn_tiles(const GemmTask& t) {
       int64_t kc = std::min(kKC, t.K - kb);
       for (int64_t k = 0; k < kc; ++k) {
         float* dst = Bp + k * NR;
-        if (t.W->dtype == DType::f32) std::memcpy(dst, t.W->f32 + (kb + k) * t.W->row_stride() + nb, nr * sizeof(float));
+        if (t.W->dtype == DType::f32) std::memcpy(dst, t.W->f32 + (kb + k) * (t.W->ld ? t.W->ld : t.W->in) + nb, nr * sizeof(float));
         else K::dequant_row(dst, *t.W, kb + k, nb, nb + nr);
         for (int j = nr; j < NR; ++j) dst[j] = 0.f;
       }

@@ -21,11 +21,11 @@ int64_t matmul_backward_temp_bytes(int64_t T, int64_t IN, const LoraRef* l, bool
 }
 
 int64_t attention_forward_temp_bytes(const AttnDims& d, int threads) {
-  return std::max(threads, 1) * std::max<int64_t>(d.S, 1) * kF;
+  return std::max(threads, 1) * 64 * std::max<int64_t>(d.S, 1) * kF;  // a (64, S) score block per thread
 }
 
 int64_t attention_backward_temp_bytes(const AttnDims& d, int threads) {
-  return (std::max(threads - 1, 0) * 2 * d.S * d.NKV * d.HD + std::max(threads, 1) * 2 * std::max<int64_t>(d.S, 1)) * kF;
+  return (std::max(threads - 1, 0) * 2 * d.S * d.NKV * d.HD + std::max(threads, 1) * 3 * 64 * std::max<int64_t>(d.S, 1)) * kF;
 }
 
 int64_t logsoftmax_gather_temp_bytes(int64_t T, int64_t V, int64_t chunk) {

@@ -46,11 +46,36 @@ struct Linear {
   Buf<float> bias_owned;
 };
 
-// LoRA weights of one module: A (R, IN), B (OUT, R), fp32 masters.
+// LoRA weights of one module: A (R, IN), B (OUT, R), fp32 masters; gradients and AdamW moments once training starts.
 struct LoraModule {
   int64_t r = 0;
   float scale = 0.f;
   Buf<float> A, B;
+  Buf<float> dA, dB, mA, vA, mB, vB;  // optimizer arena
+};
+
+// What backward needs from one layer's forward (all (N, ·) with N = B*T). With checkpointing there is one of these,
+// refilled by recomputing each layer from its stored input; without, one per layer.
+struct LayerSaved {
+  Buf<float> h1, rstd1;          // (N, C), (N): attention-norm output
+  Buf<float> qraw, kraw, qkr;    // Qwen3: q/k projections before q/k norm, their rstd (N*(NH+NKV))
+  Buf<float> q, k, v;            // after norm + RoPE: (N, NH*HD), (N, NKV*HD) x2
+  Buf<float> att, lse;           // (N, NH*HD), (B, NH, T)
+  Buf<float> xmid, h2, rstd2;    // residual after attention, MLP-norm output, its rstd
+  Buf<float> g, u, a;            // (N, I): gate, up, silu(gate)*up
+  Buf<float> lu[7];              // (N, R_m) LoRA u = drop(x) A^T per module
+};
+
+// Training step options (AdamW with decoupled weight decay, global-norm clipping).
+struct StepOptions {
+  float lr = 1e-4f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weight_decay = 0.f;
+  float max_grad_norm = 0.f;  // 0 = no clipping
+};
+struct StepResult {
+  double grad_norm = 0;
+  bool skipped = false;
+  std::string reason;  // why a step was skipped
+  int64_t step = 0;    // optimizer steps taken so far
 };
 
 struct Layer {
@@ -88,7 +113,8 @@ class Model {
   Model& operator=(const Model&) = delete;
 
   // Loads dir/config.json and its safetensors (single file or sharded through the index).
-  Status load(const std::string& dir, const LoadOptions& opt, ThreadPool* pool);
+  // Cancellable between layers (quantizing a big model takes a while).
+  Status load(const std::string& dir, const LoadOptions& opt, ThreadPool* pool, const CancelFlag& cancel = nullptr);
 
   const ModelConfig& config() const { return cfg_; }
   const ModelInfo& info() const { return info_; }
@@ -121,6 +147,22 @@ class Model {
   Status load_adapter(const std::string& dir);
   Status save_adapter(const std::string& dir, const std::string& base_model_name) const;
   void clear_lora();
+
+  // Training (issue 4). forward_train keeps what backward needs; logp (B*T): logp[i] = log p(targets[i] | ids[..i]),
+  // 0 where targets[i] == -1. backward(seeds (B*T) = dLoss/dlogp) accumulates LoRA gradients; step() applies AdamW.
+  Status forward_train(float* logp, const int32_t* ids, const int32_t* targets, int64_t B, int64_t T, bool checkpointing,
+                       uint64_t dropout_seed, const CancelFlag& cancel);
+  Status backward(const float* seeds, const CancelFlag& cancel);
+  Status step(const StepOptions& opt, StepResult& res);
+  void zero_grad();
+  MemoryPlan plan_train(int64_t B, int64_t T, bool checkpointing) const;
+  // Tests: read a LoRA tensor (which: "A", "B", "dA", "dB") or overwrite A/B.
+  Status lora_tensor(int64_t layer, Module m, const std::string& which, std::vector<float>& out) const;
+  Status set_lora_tensor(int64_t layer, Module m, const std::string& which, const std::vector<float>& in);
+  int64_t optimizer_steps() const { return train_step_; }
+  // Full training state (LoRA + Adam moments + step + the caller's RNG word), checksummed, written atomically.
+  Status save_state(const std::string& path, uint64_t rng) const;
+  Status load_state(const std::string& path, uint64_t& rng);
 
   // Exposed for tests: dequantized weight of (layer, module), row-major (OUT, IN).
   Status dequantized_weight(int64_t layer, Module m, std::vector<float>& out) const;
@@ -172,6 +214,24 @@ class Model {
     int64_t rope_rows = 0;
   } acts_;
   Buf<float> kcache_, vcache_;  // (L, cap, NKV*HD) while generating
+  // Training state between forward_train and backward.
+  struct Train {
+    int64_t B = 0, T = 0, N = 0;
+    bool checkpointing = true, pending = false, has_grads = false;
+    uint64_t dropout_seed = 0;
+    Buf<int32_t> ids, targets, pos;
+    Buf<float> ckpt;                 // (L+1, N, C) layer inputs; row L = final residual
+    std::vector<LayerSaved> saved;   // 1 (checkpointing) or L
+    Buf<float> hf, rstdf, lse;       // final norm output (N, C), its rstd (N), per-token logsumexp (N)
+    Buf<float> cos, sin, logits;
+    Buf<float> dx, dx2, dh, dq, dk, dv, datt, dg, du, da, dqraw, dkraw, xtmp;
+  } tr_;
+  int64_t train_step_ = 0;
+  Status alloc_train(int64_t B, int64_t T, bool checkpointing);
+  void alloc_saved(LayerSaved& S, int64_t N, int64_t B, int64_t T);
+  Status layer_fwd(int64_t l, const float* xin, float* xout, LayerSaved& S);
+  Status layer_bwd(int64_t l, const float* xin, const float* dxout, float* dxin, LayerSaved& S);
+  Status ensure_grads();
   int64_t cache_cap_ = 0;
 };
 

@@ -179,7 +179,7 @@ Status Model::make_linear(Linear& lin, const io::StTensor* t, const io::StTensor
   return Status::Ok();
 }
 
-Status Model::load(const std::string& dir, const LoadOptions& opt, ThreadPool* pool) {
+Status Model::load(const std::string& dir, const LoadOptions& opt, ThreadPool* pool, const CancelFlag& cancel) {
   pool_ = pool;
   ex_.pool = pool;
   quant_ = opt.quant;
@@ -239,6 +239,7 @@ Status Model::load(const std::string& dir, const LoadOptions& opt, ThreadPool* p
   layers_.resize(c.layers);
   int64_t params = V * C * (c.tie_embeddings ? 1 : 2) + C;
   for (int64_t l = 0; l < c.layers; ++l) {
+    if (cancel && cancel->load()) return Status::error(status_code::cancelled, "loading " + dir + " was cancelled", "");
     Layer& L = layers_[l];
     const std::string pre = "model.layers." + std::to_string(l) + ".";
     LATHE_RETURN_IF_ERROR(make_vector(L.attn_norm, find(pre + "input_layernorm.weight"), C, pre + "input_layernorm.weight"));

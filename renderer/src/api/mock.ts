@@ -1,6 +1,7 @@
 // An in-memory LatheApi for `vite dev` with ?mock (UI work without a server). Never used in builds or tests of the real app.
 import type { EventName, EventPayloads, LatheApi, Project, SystemInfo } from '../../../main/api/contract';
 import { ApiError } from './errors';
+import { createMockTraining } from './mock-training';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -25,7 +26,9 @@ export function createMockApi(): LatheApi {
     engine: { version: '0.1.0', backends: ['cpu'], compiled: ['cpu'], notes: {} },
   };
 
+  const training = createMockTraining(emit);
   const api = {
+    ...training,
     app: {
       info: async () => ({ name: 'Lathe', version: '0.1.0-mock', shell: 'web', libraryDir: '/mock/library', platform: 'linux-x64', node: '20' }),
     },

@@ -134,6 +134,13 @@ describe('JSON', () => {
     expect(rows[1999].value!.text).toBe('row 1999');
   });
 
+  it('reports a row over the record cap without keeping it', async () => {
+    const p = join(TMP, 'bigrow.json');
+    writeFileSync(p, JSON.stringify([{ text: 'a' }, { text: 'x'.repeat(5000) }, { text: 'b' }], null, 1));
+    const rows = await all(p, 'json', { maxRecordBytes: 1000 });
+    expect(rows.map((r) => (r.issue ? r.issue.code : r.value!.text))).toEqual(['a', 'line_too_long', 'b']);
+  });
+
   it('sniffs JSON Lines saved as .json', async () => {
     const p = join(TMP, 'lines.json');
     writeFileSync(p, '{"text":"a"}\n{"text":"b"}\n');

@@ -141,3 +141,13 @@ describe('validation report', () => {
     expect(r.invalidCount).toBe(7);
   });
 });
+
+describe('demo datasets', () => {
+  it.each([
+    ['contacts-sft.jsonl', 'alpaca', 400],
+    ['contacts-preference.jsonl', 'preference', 200],
+  ])('%s is a clean %s set of %i rows', async (file, format, n) => {
+    const r = await validateFile(join(__dirname, '../../../assets/demo', file));
+    expect(r).toMatchObject({ format, total: n, valid: n, invalidCount: 0 });
+  });
+});

@@ -1,11 +1,8 @@
 // Token ids of our tokenizer vs an independent implementation: llama.cpp's tokenizer on a GGUF carrying the same vocabulary.
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportGguf } from '../../../main/export/gguf-model';
 import { loadTokenizer } from '../../../main/models/tokenizer';
 import { LlamaCppOracle } from '../../helpers/llamacpp-oracle';
-import { TMP_ROOT, tinyModel, type LenmlTokenizer } from '../../helpers/tiny-model';
+import { tinyGguf, type TestTokenizer } from '../../helpers/tiny-model';
 
 const STRINGS = [
   'Hello world!',
@@ -24,18 +21,17 @@ afterAll(async () => {
   for (const o of oracles) await o.dispose();
 });
 
-const CASES: { tokenizer: LenmlTokenizer; arch: 'llama' | 'qwen3'; special: string }[] = [
+const CASES: { tokenizer: TestTokenizer; arch: 'llama' | 'qwen3'; special: string }[] = [
   { tokenizer: 'llama3', arch: 'llama', special: '<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>' },
   { tokenizer: 'qwen3', arch: 'qwen3', special: '<|im_start|>user\nHi<|im_end|>\n' },
   { tokenizer: 'llama2', arch: 'llama', special: '[INST] Hi [/INST] Hello </s>' },
+  { tokenizer: 'gemma3', arch: 'llama', special: '<start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\n' },
+  { tokenizer: 'synthetic', arch: 'qwen3', special: '<|im_start|>user\nHi<|im_end|>\n<|endoftext|>' },
 ];
 
 describe.each(CASES)('$tokenizer ids equal llama.cpp', ({ tokenizer, arch, special }) => {
   it('on unicode, numbers, code, whitespace and special tokens', async () => {
-    const dir = await tinyModel({ arch, tokenizer, hidden: 32, heads: 2, kvHeads: 1, layers: 1, intermediate: 64 });
-    await mkdir(join(TMP_ROOT, 'tok-llamacpp'), { recursive: true });
-    const path = join(TMP_ROOT, 'tok-llamacpp', `${tokenizer}.gguf`);
-    await exportGguf(dir, path, { outType: 'f16' });
+    const { dir, path } = await tinyGguf({ arch, tokenizer, hidden: 32, heads: 2, kvHeads: 1, layers: 1, intermediate: 64, tied: true }, 'f16');
     const o = await LlamaCppOracle.load(path, { contextSize: 32 });
     oracles.push(o);
     const tok = await loadTokenizer(dir);

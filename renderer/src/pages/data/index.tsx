@@ -1,11 +1,247 @@
-// The Data step of the wizard (placeholder until the real page lands): import a dataset and inspect what the model will train on.
-import type { JSX } from 'react';
+// The Data step: pick or drop a dataset, see its detected format (and change it), every left-out row, token lengths,
+// the split, and exactly which tokens the model is trained on; then import it into the project.
+import { useCallback, useEffect, useState, type DragEvent, type FormEvent, type JSX } from 'react';
+import type { DatasetReportView, DatasetSummary, PreviewExample, Project, SplitSummary } from '../../../../main/api/contract';
+import { api, transport } from '../../api/client';
+import { toApiError, type ApiError } from '../../api/errors';
+import { ErrorText, Field } from '../../components/Field';
+import { StepHeader } from '../../components/StepHeader';
+import { chosenModel } from '../model/chosen-model';
+import { MaskPreview } from './Preview';
+import { Counts, IssueList, LengthChart } from './Report';
+import { uploadFile } from './upload';
+import './data.css';
 
-export function DataPage(): JSX.Element {
+type Source = { path: string } | { uploadId: string; name: string };
+type Format = 'alpaca' | 'sharegpt' | 'messages' | 'preference' | 'completion' | 'text';
+const FORMATS: Format[] = ['alpaca', 'sharegpt', 'messages', 'preference', 'completion', 'text'];
+
+export function DataPage({ project }: { project?: Project } = {}): JSX.Element {
+  const [path, setPath] = useState('');
+  const [source, setSource] = useState<Source>();
+  const [format, setFormat] = useState<Format | ''>('');
+  const [tokenizerPath, setTokenizerPath] = useState(() => chosenModel(project?.id) ?? '');
+  const [template, setTemplate] = useState<'' | 'model' | 'chatml' | 'alpaca'>('');
+  const [mask, setMask] = useState<'assistant' | 'all' | 'last'>('assistant');
+  const [maxLen, setMaxLen] = useState(2048);
+  const [policy, setPolicy] = useState<'truncate' | 'drop' | 'split'>('truncate');
+  const [valFraction, setValFraction] = useState(0.1);
+  const [report, setReport] = useState<DatasetReportView & { split?: SplitSummary }>();
+  const [preview, setPreview] = useState<PreviewExample[]>();
+  const [shown, setShown] = useState<{ line: number; lines: { line: number; text: string }[] }>();
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState<string>();
+  const [datasets, setDatasets] = useState<DatasetSummary[]>([]);
+  const [dragging, setDragging] = useState(false);
+
+  const loadDatasets = useCallback(async () => {
+    if (project) setDatasets(await api.datasets.list({ projectId: project.id }).catch(() => []));
+  }, [project]);
+  useEffect(() => {
+    void loadDatasets();
+  }, [loadDatasets]);
+
+  const inspect = useCallback(
+    async (src: Source, fmt: Format | '') => {
+      setBusy('Reading and checking every row…');
+      setError(undefined);
+      setShown(undefined);
+      setPreview(undefined);
+      const tok = tokenizerPath.trim() || undefined;
+      const common = { source: src, ...(fmt ? { format: fmt } : {}) };
+      const tokenArgs = tok ? { tokenizerPath: tok, mask, maxLen, policy, ...(template ? { template } : {}) } : {};
+      try {
+        const r = await api.datasets.inspect({ ...common, ...tokenArgs, valFraction, seed: 0 });
+        setReport(r);
+        if (tok && r.valid > 0) setPreview(await api.datasets.preview({ ...common, ...tokenArgs, tokenizerPath: tok, count: 3 }));
+      } catch (err) {
+        setReport(undefined);
+        setError(toApiError(err));
+      } finally {
+        setBusy(undefined);
+      }
+    },
+    [tokenizerPath, mask, maxLen, policy, template, valFraction],
+  );
+
+  const onSubmit = (e: FormEvent): void => {
+    e.preventDefault();
+    if (!path.trim()) return;
+    const src = { path: path.trim() };
+    setSource(src);
+    void inspect(src, format);
+  };
+
+  const onFile = async (file: File | undefined): Promise<void> => {
+    if (!file) return;
+    setBusy(`Uploading ${file.name}…`);
+    setError(undefined);
+    try {
+      const u = await uploadFile(file);
+      const src = { uploadId: u.uploadId, name: u.name };
+      setSource(src);
+      setPath('');
+      await inspect(src, format);
+    } catch (err) {
+      setError(toApiError(err));
+      setBusy(undefined);
+    }
+  };
+
+  const onDrop = (e: DragEvent): void => {
+    e.preventDefault();
+    setDragging(false);
+    void onFile(e.dataTransfer.files[0]);
+  };
+
+  const showLine = async (line: number): Promise<void> => {
+    if (!source) return;
+    try {
+      setShown({ line, lines: await api.datasets.rawLines({ source, line, context: 2 }) });
+    } catch (err) {
+      setError(toApiError(err));
+    }
+  };
+
+  const doImport = async (): Promise<void> => {
+    if (!source || !project) return;
+    setBusy('Importing…');
+    setError(undefined);
+    try {
+      await api.datasets.import({ source, projectId: project.id, ...(format ? { format } : {}) });
+      await loadDatasets();
+    } catch (err) {
+      setError(toApiError(err));
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
   return (
-    <section data-testid="data-page">
-      <h2>Data</h2>
-      <p>Dataset import is being built.</p>
-    </section>
+    <div className="page data-page" data-testid="data-page">
+      <StepHeader step="data" subtitle="Bring a JSONL, JSON, CSV/TSV, Parquet or text file. Every row is checked; nothing is dropped without being listed." />
+
+      <form className="card data-source" onSubmit={onSubmit}>
+        <div
+          className={`data-drop${dragging ? ' data-drop-active' : ''}`}
+          onDragOver={(e) => {
+            e.preventDefault();
+            setDragging(true);
+          }}
+          onDragLeave={() => setDragging(false)}
+          onDrop={onDrop}
+          data-testid="drop-zone"
+        >
+          {transport !== 'electron' ? 'Drop a dataset file here, or ' : 'Drop a file here, or '}
+          <label className="btn btn-sm">
+            choose a file
+            <input type="file" className="visually-hidden" data-testid="file-input" accept=".jsonl,.ndjson,.json,.csv,.tsv,.parquet,.txt,.md" onChange={(e) => void onFile(e.target.files?.[0])} />
+          </label>
+        </div>
+        <Field label="…or a path on the machine running Lathe" htmlFor="data-path">
+          <input id="data-path" className="input" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/data/train.jsonl" data-testid="data-path" />
+        </Field>
+        <div className="data-options">
+          <Field label="Tokenizer (model folder)" htmlFor="data-tok" optional>
+            <input id="data-tok" className="input" value={tokenizerPath} onChange={(e) => setTokenizerPath(e.target.value)} placeholder="the Model step's folder" data-testid="data-tokenizer" />
+          </Field>
+          <Field label="Template" htmlFor="data-template">
+            <select id="data-template" className="input" value={template} onChange={(e) => setTemplate(e.target.value as typeof template)}>
+              <option value="">model's own (ChatML if none)</option>
+              <option value="model">model's own</option>
+              <option value="chatml">ChatML</option>
+              <option value="alpaca">Alpaca</option>
+            </select>
+          </Field>
+          <Field label="Train on" htmlFor="data-mask">
+            <select id="data-mask" className="input" value={mask} onChange={(e) => setMask(e.target.value as typeof mask)}>
+              <option value="assistant">assistant turns</option>
+              <option value="last">last assistant turn</option>
+              <option value="all">all tokens</option>
+            </select>
+          </Field>
+          <Field label="Max length" htmlFor="data-maxlen">
+            <input id="data-maxlen" className="input" type="number" min={8} value={maxLen} onChange={(e) => setMaxLen(Math.max(8, Number(e.target.value) || 8))} />
+          </Field>
+          <Field label="Longer examples" htmlFor="data-policy">
+            <select id="data-policy" className="input" value={policy} onChange={(e) => setPolicy(e.target.value as typeof policy)}>
+              <option value="truncate">truncate (answer kept)</option>
+              <option value="drop">drop</option>
+              <option value="split">split</option>
+            </select>
+          </Field>
+          <Field label="Validation share" htmlFor="data-val">
+            <input id="data-val" className="input" type="number" min={0} max={0.5} step={0.05} value={valFraction} onChange={(e) => setValFraction(Math.min(0.5, Math.max(0, Number(e.target.value) || 0)))} />
+          </Field>
+        </div>
+        <div className="data-actions">
+          <button type="submit" className="btn btn-primary" disabled={!!busy || !path.trim()} data-testid="inspect">
+            Check dataset
+          </button>
+          {busy && <span className="data-busy" role="status">{busy}</span>}
+        </div>
+        {error && <ErrorText error={error} context="datasets.inspect" />}
+      </form>
+
+      {report && (
+        <section className="card data-report" data-testid="report">
+          <div className="data-format">
+            <span>
+              Format: <strong data-testid="detected-format">{report.format}</strong>
+              {report.confidence < 1 ? ` (detected, ${Math.round(report.confidence * 100)}% of sampled rows fit)` : ' (chosen)'} · {report.source}
+              {report.jsonField ? ` · rows from "${report.jsonField}"` : ''}
+            </span>
+            <label className="data-format-change">
+              Change:{' '}
+              <select
+                value={format}
+                data-testid="format-select"
+                onChange={(e) => {
+                  const f = e.target.value as Format | '';
+                  setFormat(f);
+                  if (source) void inspect(source, f);
+                }}
+              >
+                <option value="">detect</option>
+                {FORMATS.map((f) => (
+                  <option key={f} value={f}>
+                    {f}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          <Counts r={report} />
+          <IssueList r={report} onShow={(l) => void showLine(l)} shown={shown} />
+          <LengthChart r={report} split={report.split} />
+          {project && report.valid > 0 && (
+            <button type="button" className="btn btn-primary" onClick={() => void doImport()} disabled={!!busy} data-testid="import">
+              Import {report.valid} rows into “{project.name}”
+            </button>
+          )}
+        </section>
+      )}
+
+      {preview && preview.length > 0 && (
+        <section className="card">
+          <h2 className="card-title">What the model is trained on</h2>
+          <MaskPreview examples={preview} />
+        </section>
+      )}
+
+      {project && datasets.length > 0 && (
+        <section className="card" data-testid="dataset-list">
+          <h2 className="card-title">Datasets in this project</h2>
+          <ul className="data-list">
+            {datasets.map((d) => (
+              <li key={d.id}>
+                <strong>{d.name}</strong> · {d.format} · {d.valid} valid of {d.total}
+                {d.invalid ? ` (${d.invalid} left out)` : ''}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </div>
   );
 }

@@ -51,7 +51,7 @@ function Check({ ok, title, okText, missingText, testId }: { ok: boolean; title:
 }
 
 export function ModelSummaryCard({ model, projectName }: { model: ModelSummary; projectName?: string }): JSX.Element {
-  const gqa = model.kvHeads < model.heads ? `grouped-query, ${model.heads / model.kvHeads} heads per KV head` : 'multi-head';
+  const gqa = model.kvHeads < model.heads ? `GQA ${model.heads / model.kvHeads}:1` : 'MHA';
   const scaling = model.rope.scaling ? ` · ${model.rope.scaling.rope_type} scaling` : '';
   const rows: [string, ReactNode, string][] = [
     ['Model type', model.modelType, 'modelType'],
@@ -59,7 +59,7 @@ export function ModelSummaryCard({ model, projectName }: { model: ModelSummary; 
     ['Hidden size', nf.format(model.hidden), 'hidden'],
     ['Intermediate size', nf.format(model.intermediate), 'intermediate'],
     ['Attention heads', nf.format(model.heads), 'heads'],
-    ['KV heads', <>{nf.format(model.kvHeads)} <span className="muted">({gqa})</span></>, 'kvHeads'],
+    ['KV heads', <span title={model.kvHeads < model.heads ? `Grouped-query attention: ${model.heads / model.kvHeads} query heads share each KV head` : 'Multi-head attention'}>{nf.format(model.kvHeads)} <span className="muted">({gqa})</span></span>, 'kvHeads'],
     ['Head dim', nf.format(model.headDim), 'headDim'],
     ['Tied embeddings', model.tied ? 'Yes' : 'No', 'tied'],
     ['RoPE θ', `${nf.format(model.rope.theta)}${scaling}`, 'rope'],

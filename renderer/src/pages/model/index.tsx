@@ -98,7 +98,7 @@ export function ModelPage({ project }: { project: Project | undefined }): JSX.El
   const otherRecent = recent.filter((p) => p !== summary?.dir);
   return (
     <section className="page" aria-labelledby="page-title" data-testid="model-page">
-      <StepHeader step="model" subtitle="Pick the open model to fine-tune: a Hugging Face folder on the machine running Lathe (config.json, *.safetensors, tokenizer.json). Nothing is uploaded." />
+      <StepHeader step="model" subtitle="Pick the open model to fine-tune: a Hugging Face folder on the machine running Lathe. Nothing is uploaded." />
 
       <form className="card model-form" onSubmit={submit} aria-label="Model folder" noValidate>
         <Field label="Model folder" htmlFor="model-path">

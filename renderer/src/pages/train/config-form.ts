@@ -65,6 +65,8 @@ const OPTIONAL_KINDS: Record<string, FieldKind> = {
 };
 const INTEGER_KEYS = /^(loraR|seqLen|microBatch|gradAccum|maxSteps|warmupSteps|seed|evalEvery|checkpointEverySteps|keepCheckpoints|threads)$/;
 
+/** Groups in the order a user tunes them; keys matching none go to "Engine". */
+export const GROUP_ORDER = ['Adapter', 'Optimization', 'Data', 'Evaluation & checkpoints', 'Engine'];
 const GROUPS: [string, RegExp][] = [
   ['Adapter', /^(quant|lora|rslora)/],
   ['Data', /^(validation|seqLen|packing|lossMask)/],

@@ -1,17 +1,155 @@
-// The Train step (planned): what configuring and watching a LoRA/QLoRA run will look like.
-import type { JSX } from 'react';
-import { StepPlaceholder } from '../../components/StepPlaceholder';
+// The Train step: the project's runs, the New run form, and a live dashboard per run. The open run (or the form) is in
+// the URL hash (#/train/<run id>, #/train/new), so a reload or the back button keeps the user's place.
+import { useCallback, useEffect, useState, type JSX } from 'react';
+import type { Project, Run } from '../../../../main/api/contract';
+import { api } from '../../api/client';
+import { ErrorText } from '../../components/Field';
+import { Icon } from '../../components/Icon';
+import { NeedsProject } from '../../components/NeedsProject';
+import { StepHeader } from '../../components/StepHeader';
+import type { Notify } from '../../components/Toasts';
+import { useApiQuery } from '../../hooks/useApiQuery';
+import { chosenModel } from '../model/chosen-model';
+import { NewRunForm } from './NewRunForm';
+import { RunDashboard } from './RunDashboard';
+import { RunList } from './RunList';
+import './train.css';
 
-export function TrainPage(): JSX.Element {
+type View = { kind: 'list' } | { kind: 'new' } | { kind: 'run'; id: string };
+
+function parseView(hash: string): View {
+  const [, sub] = hash.replace(/^#\/?/, '').split('/');
+  if (!sub) return { kind: 'list' };
+  if (sub === 'new') return { kind: 'new' };
+  return { kind: 'run', id: decodeURIComponent(sub) };
+}
+
+function useTrainView(): [View, (v: View) => void] {
+  const [view, setView] = useState<View>(() => parseView(window.location.hash));
+  useEffect(() => {
+    const onHash = () => setView(parseView(window.location.hash));
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  const go = useCallback((v: View) => {
+    window.location.hash = v.kind === 'list' ? '#/train' : v.kind === 'new' ? '#/train/new' : `#/train/${encodeURIComponent(v.id)}`;
+  }, []);
+  return [view, go];
+}
+
+function SkeletonRuns(): JSX.Element {
   return (
-    <StepPlaceholder
-      step="train"
-      intro="Train a LoRA adapter on your data with Lathe’s own native engine, on the CPU or an NVIDIA GPU. No Python, no CUDA toolkit to install."
-      points={[
-        { title: 'Few knobs, each explained', text: 'Rank, alpha, target modules, learning rate and epochs, each with its default and the reason for it. QLoRA keeps the base model in 4-bit NF4.' },
-        { title: 'Live progress', text: 'Loss curves, tokens per second and the time left, with checkpoints you can resume from.' },
-        { title: 'Runs outlive the window', text: 'Training runs in its own process: closing the UI or a crash in the engine does not lose the run.' },
-      ]}
-    />
+    <ul className="run-list" aria-busy="true" aria-label="Loading runs" data-testid="runs-loading">
+      {[0, 1, 2].map((i) => (
+        <li key={i} className="run-row skeleton">
+          <span className="skeleton-lines">
+            <span />
+            <span />
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function EmptyRuns({ onNew }: { onNew: () => void }): JSX.Element {
+  return (
+    <div className="empty" data-testid="runs-empty">
+      <div className="empty-icon">
+        <Icon name="train" size={28} />
+      </div>
+      <h2 className="empty-title">No training runs yet</h2>
+      <p className="empty-text">
+        A run trains a LoRA adapter on your dataset. It runs in its own process, checkpoints as it goes, and can be paused, resumed and watched live from
+        here.
+      </p>
+      <button type="button" className="btn btn-primary" onClick={onNew} data-testid="new-run-empty">
+        <Icon name="plus" /> Start your first run
+      </button>
+    </div>
+  );
+}
+
+function RunsView({ project, notify, go }: { project: Project; notify: Notify; go: (v: View) => void }): JSX.Element {
+  const runs = useApiQuery<Run[]>(() => api.runs.list({ projectId: project.id }));
+  const reload = runs.reload;
+  // Status changes (a run finishing, another tab starting one) reorder and relabel the list.
+  useEffect(() => api.on('training.status', ({ run }) => run.projectId === project.id && reload()), [project.id, reload]);
+  // Step and loss in the list follow the metrics without refetching the whole list on every step.
+  const [live, setLive] = useState<Record<string, { step: number; loss: number | null }>>({});
+  useEffect(
+    () =>
+      api.on('training.metrics', ({ runId, metrics }) =>
+        setLive((l) => ({ ...l, [runId]: { step: metrics.step, loss: metrics.loss ?? l[runId]?.loss ?? null } })),
+      ),
+    [],
+  );
+  const list = (runs.data ?? []).map((r) => (live[r.id] && live[r.id].step >= r.step ? { ...r, step: live[r.id].step, lastLoss: live[r.id].loss ?? r.lastLoss } : r));
+
+  return (
+    <>
+      {runs.error && (
+        <div className="card card-error" data-testid="runs-error">
+          <ErrorText error={runs.error} />
+          <button type="button" className="btn btn-sm" onClick={runs.reload}>
+            Try again
+          </button>
+        </div>
+      )}
+      {runs.loading && !runs.data ? (
+        <SkeletonRuns />
+      ) : list.length === 0 ? (
+        !runs.error && <EmptyRuns onNew={() => go({ kind: 'new' })} />
+      ) : (
+        <RunList runs={list} notify={notify} onOpen={(id) => go({ kind: 'run', id })} />
+      )}
+    </>
+  );
+}
+
+export function TrainPage({ project, notify }: { project: Project | undefined; notify: Notify }): JSX.Element {
+  const [view, go] = useTrainView();
+  // A new view starts at the top (the form's Start button is far down; the dashboard should not open scrolled).
+  const viewKey = view.kind === 'run' ? view.id : view.kind;
+  useEffect(() => {
+    // A block body: newer Chromium returns a promise from scrollTo, which must not become the effect's clean-up.
+    void document.getElementById('content')?.scrollTo({ top: 0 });
+  }, [viewKey]);
+  const subtitle = 'Train a LoRA adapter on your data with Lathe’s native engine, on the CPU or an NVIDIA GPU. Runs keep going if this window closes.';
+
+  if (!project) {
+    return (
+      <section className="page" aria-labelledby="page-title" data-testid="train-page">
+        <StepHeader step="train" subtitle={subtitle} />
+        <NeedsProject icon="train" text="Runs belong to a project, next to its model and data. Open or create one to start training." />
+      </section>
+    );
+  }
+
+  return (
+    <section className="page page-wide" aria-labelledby="page-title" data-testid="train-page">
+      <StepHeader step="train" subtitle={subtitle}>
+        {view.kind !== 'new' && (
+          <button type="button" className="btn btn-primary" onClick={() => go({ kind: 'new' })} data-testid="new-run">
+            <Icon name="plus" /> New run
+          </button>
+        )}
+      </StepHeader>
+      {view.kind === 'new' ? (
+        <NewRunForm
+          project={project}
+          defaultModel={chosenModel(project.id)}
+          onCancel={() => go({ kind: 'list' })}
+          onStarted={(run) => {
+            notify(`Started “${run.name}”`);
+            go({ kind: 'run', id: run.id });
+          }}
+        />
+      ) : view.kind === 'run' ? (
+        <RunDashboard id={view.id} notify={notify} onBack={() => go({ kind: 'list' })} />
+      ) : (
+        <RunsView project={project} notify={notify} go={go} />
+      )}
+    </section>
   );
 }

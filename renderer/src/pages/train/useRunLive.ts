@@ -29,6 +29,7 @@ export function useRunLive(id: string): LiveRun {
   const [logs, setLogs] = useState<LogLine[]>([]);
   const seq = useRef(0);
   const logN = useRef(0);
+  const later = useRef<ReturnType<typeof setTimeout>>(undefined);
 
   const reload = useCallback(() => {
     const mine = ++seq.current;
@@ -71,8 +72,13 @@ export function useRunLive(id: string): LiveRun {
     const offStatus = api.on('training.status', ({ run }) => {
       if (run.id !== id) return;
       setDetail((d) => (d ? { ...d, run } : d));
-      // Checkpoints are indexed when a job ends; fetch them (and any metrics missed meanwhile) then.
-      if (run.status !== 'running' && run.status !== 'queued') reload();
+      // Checkpoints are indexed when a job ends, just after its final status is sent: fetch them (and any metrics
+      // missed meanwhile) now and once more shortly after.
+      if (run.status !== 'running' && run.status !== 'queued') {
+        reload();
+        clearTimeout(later.current);
+        later.current = setTimeout(reload, 1000);
+      }
     });
     const offLog = api.on('training.log', ({ runId, message }) => {
       if (runId !== id) return;
@@ -80,6 +86,7 @@ export function useRunLive(id: string): LiveRun {
       setLogs((l) => (l.length >= MAX_LOG_LINES ? [...l.slice(1 - MAX_LOG_LINES), line] : [...l, line]));
     });
     return () => {
+      clearTimeout(later.current);
       offConn();
       offMetrics();
       offStatus();

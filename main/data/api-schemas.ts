@@ -1,0 +1,50 @@
+// Argument schemas of the datasets.* API methods (zod only, so the renderer can share them through the contract).
+import { z } from 'zod';
+
+const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'is not a valid id');
+const Path = z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters').refine((s) => !s.includes('\0'), 'must not contain NUL characters');
+/** A file name inside an upload folder: no separators, no parent references. */
+const UploadName = z.string().min(1).max(200).refine((s) => !/[\\/\0]/.test(s) && s !== '.' && s !== '..', 'is not a plain file name');
+
+/** Where the dataset comes from: a path the user picked (Electron, CLI) or a web-mode upload. */
+export const DatasetSource = z.union([
+  z.object({ path: Path }).strict(),
+  z.object({ uploadId: z.string().uuid('is not an upload id'), name: UploadName }).strict(),
+]);
+
+const Field = z.string().min(1).max(200);
+export const ReadArgs = {
+  source: DatasetSource,
+  format: z.enum(['alpaca', 'sharegpt', 'messages', 'preference', 'completion', 'text']).optional(),
+  sourceKind: z.enum(['jsonl', 'json', 'csv', 'tsv', 'parquet', 'text']).optional(),
+  map: z.record(z.enum(['instruction', 'input', 'output', 'system', 'conversations', 'messages', 'prompt', 'chosen', 'rejected', 'completion', 'text']), Field).optional(),
+  jsonField: Field.optional(),
+  textUnit: z.enum(['document', 'paragraph']).optional(),
+};
+
+export const TokenArgs = {
+  /** Model or tokenizer folder whose tokenizer and chat template are used. */
+  tokenizerPath: Path.optional(),
+  template: z.enum(['model', 'chatml', 'alpaca']).optional(),
+  mask: z.enum(['assistant', 'all', 'last']).optional(),
+  maxLen: z.number().int().min(8).max(1_048_576).optional(),
+  policy: z.enum(['truncate', 'drop', 'split']).optional(),
+};
+
+export const InspectArgs = z
+  .object({
+    ...ReadArgs,
+    ...TokenArgs,
+    valFraction: z.number().min(0).max(0.5).optional(),
+    valCount: z.number().int().min(0).optional(),
+    seed: z.number().int().min(0).max(2 ** 31).optional(),
+  })
+  .strict();
+
+export const PreviewArgs = z
+  .object({ ...ReadArgs, ...TokenArgs, tokenizerPath: Path, offset: z.number().int().min(0).max(1_000_000).optional(), count: z.number().int().min(1).max(50).optional() })
+  .strict();
+
+export const RawLinesArgs = z.object({ source: DatasetSource, line: z.number().int().min(1), context: z.number().int().min(0).max(20).optional() }).strict();
+
+export const ImportArgs = z.object({ ...ReadArgs, projectId: Id, name: z.string().min(1).max(120).optional(), onInvalid: z.enum(['skip', 'abort']).optional() }).strict();

@@ -1,0 +1,126 @@
+// The mock's models, training and runs methods (vite dev with ?mock): a fake run that emits plausible metrics, logs
+// and checkpoints on a timer, so the Model and Train pages can be worked on without an engine. Never used in builds.
+import type { ConfigHelp, EventName, EventPayloads, ModelSummary, Run, RunDetail } from '../../../main/api/contract';
+import { ApiError } from './errors';
+
+type Emit = <E extends EventName>(event: E, payload: EventPayloads[E]) => void;
+
+/** A few keys only: the real table comes from the server; this is enough to exercise every input kind. */
+const HELP: ConfigHelp = {
+  model: { help: 'Folder of the base model.', default: null },
+  dataset: { help: 'Dataset file or id.', default: null },
+  quant: { help: 'NF4 stores frozen weights in 4 bits.', default: 'nf4' },
+  loraR: { help: 'Rank 16 is the common sweet spot.', default: 16 },
+  loraAlpha: { help: 'alpha = 2r.', default: 32 },
+  loraTargets: { help: 'All 7 linear modules.', default: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] },
+  rslora: { help: 'Helps only at high ranks.', default: false },
+  seqLen: { help: 'Most examples fit in 1024 tokens.', default: 1024 },
+  microBatch: { help: 'One sequence per forward.', default: 1 },
+  gradAccum: { help: 'Effective batch of 8.', default: 8 },
+  epochs: { help: '1-3 epochs is typical.', default: 2 },
+  maxSteps: { help: 'Stop after this many steps.', default: null },
+  learningRate: { help: '2e-4 is the QLoRA learning rate.', default: 2e-4 },
+  schedule: { help: 'Cosine decay after warmup.', default: 'cosine' },
+  warmupSteps: { help: 'A short linear warmup.', default: 10 },
+  evalEvery: { help: 'Validation loss every 50 steps.', default: 50 },
+  checkpointEverySteps: { help: 'A checkpoint every 100 steps.', default: 100 },
+};
+
+export function createMockTraining(emit: Emit) {
+  const runs = new Map<string, RunDetail>();
+  const timers = new Map<string, ReturnType<typeof setInterval>>();
+  const now = () => new Date().toISOString();
+
+  function update(id: string, patch: Partial<Run>): Run {
+    const d = runs.get(id)!;
+    d.run = { ...d.run, ...patch, updatedAt: now() };
+    emit('training.status', { run: d.run });
+    return d.run;
+  }
+
+  function tick(id: string): void {
+    const d = runs.get(id)!;
+    const c = d.run.config as Record<string, number>;
+    const step = d.run.step + 1;
+    const total = d.run.totalSteps;
+    const lr = (c.learningRate ?? 2e-4) * (step < 5 ? step / 5 : 0.5 * (1 + Math.cos((Math.PI * step) / total)));
+    const loss = 2.6 * Math.exp(-step / (total / 3)) + 0.7 + (Math.random() - 0.5) * 0.15;
+    const evalEvery = c.evalEvery ?? 50;
+    const evalLoss = evalEvery && step % evalEvery === 0 ? loss + 0.08 : undefined;
+    const metrics = { step, epoch: 0, loss, lr, gradNorm: 0.4 + Math.random() * 0.5, tokens: 4096, tokensPerSecond: 1800 + Math.random() * 300, memoryBytes: 1.1e9 + Math.random() * 5e7, ...(evalLoss ? { evalLoss } : {}) };
+    d.metrics.push({ step, loss, lr, gradNorm: metrics.gradNorm, tokensPerSecond: metrics.tokensPerSecond, evalLoss: evalLoss ?? null, memoryBytes: metrics.memoryBytes, skipped: null, at: now() });
+    d.run = { ...d.run, step, lastLoss: loss, bestEvalLoss: evalLoss && (d.run.bestEvalLoss === null || evalLoss < d.run.bestEvalLoss) ? evalLoss : d.run.bestEvalLoss };
+    emit('training.metrics', { runId: id, metrics });
+    if ((c.checkpointEverySteps ?? 100) && step % (c.checkpointEverySteps ?? 100) === 0) {
+      d.checkpoints = [{ step, dir: `/mock/runs/${id}/checkpoints/step-${step}`, evalLoss: evalLoss ?? null }, ...d.checkpoints].slice(0, 3);
+      emit('training.log', { runId: id, message: `checkpoint saved at step ${step}` });
+    }
+    if (step >= total) {
+      clearInterval(timers.get(id));
+      timers.delete(id);
+      emit('training.log', { runId: id, message: `completed ${step} steps; adapter written to /mock/runs/${id}/adapter` });
+      update(id, { status: 'completed', finishedAt: now(), hostPid: null });
+    }
+  }
+
+  function begin(id: string): void {
+    const d = runs.get(id)!;
+    const c = d.run.config as Record<string, number>;
+    update(id, { status: 'running', startedAt: d.run.startedAt ?? now(), totalSteps: c.maxSteps ?? 60, hostPid: 4242 });
+    emit('training.log', { runId: id, message: d.run.step ? `resuming from checkpoint at step ${d.run.step}` : `starting: ${c.maxSteps ?? 60} steps` });
+    timers.set(id, setInterval(() => tick(id), 400));
+  }
+
+  function stop(id: string, status: 'paused' | 'cancelled'): Run {
+    clearInterval(timers.get(id));
+    timers.delete(id);
+    emit('training.log', { runId: id, message: `${status} at step ${runs.get(id)!.run.step}` });
+    return update(id, { status, hostPid: null });
+  }
+
+  const must = (id: string) => {
+    const d = runs.get(id);
+    if (!d) throw new ApiError('runs.notFound', `No run with id ${id}.`, 'Reload the run list.');
+    return d;
+  };
+
+  return {
+    models: {
+      inspect: async ({ path }: { path: string }): Promise<ModelSummary> => {
+        if (!path.startsWith('/')) throw new ApiError('models.relativePath', `"${path}" is not an absolute path.`, 'Give the full path of the model folder.');
+        if (!/model/i.test(path)) throw new ApiError('models.notFound', `No folder at ${path}.`, 'Check the path; the folder must hold config.json and *.safetensors.');
+        return {
+          dir: path, architecture: 'LlamaForCausalLM', modelType: 'llama', hidden: 576, intermediate: 1536, layers: 30, heads: 9, kvHeads: 3, headDim: 64,
+          vocab: 49152, tied: true, rmsNormEps: 1e-5, maxPositionEmbeddings: 8192, attentionBias: false, rope: { theta: 100000, scaling: null },
+          dtype: 'BF16', torchDtype: 'bfloat16', parameterCount: 134_515_008, weightFiles: ['model.safetensors'], hasTokenizer: true, hasChatTemplate: true,
+        };
+      },
+    },
+    training: {
+      configHelp: async () => HELP,
+      start: async ({ config, name, projectId }: { config: Record<string, unknown>; name?: string; projectId?: string }) => {
+        if (!config.dataset) throw new ApiError('api.invalidArgs', 'training.start: config.dataset Too small: expected string to have >=1 characters.', 'Check the value and try again.');
+        const id = `run-mock-${Math.random().toString(36).slice(2, 8)}`;
+        const run: Run = {
+          id, projectId: projectId ?? null, name: name ?? `Run ${new Date().toLocaleString()}`, status: 'queued', runDir: `/mock/runs/${id}`, config, step: 0, totalSteps: 0,
+          lastLoss: null, bestEvalLoss: null, error: null, hostPid: null, createdAt: now(), updatedAt: now(), startedAt: null, finishedAt: null,
+        };
+        runs.set(id, { run, metrics: [], checkpoints: [] });
+        setTimeout(() => begin(id), 500);
+        return run;
+      },
+      pause: async ({ id }: { id: string }) => (must(id), stop(id, 'paused')),
+      cancel: async ({ id }: { id: string }) => (must(id), stop(id, 'cancelled')),
+      resume: async ({ id }: { id: string }) => {
+        must(id);
+        setTimeout(() => begin(id), 300);
+        return update(id, { status: 'queued', error: null });
+      },
+    },
+    runs: {
+      list: async (args?: { projectId?: string }) => [...runs.values()].map((d) => d.run).filter((r) => !args?.projectId || r.projectId === args.projectId).reverse(),
+      get: async ({ id }: { id: string }) => structuredClone(must(id)),
+    },
+    datasets: { list: async () => [] },
+  };
+}

@@ -1,0 +1,231 @@
+// "New run": model and dataset, a preset, every other setting under Advanced (from training.configHelp), then
+// training.start. Server errors that name a config key are shown at that key's field.
+import { useMemo, useRef, useState, type FormEvent, type JSX } from 'react';
+import type { ConfigHelp, DatasetSummary, Project, Run } from '../../../../main/api/contract';
+import { api } from '../../api/client';
+import { ApiError, toApiError } from '../../api/errors';
+import { ErrorText, Field } from '../../components/Field';
+import { Icon } from '../../components/Icon';
+import { useApiQuery } from '../../hooks/useApiQuery';
+import { AdvancedSettings, type Overrides } from './AdvancedSettings';
+import { PRIMARY_KEYS, buildConfig, configFields, fieldOfError, type ConfigField } from './config-form';
+import { DEFAULT_PRESET, PRESETS, presetById, type PresetId } from './presets';
+
+const nf = new Intl.NumberFormat('en-US');
+
+/** Parses the form's strings into config values; a number field holding something else is named like a server error. */
+function parseOverrides(fields: ConfigField[], overrides: Overrides): { values: Record<string, unknown>; error?: { key: string; error: ApiError } } {
+  const values: Record<string, unknown> = {};
+  for (const f of fields) {
+    if (!Object.prototype.hasOwnProperty.call(overrides, f.key)) continue;
+    const raw = overrides[f.key];
+    if (typeof raw === 'string') {
+      const s = raw.trim();
+      if (!s) {
+        values[f.key] = undefined;
+        continue;
+      }
+      if (f.kind.type === 'number') {
+        const n = Number(s);
+        if (!Number.isFinite(n)) return { values, error: { key: f.key, error: new ApiError('form.notANumber', `${f.label}: “${s}” is not a number.`, `Enter a number, or clear the field for the default (${String(f.defaultValue ?? 'not set')}).`) } };
+        values[f.key] = n;
+      } else values[f.key] = s;
+    } else values[f.key] = raw;
+  }
+  return { values };
+}
+
+export function NewRunForm(props: { project: Project; defaultModel: string | undefined; onStarted: (run: Run) => void; onCancel: () => void }): JSX.Element {
+  const help = useApiQuery<ConfigHelp>(() => api.training.configHelp());
+  // The project's imported datasets, offered as a picker when there are any (the config takes a file or a dataset id).
+  const datasets = useApiQuery<DatasetSummary[]>(() => api.datasets.list({ projectId: props.project.id }));
+  const [name, setName] = useState('');
+  const [model, setModel] = useState(props.defaultModel ?? '');
+  const [dataset, setDataset] = useState('');
+  const [presetId, setPresetId] = useState<PresetId>(DEFAULT_PRESET);
+  const [overrides, setOverrides] = useState<Overrides>({});
+  const [advanced, setAdvanced] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<{ key?: string; error: ApiError }>();
+  const advancedRef = useRef<HTMLDetailsElement>(null);
+
+  const fields = useMemo(() => (help.data ? configFields(help.data).filter((f) => !PRIMARY_KEYS.has(f.key)) : []), [help.data]);
+  const preset = presetById(presetId).config as Record<string, unknown>;
+  const changed = Object.keys(overrides).length;
+
+  // The batch arithmetic users otherwise do by hand: sequences and tokens per optimizer step.
+  const effective = (key: string): number | undefined => {
+    const o = overrides[key];
+    const v = typeof o === 'string' && o.trim() ? Number(o) : (preset[key] ?? help.data?.[key]?.default);
+    return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+  };
+  const micro = effective('microBatch');
+  const accum = effective('gradAccum');
+  const seqLen = effective('seqLen');
+
+  function showError(e: ApiError, key?: string): void {
+    setError({ key, error: e });
+    if (key && !PRIMARY_KEYS.has(key)) {
+      setAdvanced(true);
+      requestAnimationFrame(() => document.getElementById(`cfg-${key}`)?.scrollIntoView({ block: 'center', behavior: 'smooth' }));
+    }
+    requestAnimationFrame(() => document.getElementById(key ? `cfg-${key}` : 'run-form-error')?.focus({ preventScroll: !!key && !PRIMARY_KEYS.has(key) }));
+  }
+
+  async function submit(e: FormEvent): Promise<void> {
+    e.preventDefault();
+    if (busy) return;
+    setError(undefined);
+    const parsed = parseOverrides(fields, overrides);
+    if (parsed.error) return showError(parsed.error.error, parsed.error.key);
+    const config = buildConfig({ model, dataset }, preset, parsed.values);
+    setBusy(true);
+    try {
+      const run = await api.training.start({ config: config as never, name: name.trim() || undefined, projectId: props.project.id });
+      props.onStarted(run);
+    } catch (err) {
+      const apiErr = toApiError(err);
+      const key = fieldOfError(apiErr.message, ['model', 'dataset', ...fields.map((f) => f.key)]);
+      setBusy(false);
+      // Shown next to the field, "training.start: config.loraR Too small…" reads better as "LoRA rank (r): too small…".
+      const m = key ? /^training\.start: config\.[A-Za-z]+ (.*)$/s.exec(apiErr.message) : null;
+      const label = key === 'model' ? 'Base model folder' : key === 'dataset' ? 'Dataset file' : fields.find((f) => f.key === key)?.label;
+      showError(m && label ? new ApiError(apiErr.code, `${label}: ${m[1].charAt(0).toLowerCase()}${m[1].slice(1)}`, apiErr.hint) : apiErr, key);
+    }
+  }
+
+  const primaryError = (key: string) => (error?.key === key ? error.error : undefined);
+  const modelErr = primaryError('model');
+  const datasetErr = primaryError('dataset');
+  const generalErr = error && (!error.key || !fields.some((f) => f.key === error.key) && !PRIMARY_KEYS.has(error.key)) ? error.error : undefined;
+
+  return (
+    <form className="card run-form" onSubmit={submit} aria-label="New training run" data-testid="new-run-form" noValidate>
+      <div className="run-form-head">
+        <h2 className="card-title">New run</h2>
+        <span className="subtle">in {props.project.name}</span>
+      </div>
+
+      <div className="form-grid">
+        <Field label="Base model folder" htmlFor="run-model">
+          <input
+            id="run-model"
+            className={`input input-mono${modelErr ? ' input-invalid' : ''}`}
+            value={model}
+            onChange={(e) => setModel(e.target.value)}
+            placeholder="/home/me/models/SmolLM2-135M-Instruct"
+            spellCheck={false}
+            autoComplete="off"
+            aria-invalid={modelErr ? true : undefined}
+            data-testid="run-model"
+          />
+        </Field>
+        <Field label="Dataset file" htmlFor="run-dataset">
+          <input
+            id="run-dataset"
+            className={`input input-mono${datasetErr ? ' input-invalid' : ''}`}
+            value={dataset}
+            onChange={(e) => setDataset(e.target.value)}
+            placeholder="/home/me/data/support.jsonl"
+            spellCheck={false}
+            autoComplete="off"
+            aria-invalid={datasetErr ? true : undefined}
+            data-testid="run-dataset"
+          />
+        </Field>
+        {datasets.data && datasets.data.length > 0 && (
+          <div className="form-grid-wide dataset-pick">
+            <label htmlFor="run-dataset-pick" className="subtle">
+              Or an imported dataset
+            </label>
+            <select
+              id="run-dataset-pick"
+              className="input input-sm select"
+              value={datasets.data.some((d) => d.id === dataset) ? dataset : ''}
+              onChange={(e) => e.target.value && setDataset(e.target.value)}
+              data-testid="run-dataset-pick"
+            >
+              <option value="">Choose…</option>
+              {datasets.data.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {d.name} · {d.valid.toLocaleString()} rows · {d.format}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+        {modelErr && <ErrorText error={modelErr} context="training.start" />}
+        {datasetErr && <ErrorText error={datasetErr} context="training.start" />}
+        <p className="form-hint form-grid-wide">
+          {props.defaultModel ? 'The model chosen in the Model step.' : <>Choose a model in the <a href="#/model">Model step</a> to fill this in.</>} Datasets: JSONL, JSON, CSV, Parquet or
+          text on the machine running Lathe.
+        </p>
+        <Field label="Run name" htmlFor="run-name" optional>
+          <input id="run-name" className="input" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. r16 first try" autoComplete="off" data-testid="run-name-input" />
+        </Field>
+      </div>
+
+      <div className="field">
+        <span className="field-label" id="preset-label">
+          Preset
+        </span>
+        <div className="presets" role="radiogroup" aria-labelledby="preset-label">
+          {PRESETS.map((p) => (
+            <label key={p.id} className={`preset${p.id === presetId ? ' is-selected' : ''}`} data-testid={`preset-${p.id}`}>
+              <input type="radio" name="preset" value={p.id} checked={p.id === presetId} onChange={() => setPresetId(p.id)} className="sr-only" />
+              <span className="preset-title">
+                {p.label}
+                {p.id === presetId && <Icon name="check" size={14} />}
+              </span>
+              <span className="preset-text">{p.description}</span>
+            </label>
+          ))}
+        </div>
+      </div>
+
+      <details ref={advancedRef} className="advanced" open={advanced} onToggle={(e) => setAdvanced(e.currentTarget.open)}>
+        <summary data-testid="advanced-toggle">
+          <span>Advanced settings</span>
+          <span className="subtle">{changed ? `${changed} changed` : 'every setting, with its default and why'}</span>
+        </summary>
+        {help.error ? (
+          <ErrorText error={help.error} />
+        ) : !help.data ? (
+          <div className="skeleton-block" style={{ height: 120 }} aria-busy="true" />
+        ) : (
+          <AdvancedSettings
+            fields={fields}
+            preset={preset}
+            overrides={overrides}
+            error={error?.key && !PRIMARY_KEYS.has(error.key) ? { key: error.key, error: error.error } : undefined}
+            onChange={(key, value) => {
+              if (error?.key === key) setError(undefined);
+              setOverrides((o) => {
+                const next = { ...o };
+                if (value === undefined) delete next[key];
+                else next[key] = value;
+                return next;
+              });
+            }}
+          />
+        )}
+      </details>
+
+      {generalErr && <ErrorText error={generalErr} id="run-form-error" context="training.start" />}
+
+      <div className="form-actions">
+        <span className="form-hint" data-testid="batch-math">
+          {micro && accum && seqLen
+            ? `${micro * accum} sequence${micro * accum === 1 ? '' : 's'} of up to ${nf.format(seqLen)} tokens per optimizer step (${nf.format(micro * accum * seqLen)} tokens)`
+            : ''}
+        </span>
+        <button type="button" className="btn" onClick={props.onCancel} disabled={busy}>
+          Cancel
+        </button>
+        <button type="submit" className="btn btn-primary" disabled={busy || !help.data} data-testid="run-start">
+          {busy ? 'Starting…' : 'Start training'}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,239 @@
+// The live dashboard of one run: status, progress, ETA and elapsed time, pause / resume / cancel, the error with its
+// hint, the charts (loss, learning rate, gradient norm, tokens/s, memory), checkpoints and the log.
+import { useEffect, useState, type JSX } from 'react';
+import type { Run } from '../../../../main/api/contract';
+import { api } from '../../api/client';
+import { ApiError, toApiError } from '../../api/errors';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { ErrorText } from '../../components/Field';
+import { Icon } from '../../components/Icon';
+import type { Notify } from '../../components/Toasts';
+import { MetricChart } from './MetricChart';
+import { CheckpointList, LogPanel } from './RunPanels';
+import {
+  canCancel,
+  canPause,
+  canResume,
+  elapsedSeconds,
+  etaSeconds,
+  formatBytes,
+  formatDuration,
+  formatLoss,
+  formatLr,
+  isLive,
+  secondsPerStep,
+  totalStepsOf,
+} from './run-math';
+import { StatusBadge } from './StatusBadge';
+import { useRunLive } from './useRunLive';
+
+const nf = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+/** Axis ticks: 3 significant digits without trailing zeros (2.75, not 2.750). */
+const sig3 = (v: number) => String(Number(v.toPrecision(3)));
+const gib = (v: number) => `${(v / 2 ** 30).toFixed(2)} GiB`;
+
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [active]);
+  return now;
+}
+
+function Skeleton(): JSX.Element {
+  return (
+    <div className="dashboard" aria-busy="true" aria-label="Loading the run" data-testid="run-loading">
+      <div className="card skeleton-block" style={{ height: 112 }} />
+      <div className="chart-grid">
+        {[0, 1, 2, 3].map((i) => (
+          <div key={i} className="chart-card skeleton-block" style={{ height: 220 }} />
+        ))}
+      </div>
+    </div>
+  );
+}
+
+export function RunDashboard({ id, notify, onBack }: { id: string; notify: Notify; onBack: () => void }): JSX.Element {
+  const { detail, error, logs, reload } = useRunLive(id);
+  const [acting, setActing] = useState<string>();
+  const [confirmCancel, setConfirmCancel] = useState(false);
+  const run = detail?.run;
+  const now = useNow(!!run && isLive(run.status));
+
+  async function act(label: string, call: () => Promise<Run>): Promise<void> {
+    setActing(label);
+    try {
+      await call();
+      reload();
+    } catch (err) {
+      const e = toApiError(err);
+      notify(e.message, { kind: 'error', detail: e.hint });
+    } finally {
+      setActing(undefined);
+    }
+  }
+
+  const back = (
+    <button type="button" className="btn btn-ghost btn-sm back-btn" onClick={onBack} data-testid="runs-back">
+      <Icon name="arrow" className="flip" /> All runs
+    </button>
+  );
+
+  if (error && !detail) {
+    return (
+      <div className="dashboard">
+        {back}
+        <div className="card card-error" data-testid="run-error">
+          <ErrorText error={error} />
+          <button type="button" className="btn btn-sm" onClick={reload}>
+            Try again
+          </button>
+        </div>
+      </div>
+    );
+  }
+  if (!run || !detail) return <Skeleton />;
+
+  const metrics = detail.metrics;
+  const total = totalStepsOf(run);
+  const pct = total ? Math.min(100, (run.step / total) * 100) : 0;
+  const eta = isLive(run.status) ? etaSeconds(metrics, total) : null;
+  const elapsed = elapsedSeconds(run, now);
+  const perStep = secondsPerStep(metrics);
+  const last = metrics[metrics.length - 1];
+  const hasMemory = metrics.some((m) => m.memoryBytes !== null);
+  const lossSeries = [
+    { key: 'loss' as const, label: 'Train loss', color: 'var(--accent)' },
+    ...(metrics.some((m) => m.evalLoss !== null) ? [{ key: 'evalLoss' as const, label: 'Eval loss', color: 'var(--warn)', sparse: true }] : []),
+  ];
+  const skipped = metrics.filter((m) => m.skipped).length;
+
+  return (
+    <div className="dashboard" data-testid="run-dashboard" data-run-id={run.id}>
+      {back}
+      <section className="card run-head" aria-label="Run status">
+        <div className="run-head-top">
+          <div className="run-head-title">
+            <h2 className="run-title" data-testid="run-title">
+              {run.name}
+            </h2>
+            <div className="run-sub" title={`${String(run.config.model)}\n${String(run.config.dataset)}`}>
+              <span className="mono">{String(run.config.model ?? '').split(/[\\/]/).filter(Boolean).pop()}</span>
+              <span className="subtle"> on </span>
+              <span className="mono">{String(run.config.dataset ?? '').split(/[\\/]/).pop()}</span>
+              <span className="subtle"> · {run.id}</span>
+            </div>
+          </div>
+          <StatusBadge status={run.status} />
+          <div className="run-actions-bar">
+            {canPause(run.status) && (
+              <button type="button" className="btn btn-sm" onClick={() => void act('pause', () => api.training.pause({ id }))} disabled={!!acting} data-testid="run-pause">
+                {acting === 'pause' ? 'Pausing…' : 'Pause'}
+              </button>
+            )}
+            {canResume(run.status) && (
+              <button type="button" className="btn btn-sm btn-primary" onClick={() => void act('resume', () => api.training.resume({ id }))} disabled={!!acting} data-testid="run-resume">
+                {acting === 'resume' ? 'Resuming…' : 'Resume'}
+              </button>
+            )}
+            {canCancel(run.status) && (
+              <button type="button" className="btn btn-sm" onClick={() => setConfirmCancel(true)} disabled={!!acting} data-testid="run-cancel">
+                Cancel run
+              </button>
+            )}
+          </div>
+        </div>
+
+        <div className="run-progress-big" aria-label={total ? `Step ${run.step} of ${total}` : `Step ${run.step}`}>
+          <span className="bar bar-lg">
+            <span className={`bar-fill bar-${run.status}`} style={{ width: `${pct}%` }} />
+          </span>
+        </div>
+
+        <div className="run-facts">
+          <span className="fact">
+            <span className="fact-label">Step</span>
+            <span className="fact-value" data-testid="run-step">
+              {run.step}
+              <span className="subtle"> / {total ?? '…'}</span>
+            </span>
+          </span>
+          <span className="fact">
+            <span className="fact-label">Train loss</span>
+            <span className="fact-value" data-testid="run-last-loss">
+              {formatLoss(run.lastLoss)}
+            </span>
+          </span>
+          <span className="fact">
+            <span className="fact-label">Best eval</span>
+            <span className="fact-value">{formatLoss(run.bestEvalLoss)}</span>
+          </span>
+          <span className="fact">
+            <span className="fact-label">Tokens/s</span>
+            <span className="fact-value">{last?.tokensPerSecond ? nf.format(last.tokensPerSecond) : '—'}</span>
+          </span>
+          <span className="fact">
+            <span className="fact-label">Elapsed</span>
+            <span className="fact-value" data-testid="run-elapsed">
+              {elapsed === null ? '—' : formatDuration(elapsed)}
+            </span>
+          </span>
+          <span className="fact">
+            <span className="fact-label">{isLive(run.status) ? 'Time left' : 'Per step'}</span>
+            <span className="fact-value" data-testid="run-eta" title={perStep ? `${perStep.toFixed(2)} s per step (last 20 steps)` : undefined}>
+              {isLive(run.status) ? (eta === null ? 'estimating…' : formatDuration(eta)) : perStep ? `${perStep < 10 ? perStep.toFixed(2) : Math.round(perStep)}s` : '—'}
+            </span>
+          </span>
+        </div>
+      </section>
+
+      {run.error && (
+        <div className="card run-error-card" data-testid="run-failure">
+          <ErrorText error={new ApiError(run.error.code, run.error.message, run.error.hint)} />
+          {canResume(run.status) && <p className="form-hint">Resume continues from the newest valid checkpoint (or from the start if there is none).</p>}
+        </div>
+      )}
+      {skipped > 0 && (
+        <p className="form-hint" data-testid="run-skipped">
+          <Icon name="alert" size={13} /> {skipped} step{skipped === 1 ? ' was' : 's were'} skipped (a non-finite loss or gradient, or no supervised tokens); see the log.
+        </p>
+      )}
+
+      {metrics.length === 0 && !isLive(run.status) ? (
+        <div className="card charts-none" data-testid="charts-none">
+          <Icon name="train" /> No training steps were recorded{run.status === 'paused' ? ' before the pause' : ''}, so there is nothing to chart yet.
+        </div>
+      ) : (
+        <div className="chart-grid">
+          <MetricChart title="Loss" testId="chart-loss" metrics={metrics} series={lossSeries} format={sig3} last={formatLoss} total={total} />
+          <MetricChart title="Learning rate" testId="chart-lr" metrics={metrics} series={[{ key: 'lr', label: 'Learning rate', color: 'var(--ok)' }]} format={formatLr} total={total} />
+          <MetricChart title="Gradient norm" testId="chart-grad" metrics={metrics} series={[{ key: 'gradNorm', label: 'Gradient norm', color: 'var(--danger)' }]} format={sig3} total={total} />
+          <MetricChart title="Tokens per second" testId="chart-tps" metrics={metrics} series={[{ key: 'tokensPerSecond', label: 'Tokens/s', color: 'var(--accent-hover)' }]} format={(v) => nf.format(v)} total={total} />
+          {hasMemory && <MetricChart title="Memory" testId="chart-memory" metrics={metrics} series={[{ key: 'memoryBytes', label: 'Memory', color: 'var(--text-muted)' }]} format={gib} last={formatBytes} total={total} />}
+        </div>
+      )}
+
+      <div className="panel-grid">
+        <CheckpointList checkpoints={detail.checkpoints} />
+        <LogPanel logs={logs} live={isLive(run.status)} />
+      </div>
+
+      {confirmCancel && (
+        <ConfirmDialog
+          title={`Cancel “${run.name}”?`}
+          confirmLabel="Cancel run"
+          danger
+          onClose={() => setConfirmCancel(false)}
+          onConfirm={async () => {
+            await api.training.cancel({ id });
+            reload();
+          }}
+        >
+          Training stops after the current step. The last checkpoint is kept, so the run can still be resumed later.
+        </ConfirmDialog>
+      )}
+    </div>
+  );
+}
