@@ -1,6 +1,9 @@
 // Builds the service context every front door shares: opens the library, creates the engine supervisor, fans out events.
 import type { EventName, EventPayloads } from '../api/contract';
+import { existsSync } from 'node:fs';
+import { datasetDir } from '../data/store';
 import { openLibraryDb } from '../library/db';
+import { DatasetsRepo } from '../library/datasets-repo';
 import { defaultLibraryRoot, ensureLibraryFolders, libraryPaths } from '../library/paths';
 import { nodeHostSpawner, type HostSpawner } from '../training/host-process';
 import { TrainingJobs } from '../training/jobs';
@@ -48,6 +51,13 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     onMetrics: (runId, metrics) => emit('training.metrics', { runId, metrics }),
     onStatus: (run) => emit('training.status', { run }),
     onLog: (runId, message) => emit('training.log', { runId, message }),
+  }, {
+    resolveDataset: (ref) => {
+      if (existsSync(ref)) return undefined;
+      const repo = new DatasetsRepo(db);
+      const found = repo.list().find((d) => d.id === ref || d.name === ref);
+      return found ? datasetDir(paths, repo.get(found.id).dir) : undefined;
+    },
   });
   // Runs left 'running' by a crash of the app or its host are marked interrupted and offered for resume.
   jobs.recoverInterrupted();

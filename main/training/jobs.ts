@@ -12,6 +12,11 @@ import type { HostSpawner } from './host-process';
 import { EngineSupervisor } from './supervisor';
 import type { Db } from '../library/db';
 
+export interface JobOptions {
+  /** Maps a dataset id (or name) from the library to its folder; undefined when it is not one. */
+  resolveDataset?(ref: string): string | undefined;
+}
+
 export interface JobEvents {
   onMetrics?(runId: string, m: StepMetrics): void;
   onStatus?(run: RunRecord): void;
@@ -40,7 +45,7 @@ export class TrainingJobs {
   private readonly queue: string[] = [];
   private active: Active | undefined;
 
-  constructor(db: Db, private readonly runsDir: string, private readonly spawn: HostSpawner, private readonly events: JobEvents = {}) {
+  constructor(db: Db, private readonly runsDir: string, private readonly spawn: HostSpawner, private readonly events: JobEvents = {}, private readonly options: JobOptions = {}) {
     this.repo = new RunsRepo(db);
   }
 
@@ -56,7 +61,10 @@ export class TrainingJobs {
     return out;
   }
 
-  async create(config: TrainingConfig, opts: { name?: string; projectId?: string | null } = {}): Promise<RunRecord> {
+  async create(input: TrainingConfig, opts: { name?: string; projectId?: string | null } = {}): Promise<RunRecord> {
+    // The run folder records the resolved dataset folder, so the run does not depend on the library to resume.
+    const datasetDir = this.options.resolveDataset?.(input.dataset);
+    const config = datasetDir ? { ...input, dataset: datasetDir } : input;
     const id = `run-${new Date().toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
     const runDir = join(this.runsDir, id);
     const name = opts.name ?? `Run ${new Date().toLocaleString('en-GB', { hour12: false })}`;

@@ -11,7 +11,7 @@ interface GoldenCase {
   tokenizerDir: string;
   templateFile: string | null;
   case: string;
-  messages: { role: string; content: string }[];
+  messages: { role: string; content: string; [k: string]: unknown }[];
   addGenerationPrompt: boolean;
   extra: Record<string, unknown>;
   expected?: string;

@@ -1,6 +1,6 @@
 // The live dashboard of one run: status, progress, ETA and elapsed time, pause / resume / cancel, the error with its
 // hint, the charts (loss, learning rate, gradient norm, tokens/s, memory), checkpoints and the log.
-import { useEffect, useState, type JSX } from 'react';
+import { lazy, Suspense, useEffect, useState, type JSX } from 'react';
 import type { Run } from '../../../../main/api/contract';
 import { api } from '../../api/client';
 import { ApiError, toApiError } from '../../api/errors';
@@ -8,7 +8,6 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorText } from '../../components/Field';
 import { Icon } from '../../components/Icon';
 import type { Notify } from '../../components/Toasts';
-import { MetricChart } from './MetricChart';
 import { CheckpointList, LogPanel } from './RunPanels';
 import {
   canCancel,
@@ -26,6 +25,19 @@ import {
 } from './run-math';
 import { StatusBadge } from './StatusBadge';
 import { useRunLive } from './useRunLive';
+
+// recharts is most of the renderer's weight: loaded when a dashboard first opens, not with the app.
+const MetricChart = lazy(() => import('./MetricChart').then((m) => ({ default: m.MetricChart })));
+
+function ChartsFallback(): JSX.Element {
+  return (
+    <div className="chart-grid" aria-busy="true">
+      {[0, 1, 2, 3].map((i) => (
+        <div key={i} className="chart-card skeleton-block" style={{ height: 236 }} />
+      ))}
+    </div>
+  );
+}
 
 const nf = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 /** Axis ticks: 3 significant digits without trailing zeros (2.75, not 2.750). */
@@ -206,13 +218,15 @@ export function RunDashboard({ id, notify, onBack }: { id: string; notify: Notif
           <Icon name="train" /> No training steps were recorded{run.status === 'paused' ? ' before the pause' : ''}, so there is nothing to chart yet.
         </div>
       ) : (
-        <div className="chart-grid">
-          <MetricChart title="Loss" testId="chart-loss" metrics={metrics} series={lossSeries} format={sig3} last={formatLoss} total={total} />
-          <MetricChart title="Learning rate" testId="chart-lr" metrics={metrics} series={[{ key: 'lr', label: 'Learning rate', color: 'var(--ok)' }]} format={formatLr} total={total} />
-          <MetricChart title="Gradient norm" testId="chart-grad" metrics={metrics} series={[{ key: 'gradNorm', label: 'Gradient norm', color: 'var(--danger)' }]} format={sig3} total={total} />
-          <MetricChart title="Tokens per second" testId="chart-tps" metrics={metrics} series={[{ key: 'tokensPerSecond', label: 'Tokens/s', color: 'var(--accent-hover)' }]} format={(v) => nf.format(v)} total={total} />
-          {hasMemory && <MetricChart title="Memory" testId="chart-memory" metrics={metrics} series={[{ key: 'memoryBytes', label: 'Memory', color: 'var(--text-muted)' }]} format={gib} last={formatBytes} total={total} />}
-        </div>
+        <Suspense fallback={<ChartsFallback />}>
+          <div className="chart-grid">
+            <MetricChart title="Loss" testId="chart-loss" metrics={metrics} series={lossSeries} format={sig3} last={formatLoss} total={total} />
+            <MetricChart title="Learning rate" testId="chart-lr" metrics={metrics} series={[{ key: 'lr', label: 'Learning rate', color: 'var(--ok)' }]} format={formatLr} total={total} />
+            <MetricChart title="Gradient norm" testId="chart-grad" metrics={metrics} series={[{ key: 'gradNorm', label: 'Gradient norm', color: 'var(--danger)' }]} format={sig3} total={total} />
+            <MetricChart title="Tokens per second" testId="chart-tps" metrics={metrics} series={[{ key: 'tokensPerSecond', label: 'Tokens/s', color: 'var(--accent-hover)' }]} format={(v) => nf.format(v)} total={total} />
+            {hasMemory && <MetricChart title="Memory" testId="chart-memory" metrics={metrics} series={[{ key: 'memoryBytes', label: 'Memory', color: 'var(--text-muted)' }]} format={gib} last={formatBytes} total={total} />}
+          </div>
+        </Suspense>
       )}
 
       <div className="panel-grid">

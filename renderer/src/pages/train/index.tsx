@@ -8,7 +8,7 @@ import { Icon } from '../../components/Icon';
 import { NeedsProject } from '../../components/NeedsProject';
 import { StepHeader } from '../../components/StepHeader';
 import type { Notify } from '../../components/Toasts';
-import { useApiQuery } from '../../hooks/useApiQuery';
+import { useApiQuery, type Query } from '../../hooks/useApiQuery';
 import { chosenModel } from '../model/chosen-model';
 import { NewRunForm } from './NewRunForm';
 import { RunDashboard } from './RunDashboard';
@@ -70,11 +70,7 @@ function EmptyRuns({ onNew }: { onNew: () => void }): JSX.Element {
   );
 }
 
-function RunsView({ project, notify, go }: { project: Project; notify: Notify; go: (v: View) => void }): JSX.Element {
-  const runs = useApiQuery<Run[]>(() => api.runs.list({ projectId: project.id }));
-  const reload = runs.reload;
-  // Status changes (a run finishing, another tab starting one) reorder and relabel the list.
-  useEffect(() => api.on('training.status', ({ run }) => run.projectId === project.id && reload()), [project.id, reload]);
+function RunsView({ runs, notify, go }: { runs: Query<Run[]>; notify: Notify; go: (v: View) => void }): JSX.Element {
   // Step and loss in the list follow the metrics without refetching the whole list on every step.
   const [live, setLive] = useState<Record<string, { step: number; loss: number | null }>>({});
   useEffect(
@@ -107,29 +103,27 @@ function RunsView({ project, notify, go }: { project: Project; notify: Notify; g
   );
 }
 
-export function TrainPage({ project, notify }: { project: Project | undefined; notify: Notify }): JSX.Element {
+const SUBTITLE = 'Train a LoRA adapter on your data with Lathe’s native engine, on the CPU or an NVIDIA GPU. Runs keep going if this window closes.';
+
+function ProjectTraining({ project, notify }: { project: Project; notify: Notify }): JSX.Element {
   const [view, go] = useTrainView();
+  const runs = useApiQuery<Run[]>(() => api.runs.list({ projectId: project.id }));
+  const reload = runs.reload;
+  // Status changes (a run finishing, another tab starting one) reorder and relabel the list.
+  useEffect(() => api.on('training.status', ({ run }) => void (run.projectId === project.id && reload())), [project.id, reload]);
   // A new view starts at the top (the form's Start button is far down; the dashboard should not open scrolled).
   const viewKey = view.kind === 'run' ? view.id : view.kind;
   useEffect(() => {
     // A block body: newer Chromium returns a promise from scrollTo, which must not become the effect's clean-up.
     void document.getElementById('content')?.scrollTo({ top: 0 });
   }, [viewKey]);
-  const subtitle = 'Train a LoRA adapter on your data with Lathe’s native engine, on the CPU or an NVIDIA GPU. Runs keep going if this window closes.';
-
-  if (!project) {
-    return (
-      <section className="page" aria-labelledby="page-title" data-testid="train-page">
-        <StepHeader step="train" subtitle={subtitle} />
-        <NeedsProject icon="train" text="Runs belong to a project, next to its model and data. Open or create one to start training." />
-      </section>
-    );
-  }
+  // Like the Projects page: with no runs yet, the empty state's button is the only call to action.
+  const showNew = view.kind === 'run' || (view.kind === 'list' && !!runs.data?.length);
 
   return (
     <section className="page page-wide" aria-labelledby="page-title" data-testid="train-page">
-      <StepHeader step="train" subtitle={subtitle}>
-        {view.kind !== 'new' && (
+      <StepHeader step="train" subtitle={SUBTITLE}>
+        {showNew && (
           <button type="button" className="btn btn-primary" onClick={() => go({ kind: 'new' })} data-testid="new-run">
             <Icon name="plus" /> New run
           </button>
@@ -148,8 +142,21 @@ export function TrainPage({ project, notify }: { project: Project | undefined; n
       ) : view.kind === 'run' ? (
         <RunDashboard id={view.id} notify={notify} onBack={() => go({ kind: 'list' })} />
       ) : (
-        <RunsView project={project} notify={notify} go={go} />
+        <RunsView runs={runs} notify={notify} go={go} />
       )}
     </section>
   );
+}
+
+export function TrainPage({ project, notify }: { project: Project | undefined; notify: Notify }): JSX.Element {
+  if (!project) {
+    return (
+      <section className="page" aria-labelledby="page-title" data-testid="train-page">
+        <StepHeader step="train" subtitle={SUBTITLE} />
+        <NeedsProject icon="train" text="Runs belong to a project, next to its model and data. Open or create one to start training." />
+      </section>
+    );
+  }
+  // Keyed by project so switching projects starts from a fresh list and form.
+  return <ProjectTraining key={project.id} project={project} notify={notify} />;
 }

@@ -1,0 +1,79 @@
+// Prepares a run's data in the engine host: a raw dataset file goes through the same validation, chat-template
+// rendering, loss masks and length policy as the Data step; a library dataset folder uses its tokenized cache.
+// The split is seeded; what was left out is counted in the run log and in data-report.json, never dropped silently.
+import { existsSync, statSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LatheError } from '../../api/errors';
+import { DATASET_FILES } from '../../data/store';
+import { loadTokenized, prepareTokenized, sequencesOf } from '../../data/cache';
+import { defaultTemplate, runPipeline } from '../../data/pipeline';
+import { splitFlags } from '../../data/split';
+import type { TokenSeq } from '../../data/tokenize';
+import { loadTokenizer, type LatheTokenizer } from '../../models/tokenizer';
+import type { TrainingConfig } from '../../training/config';
+import type { TokenizedExample } from './batches';
+import type { JobData } from './run-job';
+
+const toExample = (s: TokenSeq): TokenizedExample => ({ ids: s.ids, weights: s.mask });
+
+/** The longest sequence the batches can use: padding rows read T+1 tokens, packed rows T. */
+const maxLenFor = (c: TrainingConfig) => (c.packing ? c.seqLen : c.seqLen + 1);
+
+async function fromRawFile(path: string, c: TrainingConfig, tokenizer: LatheTokenizer, log: (m: string) => void) {
+  const seqs: TokenSeq[] = [];
+  const report = await runPipeline(path, {
+    tokenize: { tokenizer, mask: c.lossMask, maxLen: maxLenFor(c), policy: 'truncate' },
+    // SFT trains on one sequence per example: the chosen answer of a preference pair.
+    onTokenized: (t) => {
+      if (t.seqs[0]) seqs.push(t.seqs[0]);
+    },
+  });
+  const t = report.tokens;
+  log(`${path}: ${report.valid} valid rows of ${report.total}; ${report.invalidCount} left out (listed in data-report.json), ${report.duplicates} duplicates` + (t ? `; ${t.truncated} truncated to ${maxLenFor(c)} tokens, template ${t.template}, mask ${t.mask}` : ''));
+  return { seqs, report };
+}
+
+export async function loadTrainingData(config: TrainingConfig, runDir: string, log: (m: string) => void): Promise<JobData> {
+  const tokenizer = await loadTokenizer(config.model);
+  const padId = tokenizer.padId ?? tokenizer.eosId ?? 0;
+  const source = config.dataset;
+  if (!existsSync(source)) {
+    throw new LatheError('data.notFound', `The dataset ${source} does not exist.`, 'Give the path of a dataset file (JSONL, JSON, CSV, Parquet, text) or import it in the Data step first.');
+  }
+  let train: TokenizedExample[];
+  let validation: TokenizedExample[] = [];
+  if (statSync(source).isDirectory() && existsSync(join(source, DATASET_FILES.normalized))) {
+    // A library dataset: tokenize once into its cache (keyed by tokenizer, template and options), split there.
+    const meta = JSON.parse(await readFile(join(source, DATASET_FILES.report), 'utf8')) as { valid: number };
+    // A library dataset folder is immutable once imported, so its path identifies its content for the cache key.
+    const prepared = await prepareTokenized(join(source, DATASET_FILES.normalized), source, meta.valid, join(source, DATASET_FILES.cache), {
+      tokenizer,
+      template: defaultTemplate(tokenizer),
+      mask: config.lossMask,
+      maxLen: maxLenFor(config),
+      policy: 'truncate',
+      split: config.validationDataset ? undefined : { valFraction: config.validationFraction, seed: config.seed },
+    });
+    const cache = await loadTokenized(prepared.dir);
+    train = [...sequencesOf(cache, 0)].map(toExample);
+    validation = [...sequencesOf(cache, 1)].map(toExample);
+    log(`dataset ${source}: ${train.length} training and ${validation.length} validation sequences (${prepared.fromCache ? 'from cache' : 'tokenized now'}; ${prepared.meta.truncated} truncated)`);
+  } else {
+    const { seqs, report } = await fromRawFile(source, config, tokenizer, log);
+    await writeFile(join(runDir, 'data-report.json'), JSON.stringify(report, null, 2));
+    if (config.validationDataset) {
+      train = seqs.map(toExample);
+    } else {
+      const flags = splitFlags(seqs.length, { valFraction: config.validationFraction, seed: config.seed });
+      train = seqs.filter((_, i) => !flags[i]).map(toExample);
+      validation = seqs.filter((_, i) => flags[i]).map(toExample);
+    }
+  }
+  if (config.validationDataset) {
+    const v = await fromRawFile(config.validationDataset, config, tokenizer, log);
+    validation = v.seqs.map(toExample);
+  }
+  if (!train.length) throw new LatheError('data.empty', `No trainable example in ${source}.`, 'Check the data report: every row was left out (see data-report.json in the run folder).');
+  return { train, validation, padId };
+}
