@@ -16,6 +16,8 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
       'no-empty': ['error', { allowEmptyCatch: true }],
       'no-control-regex': 'off',
+      // Flags the usual `let x = default; try { x = ... } catch { x = ... }` pattern; not worth the noise.
+      'no-useless-assignment': 'off',
     },
   },
   {

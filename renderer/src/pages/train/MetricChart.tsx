@@ -21,13 +21,16 @@ export function MetricChart(props: {
   last?: (v: number) => string;
   testId: string;
   total?: number | null;
+  /** Room for the y-axis labels (wider for "1.05 GiB"). */
+  axisWidth?: number;
+  wide?: boolean;
   note?: string;
 }): JSX.Element {
   const { metrics, series } = props;
   const points = metrics.filter((m) => series.some((s) => typeof m[s.key] === 'number'));
   const last = points[points.length - 1];
   return (
-    <figure className="chart-card" data-testid={props.testId} data-points={points.length}>
+    <figure className={`chart-card${props.wide ? ' chart-wide' : ''}`} data-testid={props.testId} data-points={points.length}>
       <figcaption className="chart-head">
         <span className="chart-title">{props.title}</span>
         <span className="chart-last">
@@ -59,7 +62,7 @@ export function MetricChart(props: {
                 axisLine={{ stroke: 'var(--border-strong)' }}
               />
               <YAxis
-                width={52}
+                width={props.axisWidth ?? 52}
                 domain={['auto', 'auto']}
                 tickFormatter={props.format}
                 tick={{ fill: 'var(--text-subtle)', fontSize: 11 }}

@@ -224,7 +224,7 @@ export function RunDashboard({ id, notify, onBack }: { id: string; notify: Notif
             <MetricChart title="Learning rate" testId="chart-lr" metrics={metrics} series={[{ key: 'lr', label: 'Learning rate', color: 'var(--ok)' }]} format={formatLr} total={total} />
             <MetricChart title="Gradient norm" testId="chart-grad" metrics={metrics} series={[{ key: 'gradNorm', label: 'Gradient norm', color: 'var(--danger)' }]} format={sig3} total={total} />
             <MetricChart title="Tokens per second" testId="chart-tps" metrics={metrics} series={[{ key: 'tokensPerSecond', label: 'Tokens/s', color: 'var(--accent-hover)' }]} format={(v) => nf.format(v)} total={total} />
-            {hasMemory && <MetricChart title="Memory" testId="chart-memory" metrics={metrics} series={[{ key: 'memoryBytes', label: 'Memory', color: 'var(--text-muted)' }]} format={gib} last={formatBytes} total={total} />}
+            {hasMemory && <MetricChart title="Memory" testId="chart-memory" metrics={metrics} series={[{ key: 'memoryBytes', label: 'Memory', color: 'var(--text-muted)' }]} format={gib} last={formatBytes} total={total} axisWidth={68} wide />}
           </div>
         </Suspense>
       )}
