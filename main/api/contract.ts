@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { MetricRecord, RunRecord } from '../library/runs-repo';
 import type { ModelSummary } from '../models/model-dir';
 import type { StepMetrics } from '../host/trainer/trainer';
-import { TrainingConfigSchema } from '../training/config';
+import { TrainingConfigSchema, type ConfigFieldKind } from '../training/config';
 import { ImportArgs, InspectArgs, PreviewArgs, RawLinesArgs } from '../data/api-schemas';
 import type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary } from '../data/api-types';
 export type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary };
@@ -17,7 +17,7 @@ export interface RunDetail {
   metrics: RunMetric[];
   checkpoints: { step: number; dir: string; evalLoss: number | null }[];
 }
-export type ConfigHelp = Record<string, { help: string; default: unknown }>;
+export type ConfigHelp = Record<string, { help: string; default: unknown } & ConfigFieldKind>;
 
 // ---------- shared schemas ----------
 
@@ -116,6 +116,10 @@ export const methods = {
   'training.cancel': method<Run>()(z.object({ id: Id }).strict(), 'Stop a run and keep its last checkpoint.'),
   'runs.list': method<Run[]>()(z.object({ projectId: Id.optional() }).strict().optional(), 'Runs, newest first (optionally of one project).'),
   'runs.get': method<RunDetail>()(z.object({ id: Id }).strict(), 'A run with its metrics and checkpoints.'),
+  'runs.log': method<{ lines: string[]; truncated: boolean }>()(
+    z.object({ id: Id, tail: z.number().int().min(1).max(5000).optional() }).strict(),
+    "The last lines of a run's log.txt (default 500).",
+  ),
   'datasets.inspect': method<DatasetReportView & { split?: SplitSummary }>()(InspectArgs, 'Validate a dataset file: format, every bad row, and token statistics with a tokenizer.'),
   'datasets.preview': method<PreviewExample[]>()(PreviewArgs, 'Rendered, tokenized examples with each token marked trained or not (the loss mask).'),
   'datasets.rawLines': method<{ line: number; text: string }[]>()(RawLinesArgs, 'The raw text of a line of a dataset file and its neighbours (to show a bad row).'),

@@ -144,6 +144,7 @@ interface NativeModelBindings {
   Engine: new (threads: number) => { threads(): number };
   Model: new (engine: object) => NativeModel;
   CancelToken: new () => NativeCancelToken;
+  planModel(dir: string, opts: object, batch: number, seqLen: number, mode: string, checkpointing: boolean): Promise<MemoryPlan>;
   inspectSafetensors(path: string): Promise<{ tensors: { name: string; dtype: string; shape: number[] }[]; metadata: Record<string, string> }>;
 }
 
@@ -354,6 +355,21 @@ export class Engine {
 /** Opens the engine: a thread pool of `threads` (0 = all hardware threads). */
 export function openEngine(opts: { threads?: number } = {}): Engine {
   return new Engine(opts.threads ?? 0);
+}
+
+/**
+ * "Will it fit": the memory plan for a model folder from its config.json and safetensors headers, before anything
+ * is loaded or quantized (same numbers as a loaded model's plan()/planTrain()).
+ */
+export async function planModel(
+  dir: string,
+  opts: { quant?: Quant; lora?: LoraOptions; batch: number; seqLen: number; mode?: 'score' | 'generate' | 'train'; checkpointing?: boolean },
+): Promise<MemoryPlan> {
+  try {
+    return await bindings().planModel(dir, { quant: opts.quant ?? 'none', lora: opts.lora }, opts.batch, opts.seqLen, opts.mode ?? 'score', opts.checkpointing ?? true);
+  } catch (err) {
+    return wrapError(err);
+  }
 }
 
 /** Validates a safetensors file with the engine's reader and lists its tensors (nothing is loaded). */

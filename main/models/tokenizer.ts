@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { LatheError } from '../api/errors';
 import { ChatTemplate, pickChatTemplate, type ChatMessage, type RenderOptions } from './chat-template';
+import { createFastEncoder, type FastByteLevelEncoder } from './fast-encode';
 
 export type { ChatMessage } from './chat-template';
 
@@ -26,6 +27,13 @@ export interface LatheTokenizer {
   tokenToId(token: string): number | undefined;
   idToToken(id: number): string | undefined;
   renderChat(messages: ChatMessage[], opts?: RenderOptions): string;
+  /** True when encode() without special tokens takes the cached byte-level fast path (same ids as the library). */
+  readonly fastEncode?: boolean;
+}
+
+export interface LoadTokenizerOptions {
+  /** Use the byte-level BPE fast path where it applies (default true); false keeps the library's encoder (the baseline). */
+  fastEncode?: boolean;
 }
 
 /** Raw JSON of the two tokenizer files, as other modules (the GGUF writer) need them. */
@@ -141,8 +149,9 @@ class HfTokenizer implements LatheTokenizer {
   private readonly specialTokenVars: Record<string, unknown>;
   /** The post-processor does not add BOS although tokenizer_config says so: we add it ourselves (as LlamaTokenizerFast does). */
   private readonly prependBos: boolean;
+  private readonly fast: FastByteLevelEncoder | null;
 
-  constructor(dir: string, files: TokenizerFiles, hash: string) {
+  constructor(dir: string, files: TokenizerFiles, hash: string, opts: LoadTokenizerOptions = {}) {
     this.dir = dir;
     this.hash = hash;
     const cfg = files.tokenizerConfig;
@@ -202,10 +211,18 @@ class HfTokenizer implements LatheTokenizer {
       vars.additional_special_tokens = cfg.additional_special_tokens.map((t) => tokenString(t)).filter((t) => t != null);
     }
     this.specialTokenVars = vars;
+    this.fast = opts.fastEncode === false ? null : createFastEncoder(this.tok, files.tokenizerJson, cfg);
+  }
+
+  get fastEncode(): boolean {
+    return this.fast !== null;
   }
 
   encode(text: string, opts: { addSpecialTokens?: boolean } = {}): number[] {
     const add = opts.addSpecialTokens ?? true;
+    // Training text carries its special tokens in the template's text, so this is the hot path; with special tokens
+    // added the post-processor's template applies, which the library does.
+    if (!add && this.fast) return this.fast.encode(text);
     const ids = this.tok.encode(text, { add_special_tokens: add }).ids;
     if (add && this.prependBos && ids[0] !== this.bosId) ids.unshift(this.bosId!);
     return ids;
@@ -238,12 +255,12 @@ class HfTokenizer implements LatheTokenizer {
 }
 
 /** Loads the tokenizer of a model folder (or of a tokenizer-only folder). */
-export async function loadTokenizer(dir: string): Promise<LatheTokenizer> {
+export async function loadTokenizer(dir: string, opts: LoadTokenizerOptions = {}): Promise<LatheTokenizer> {
   try {
     if (!(await stat(dir)).isDirectory()) throw new Error('not a folder');
   } catch (err) {
     throw new LatheError('tokenizer_missing', `${dir}: ${(err as Error).message}`, 'Pass the model folder that holds tokenizer.json.');
   }
   const files = await readTokenizerFiles(dir);
-  return new HfTokenizer(dir, files, hashParts(files.bytes));
+  return new HfTokenizer(dir, files, hashParts(files.bytes), opts);
 }

@@ -1,14 +1,16 @@
 // Training and run handlers: start/pause/resume/cancel go to the job manager; runs are read from the library.
-import { TrainingConfigSchema, configHelp } from '../training/config';
+import { TrainingConfigObject, configHelp, configKinds } from '../training/config';
+import { readFile } from 'node:fs/promises';
 import { LatheError } from '../api/errors';
+import { runFiles } from '../training/run-dir';
 import type { MethodOutput, MethodParsedInput } from '../api/contract';
 import { ProjectsRepo } from '../library/projects-repo';
 import type { ServiceContext } from './context';
 
 export const trainingHandlers = {
   'training.configHelp': async (): Promise<MethodOutput<'training.configHelp'>> => {
-    const defaults = TrainingConfigSchema.partial({ model: true, dataset: true }).parse({}) as Record<string, unknown>;
-    return Object.fromEntries(Object.entries(configHelp).map(([k, help]) => [k, { help, default: defaults[k] ?? null }]));
+    const defaults = TrainingConfigObject.partial({ model: true, dataset: true }).parse({}) as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(configHelp).map(([k, help]) => [k, { help, default: defaults[k] ?? null, ...configKinds[k as keyof typeof configKinds] }]));
   },
 
   'training.start': async (args: MethodParsedInput<'training.start'>, ctx: ServiceContext): Promise<MethodOutput<'training.start'>> => {
@@ -20,6 +22,19 @@ export const trainingHandlers = {
   'training.cancel': async (args: MethodParsedInput<'training.cancel'>, ctx: ServiceContext): Promise<MethodOutput<'training.cancel'>> => ctx.jobs.cancel(args.id),
 
   'runs.list': async (args: MethodParsedInput<'runs.list'>, ctx: ServiceContext): Promise<MethodOutput<'runs.list'>> => ctx.jobs.list(args?.projectId),
+  'runs.log': async (args: MethodParsedInput<'runs.log'>, ctx: ServiceContext): Promise<MethodOutput<'runs.log'>> => {
+    const run = ctx.jobs.get(args.id);
+    if (!run) throw new LatheError('runs.notFound', `No run with id ${args.id}.`, 'Reload the run list.');
+    let text = '';
+    try {
+      text = await readFile(runFiles(run.runDir).log, 'utf8');
+    } catch {
+      // No log yet: the run has not started.
+    }
+    const all = text.split('\n').filter((l) => l.length);
+    const tail = args.tail ?? 500;
+    return { lines: all.slice(-tail), truncated: all.length > tail };
+  },
   'runs.get': async (args: MethodParsedInput<'runs.get'>, ctx: ServiceContext): Promise<MethodOutput<'runs.get'>> => {
     const run = ctx.jobs.get(args.id);
     if (!run) throw new LatheError('runs.notFound', `No run with id ${args.id}.`, 'Reload the run list.');

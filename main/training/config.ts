@@ -42,9 +42,49 @@ const fields = {
 type Fields = typeof fields;
 const shape = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.schema])) as { [K in keyof Fields]: Fields[K]['schema'] };
 
-export const TrainingConfigSchema = z.object(shape).strict();
+export const TrainingConfigObject = z.object(shape).strict();
+/** Cross-field rules live in the schema too, so every front door (API, YAML, CLI) applies them. */
+export const TrainingConfigSchema = TrainingConfigObject.superRefine((c, ctx) => {
+  if (c.warmupSteps > 0 && c.maxSteps !== undefined && c.warmupSteps >= c.maxSteps) {
+    ctx.addIssue({ code: 'custom', path: ['warmupSteps'], message: `must be smaller than maxSteps (${c.maxSteps}); lower warmupSteps or raise maxSteps` });
+  }
+});
 export type TrainingConfigInput = z.input<typeof TrainingConfigSchema>;
 export type TrainingConfig = z.output<typeof TrainingConfigSchema>;
+
+/** What kind of input a key takes (the UI builds its form from this). */
+export interface ConfigFieldKind {
+  kind: 'string' | 'number' | 'integer' | 'boolean' | 'enum' | 'list';
+  options?: string[];
+  min?: number;
+  max?: number;
+  optional: boolean;
+}
+
+/** Reads a field's kind from its zod schema, unwrapping default/optional. */
+export function fieldKind(schema: z.ZodType): ConfigFieldKind {
+  let s = schema as z.ZodType & { def: Record<string, unknown> };
+  let optional = false;
+  while (s.def.type === 'default' || s.def.type === 'optional') {
+    if (s.def.type === 'optional') optional = true;
+    s = s.def.innerType as typeof s;
+  }
+  const t = s.def.type as string;
+  if (t === 'enum') return { kind: 'enum', options: Object.values(s.def.entries as Record<string, string>), optional };
+  if (t === 'array') {
+    const el = s.def.element as z.ZodType & { def: Record<string, unknown> };
+    return { kind: 'list', options: el.def.type === 'enum' ? Object.values(el.def.entries as Record<string, string>) : undefined, optional };
+  }
+  if (t === 'number') {
+    const n = s as unknown as z.ZodNumber;
+    const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : undefined);
+    return { kind: n.isInt ? 'integer' : 'number', min: finite(n.minValue), max: finite(n.maxValue), optional };
+  }
+  if (t === 'boolean') return { kind: 'boolean', optional };
+  return { kind: 'string', optional };
+}
+
+export const configKinds: Record<keyof TrainingConfig, ConfigFieldKind> = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, fieldKind(f.schema)])) as Record<keyof TrainingConfig, ConfigFieldKind>;
 
 /** Help text for every key (UI tooltips, `lathe train --help-config`). */
 export const configHelp: Record<keyof TrainingConfig, string> = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.why])) as Record<keyof TrainingConfig, string>;
@@ -65,11 +105,7 @@ export function resolveTrainingConfig(input: unknown, source = 'training config'
     const lines = parsed.error.issues.map((i) => describeIssue(i, source));
     throw new LatheError('config.invalid', lines.join('\n'), 'Fix the keys named above; `lathe train --help-config` lists every key with its default and reason.');
   }
-  const c = parsed.data;
-  if (c.warmupSteps > 0 && c.maxSteps !== undefined && c.warmupSteps >= c.maxSteps) {
-    throw new LatheError('config.invalid', `${source}: warmupSteps (${c.warmupSteps}) must be smaller than maxSteps (${c.maxSteps}).`, 'Lower warmupSteps or raise maxSteps.');
-  }
-  return c;
+  return parsed.data;
 }
 
 /** The arithmetic a user should see next to their settings (nanoGPT-style). */

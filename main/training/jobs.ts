@@ -197,6 +197,10 @@ export class TrainingJobs {
         onEvent: (name, payload) => {
           if (name === 'metrics') this.ingest(run.id, payload as StepMetrics);
           else if (name === 'log') this.events.onLog?.(run.id, String(payload));
+          else if (name === 'started') {
+            const p = payload as { totalSteps: number; step: number };
+            this.setStatus(run.id, { totalSteps: p.totalSteps, step: p.step });
+          } else if (name === 'checkpoint') void this.indexCheckpoints(run);
         },
       });
       const file = readRunStatus(run.runDir);
@@ -210,9 +214,15 @@ export class TrainingJobs {
         error: { code: e.code ?? 'train.failed', message: e.message ?? String(err), ...(e.hint ? { hint: e.hint } : {}) },
       });
     } finally {
-      const cps = await listCheckpoints(join(run.runDir, 'checkpoints'));
-      this.repo.replaceCheckpoints(run.id, cps.map((c) => ({ step: c.step, dir: c.dir, evalLoss: c.evalLoss })));
+      await this.indexCheckpoints(run, true);
     }
+  }
+
+  /** Re-reads the run's checkpoint folder into the library (it is the source of truth). */
+  private async indexCheckpoints(run: RunRecord, announce = true): Promise<void> {
+    const cps = await listCheckpoints(join(run.runDir, 'checkpoints'));
+    this.repo.replaceCheckpoints(run.id, cps.map((c) => ({ step: c.step, dir: c.dir, evalLoss: c.evalLoss })));
+    if (announce) this.events.onStatus?.(this.repo.get(run.id)!);
   }
 
   private ingest(runId: string, m: StepMetrics): void {
@@ -223,7 +233,7 @@ export class TrainingJobs {
       gradNorm: m.gradNorm,
       tokensPerSecond: m.tokensPerSecond,
       evalLoss: m.evalLoss ?? null,
-      memoryBytes: (m as StepMetrics & { memoryBytes?: number }).memoryBytes ?? null,
+      memoryBytes: m.memoryBytes ?? null,
       skipped: m.skipped ?? null,
       at: new Date().toISOString(),
     });

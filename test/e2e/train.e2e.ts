@@ -192,6 +192,11 @@ describeBrowser('train step (web mode)', () => {
     await screenshot(page, 'train-runs-dark');
     await page.getByTestId('theme-toggle').click();
     await screenshot(page, 'train-runs-light');
+    // N opens the New run form (as on the Projects page); Back returns to the list.
+    await page.keyboard.press('n');
+    await page.getByTestId('new-run-form').waitFor();
+    await page.goBack();
+    await row.first().waitFor();
     await row.getByRole('button', { name: 'Open run Tiny sums' }).click();
     await page.getByTestId('run-dashboard').waitFor();
     await screenshot(page, 'train-dashboard-light');

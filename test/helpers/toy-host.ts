@@ -2,7 +2,7 @@
 // manager's queueing, metrics ingestion, pause/resume/cancel and crash handling quickly and without native code.
 import { EventEmitter } from 'node:events';
 import type { HostToMain, MainToHost } from '../../main/host/protocol';
-import { runTrainingJob } from '../../main/host/trainer/run-job';
+import { trainRunOp } from '../../main/host/trainer/train-op';
 import type { HostProcess, HostSpawner } from '../../main/training/host-process';
 import { ToyModel, toyExamples } from './toy-model';
 
@@ -25,16 +25,21 @@ export function toyHostSpawner(opts: { stepDelayMs?: number } = {}): HostSpawner
         const abort = new AbortController();
         aborts.set(msg.id, abort);
         const args = msg.args as { runDir: string };
-        runTrainingJob(args.runDir, {
+        trainRunOp(args.runDir, {
+          signal: abort.signal,
+          progress: (name, payload) => {
+            emit({ type: 'event', id: msg.id, name, payload });
+            // Slow steps down so a test can pause mid-run.
+            if (name === 'metrics' && opts.stepDelayMs) {
+              const until = Date.now() + opts.stepDelayMs;
+              while (Date.now() < until);
+            }
+          },
+        }, {
           loadData: async () => ({ train: toyExamples(40, 12), validation: toyExamples(6, 12, 99), padId: 0 }),
           createModel: async () => new ToyModel(12, 4),
-          signal: abort.signal,
-          hostPid: pid,
-          onMetrics: (m) => emit({ type: 'event', id: msg.id, name: 'metrics', payload: m }),
-          onLog: (l) => emit({ type: 'event', id: msg.id, name: 'log', payload: l }),
-          ...(opts.stepDelayMs ? { onMetrics: (m) => { emit({ type: 'event', id: msg.id, name: 'metrics', payload: m }); const until = Date.now() + opts.stepDelayMs!; while (Date.now() < until); } } : {}),
-        }).then(
-          (r) => emit({ type: 'response', id: msg.id, ok: true, value: { status: r.status, step: r.state.step } }),
+        }, pid).then(
+          (value) => emit({ type: 'response', id: msg.id, ok: true, value }),
           (e) => emit({ type: 'response', id: msg.id, ok: false, error: { code: e.code ?? 'x', message: e.message } }),
         );
       },

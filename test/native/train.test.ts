@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ALL_LORA_TARGETS, openEngine, type Engine, type EngineModel, type Quant } from '../../main/engine/engine';
+import { ALL_LORA_TARGETS, openEngine, planModel, type Engine, type EngineModel, type Quant } from '../../main/engine/engine';
 import { sftLoss } from '../../main/engine/sft';
 import { makeTiny, rng, type TinySpec } from './tiny';
 
@@ -180,6 +180,9 @@ describe('training behaviour', () => {
         await m.backward(seedsFor(B * TOKENS.length));
         await m.step({ lr: 1e-3 });
         const plan = m.planTrain({ batch: B, seqLen: TOKENS.length, checkpointing });
+        // The same plan is available before loading (config + safetensors headers only).
+        const before = await planModel(dirs[arch], { quant: 'nf4', lora: { r: 8, alpha: 8, targets: ALL_LORA_TARGETS }, batch: B, seqLen: TOKENS.length, mode: 'train', checkpointing });
+        expect(before).toEqual(plan);
         const peak = m.memory().peak;
         expect(peak.optimizer).toBe(plan.optimizer);
         expect(Math.abs(peak.total - plan.total) / plan.total, JSON.stringify({ plan, peak })).toBeLessThan(0.05);

@@ -28,6 +28,10 @@ export interface RunJobDeps {
   createModel(config: TrainingConfig): Promise<TrainableModel & { close?(): Promise<void> | void }>;
   onMetrics?(m: StepMetrics): void;
   onLog?(message: string): void;
+  /** Once the data and model are ready: how many steps the run has, and where it starts. */
+  onStart?(info: { totalSteps: number; step: number }): void;
+  /** After each checkpoint is published (and old ones pruned). */
+  onCheckpoint?(info: { step: number; evalLoss: number | null }): void;
   /** abort(reason 'pause' | 'cancel') stops after the current step with a checkpoint. */
   signal?: AbortSignal;
   hostPid?: number;
@@ -81,6 +85,7 @@ export async function runTrainingJob(runDir: string, deps: RunJobDeps): Promise<
       log(`starting: ${totalSteps} steps, ${data.train.length} training and ${data.validation.length} validation examples`);
     }
     await setStatus({ status: 'running', totalSteps, step: state.step, hostPid: deps.hostPid ?? process.pid, error: null });
+    deps.onStart?.({ totalSteps, step: state.step });
 
     const m = model;
     const saveCheckpoint = async (s: TrainerState, evalLoss: number | null) => {
@@ -91,6 +96,7 @@ export async function runTrainingJob(runDir: string, deps: RunJobDeps): Promise<
       });
       const removed = await pruneCheckpoints(files.checkpoints, config.keepCheckpoints);
       log(`checkpoint saved at step ${s.step}${removed.length ? ` (removed old: ${removed.join(', ')})` : ''}`);
+      deps.onCheckpoint?.({ step: s.step, evalLoss });
     };
 
     state = await train(
@@ -103,9 +109,10 @@ export async function runTrainingJob(runDir: string, deps: RunJobDeps): Promise<
         signal: deps.signal,
         hooks: {
           onStep: async (m, s) => {
-            appendMetrics(runDir, { ...m, at: new Date().toISOString() });
+            const stamped = { ...m, at: new Date().toISOString() };
+            appendMetrics(runDir, stamped);
             if (m.skipped) log(`step ${m.step} skipped: ${m.skipped === 'non-finite' ? 'loss or gradient was not finite' : 'no supervised tokens in the batch'}`);
-            deps.onMetrics?.(m);
+            deps.onMetrics?.(stamped);
             if (s.step % 10 === 0 || s.step === totalSteps) await setStatus({ step: s.step });
           },
           checkpoint: async (s, _reason, evalLoss) => saveCheckpoint(s, evalLoss),

@@ -31,6 +31,11 @@ export interface StepMetrics {
   skipped?: 'non-finite' | 'no-supervised-tokens';
   evalLoss?: number;
   evalPerplexity?: number;
+  /** When the step finished (ISO time, set by the job that records it). */
+  at?: string;
+  /** Engine memory in use after the step, and the plan it is held against (bytes), when the engine reports them. */
+  memoryBytes?: number;
+  plannedBytes?: number;
 }
 
 export interface TrainerHooks {

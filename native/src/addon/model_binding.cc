@@ -456,9 +456,40 @@ Napi::Value inspect_safetensors(const Napi::CallbackInfo& info) {
   });
 }
 
+// planModel(dir, {quant, lora, maxSeqLen}, batch, seqLen, mode: 'score'|'generate'|'train', checkpointing)
+//   → Promise<plan>: the memory plan from config.json + safetensors headers, nothing loaded or quantized.
+Napi::Value plan_model(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5 || !info[0].IsString() || !info[2].IsNumber() || !info[3].IsNumber() || !info[4].IsString())
+    return throw_invalid(env, "planModel(dir, options, batch, seqLen, mode, checkpointing?)");
+  std::string dir = info[0].As<Napi::String>().Utf8Value();
+  model::LoadOptions opt;
+  if (info[1].IsObject()) {
+    Napi::Object o = info[1].As<Napi::Object>();
+    Napi::Value q = o.Get("quant");
+    std::string qs = q.IsString() ? q.As<Napi::String>().Utf8Value() : "none";
+    if (qs == "nf4") opt.quant = model::Quant::nf4;
+    else if (qs == "int8") opt.quant = model::Quant::int8;
+    else if (qs != "none") return throw_invalid(env, "quant must be none, nf4 or int8");
+    if (!parse_lora(env, o.Get("lora"), opt.lora)) return env.Undefined();
+  }
+  int64_t B = info[2].As<Napi::Number>().Int64Value(), T = info[3].As<Napi::Number>().Int64Value();
+  if (B < 1 || T < 1 || B > (1 << 20) || T > (1 << 24)) return throw_invalid(env, "planModel: batch and seqLen must be positive");
+  std::string mode = info[4].As<Napi::String>().Utf8Value();
+  bool ckpt = info.Length() > 5 && info[5].IsBoolean() ? info[5].As<Napi::Boolean>().Value() : true;
+  auto m = std::make_shared<Model>();
+  auto plan = std::make_shared<model::MemoryPlan>();
+  return run_async(env, [m, dir, opt, B, T, mode, ckpt, plan]() {
+    LATHE_RETURN_IF_ERROR(m->inspect(dir, opt));
+    *plan = mode == "train" ? m->plan_train(B, T, ckpt) : m->plan(B, T, mode == "generate");
+    return Status::Ok();
+  }, [plan](Napi::Env env) -> Napi::Value { return plan_to_js(env, *plan); });
+}
+
 }  // namespace
 
 void register_model(Napi::Env env, Napi::Object exports) {
+  exports.Set("planModel", Napi::Function::New(env, plan_model, "planModel"));
   exports.Set("Engine", EngineWrap::define(env));
   exports.Set("Model", ModelWrap::define(env));
   exports.Set("CancelToken", CancelToken::define(env));

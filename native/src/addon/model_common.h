@@ -33,4 +33,16 @@ inline int module_index(const std::string& mod) {
   return -1;
 }
 
+inline Napi::Object plan_to_js(Napi::Env env, const model::MemoryPlan& p) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("weights", static_cast<double>(p.weights));
+  o.Set("lora", static_cast<double>(p.lora));
+  o.Set("kvCache", static_cast<double>(p.kv_cache));
+  o.Set("activations", static_cast<double>(p.activations));
+  o.Set("scratch", static_cast<double>(p.scratch));
+  o.Set("optimizer", static_cast<double>(p.optimizer));
+  o.Set("total", static_cast<double>(p.total()));
+  return o;
+}
+
 }  // namespace lathe::addon

@@ -1,12 +1,11 @@
-// Causal GQA attention with segment masks and KV-cache offsets. Work unit: one head x a block of 64 query rows; its
-// scores (64, S) come from the GEMM micro-kernels (K/V head slices act as strided f32 weights), so memory is O(S) per
-// thread, never (T, S). The forward saves the log-sum-exp; backward recomputes probabilities from it.
+// Causal GQA attention front door: argument checks, ISA dispatch and the split of work units over threads. The SIMD
+// paths run the FlashAttention-style units of attention_flash.h (one kv head x a block of query rows of its whole
+// group); Isa::scalar runs the previous GEMM-based implementation (attention_gemm.cc) as the reference.
 #include <algorithm>
-#include <cmath>
-#include <limits>
+#include <atomic>
 #include <vector>
 
-#include "cpu/ops.h"
+#include "cpu/attention_internal.h"
 
 namespace lathe::cpu {
 
@@ -17,49 +16,42 @@ Status check_dims(const AttnDims& d) {
     return Status::invalid("attention: bad dims (NH must be a multiple of NKV, all positive)");
   if (d.q_pos0 < 0 || d.q_pos0 + d.T > d.S)
     return Status::invalid("attention: queries reach past the last key (need q_pos0 + T <= S)");
+  if (d.S > INT32_MAX) return Status::invalid("attention: more than 2^31 keys");
   return Status::Ok();
 }
 
-constexpr float kNegInf = -std::numeric_limits<float>::infinity();
-
-// Interleaved static split of work units over threads (unit i to thread i % n) balances the causal triangle.
-template <class F>
-void for_rows(const Exec& ex, int64_t n_rows, F&& body) {
-  if (ex.pool && ex.pool->size() > 1) {
-    ex.pool->run([&](int tid, int nth) {
-      for (int64_t i = tid; i < n_rows; i += nth) body(i, tid);
-    });
-  } else {
-    for (int64_t i = 0; i < n_rows; ++i) body(i, 0);
-  }
+Isa clamp(Isa want) {
+  static const Isa best = best_isa();
+  return static_cast<int>(want) <= static_cast<int>(best) ? want : best;
 }
 
-constexpr int64_t kMQ = 64;  // query rows per work unit
+// Work units ordered by decreasing cost (later query blocks see more keys): unit u is (kv head, query block).
+struct Units {
+  int64_t NKV, nqb, bq, T;
+  int64_t count() const { return NKV * nqb; }
+  int64_t g(int64_t u) const { return u % NKV; }
+  int64_t t0(int64_t u) const { return (nqb - 1 - u / NKV) * bq; }
+  int64_t mq(int64_t u) const { return std::min(bq, T - t0(u)); }
+};
 
-// Masks, exponentiates and normalises one block of scores in place: row i of P (mq, n) becomes softmax probabilities
-// (masked keys 0). Returns per-row 1/l via inv_l and writes lse (or -inf when a row sees no key).
-void softmax_block(float* P, float* inv_l, float* lse, int64_t mq, int64_t n, int64_t t0, int64_t h, const AttnDims& d,
-                   const int32_t* seg_q, const int32_t* seg_k) {
-  for (int64_t i = 0; i < mq; ++i) {
-    int64_t t = t0 + i, lim = std::min<int64_t>(n, d.q_pos0 + t + 1);
-    float* row = P + i * n;
-    float m = kNegInf;
-    for (int64_t s = 0; s < lim; ++s) {
-      if (seg_q && seg_q[t] != seg_k[s]) row[s] = kNegInf;
-      m = std::max(m, row[s]);
+// Per-thread workspace sized for the largest unit.
+struct Workspace {
+  std::vector<std::vector<float>> f;
+  std::vector<std::vector<int32_t>> i;
+  Workspace(int nth, int64_t Mp, int64_t HD) : f(nth), i(nth) {
+    for (int t = 0; t < nth; ++t) {
+      f[t].resize(detail::flash_ws_floats(Mp, HD));
+      i[t].resize(detail::flash_ws_ints(Mp));
     }
-    if (m == kNegInf) {
-      std::fill(row, row + n, 0.f);
-      inv_l[i] = 0.f;
-      if (lse) lse[h * d.T + t] = kNegInf;
-      continue;
-    }
-    float l = 0.f;
-    for (int64_t s = 0; s < lim; ++s) l += (row[s] = std::exp(row[s] - m));
-    std::fill(row + lim, row + n, 0.f);
-    inv_l[i] = 1.0f / l;
-    if (lse) lse[h * d.T + t] = m + std::log(l);
   }
+};
+
+detail::FlashArgs flash_args(const float* q, const float* k, const float* v, const int32_t* seg_q, const int32_t* seg_k,
+                             const AttnDims& d) {
+  detail::FlashArgs a;
+  a.q = q, a.k = k, a.v = v, a.seg_q = seg_q, a.seg_k = seg_k, a.d = d;
+  a.bq = std::min<int64_t>(detail::flash_block_rows(d.NH / d.NKV), d.T);
+  return a;
 }
 
 }  // namespace
@@ -68,25 +60,27 @@ Status attention_forward(float* out, float* lse, const float* q, const float* k,
                          const int32_t* seg_k, const AttnDims& d, const Exec& ex) {
   LATHE_RETURN_IF_ERROR(check_dims(d));
   if ((seg_q == nullptr) != (seg_k == nullptr)) return Status::invalid("attention: pass both segment arrays or none");
-  const int64_t HD = d.HD, group = d.NH / d.NKV, qs = d.NH * HD, ks = d.NKV * HD;
-  const int64_t nqb = (d.T + kMQ - 1) / kMQ;
-  int nth = ex.pool ? ex.pool->size() : 1;
-  std::vector<std::vector<float>> score(nth, std::vector<float>(kMQ * std::max<int64_t>(d.S, 1)));
-  std::vector<Status> errs(nth);
-  const Exec one{nullptr, ex.isa};  // GEMMs inside a work unit run on its thread
-  for_rows(ex, d.NH * nqb, [&](int64_t task, int tid) {
-    int64_t h = task % d.NH, t0 = (task / d.NH) * kMQ, mq = std::min(kMQ, d.T - t0), kvh = h / group;
-    int64_t n = std::min<int64_t>(d.S, d.q_pos0 + t0 + mq);
-    float* P = score[tid].data();
-    float inv_l[kMQ];
-    Status st = gemm_nt(P, n, q + t0 * qs + h * HD, qs, WeightRef::from_f32(k + kvh * HD, n, HD, ks), mq, d.scale, false, one);
-    softmax_block(P, inv_l, lse, mq, n, t0, h, d, seg_q, seg_k);
-    if (st.ok()) st = gemm_nn(out + t0 * qs + h * HD, qs, P, n, WeightRef::from_f32(v + kvh * HD, n, HD, ks), mq, 1.f, false, one);
-    for (int64_t i = 0; i < mq; ++i)
-      for (int64_t j = 0; j < HD; ++j) out[(t0 + i) * qs + h * HD + j] *= inv_l[i];
-    if (!st.ok()) errs[tid] = st;
+  Isa isa = clamp(ex.isa);
+  if (isa == Isa::scalar) return detail::attention_forward_gemm(out, lse, q, k, v, seg_q, seg_k, d, ex);
+  if (d.T == 0) return Status::Ok();
+  detail::FlashArgs a = flash_args(q, k, v, seg_q, seg_k, d);
+  a.out = out, a.lse = lse;
+  const Units U{d.NKV, (d.T + a.bq - 1) / a.bq, a.bq, d.T};
+  auto unit = isa == Isa::avx512 ? detail::flash_fwd_unit_avx512 : detail::flash_fwd_unit_avx2;
+  int nth = ex.pool ? static_cast<int>(std::min<int64_t>(ex.pool->size(), U.count())) : 1;
+  Workspace ws(nth, detail::flash_rows_padded(d.NH / d.NKV, a.bq), d.HD);
+  if (nth <= 1) {
+    for (int64_t u = 0; u < U.count(); ++u) unit(a, U.g(u), U.t0(u), U.mq(u), ws.f[0].data(), ws.i[0].data());
+    return Status::Ok();
+  }
+  // Dynamic assignment (units are independent, so the result does not depend on it): keeps both cores busy when
+  // the machine is shared and one thread is descheduled.
+  std::atomic<int64_t> next{0};
+  ex.pool->run([&](int tid, int) {
+    if (tid >= nth) return;
+    for (int64_t u; (u = next.fetch_add(1, std::memory_order_relaxed)) < U.count();)
+      unit(a, U.g(u), U.t0(u), U.mq(u), ws.f[tid].data(), ws.i[tid].data());
   });
-  for (auto& e : errs) LATHE_RETURN_IF_ERROR(e);
   return Status::Ok();
 }
 
@@ -96,64 +90,44 @@ Status attention_backward(float* dq, float* dk, float* dv, const float* dout, co
   LATHE_RETURN_IF_ERROR(check_dims(d));
   if (!lse) return Status::invalid("attention_backward: needs the forward's lse");
   if ((seg_q == nullptr) != (seg_k == nullptr)) return Status::invalid("attention: pass both segment arrays or none");
-  const int64_t HD = d.HD, group = d.NH / d.NKV, qs = d.NH * HD, ks = d.NKV * HD;
-  const int64_t nqb = (d.T + kMQ - 1) / kMQ, S1 = std::max<int64_t>(d.S, 1);
-  int nth = ex.pool ? ex.pool->size() : 1;
-  // Thread 0 accumulates into dk/dv directly; the others into private buffers, summed at the end (deterministic order).
-  std::fill(dk, dk + d.S * ks, 0.f);
-  std::fill(dv, dv + d.S * ks, 0.f);
-  std::vector<std::vector<float>> pdk(nth > 1 ? nth - 1 : 0), pdv(nth > 1 ? nth - 1 : 0);
-  for (int i = 0; i + 1 < nth; ++i) {
-    pdk[i].assign(d.S * ks, 0.f);
-    pdv[i].assign(d.S * ks, 0.f);
+  Isa isa = clamp(ex.isa);
+  if (isa == Isa::scalar) return detail::attention_backward_gemm(dq, dk, dv, dout, out, lse, q, k, v, seg_q, seg_k, d, ex);
+  const int64_t kv_n = d.S * d.NKV * d.HD;
+  std::fill(dk, dk + kv_n, 0.f);
+  std::fill(dv, dv + kv_n, 0.f);
+  if (d.T == 0) return Status::Ok();
+  detail::FlashArgs a = flash_args(q, k, v, seg_q, seg_k, d);
+  a.dq = dq, a.dout = dout, a.fwd_out = out, a.fwd_lse = lse;
+  const Units U{d.NKV, (d.T + a.bq - 1) / a.bq, a.bq, d.T};
+  auto unit = isa == Isa::avx512 ? detail::flash_bwd_unit_avx512 : detail::flash_bwd_unit_avx2;
+  int nth = ex.pool ? static_cast<int>(std::min<int64_t>(ex.pool->size(), U.count())) : 1;
+  Workspace ws(nth, detail::flash_rows_padded(d.NH / d.NKV, a.bq), d.HD);
+  if (nth <= 1) {
+    for (int64_t u = 0; u < U.count(); ++u) unit(a, dk, dv, U.g(u), U.t0(u), U.mq(u), ws.f[0].data(), ws.i[0].data());
+    return Status::Ok();
   }
-  std::vector<std::vector<float>> bp(nth, std::vector<float>(kMQ * S1)), bd(nth, std::vector<float>(kMQ * S1)),
-      bt(nth, std::vector<float>(kMQ * S1));
-  std::vector<Status> errs(nth);
-  const Exec one{nullptr, ex.isa};
-  for_rows(ex, d.NH * nqb, [&](int64_t task, int tid) {
-    int64_t h = task % d.NH, t0 = (task / d.NH) * kMQ, mq = std::min(kMQ, d.T - t0), kvh = h / group;
-    int64_t n = std::min<int64_t>(d.S, d.q_pos0 + t0 + mq);
+  // Units add into dk/dv, so the assignment is static (deterministic sums): thread 0 accumulates into dk/dv, the
+  // others into private buffers reduced at the end. Snake order over the cost-sorted units balances the load.
+  std::vector<std::vector<float>> pdk(nth - 1, std::vector<float>(kv_n, 0.f)), pdv(nth - 1, std::vector<float>(kv_n, 0.f));
+  ex.pool->run([&](int tid, int) {
+    if (tid >= nth) return;
     float* DK = tid == 0 ? dk : pdk[tid - 1].data();
     float* DV = tid == 0 ? dv : pdv[tid - 1].data();
-    float *P = bp[tid].data(), *dS = bd[tid].data(), *Tr = bt[tid].data();
-    const WeightRef Kh = WeightRef::from_f32(k + kvh * HD, n, HD, ks), Vh = WeightRef::from_f32(v + kvh * HD, n, HD, ks);
-    const float* Qb = q + t0 * qs + h * HD;
-    const float* dOb = dout + t0 * qs + h * HD;
-    Status st = gemm_nt(P, n, Qb, qs, Kh, mq, d.scale, false, one);  // recompute scores
-    if (st.ok()) st = gemm_nt(dS, n, dOb, qs, Vh, mq, 1.f, false, one);  // dP = dO · V^T
-    if (!st.ok()) {
-      errs[tid] = st;
-      return;
+    for (int64_t u = 0; u < U.count(); ++u) {
+      int64_t round = u / nth, pos = u % nth;
+      int owner = static_cast<int>(round % 2 == 0 ? pos : nth - 1 - pos);
+      if (owner == tid) unit(a, DK, DV, U.g(u), U.t0(u), U.mq(u), ws.f[tid].data(), ws.i[tid].data());
     }
-    for (int64_t i = 0; i < mq; ++i) {
-      int64_t t = t0 + i, lim = std::min<int64_t>(n, d.q_pos0 + t + 1);
-      float L = lse[h * d.T + t];
-      float D = 0.f;
-      for (int64_t j = 0; j < HD; ++j) D += dOb[i * qs + j] * out[t * qs + h * HD + j];
-      float *pr = P + i * n, *dr = dS + i * n;
-      for (int64_t s = 0; s < n; ++s) {
-        bool vis = s < lim && L != kNegInf && (!seg_q || seg_q[t] == seg_k[s]);
-        pr[s] = vis ? std::exp(pr[s] - L) : 0.f;
-        dr[s] = pr[s] * (dr[s] - D) * d.scale;
+  });
+  ex.pool->parallel_for(kv_n, [&](int64_t b, int64_t e, int) {
+    for (int t = 0; t + 1 < nth; ++t) {
+      const float *pk = pdk[t].data(), *pv = pdv[t].data();
+      for (int64_t j = b; j < e; ++j) {
+        dk[j] += pk[j];
+        dv[j] += pv[j];
       }
     }
-    // dQ = dS · K ; dK += dS^T · Q ; dV += P^T · dO  (the transposes are (n, mq) copies)
-    st = gemm_nn(dq + t0 * qs + h * HD, qs, dS, n, Kh, mq, 1.f, false, one);
-    for (int64_t i = 0; i < mq; ++i)
-      for (int64_t s = 0; s < n; ++s) Tr[s * mq + i] = dS[i * n + s];
-    if (st.ok()) st = gemm_nn(DK + kvh * HD, ks, Tr, mq, WeightRef::from_f32(Qb, mq, HD, qs), n, 1.f, true, one);
-    for (int64_t i = 0; i < mq; ++i)
-      for (int64_t s = 0; s < n; ++s) Tr[s * mq + i] = P[i * n + s];
-    if (st.ok()) st = gemm_nn(DV + kvh * HD, ks, Tr, mq, WeightRef::from_f32(dOb, mq, HD, qs), n, 1.f, true, one);
-    if (!st.ok()) errs[tid] = st;
-  });
-  for (auto& e : errs) LATHE_RETURN_IF_ERROR(e);
-  for (int i = 0; i + 1 < nth; ++i)
-    for (int64_t j = 0; j < d.S * ks; ++j) {
-      dk[j] += pdk[i][j];
-      dv[j] += pdv[i][j];
-    }
+  }, 4096);
   return Status::Ok();
 }
 

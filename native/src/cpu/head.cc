@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cpu/ops.h"
+#include "cpu/vmath.h"
 
 namespace lathe::cpu {
 
@@ -21,15 +22,6 @@ Status check_head(const WeightRef& head, const int32_t* target, int64_t T) {
                                  " is outside the vocabulary (" + std::to_string(head.out) + " tokens)",
                              "Check that the tokenizer matches the model");
   return Status::Ok();
-}
-
-// Row-wise log-sum-exp of logits (n, V); the sum runs in double so 150K-entry rows lose nothing.
-float row_lse(const float* l, int64_t V) {
-  float m = -std::numeric_limits<float>::infinity();
-  for (int64_t v = 0; v < V; ++v) m = std::max(m, l[v]);
-  double s = 0;
-  for (int64_t v = 0; v < V; ++v) s += std::exp(static_cast<double>(l[v] - m));
-  return m + static_cast<float>(std::log(s));
 }
 
 template <class F>
@@ -57,7 +49,7 @@ Status logsoftmax_gather_forward(float* logp, float* lse, const float* h, const 
     rows(ex, n, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
         const float* l = scratch + i * V;
-        float L = row_lse(l, V);
+        float L = row_logsumexp(l, V, ex.isa);
         if (lse) lse[t0 + i] = L;
         int32_t tg = target[t0 + i];
         logp[t0 + i] = tg < 0 ? 0.f : l[tg] - L;
@@ -92,8 +84,8 @@ Status logsoftmax_gather_backward(float* dh, const float* g, const float* h, con
           std::fill(l, l + V, 0.f);
           continue;
         }
-        float L = lse ? lse[t0 + i] : row_lse(l, V);
-        for (int64_t v = 0; v < V; ++v) l[v] = -gt * std::exp(l[v] - L);
+        float L = lse ? lse[t0 + i] : row_logsumexp(l, V, ex.isa);
+        row_scaled_exp(l, l, V, L, -gt, ex.isa);
         l[tg] += gt;
       }
     });

@@ -27,6 +27,7 @@ struct V256 {
   static inline F mul(F a, F b) { return _mm256_mul_ps(a, b); }
   static inline F add(F a, F b) { return _mm256_add_ps(a, b); }
   static inline F sub(F a, F b) { return _mm256_sub_ps(a, b); }
+  static inline F div(F a, F b) { return _mm256_div_ps(a, b); }
   static inline F max(F a, F b) { return _mm256_max_ps(a, b); }
   static inline float hsum(F v) {
     __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));

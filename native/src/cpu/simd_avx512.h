@@ -3,7 +3,8 @@
 // path a CPU without AVX-512 could run).
 #pragma once
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 false positive inside its own AVX-512 intrinsics
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 false positives inside its own AVX-512 intrinsics
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include <immintrin.h>
 
@@ -30,6 +31,7 @@ struct V512 {
   static inline F mul(F a, F b) { return _mm512_mul_ps(a, b); }
   static inline F add(F a, F b) { return _mm512_add_ps(a, b); }
   static inline F sub(F a, F b) { return _mm512_sub_ps(a, b); }
+  static inline F div(F a, F b) { return _mm512_div_ps(a, b); }
   static inline F max(F a, F b) { return _mm512_max_ps(a, b); }
   static inline float hsum(F v) { return _mm512_reduce_add_ps(v); }
   static inline float hmax(F v) { return _mm512_reduce_max_ps(v); }

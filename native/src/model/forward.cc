@@ -21,8 +21,12 @@ int64_t logits_chunk(int64_t N, int64_t V) {
 
 int64_t Model::max_lora_rank() const {
   int64_t r = 0;
-  for (const auto& L : layers_)
-    for (const auto& m : L.lora) r = std::max(r, m.r);
+  for (int64_t l = 0; l < cfg_.layers; ++l)
+    for (int m = 0; m < static_cast<int>(Module::count); ++m) {
+      int64_t rm, pm;
+      lora_dims(l, m, rm, pm);
+      r = std::max(r, rm);
+    }
   return r;
 }
 
@@ -31,8 +35,12 @@ MemoryPlan Model::plan(int64_t B, int64_t T, bool generate, int64_t prompt_len) 
   const int64_t C = c.hidden, HD = c.head_dim, QD = c.n_heads * HD, KVD = c.n_kv_heads * HD, I = c.intermediate, V = c.vocab;
   MemoryPlan p;
   p.weights = planned_weight_bytes();
-  for (const auto& L : layers_)
-    for (const auto& m : L.lora) p.lora += (m.A.size() + m.B.size()) * 4;
+  for (int64_t l = 0; l < c.layers; ++l)
+    for (int m = 0; m < static_cast<int>(Module::count); ++m) {
+      int64_t rm, pm;
+      lora_dims(l, m, rm, pm);
+      p.lora += 4 * pm;
+    }
   const int64_t N = generate ? (prompt_len > 0 ? prompt_len : T) : B * T;
   int64_t per_row = C /*x*/ + C /*h*/ + QD /*q*/ + QD /*att*/ + 2 * I /*g,u*/ + 1 /*rstd*/ + 1 /*logp*/;
   if (!generate) per_row += 2 * KVD;                     // k, v live in the activations when there is no cache

@@ -116,6 +116,10 @@ class Model {
   // Cancellable between layers (quantizing a big model takes a while).
   Status load(const std::string& dir, const LoadOptions& opt, ThreadPool* pool, const CancelFlag& cancel = nullptr);
 
+  // Reads config.json and validates the safetensors headers without loading or quantizing anything, so plan() and
+  // plan_train() can answer "will it fit" before load(). The model cannot run after inspect().
+  Status inspect(const std::string& dir, const LoadOptions& opt);
+
   const ModelConfig& config() const { return cfg_; }
   const ModelInfo& info() const { return info_; }
   Quant quant() const { return quant_; }
@@ -180,6 +184,10 @@ class Model {
   Status alloc_acts(int64_t N, int64_t P, bool with_kv);
   void free_acts();
   int64_t max_lora_rank() const;
+  // LoRA rank and parameter count of (layer, module): from the live adapter, or from lora_cfg_ after inspect().
+  void lora_dims(int64_t l, int m, int64_t& r, int64_t& params) const;
+  Status read_config(const std::string& dir);
+  bool inspected_only_ = false;
   int64_t planned_weight_bytes() const;
 
   ModelConfig cfg_;

@@ -31,4 +31,33 @@ int64_t Model::planned_weight_bytes() const {
   return bytes;
 }
 
+void Model::lora_dims(int64_t l, int m, int64_t& r, int64_t& params) const {
+  if (!inspected_only_) {
+    const LoraModule& lm = layers_[l].lora[m];
+    r = lm.r;
+    params = lm.A.size() + lm.B.size();
+    return;
+  }
+  const auto& c = cfg_;
+  const int64_t C = c.hidden, QD = c.n_heads * c.head_dim, KVD = c.n_kv_heads * c.head_dim, I = c.intermediate;
+  const int64_t outs[] = {QD, KVD, KVD, C, I, I, C};
+  const int64_t ins[] = {C, C, C, QD, C, C, I};
+  r = lora_cfg_.targets[m] ? lora_cfg_.r : 0;
+  params = r * (outs[m] + ins[m]);
+}
+
+Status Model::inspect(const std::string& dir, const LoadOptions& opt) {
+  quant_ = opt.quant;
+  max_seq_len_ = opt.max_seq_len;
+  lora_cfg_ = opt.lora;
+  LATHE_RETURN_IF_ERROR(read_config(dir));
+  LATHE_RETURN_IF_ERROR(load_tensors(dir, files_));
+  for (auto& f : files_)
+    if (const io::StTensor* t = f->find("model.embed_tokens.weight")) info_.storage_dtype = io::st_dtype_name(t->dtype);
+  if (info_.storage_dtype.empty())
+    return Status::error(status_code::bad_model, dir + ": missing tensor \"model.embed_tokens.weight\"", "The checkpoint does not match its config.json; re-download it.");
+  inspected_only_ = true;
+  return Status::Ok();
+}
+
 }  // namespace lathe::model

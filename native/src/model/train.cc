@@ -130,9 +130,11 @@ MemoryPlan Model::plan_train(int64_t B, int64_t T, bool checkpointing) const {
   int64_t lora_params = 0, lu_per_row = 0;
   for (int m = 0; m < static_cast<int>(Module::count); ++m) {
     int64_t r = 0;
-    for (const auto& L : layers_) {
-      r = std::max(r, L.lora[m].r);
-      lora_params += L.lora[m].A.size() + L.lora[m].B.size();
+    for (int64_t l = 0; l < c.layers; ++l) {
+      int64_t rm, pm;
+      lora_dims(l, m, rm, pm);
+      r = std::max(r, rm);
+      lora_params += pm;
     }
     lu_per_row += r;
   }

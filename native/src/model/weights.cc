@@ -179,6 +179,18 @@ Status Model::make_linear(Linear& lin, const io::StTensor* t, const io::StTensor
   return Status::Ok();
 }
 
+Status Model::read_config(const std::string& dir) {
+  const std::string cfg_path = dir + "/config.json";
+  std::string text;
+  Status st = read_small_file(cfg_path, 16u << 20, text);
+  if (!st.ok()) {
+    st.code = "bad_config";
+    st.hint = "Point Lathe at a Hugging Face model folder (it must contain config.json).";
+    return st;
+  }
+  return parse_config(cfg_path, text.data(), text.size(), cfg_);
+}
+
 Status Model::load(const std::string& dir, const LoadOptions& opt, ThreadPool* pool, const CancelFlag& cancel) {
   pool_ = pool;
   ex_.pool = pool;
@@ -186,17 +198,7 @@ Status Model::load(const std::string& dir, const LoadOptions& opt, ThreadPool* p
   max_seq_len_ = opt.max_seq_len;
   if (max_seq_len_ < 2 || max_seq_len_ > (int64_t(1) << 22))
     return Status::invalid("maxSeqLen must be between 2 and 4194304 (got " + std::to_string(max_seq_len_) + ")", "Pass a sensible maxSeqLen.");
-  const std::string cfg_path = dir + "/config.json";
-  std::string text;
-  {
-    Status st = read_small_file(cfg_path, 16u << 20, text);
-    if (!st.ok()) {
-      st.code = "bad_config";
-      st.hint = "Point Lathe at a Hugging Face model folder (it must contain config.json).";
-      return st;
-    }
-  }
-  LATHE_RETURN_IF_ERROR(parse_config(cfg_path, text.data(), text.size(), cfg_));
+  LATHE_RETURN_IF_ERROR(read_config(dir));
   LATHE_RETURN_IF_ERROR(load_tensors(dir, files_));
 
   std::map<std::string, const io::StTensor*> all;

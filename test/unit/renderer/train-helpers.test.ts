@@ -2,7 +2,7 @@
 // error names, metric merging on resume, ETA from step timestamps, and status rules.
 import { describe, expect, it } from 'vitest';
 import type { Run, RunMetric } from '../../../main/api/contract';
-import { configHelp as serverHelp, resolveTrainingConfig, TrainingConfigSchema } from '../../../main/training/config';
+import { configHelp as serverHelp, configKinds, resolveTrainingConfig, TrainingConfigObject } from '../../../main/training/config';
 import { buildConfig, configFields, fieldOfError, PRIMARY_KEYS } from '../../../renderer/src/pages/train/config-form';
 import { PRESETS } from '../../../renderer/src/pages/train/presets';
 import {
@@ -51,8 +51,8 @@ const run = (patch: Partial<Run>): Run => ({
 
 /** What training.configHelp answers (same construction as the server handler). */
 function help() {
-  const defaults = TrainingConfigSchema.partial({ model: true, dataset: true }).parse({}) as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(serverHelp).map(([k, h]) => [k, { help: h, default: defaults[k] ?? null }]));
+  const defaults = TrainingConfigObject.partial({ model: true, dataset: true }).parse({}) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(serverHelp).map(([k, h]) => [k, { help: h, default: defaults[k] ?? null, ...configKinds[k as keyof typeof configKinds] }]));
 }
 
 describe('config form', () => {

@@ -25,18 +25,28 @@ describe('training API', () => {
     expect(v.checkpoints.length).toBeGreaterThan(0);
     expect(events).toEqual(expect.arrayContaining(['training.status', 'training.metrics', 'training.log']));
     expect((await dispatch('runs.list', undefined, runtime.ctx) as { value: unknown[] }).value.length).toBe(1);
+    const log = (await dispatch('runs.log', { id, tail: 2 }, runtime.ctx)) as { value: { lines: string[]; truncated: boolean } };
+    expect(log.value.lines.length).toBe(2);
+    expect(log.value.lines[1]).toContain('completed 6 steps');
+    expect(log.value.truncated).toBe(true);
+    expect(v.checkpoints.length).toBe(detail.ok ? v.checkpoints.length : -1);
+    expect((detail as { value: { run: { totalSteps: number } } }).value.run.totalSteps).toBe(6);
   });
 
   it('names a bad config key and refuses runs of unknown projects', async () => {
     expect(await dispatch('training.start', { config: { ...config, lora_rank: 8 } }, runtime.ctx)).toMatchObject({ ok: false, error: { code: 'api.invalidArgs', message: expect.stringContaining('config') } });
     expect(await dispatch('training.start', { config: { ...config, loraR: -1 } }, runtime.ctx)).toMatchObject({ ok: false, error: { message: expect.stringContaining('config.loraR') } });
     expect(await dispatch('training.start', { config, projectId: 'nope' }, runtime.ctx)).toMatchObject({ ok: false, error: { code: 'projects.notFound' } });
+    expect(await dispatch('training.start', { config: { ...config, warmupSteps: 10 } }, runtime.ctx)).toMatchObject({ ok: false, error: { message: expect.stringContaining('config.warmupSteps must be smaller than maxSteps') } });
     expect(await dispatch('training.pause', { id: 'run-missing' }, runtime.ctx)).toMatchObject({ ok: false, error: { code: 'runs.notFound' } });
   });
 
   it('explains every config key with its default', async () => {
     const r = (await dispatch('training.configHelp', undefined, runtime.ctx)) as { value: Record<string, { help: string; default: unknown }> };
-    expect(r.value.loraR).toEqual({ help: expect.stringContaining('Rank 16'), default: 16 });
+    expect(r.value.loraR).toEqual({ help: expect.stringContaining('Rank 16'), default: 16, kind: 'integer', min: 1, max: 512, optional: false });
+    expect(r.value.quant).toMatchObject({ kind: 'enum', options: ['nf4', 'int8', 'none'] });
+    expect(r.value.loraTargets).toMatchObject({ kind: 'list', options: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] });
+    expect(r.value.maxSteps).toMatchObject({ kind: 'integer', optional: true });
     expect(r.value.model.default).toBeNull();
   });
 

@@ -47,24 +47,6 @@ const LABELS: Record<string, string> = {
   validationFraction: 'Validation fraction',
 };
 
-/**
- * configHelp carries defaults but not the schema, so the few enum keys list their options here; the server still
- * validates every value and names the key when one is wrong. Unknown keys fall back to a kind guessed from the default.
- */
-const CHOICES: Record<string, string[]> = {
-  quant: ['nf4', 'int8', 'none'],
-  schedule: ['cosine', 'linear', 'constant'],
-  lossMask: ['assistant', 'all', 'last'],
-  device: ['auto', 'cpu', 'cuda'],
-};
-/** Keys that are optional (default null), so the default says nothing about their type. */
-const OPTIONAL_KINDS: Record<string, FieldKind> = {
-  maxSteps: { type: 'number', integer: true },
-  threads: { type: 'number', integer: true },
-  validationDataset: { type: 'text', mono: true },
-};
-const INTEGER_KEYS = /^(loraR|seqLen|microBatch|gradAccum|maxSteps|warmupSteps|seed|evalEvery|checkpointEverySteps|keepCheckpoints|threads)$/;
-
 /** Groups in the order a user tunes them; keys matching none go to "Engine". */
 export const GROUP_ORDER = ['Adapter', 'Optimization', 'Data', 'Evaluation & checkpoints', 'Engine'];
 const GROUPS: [string, RegExp][] = [
@@ -79,14 +61,22 @@ export function humanize(key: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-function kindOf(key: string, def: unknown): FieldKind {
-  if (CHOICES[key]) return { type: 'choice', options: CHOICES[key] };
-  if (OPTIONAL_KINDS[key]) return OPTIONAL_KINDS[key];
-  if (typeof def === 'boolean') return { type: 'boolean' };
-  if (typeof def === 'number') return { type: 'number', integer: INTEGER_KEYS.test(key) };
-  // A list default (loraTargets) lists every option: all seven modules are on by default.
-  if (Array.isArray(def) && def.every((v) => typeof v === 'string')) return { type: 'multi', options: def as string[] };
-  return { type: 'text', mono: false };
+/** The input kind comes from the server's schema (configHelp carries kind, options and bounds). */
+function kindOf(key: string, h: ConfigHelp[string]): FieldKind {
+  switch (h.kind) {
+    case 'enum':
+      return { type: 'choice', options: h.options ?? [] };
+    case 'list':
+      return { type: 'multi', options: h.options ?? [] };
+    case 'boolean':
+      return { type: 'boolean' };
+    case 'integer':
+      return { type: 'number', integer: true };
+    case 'number':
+      return { type: 'number', integer: false };
+    default:
+      return { type: 'text', mono: key === 'model' || key === 'dataset' || key === 'validationDataset' };
+  }
 }
 
 export function configFields(help: ConfigHelp): ConfigField[] {
@@ -95,7 +85,7 @@ export function configFields(help: ConfigHelp): ConfigField[] {
     label: LABELS[key] ?? humanize(key),
     help: h.help,
     defaultValue: h.default,
-    kind: kindOf(key, h.default),
+    kind: kindOf(key, h),
     group: GROUPS.find(([, re]) => re.test(key))?.[0] ?? 'Engine',
   }));
 }

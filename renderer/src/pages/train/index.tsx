@@ -117,6 +117,20 @@ function ProjectTraining({ project, notify }: { project: Project; notify: Notify
     // A block body: newer Chromium returns a promise from scrollTo, which must not become the effect's clean-up.
     void document.getElementById('content')?.scrollTo({ top: 0 });
   }, [viewKey]);
+  // N starts a new run, as on the Projects page; ignored while typing or with a dialog open.
+  useEffect(() => {
+    function onKey(e: KeyboardEvent): void {
+      const el = e.target as HTMLElement | null;
+      const typing = !!el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));
+      if (e.ctrlKey || e.metaKey || e.altKey || typing || document.querySelector('dialog[open]')) return;
+      if ((e.key === 'n' || e.key === 'N') && view.kind !== 'new') {
+        e.preventDefault();
+        go({ kind: 'new' });
+      }
+    }
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [go, view.kind]);
   // Like the Projects page: with no runs yet, the empty state's button is the only call to action.
   const showNew = view.kind === 'run' || (view.kind === 'list' && !!runs.data?.length);
 
@@ -124,7 +138,7 @@ function ProjectTraining({ project, notify }: { project: Project; notify: Notify
     <section className="page page-wide" aria-labelledby="page-title" data-testid="train-page">
       <StepHeader step="train" subtitle={SUBTITLE}>
         {showNew && (
-          <button type="button" className="btn btn-primary" onClick={() => go({ kind: 'new' })} data-testid="new-run">
+          <button type="button" className="btn btn-primary" onClick={() => go({ kind: 'new' })} title="New run (N)" data-testid="new-run">
             <Icon name="plus" /> New run
           </button>
         )}

@@ -1,0 +1,17 @@
+// The host's train.run operation: a training job whose callbacks become host events ('started', 'metrics', 'log',
+// 'checkpoint') for the supervisor in main. The engine and data are injected (native in the host, a toy in tests).
+import type { OpContext } from '../ops';
+import { runTrainingJob, type RunJobDeps } from './run-job';
+
+export async function trainRunOp(runDir: string, ctx: OpContext, deps: Pick<RunJobDeps, 'loadData' | 'createModel'>, hostPid = process.pid): Promise<{ status: string; step: number }> {
+  const r = await runTrainingJob(runDir, {
+    ...deps,
+    signal: ctx.signal,
+    hostPid,
+    onStart: (info) => ctx.progress('started', info),
+    onMetrics: (m) => ctx.progress('metrics', m),
+    onLog: (message) => ctx.progress('log', message),
+    onCheckpoint: (info) => ctx.progress('checkpoint', info),
+  });
+  return { status: r.status, step: r.state.step };
+}
