@@ -26,17 +26,19 @@ const BYTE_DECODER = byteDecoder();
 /** The bytes each token stands for, computed once per id and cached per tokenizer. */
 export class PieceBytes {
   private readonly style: PieceStyle;
-  private readonly cache = new Map<number, Uint8Array>();
+  /** Indexed by token id: an array lookup, not a hash, since this runs for every token of every row. */
+  private readonly cache: (Uint8Array | null)[];
 
   constructor(private readonly tok: LatheTokenizer) {
+    this.cache = Array.from({ length: tok.vocabSize }, () => null);
     this.style = tok.tokenToId('Ġthe') !== undefined ? 'bytelevel' : tok.tokenToId('▁the') !== undefined ? 'sentencepiece' : 'plain';
   }
 
   bytes(id: number): Uint8Array {
-    let b = this.cache.get(id);
+    let b = this.cache[id];
     if (!b) {
       b = this.compute(this.tok.idToToken(id) ?? '');
-      this.cache.set(id, b);
+      if (id >= 0 && id < this.cache.length) this.cache[id] = b;
     }
     return b;
   }

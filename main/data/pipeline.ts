@@ -4,11 +4,12 @@ import { LatheError } from '../api/errors';
 import type { LatheTokenizer } from '../models/tokenizer';
 import { applyLengthPolicy, emptyPolicyCounts, LengthStats, type LengthPolicy, type PolicyCounts, type TokenStats } from './lengths';
 import type { MaskMode, TemplateName } from './render';
-import { ExampleTokenizer, type TokenizedExample } from './tokenize';
+import type { TokenizedExample } from './tokenize';
+import { TokenizeStage, type ParallelOptions, type StageResult } from './tokenize-stage';
 import type { Example } from './types';
 import { emptyReport, validateDataset, type ValidateOptions, type ValidationReport } from './validate';
 
-export interface TokenizeOptions {
+export interface TokenizeOptions extends ParallelOptions {
   tokenizer: LatheTokenizer;
   /** Default: the model's own template when it has one, else ChatML. */
   template?: TemplateName;
@@ -46,46 +47,71 @@ export function defaultTemplate(tok: LatheTokenizer): TemplateName {
 export async function runPipeline(path: string, opts: PipelineOptions = {}): Promise<DatasetReport> {
   const report: DatasetReport = emptyReport(opts.displayName ?? basename(path), 'jsonl');
   const t = opts.tokenize;
-  let et: ExampleTokenizer | null = null;
   const stats = new LengthStats();
   const counts = emptyPolicyCounts();
   const template = t ? t.template ?? (t.templateOverride ? 'model' : defaultTemplate(t.tokenizer)) : 'chatml';
   const policy = t?.policy ?? 'truncate';
-  if (t) et = new ExampleTokenizer({ tokenizer: t.tokenizer, template, mask: t.mask ?? 'assistant', templateOverride: t.templateOverride, extra: t.extra });
+  const stage = t
+    ? new TokenizeStage(
+      { tokenizer: t.tokenizer, template, mask: t.mask ?? 'assistant', templateOverride: t.templateOverride, extra: t.extra },
+      { workers: t.workers, poolAfter: t.poolAfter, batchSize: t.batchSize, onPool: t.onPool, signal: opts.signal, path },
+    )
+    : null;
 
-  for await (const ex of validateDataset(path, opts, report)) {
-    if (et && t) {
-      let tok: TokenizedExample;
-      try {
-        tok = et.tokenize(ex);
-      } catch (err) {
-        if (!(err instanceof LatheError)) throw err;
-        // A row the template cannot render is a bad row like any other: listed and counted, never dropped silently.
-        report.valid--;
-        report.invalidCount++;
-        report.byCode.template_error = (report.byCode.template_error ?? 0) + 1;
-        const issue = { line: ex.line, ...(ex.file ? { file: ex.file } : {}), field: 'messages', code: 'template_error' as const, reason: err.message };
-        if (report.invalid.length < (opts.maxListed ?? 100_000)) report.invalid.push(issue); else report.invalidTruncated = true;
-        opts.onIssue?.(issue);
-        if (opts.onInvalid === 'abort') throw new LatheError('data_invalid_row', `${report.file} line ${ex.line}: ${err.message}`, err.hint);
-        continue;
-      }
-      await opts.onExample?.(ex);
-      stats.add(tok);
-      const kept = t.maxLen ? applyLengthPolicy(tok, t.maxLen, policy, t.tokenizer.bosId, counts) : [tok];
-      for (const k of kept) await opts.onTokenized?.(k);
-    } else {
-      await opts.onExample?.(ex);
+  let handleFailed = false;
+  const handle = async (r: StageResult): Promise<void> => {
+    try {
+      await handleOne(r);
+    } catch (err) {
+      handleFailed = true;
+      throw err;
     }
+  };
+  const handleOne = async (r: StageResult): Promise<void> => {
+    const { ex } = r;
+    if (r.error) {
+      const err = r.error;
+      // A row the template cannot render is a bad row like any other: listed and counted, never dropped silently.
+      report.valid--;
+      report.invalidCount++;
+      report.byCode.template_error = (report.byCode.template_error ?? 0) + 1;
+      const issue = { line: ex.line, ...(ex.file ? { file: ex.file } : {}), field: 'messages', code: 'template_error' as const, reason: err.message };
+      if (report.invalid.length < (opts.maxListed ?? 100_000)) report.invalid.push(issue); else report.invalidTruncated = true;
+      opts.onIssue?.(issue);
+      if (opts.onInvalid === 'abort') throw new LatheError('data_invalid_row', `${report.file} line ${ex.line}: ${err.message}`, err.hint);
+      return;
+    }
+    await opts.onExample?.(ex);
+    const tok = r.tok!;
+    stats.add(tok);
+    const kept = t!.maxLen ? applyLengthPolicy(tok, t!.maxLen, policy, t!.tokenizer.bosId, counts) : [tok];
+    for (const k of kept) await opts.onTokenized?.(k);
+  };
+
+  try {
+    try {
+      for await (const ex of validateDataset(path, opts, report)) {
+        if (stage) for (const r of await stage.push(ex)) await handle(r);
+        else await opts.onExample?.(ex);
+      }
+    } catch (err) {
+      // With skip-invalid off, the first bad row in file order stops the import: rows still in the workers come
+      // before the one the validator just rejected, and one of them may be bad too.
+      if (stage && !handleFailed && err instanceof LatheError && err.code === 'data_invalid_row') for (const r of await stage.finish()) await handle(r);
+      throw err;
+    }
+    if (stage) for (const r of await stage.finish()) await handle(r);
+  } finally {
+    await stage?.close();
   }
-  if (t && et) {
+  if (t && stage) {
     report.tokens = {
       ...stats.summary(t.maxLen ?? null),
       template,
       mask: t.mask ?? 'assistant',
       policy,
       tokenizerHash: t.tokenizer.hash,
-      alignFallbacks: et.alignFallbacks,
+      alignFallbacks: stage.alignFallbacks,
       ...counts,
     };
   }

@@ -2,6 +2,9 @@
 import { LatheError } from '../api/errors';
 import { cudaLibraryPath, loadAddon } from '../engine/addon';
 import type { HostOpName, HostOps, HostSystemProbe } from './protocol';
+import { createNativeTrainable } from './trainer/native-model';
+import { trainRunOp } from './trainer/train-op';
+import { loadTrainingData } from './trainer/training-data';
 
 export interface OpContext {
   signal: AbortSignal;
@@ -42,8 +45,10 @@ function sleep(args: HostOps['debug.sleep']['args'], ctx: OpContext): Promise<{ 
 
 export const hostOps: { [K in HostOpName]: OpImpl<K> } = {
   'system.probe': async () => probeSystem(),
-  'train.run': async () => {
-    throw new LatheError('engine.trainingUnavailable', 'This build of the engine cannot train yet (backward pass not wired).', 'Update Lathe.');
-  },
+  'train.run': (args, ctx) =>
+    trainRunOp(args.runDir, ctx, {
+      loadData: (config, runDir) => loadTrainingData(config, runDir, (m) => ctx.progress('log', m)),
+      createModel: (config) => createNativeTrainable(config),
+    }),
   'debug.sleep': sleep,
 };

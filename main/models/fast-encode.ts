@@ -7,7 +7,7 @@
 // splitting with lstrip/rstrip, the normalizer, the splitting pre-tokenizers, the BPE merges and vocabulary, the
 // id lookup order) follows the library step for step, so the ids are the library's ids; tests compare the two on a
 // large varied corpus for every tokenizer we ship.
-import { ByteLevelPreTokenizer, SequencePreTokenizer, type AddedToken, type Tokenizer } from '@huggingface/tokenizers';
+import { ByteLevelPreTokenizer, SequencePreTokenizer, SplitPreTokenizer, type AddedToken, type Tokenizer } from '@huggingface/tokenizers';
 
 type Json = Record<string, unknown>;
 type PreTokenizerFn = (text: string, options?: unknown) => string[];
@@ -33,13 +33,17 @@ function mentionsByteLevel(cfg: unknown): boolean {
 
 /** Splits on added tokens exactly as the library's DictionarySplitter does: at each position the longest match, left to right. */
 class AddedTokenSplitter {
-  private readonly trie: Map<string, unknown> & { end?: string } = new Map();
+  private readonly trie: TrieNode = new Map();
+  /** First UTF-16 unit of some added token: positions starting with anything else are skipped without a trie lookup. */
+  private readonly first = new Uint8Array(65536);
 
   constructor(contents: string[]) {
     for (const word of contents) {
-      let node = this.trie as Map<string, unknown> & { end?: string };
+      if (word.length === 0) continue;
+      this.first[word.charCodeAt(0)] = 1;
+      let node = this.trie;
       for (let i = 0; i < word.length; i++) {
-        let next = node.get(word[i]) as (Map<string, unknown> & { end?: string }) | undefined;
+        let next = node.get(word[i]);
         if (!next) {
           next = new Map();
           node.set(word[i], next);
@@ -55,20 +59,25 @@ class AddedTokenSplitter {
   }
 
   split(text: string): string[] {
-    if (this.trie.size === 0) return [text];
-    const result: string[] = [];
     const n = text.length;
+    const first = this.first;
     let start = 0;
     let i = 0;
+    let result: string[] | null = null;
     while (i < n) {
-      let node: (Map<string, unknown> & { end?: string }) | undefined = this.trie;
+      if (first[text.charCodeAt(i)] === 0) {
+        i++;
+        continue;
+      }
+      let node: TrieNode | undefined = this.trie;
       let match: string | null = null;
       let j = i;
-      while (j < n && (node = node.get(text[j]) as (Map<string, unknown> & { end?: string }) | undefined)) {
+      while (j < n && (node = node.get(text[j]))) {
         if (node.end) match = node.end;
         j++;
       }
       if (match) {
+        result ??= [];
         if (i > start) result.push(text.slice(start, i));
         result.push(match);
         i += match.length;
@@ -77,9 +86,37 @@ class AddedTokenSplitter {
         i++;
       }
     }
+    if (!result) return n > 0 ? [text] : [];
     if (start < n) result.push(text.slice(start));
     return result;
   }
+}
+
+type TrieNode = Map<string, TrieNode> & { end?: string };
+
+/** The library's regex_split (pieces between matches, and the non-empty matches), without an iterator per call. */
+function regexSplit(text: string, re: RegExp): string[] {
+  const out: string[] = [];
+  let prev = 0;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const at = m.index;
+    const len = m[0].length;
+    if (prev < at) out.push(text.slice(prev, at));
+    if (len > 0) out.push(m[0]);
+    prev = at + len;
+    // An empty match must not stall: step one code point, as matchAll does for a /u pattern.
+    if (len === 0) re.lastIndex = at + (re.unicode && isSurrogatePairAt(text, at) ? 2 : 1);
+  }
+  if (prev < text.length) out.push(text.slice(prev));
+  return out;
+}
+
+function isSurrogatePairAt(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  if (c < 0xd800 || c > 0xdbff || i + 1 >= s.length) return false;
+  const d = s.charCodeAt(i + 1);
+  return d >= 0xdc00 && d <= 0xdfff;
 }
 
 /**
@@ -250,7 +287,12 @@ export function createFastEncoder(tok: Tokenizer, tokenizerJson: Json, tokenizer
     const rest = steps.slice(0, -1);
     if (last?.type !== 'ByteLevel' || mentionsByteLevel(rest)) return null;
     byteLevelCfg = last;
-    if (rest.length > 0) {
+    if (rest.length === 1 && rest[0].type === 'Split' && rest[0].behavior === 'Isolated' && rest[0].invert !== true) {
+      // The common case (Llama 3, Qwen): one regex split keeping every piece. Same regex object as the library's.
+      const pattern = new SplitPreTokenizer(rest[0] as never).pattern;
+      if (!pattern || !pattern.global) return null;
+      split = (text) => regexSplit(text, pattern);
+    } else if (rest.length > 0) {
       const seq = new SequencePreTokenizer({ type: 'Sequence', pretokenizers: rest } as never);
       split = (text, options) => seq.pre_tokenize_text(text, options as never);
     }

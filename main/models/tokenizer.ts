@@ -134,6 +134,9 @@ function postProcessorAddsBos(tokenizerJson: Record<string, unknown>, bos: strin
   return false;
 }
 
+/** A global symbol, not instanceof: dev tools may load this module twice, and both copies must recognise their tokenizers. */
+const SOURCE = Symbol.for('lathe.tokenizerSource');
+
 class HfTokenizer implements LatheTokenizer {
   readonly dir: string;
   readonly hash: string;
@@ -218,6 +221,10 @@ class HfTokenizer implements LatheTokenizer {
     return this.fast !== null;
   }
 
+  [SOURCE](): TokenizerSource {
+    return { dir: this.dir, hash: this.hash, fastEncode: this.fast !== null };
+  }
+
   encode(text: string, opts: { addSpecialTokens?: boolean } = {}): number[] {
     const add = opts.addSpecialTokens ?? true;
     // Training text carries its special tokens in the template's text, so this is the hot path; with special tokens
@@ -252,6 +259,19 @@ class HfTokenizer implements LatheTokenizer {
     }
     return this.template.render(messages, this.specialTokenVars, opts);
   }
+}
+
+/** What another thread needs to load the same tokenizer: its folder, the hash its files must still have, and its options. */
+export interface TokenizerSource {
+  dir: string;
+  hash: string;
+  fastEncode: boolean;
+}
+
+/** The source of a tokenizer made by loadTokenizer (null for any other LatheTokenizer, which cannot be reloaded elsewhere). */
+export function tokenizerSource(tok: LatheTokenizer): TokenizerSource | null {
+  const get = (tok as unknown as Record<symbol, unknown>)[SOURCE];
+  return typeof get === 'function' ? (get.call(tok) as TokenizerSource) : null;
 }
 
 /** Loads the tokenizer of a model folder (or of a tokenizer-only folder). */

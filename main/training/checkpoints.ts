@@ -58,6 +58,8 @@ export async function writeCheckpoint(checkpointsDir: string, step: number, eval
   await mkdir(tmpDir);
   try {
     await fill(tmpDir);
+    // Fault injection for the crash-safety tests: die with the payload written but nothing published.
+    if (process.env.LATHE_FAULT === `checkpoint-midwrite:${step}`) process.kill(process.pid, 'SIGKILL');
     const files: CheckpointManifest['files'] = {};
     for (const name of (await readdir(tmpDir)).sort()) {
       const p = join(tmpDir, name);

@@ -76,5 +76,6 @@ void run_quant_tests(Harness& h);
 void run_gemm_tests(Harness& h);
 void run_op_tests(Harness& h);
 void run_grad_tests(Harness& h);
+void run_fast_tests(Harness& h);
 
 }  // namespace lathe::test

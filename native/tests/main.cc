@@ -11,6 +11,7 @@ int main() {
   lathe::test::run_gemm_tests(h);
   lathe::test::run_op_tests(h);
   lathe::test::run_grad_tests(h);
+  lathe::test::run_fast_tests(h);
   std::printf("ops: %d passed, %d failed\n", h.passed, h.failed);
   return h.failed == 0 ? 0 : 1;
 }

@@ -1,5 +1,6 @@
 // Proof for the forward pass: our teacher-forced log-probs and greedy generations against llama.cpp (node-llama-cpp on
 // the model exported to an F32 GGUF) and the f64 scalar reference, for every supported architecture.
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { exportGguf } from '../../main/export/gguf-model';
@@ -34,14 +35,15 @@ beforeAll(() => {
 describe.each(CASES)('$name', ({ spec }) => {
   let dir: string;
   let oracle: LlamaCppOracle;
+  const gguf = join(TMP_ROOT, `parity-${spec.arch}-${process.pid}.gguf`);
   beforeAll(async () => {
     dir = await tinyModel(spec);
-    const gguf = join(TMP_ROOT, `parity-${spec.arch}-${process.pid}.gguf`);
     await exportGguf(dir, gguf, { outType: 'f32' });
     oracle = await LlamaCppOracle.load(gguf, { contextSize: 128 });
   });
   afterAll(async () => {
     await oracle?.dispose();
+    rmSync(gguf, { force: true });
   });
 
   test('teacher-forced log-probs match the f64 reference within 1e-4 and llama.cpp within its own error', async () => {

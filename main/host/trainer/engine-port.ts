@@ -46,4 +46,6 @@ export interface TrainableModel {
   /** Full training state (LoRA weights, Adam moments, optimizer step, RNG) to one file, atomically. */
   saveState(file: string): Promise<void>;
   loadState(file: string): Promise<void>;
+  /** Engine memory now, its peak, and the plan made before allocating (bytes), when the engine tracks them. */
+  memory?(): { usedBytes: number; peakBytes: number; plannedBytes: number };
 }

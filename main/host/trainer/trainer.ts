@@ -139,6 +139,11 @@ export async function train(opts: TrainerOptions, start: TrainerState = initialT
     state.tokensSeen += tokens;
     const seconds = Math.max(1e-9, (now() - started) / 1000);
     metrics.tokensPerSecond = tokens / seconds;
+    const mem = model.memory?.();
+    if (mem) {
+      metrics.memoryBytes = mem.peakBytes;
+      metrics.plannedBytes = mem.plannedBytes;
+    }
     let evalLoss: number | null = null;
     if (opts.validation && config.evalEvery > 0 && (state.step % config.evalEvery === 0 || state.step === opts.totalSteps)) {
       const ev = await evaluate(model, opts.validation, signal);

@@ -291,10 +291,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     Napi::Env env = info.Env();
     if (!ready(env)) return env.Undefined();
     if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsString()) return throw_invalid(env, "dequantizedWeight(layer, module)");
-    std::string mod = info[1].As<Napi::String>().Utf8Value();
-    static const char* shorts[] = {"q", "k", "v", "o", "gate", "up", "down"};
-    int mi = -1;
-    for (int m = 0; m < 7; ++m) if (mod == shorts[m]) mi = m;
+    int mi = module_index(info[1].As<Napi::String>().Utf8Value());
     if (mi < 0) return throw_invalid(env, "module must be one of q,k,v,o,gate,up,down");
     std::vector<float> w;
     std::lock_guard<std::mutex> lk(engine_->mu);

@@ -1,6 +1,9 @@
 // A small persistent thread pool: the calling thread plus (n-1) workers run parallel_for chunks; no allocation per call.
+// Workers spin briefly (~10 us) on an atomic job counter before sleeping, so the back-to-back small jobs of a model
+// forward (a GEMM per projection, per token in generation) do not each pay a futex wake-up.
 // One caller at a time, and not reentrant: a job must not call run/parallel_for on the same pool (it would deadlock).
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -35,16 +38,16 @@ class ThreadPool {
  private:
   void start(int n_threads);
   void stop();
-  void worker_loop(int tid);
+  void worker_loop(int tid, uint64_t seen);
 
   int n_threads_ = 1;
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable cv_work_, cv_done_;
   const std::function<void(int, int)>* job_ = nullptr;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
-  bool quit_ = false;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> quit_{false};
 };
 
 // Helper for callers that may pass no pool: runs fn(0, 1) inline in that case.

@@ -1,5 +1,6 @@
 // GEMM front door: weight descriptors, validation, ISA dispatch and the static thread split over M or N.
 #include <algorithm>
+#include <atomic>
 #include <string>
 
 #include "core/cpu_features.h"
@@ -110,7 +111,9 @@ namespace {
 using Worker = void (*)(const detail::GemmTask&);
 
 // Splits the (M, N) output over threads: along N in NR-wide tiles when there are enough of them (each thread then
-// dequantizes disjoint weight panels), else along M (small-N GEMMs such as the LoRA rank-r products).
+// dequantizes disjoint weight panels), else along M (small-N GEMMs such as the LoRA rank-r products). Threads take
+// chunks from a shared counter, so a descheduled thread (a busy machine) delays only its current chunk. Each C element
+// is still computed by one thread in a fixed order: results do not depend on the assignment.
 void run_gemm(Worker worker, detail::GemmTask base, int64_t M, int64_t N, Isa isa, ThreadPool* pool) {
   int nth = pool ? pool->size() : 1;
   int64_t nr = detail::gemm_nr(isa), mr = detail::gemm_mr(isa);
@@ -122,16 +125,21 @@ void run_gemm(Worker worker, detail::GemmTask base, int64_t M, int64_t N, Isa is
     return;
   }
   bool split_n = n_tiles >= 2 * nth || n_tiles >= m_tiles;
-  pool->run([&](int tid, int n) {
-    detail::GemmTask t = base;
-    if (split_n) {
-      int64_t a = n_tiles * tid / n, b = n_tiles * (tid + 1) / n;
-      t.m0 = 0, t.m1 = M, t.n0 = std::min(N, a * nr), t.n1 = std::min(N, b * nr);
-    } else {
-      int64_t a = m_tiles * tid / n, b = m_tiles * (tid + 1) / n;
-      t.n0 = 0, t.n1 = N, t.m0 = std::min(M, a * mr), t.m1 = std::min(M, b * mr);
+  // N chunks: 1-2 panels (a panel is packed once per chunk either way). M chunks: every chunk repacks all of W's
+  // panels, so only about two per thread.
+  int64_t units = split_n ? n_tiles : m_tiles;
+  int64_t chunk = split_n ? (n_tiles >= 16 * nth ? 2 : 1) : std::max<int64_t>(1, (m_tiles + 2 * nth - 1) / (2 * nth));
+  std::atomic<int64_t> next{0};
+  pool->run([&](int, int) {
+    for (;;) {
+      int64_t a = next.fetch_add(chunk, std::memory_order_relaxed);
+      if (a >= units) return;
+      int64_t b = std::min(units, a + chunk);
+      detail::GemmTask t = base;
+      if (split_n) t.m0 = 0, t.m1 = M, t.n0 = std::min(N, a * nr), t.n1 = std::min(N, b * nr);
+      else t.n0 = 0, t.n1 = N, t.m0 = std::min(M, a * mr), t.m1 = std::min(M, b * mr);
+      if (t.m0 < t.m1 && t.n0 < t.n1) worker(t);
     }
-    if (t.m0 < t.m1 && t.n0 < t.n1) worker(t);
   });
 }
 

@@ -58,6 +58,9 @@ struct Avx2Kernel {
     }
   }
 
+  // No in-register panel transpose on AVX2 yet: gemm_nt_tiles packs through a row buffer.
+  static bool pack_nt_panel(float*, const WeightRef&, int64_t, int, int64_t, int64_t) { return false; }
+
   static float dot(const float* a, const float* b, int64_t n) {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
     int64_t k = 0;

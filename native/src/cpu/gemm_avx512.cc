@@ -59,6 +59,89 @@ struct Avx512Kernel {
     return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
   }
 
+  // 16 consecutive values of row r of W from column c (c % 16 == 0; NF4 also needs in % 16 == 0) as one vector;
+  // amax is the NF4 block absmax / int8 block scale of that group (the caller caches it per 64-column block).
+  static inline __m512 load16(const WeightRef& W, int64_t r, int64_t c, float amax) {
+    switch (W.dtype) {
+      case DType::f32: return _mm512_loadu_ps(W.f32 + r * (W.ld ? W.ld : W.in) + c);
+      case DType::bf16: {
+        __m512i v = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(W.bf16 + r * W.in + c)));
+        return _mm512_castsi512_ps(_mm512_slli_epi32(v, 16));
+      }
+      case DType::nf4: {
+        int64_t idx = r * W.in + c;
+        __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(W.nf4.packed + (idx >> 1)));
+        const __m128i lo_mask = _mm_set1_epi8(0x0f);
+        __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), lo_mask), lo = _mm_and_si128(bytes, lo_mask);
+        __m512i codes = _mm512_cvtepu8_epi32(_mm_unpacklo_epi8(hi, lo));  // element 2j = high nibble of byte j
+        return _mm512_mul_ps(_mm512_permutexvar_ps(codes, _mm512_loadu_ps(quant::kNf4Codebook)), _mm512_set1_ps(amax));
+      }
+      default: {  // int8
+        const int8_t* s = W.int8.q + r * W.in + c;
+        __m512 v = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s))));
+        return _mm512_mul_ps(v, _mm512_set1_ps(amax));
+      }
+    }
+  }
+
+  // In-register 16x16 transpose: r[i] lane k -> r[k] lane i.
+  static inline void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 8; ++i) {
+      t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; ++i) {
+      __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+      __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+      r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+      r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+      r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+      r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+    for (int i = 0; i < 2; ++i)
+      for (int j = 0; j < 4; ++j) {
+        t[8 * i + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + j + 4], 0x88);
+        t[8 * i + j + 4] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + j + 4], 0xdd);
+      }
+    for (int j = 0; j < 8; ++j) {
+      r[j] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0x88);
+      r[j + 8] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0xdd);
+    }
+  }
+
+  // Packs the NT panel Bp[k][j] = W[nb + j][kb + k] (j < 32, k < kc) straight from the stored weight: 16 rows x 16
+  // columns are dequantized into registers, transposed, and stored as 16 panel rows (no scalar scatter). Returns
+  // false (caller packs generically) for partial panels or unaligned columns.
+  static bool pack_nt_panel(float* Bp, const WeightRef& W, int64_t nb, int nr, int64_t kb, int64_t kc) {
+    if (nr != NR || (kb & 15) != 0 || (kc & 15) != 0) return false;
+    if ((W.dtype == DType::nf4 || W.dtype == DType::int8) && (W.in & 15) != 0) return false;
+    if (W.dtype != DType::f32 && W.dtype != DType::bf16 && W.dtype != DType::nf4 && W.dtype != DType::int8) return false;
+    // NF4 blocks run over the flattened weight (they may straddle rows when in % 64 != 0): the absmax of each row's
+    // current block is cached and looked up again only when the block changes (every 64 columns at most).
+    int64_t cur[NR];
+    float amax[NR];
+    for (int j = 0; j < NR; ++j) cur[j] = -1, amax[j] = 1.f;
+    const int64_t bpr = W.dtype == DType::int8 ? (W.int8.cols + quant::kInt8Block - 1) / quant::kInt8Block : 0;
+    for (int half = 0; half < 2; ++half)
+      for (int64_t k = 0; k < kc; k += 16) {
+        __m512 r[16];
+        for (int i = 0; i < 16; ++i) {
+          int j = half * 16 + i;
+          if (W.dtype == DType::nf4) {
+            int64_t b = ((nb + j) * W.in + kb + k) / quant::kNf4Block;
+            if (b != cur[j]) cur[j] = b, amax[j] = W.nf4.block_absmax(b);
+          } else if (W.dtype == DType::int8) {
+            amax[j] = W.int8.scales[(nb + j) * bpr + (kb + k) / quant::kInt8Block];
+          }
+          r[i] = load16(W, nb + j, kb + k, amax[j]);
+        }
+        transpose16(r);
+        for (int i = 0; i < 16; ++i) _mm512_store_ps(Bp + (k + i) * NR + half * 16, r[i]);
+      }
+    return true;
+  }
+
   // Row r, columns [c0, c1) of W as f32. NF4: 16 codes per step through a one-register LUT (vpermps).
   static void dequant_row(float* dst, const WeightRef& W, int64_t r, int64_t c0, int64_t c1) {
     int64_t n = c1 - c0;

@@ -57,15 +57,18 @@ void gemm_nt_tiles(const GemmTask& t) {
     int nr = static_cast<int>(std::min<int64_t>(NR, t.n1 - nb));
     for (int64_t kb = 0; kb < t.K; kb += kKC) {
       int64_t kc = std::min(kKC, t.K - kb);
-      for (int j = 0; j < NR; ++j) {
-        if (j >= nr) {
-          for (int64_t k = 0; k < kc; ++k) Bp[k * NR + j] = 0.f;
-          continue;
+      // The ISA's direct panel packer (dequantize + register transpose) when it handles this panel, else row by row.
+      if (!K::pack_nt_panel(Bp, *t.W, nb, nr, kb, kc)) {
+        for (int j = 0; j < NR; ++j) {
+          if (j >= nr) {
+            for (int64_t k = 0; k < kc; ++k) Bp[k * NR + j] = 0.f;
+            continue;
+          }
+          const float* row = rowbuf;
+          if (t.W->dtype == DType::f32) row = t.W->f32 + (nb + j) * (t.W->ld ? t.W->ld : t.W->in) + kb;
+          else K::dequant_row(rowbuf, *t.W, nb + j, kb, kb + kc);
+          for (int64_t k = 0; k < kc; ++k) Bp[k * NR + j] = row[k];
         }
-        const float* row = rowbuf;
-        if (t.W->dtype == DType::f32) row = t.W->f32 + (nb + j) * (t.W->ld ? t.W->ld : t.W->in) + kb;
-        else K::dequant_row(rowbuf, *t.W, nb + j, kb, kb + kc);
-        for (int64_t k = 0; k < kc; ++k) Bp[k * NR + j] = row[k];
       }
       bool load_c = t.accumulate || kb > 0;
       float alpha = t.alpha;

@@ -121,7 +121,8 @@ Status rope_backward(float* dx, const float* dy, const int32_t* pos, const float
 // Query t sees key s iff s <= q_pos0 + t and (seg == nullptr or seg_q[t] == seg_k[s]) (segments: packed documents).
 // Training: S = T, q_pos0 = 0. Generation with a KV cache: S = p + T keys (cache rows 0..S-1), q_pos0 = p.
 // A query that sees no key (only possible with segments) outputs zeros.
-// Memory is O(S) per thread (a 64-row score block), never (T, S).
+// SIMD paths: FlashAttention-style tiles (query block of a whole GQA group x 64 keys, online softmax), memory
+// O(rows x HD) per thread, never (T, S); Isa::scalar runs the GEMM-based reference (a (64, S) score block per thread).
 struct AttnDims {
   int64_t T = 0;       // query rows
   int64_t S = 0;       // key/value rows
@@ -195,7 +196,8 @@ double grad_norm(const BufView* bufs, int64_t n_bufs, const Exec& ex);
 int64_t matmul_forward_temp_bytes(int64_t T, int64_t IN, const LoraRef* lora, bool lora_u_given);
 // matmul_backward: g (T, R), drop(x) copy when dropout > 0, plus u (T, R) when lora_u is nullptr.
 int64_t matmul_backward_temp_bytes(int64_t T, int64_t IN, const LoraRef* lora, bool lora_u_given);
-// attention: a (64, S) score block per thread (forward); three per thread + private dk/dv per extra thread (backward).
+// attention (for the path best_isa() selects): a per-thread tile workspace (SIMD) or a (64, S) score block (scalar)
+// per thread; backward adds private dk/dv per extra thread.
 int64_t attention_forward_temp_bytes(const AttnDims& d, int threads);
 int64_t attention_backward_temp_bytes(const AttnDims& d, int threads);
 // logsoftmax_gather forward/backward when scratch is nullptr: min(chunk, T) * V floats.
