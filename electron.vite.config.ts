@@ -12,6 +12,8 @@ export default defineConfig({
           index: resolve(__dirname, 'main/app/electron-main.ts'),
           cli: resolve(__dirname, 'main/cli/index.ts'),
           'engine-host': resolve(__dirname, 'main/host/index.ts'),
+          // Worker threads of the dataset tokenize pool (main/data/tokenize-pool.ts finds it beside the bundle).
+          'tokenize-worker': resolve(__dirname, 'main/data/tokenize-worker.ts'),
         },
       },
     },

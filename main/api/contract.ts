@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { MetricRecord, RunRecord } from '../library/runs-repo';
 import type { ModelSummary } from '../models/model-dir';
 import type { StepMetrics } from '../host/trainer/trainer';
+import type { FitCheck } from '../host/trainer/fit-check';
 import { TrainingConfigSchema, type ConfigFieldKind } from '../training/config';
 import { ImportArgs, InspectArgs, PreviewArgs, RawLinesArgs } from '../data/api-schemas';
 import type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary } from '../data/api-types';
@@ -11,7 +12,7 @@ export type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary };
 
 export type Run = RunRecord;
 export type RunMetric = MetricRecord;
-export type { ModelSummary, StepMetrics };
+export type { FitCheck, ModelSummary, StepMetrics };
 export interface RunDetail {
   run: Run;
   metrics: RunMetric[];
@@ -110,6 +111,10 @@ export const methods = {
   'training.start': method<Run>()(
     z.object({ config: TrainingConfigSchema, name: Name.optional(), projectId: Id.optional() }).strict(),
     'Create a run folder and queue the training job.',
+  ),
+  'training.fitCheck': method<FitCheck>()(
+    z.object({ config: TrainingConfigSchema, calibrate: z.boolean().optional() }).strict(),
+    'Will it fit: the memory plan against free memory, the largest settings that fit, and a time estimate from a few real steps.',
   ),
   'training.pause': method<Run>()(z.object({ id: Id }).strict(), 'Checkpoint and stop a run, freeing the engine; resume continues exactly.'),
   'training.resume': method<Run>()(z.object({ id: Id }).strict(), 'Resume a paused or interrupted run from its newest valid checkpoint.'),

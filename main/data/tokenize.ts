@@ -49,13 +49,17 @@ export class ExampleTokenizer {
     const body = this.tok.encode(text, { addSpecialTokens: false });
     const pre = this.tok.addBosToken && this.tok.bosId != null ? [this.tok.bosId] : [];
     const post = this.tok.eosId != null ? [this.tok.eosId] : [];
-    const ids = Uint32Array.from([...pre, ...body, ...post]);
+    const ids = new Uint32Array(pre.length + body.length + post.length);
+    ids.set(pre, 0);
+    ids.set(body, pre.length);
+    ids.set(post, pre.length + body.length);
     return { ids, mask: new Uint8Array(ids.length).fill(1) };
   }
 
   seq(r: Rendered): TokenSeq {
     // The template (or built-in) already wrote BOS into the text, as transformers expects: no special tokens added here.
-    const ids = Uint32Array.from(this.tok.encode(r.text, { addSpecialTokens: false }));
+    // new Uint32Array(array) copies a plain array directly; Uint32Array.from goes through the iterator protocol.
+    const ids = new Uint32Array(this.tok.encode(r.text, { addSpecialTokens: false }));
     const mask = new Uint8Array(ids.length);
     if (!r.masked) {
       mask.fill(1);

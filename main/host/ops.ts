@@ -2,6 +2,8 @@
 import { LatheError } from '../api/errors';
 import { cudaLibraryPath, loadAddon } from '../engine/addon';
 import type { HostOpName, HostOps, HostSystemProbe } from './protocol';
+import { resolveTrainingConfig } from '../training/config';
+import { fitCheck } from './trainer/fit-check';
 import { createNativeTrainable } from './trainer/native-model';
 import { trainRunOp } from './trainer/train-op';
 import { loadTrainingData } from './trainer/training-data';
@@ -50,5 +52,6 @@ export const hostOps: { [K in HostOpName]: OpImpl<K> } = {
       loadData: (config, runDir) => loadTrainingData(config, runDir, (m) => ctx.progress('log', m)),
       createModel: (config) => createNativeTrainable(config),
     }),
+  'train.fitCheck': (args, ctx) => fitCheck(resolveTrainingConfig(args.config), { calibrate: args.calibrate, log: (m) => ctx.progress('log', m) }),
   'debug.sleep': sleep,
 };

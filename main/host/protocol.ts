@@ -1,5 +1,6 @@
 // Typed messages between main (the supervisor) and the engine host process, both ways.
 import type { ApiErrorShape } from '../api/errors';
+import type { FitCheck } from './trainer/fit-check';
 
 /** Operations the host can run, with their argument and result types. Later issues add training, eval and generation. */
 export interface HostOps {
@@ -7,6 +8,8 @@ export interface HostOps {
   'system.probe': { args: Record<string, never>; result: HostSystemProbe };
   /** Runs (or resumes) the training job of a run folder; emits 'metrics' and 'log' events. */
   'train.run': { args: { runDir: string }; result: { status: string; step: number } };
+  /** Memory plan vs free memory for a config, with a calibrated time estimate. */
+  'train.fitCheck': { args: { config: unknown; calibrate: boolean }; result: FitCheck };
   /** Test hook: resolves after `ms`, emitting a progress event every `everyMs` (used to test cancellation and crashes). */
   'debug.sleep': { args: { ms: number; everyMs?: number }; result: { slept: number } };
 }

@@ -17,6 +17,10 @@ export const trainingHandlers = {
     if (args.projectId) new ProjectsRepo(ctx.db).get(args.projectId);
     return ctx.jobs.create(args.config, { name: args.name, projectId: args.projectId ?? null });
   },
+  'training.fitCheck': async (args: MethodParsedInput<'training.fitCheck'>, ctx: ServiceContext): Promise<MethodOutput<'training.fitCheck'>> => {
+    // Runs in the shared engine host, not the job's: it loads the model for a moment, then frees it.
+    return ctx.supervisor.request('train.fitCheck', { config: ctx.jobs.resolveConfig(args.config), calibrate: args.calibrate ?? true });
+  },
   'training.pause': async (args: MethodParsedInput<'training.pause'>, ctx: ServiceContext): Promise<MethodOutput<'training.pause'>> => ctx.jobs.pause(args.id),
   'training.resume': async (args: MethodParsedInput<'training.resume'>, ctx: ServiceContext): Promise<MethodOutput<'training.resume'>> => ctx.jobs.resume(args.id),
   'training.cancel': async (args: MethodParsedInput<'training.cancel'>, ctx: ServiceContext): Promise<MethodOutput<'training.cancel'>> => ctx.jobs.cancel(args.id),

@@ -61,10 +61,14 @@ export class TrainingJobs {
     return out;
   }
 
-  async create(input: TrainingConfig, opts: { name?: string; projectId?: string | null } = {}): Promise<RunRecord> {
-    // The run folder records the resolved dataset folder, so the run does not depend on the library to resume.
+  /** A dataset given by library id or name becomes its folder, so the run does not depend on the library to resume. */
+  resolveConfig(input: TrainingConfig): TrainingConfig {
     const datasetDir = this.options.resolveDataset?.(input.dataset);
-    const config = datasetDir ? { ...input, dataset: datasetDir } : input;
+    return datasetDir ? { ...input, dataset: datasetDir } : input;
+  }
+
+  async create(input: TrainingConfig, opts: { name?: string; projectId?: string | null } = {}): Promise<RunRecord> {
+    const config = this.resolveConfig(input);
     const id = `run-${new Date().toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
     const runDir = join(this.runsDir, id);
     const name = opts.name ?? `Run ${new Date().toLocaleString('en-GB', { hour12: false })}`;

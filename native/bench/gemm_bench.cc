@@ -1,6 +1,8 @@
 // GEMM micro-benchmark: GFLOP/s of the op table's matmul at ~135M-model shapes (512 tokens), per weight type,
 // forward (x·W^T) and backward-dx (dy·W), 1 and 2 threads, plus the machine's fp32 FMA peak (for MFU).
-// Prints one JSON line per case (`gemm_bench scaling`: per-CPU-second thread scaling). Build: node native/tests/build.mjs --bench; run: native/build/tests/gemm_bench
+// Prints one JSON line per case. Modes: `gemm_bench [f32|bf16|nf4|int8|attn|all] [max threads] [nopeak]`; `gemm_bench
+// scaling` (1 vs 2 threads, GFLOP per CPU-second); `gemm_bench cpu [T]` (forward GEMM per weight type, 1 thread, per
+// CPU-second). Build: node native/tests/build.mjs --bench; run: native/build/tests/gemm_bench
 #include <immintrin.h>
 
 #include <algorithm>

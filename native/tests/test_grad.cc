@@ -12,7 +12,6 @@ using ref::V;
 
 namespace {
 constexpr double kTol = 1e-4;
-std::vector<float> to_f(const V& v) { return std::vector<float>(v.begin(), v.end()); }
 }  // namespace
 
 void run_grad_tests(Harness& h) {

@@ -104,3 +104,27 @@ describe('training run in the engine host', () => {
     expect(lossesByStep(r.runDir)).toEqual(reference);
   });
 });
+
+describe('fit check', () => {
+  it('plans memory against free memory and calibrates a time estimate with real steps', async () => {
+    const { fitCheck } = await import('../../main/host/trainer/fit-check');
+    const r = await fitCheck(config, { calibrate: true });
+    expect(r.fits).toBe(true);
+    expect(r.plannedBytes).toBeGreaterThan(0);
+    expect(r.plannedBytes).toBeLessThan(r.budgetBytes);
+    expect(r.totalSteps).toBe(14);
+    expect(r.secondsPerStep!).toBeGreaterThan(0);
+    expect(r.etaSeconds).toBeCloseTo(r.secondsPerStep! * 14);
+    expect(r.message).toMatch(/^Fits/);
+  });
+
+  it('says what would fit when the plan exceeds free memory', async () => {
+    const { fitCheck } = await import('../../main/host/trainer/fit-check');
+    const huge = { ...config, seqLen: 131072, microBatch: 1024, gradAccum: 1 };
+    const r = await fitCheck(huge, { calibrate: false });
+    expect(r.fits).toBe(false);
+    expect(r.suggestion).not.toBeNull();
+    expect(r.suggestion!.microBatch * r.suggestion!.seqLen).toBeLessThan(1024 * 131072);
+    expect(r.message).toContain(`microBatch ${r.suggestion!.microBatch} with seqLen ${r.suggestion!.seqLen} would fit`);
+  });
+});

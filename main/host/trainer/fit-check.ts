@@ -1,0 +1,91 @@
+// "Will it fit?": the engine's memory plan for a training config against the memory this device has free, the
+// largest micro-batch and sequence length that would fit, and a time estimate from a short calibration (real steps).
+import { freemem, totalmem } from 'node:os';
+import { planModel, type MemoryPlan } from '../../engine/engine';
+import type { TrainingConfig } from '../../training/config';
+import { BatchSource } from './batches';
+import { createNativeTrainable } from './native-model';
+import { sftSeeds } from './sft';
+import { totalStepsFor } from './trainer';
+import { loadTrainingData } from './training-data';
+
+export interface FitCheck {
+  device: 'cpu';
+  plan: MemoryPlan;
+  plannedBytes: number;
+  /** Memory free now, and the share of it a run may plan to use (the rest stays for the OS and the app). */
+  freeBytes: number;
+  totalBytes: number;
+  budgetBytes: number;
+  fits: boolean;
+  /** When it does not fit: the largest settings that would (null when even the smallest does not). */
+  suggestion: { microBatch: number; seqLen: number } | null;
+  message: string;
+  totalSteps?: number;
+  secondsPerStep?: number;
+  etaSeconds?: number;
+  trainExamples?: number;
+}
+
+const BUDGET_SHARE = 0.85;
+
+export async function fitCheck(config: TrainingConfig, opts: { calibrate: boolean; runDir?: string; log?: (m: string) => void }): Promise<FitCheck> {
+  const lora = { r: config.loraR, alpha: config.loraAlpha, dropout: config.loraDropout, rslora: config.rslora, targets: config.loraTargets, seed: config.seed };
+  const planFor = (batch: number, seqLen: number) => planModel(config.model, { quant: config.quant, lora, batch, seqLen, mode: 'train' });
+  const plan = await planFor(config.microBatch, config.seqLen);
+  const freeBytes = freemem();
+  const budgetBytes = Math.floor(freeBytes * BUDGET_SHARE);
+  const fits = plan.total <= budgetBytes;
+  let suggestion: FitCheck['suggestion'] = null;
+  if (!fits) {
+    // Halve the micro-batch first (gradient accumulation keeps the effective batch), then the sequence length.
+    search: for (let seqLen = config.seqLen; seqLen >= 64; seqLen = Math.floor(seqLen / 2)) {
+      for (let mb = config.microBatch; mb >= 1; mb = Math.floor(mb / 2)) {
+        if ((await planFor(mb, seqLen)).total <= budgetBytes) {
+          suggestion = { microBatch: mb, seqLen };
+          break search;
+        }
+      }
+    }
+  }
+  const gib = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GiB`;
+  const result: FitCheck = {
+    device: 'cpu',
+    plan,
+    plannedBytes: plan.total,
+    freeBytes,
+    totalBytes: totalmem(),
+    budgetBytes,
+    fits,
+    suggestion,
+    message: fits
+      ? `Fits: the run plans ${gib(plan.total)} of the ${gib(budgetBytes)} it may use (${gib(freeBytes)} free).`
+      : suggestion
+        ? `Does not fit: it plans ${gib(plan.total)} but only ${gib(budgetBytes)} is available. microBatch ${suggestion.microBatch} with seqLen ${suggestion.seqLen} would fit.`
+        : `Does not fit: it plans ${gib(plan.total)} but only ${gib(budgetBytes)} is available, and even microBatch 1 at seqLen 64 does not fit. Use quant nf4, or free memory.`,
+  };
+  if (!opts.calibrate || !fits) return result;
+
+  const data = await loadTrainingData(config, opts.runDir ?? '', opts.log ?? (() => {}));
+  const source = new BatchSource(data.train, { seqLen: config.seqLen, microBatch: config.microBatch, packing: config.packing, seed: config.seed, padId: data.padId, shuffle: true });
+  const totalSteps = totalStepsFor(config, source);
+  const model = await createNativeTrainable(config);
+  try {
+    // Two micro-batches: the first warms caches and the thread pool, the second is timed. Nothing is saved.
+    let cursor = { epoch: 0, index: 0 };
+    let seconds = 0;
+    for (let i = 0; i < 2; i++) {
+      const { micro, cursor: next } = source.next(cursor);
+      cursor = next;
+      const t0 = performance.now();
+      await model.forward(micro.batch, { adapter: true, keepForBackward: true });
+      await model.backward(sftSeeds(micro.weights, Math.max(1, micro.supervised)));
+      await model.zeroGrad();
+      seconds = (performance.now() - t0) / 1000;
+    }
+    const secondsPerStep = seconds * config.gradAccum;
+    return { ...result, totalSteps, secondsPerStep, etaSeconds: secondsPerStep * totalSteps, trainExamples: data.train.length };
+  } finally {
+    await model.close();
+  }
+}
