@@ -8,13 +8,14 @@ import { applyLengthPolicy, emptyPolicyCounts, LengthStats, type LengthPolicy, t
 import type { MaskMode, TemplateName } from './render';
 import { readLines } from './readers/lines';
 import { splitFlags, type SplitOptions } from './split';
-import { ExampleTokenizer, type TokenSeq } from './tokenize';
+import type { TokenSeq } from './tokenize';
+import { TokenizeStage, type ParallelOptions, type StageResult } from './tokenize-stage';
 import type { LatheTokenizer } from '../models/tokenizer';
 import type { Example, ReadProgress } from './types';
 
 export const CACHE_VERSION = 1;
 
-export interface PrepareOptions {
+export interface PrepareOptions extends ParallelOptions {
   tokenizer: LatheTokenizer;
   template: TemplateName;
   mask?: MaskMode;
@@ -98,7 +99,10 @@ export async function prepareTokenized(normalizedPath: string, contentHash: stri
   const tmp = join(cacheRoot, `.tmp-${key}-${process.pid}-${Date.now()}`);
   await mkdir(tmp, { recursive: true });
   try {
-    const et = new ExampleTokenizer({ tokenizer: o.tokenizer, template: o.template, mask: o.mask ?? 'assistant', templateOverride: o.templateOverride, extra: o.extra });
+    const stage = new TokenizeStage(
+      { tokenizer: o.tokenizer, template: o.template, mask: o.mask ?? 'assistant', templateOverride: o.templateOverride, extra: o.extra },
+      { workers: o.workers, poolAfter: o.poolAfter, batchSize: o.batchSize, onPool: o.onPool, signal: o.signal, path: normalizedPath },
+    );
     const flags = splitFlags(exampleCount, o.split ?? {});
     const idsOut = createWriteStream(join(tmp, 'ids.bin'));
     const maskOut = createWriteStream(join(tmp, 'mask.bin'));
@@ -118,28 +122,33 @@ export async function prepareTokenized(normalizedPath: string, contentHash: stri
       offset += s.ids.length;
       sequences++;
     };
-    for await (const batch of readLines(normalizedPath, { signal: o.signal, onProgress: o.onProgress })) {
-      for (const l of batch) {
-        if (!l.text) continue;
-        const ex = JSON.parse(l.text) as Example;
-        const split = flags[example] ?? 0;
-        let tok;
-        try {
-          tok = et.tokenize(ex);
-        } catch (err) {
-          if (!(err instanceof LatheError)) throw err;
-          skipped.push({ line: ex.line, reason: err.message });
-          example++;
-          continue;
-        }
-        stats.add(tok);
-        for (const piece of applyLengthPolicy(tok, o.maxLen, o.policy ?? 'truncate', o.tokenizer.bosId, counts)) {
-          for (let r = 0; r < piece.seqs.length; r++) await emit(piece.seqs[r], r, split);
-        }
-        if (split) validation++;
-        else train++;
+    // Results come back in file order (the stage guarantees it), so example numbers and split flags line up.
+    const handle = async (r: StageResult): Promise<void> => {
+      const split = flags[example] ?? 0;
+      if (r.error) {
+        skipped.push({ line: r.ex.line, reason: r.error.message });
         example++;
+        return;
       }
+      const tok = r.tok!;
+      stats.add(tok);
+      for (const piece of applyLengthPolicy(tok, o.maxLen, o.policy ?? 'truncate', o.tokenizer.bosId, counts)) {
+        for (let k = 0; k < piece.seqs.length; k++) await emit(piece.seqs[k], k, split);
+      }
+      if (split) validation++;
+      else train++;
+      example++;
+    };
+    try {
+      for await (const batch of readLines(normalizedPath, { signal: o.signal, onProgress: o.onProgress })) {
+        for (const l of batch) {
+          if (!l.text) continue;
+          for (const r of await stage.push(JSON.parse(l.text) as Example)) await handle(r);
+        }
+      }
+      for (const r of await stage.finish()) await handle(r);
+    } finally {
+      await stage.close();
     }
     await Promise.all([endAndSync(idsOut, join(tmp, 'ids.bin')), endAndSync(maskOut, join(tmp, 'mask.bin')), endAndSync(indexOut, join(tmp, 'index.bin'))]);
     const meta: CacheMeta = {
@@ -156,7 +165,7 @@ export async function prepareTokenized(normalizedPath: string, contentHash: stri
       sequences,
       tokens: offset,
       stats: stats.summary(o.maxLen),
-      alignFallbacks: et.alignFallbacks,
+      alignFallbacks: stage.alignFallbacks,
       skipped,
       ...counts,
       createdAt: new Date().toISOString(),

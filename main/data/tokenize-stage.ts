@@ -41,6 +41,14 @@ interface Pending {
 
 export const DEFAULT_POOL_AFTER = 2048;
 
+/** Operators can set the defaults without code: LATHE_TOKENIZE_WORKERS=0 turns the pool off, e.g. to rule it out. */
+function envInt(name: string): number | undefined {
+  const v = process.env[name];
+  if (v == null || v.trim() === '') return undefined;
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
 export class TokenizeStage {
   private readonly et: ExampleTokenizer;
   private readonly workers: number;
@@ -61,8 +69,8 @@ export class TokenizeStage {
     private readonly opts: ParallelOptions & { signal?: AbortSignal; path: string },
   ) {
     this.et = new ExampleTokenizer(setup);
-    this.workers = Math.max(0, Math.floor(opts.workers ?? Math.min(8, Math.max(1, availableParallelism() - 1))));
-    this.poolAfter = opts.poolAfter ?? DEFAULT_POOL_AFTER;
+    this.workers = Math.max(0, Math.floor(opts.workers ?? envInt('LATHE_TOKENIZE_WORKERS') ?? Math.min(8, Math.max(1, availableParallelism() - 1))));
+    this.poolAfter = opts.poolAfter ?? envInt('LATHE_TOKENIZE_POOL_AFTER') ?? DEFAULT_POOL_AFTER;
     this.batchSize = Math.max(1, opts.batchSize ?? 64);
   }
 
@@ -130,9 +138,7 @@ export class TokenizeStage {
     const source = tokenizerSource(this.setup.tokenizer);
     if (!source) {
       // A tokenizer not loaded from a folder (a test double) cannot be reloaded in a worker: stay inline.
-      this.opts.onPool?.({ error: 'the tokenizer was not loaded from a folder' });
-      this.starting = null;
-      this.workersOff = true;
+      this.poolFailed(new Error('the tokenizer was not loaded from a folder'));
       return;
     }
     const { tokenizer: _t, ...setup } = this.setup;

@@ -125,6 +125,7 @@ function isSurrogatePairAt(s: string, i: number): boolean {
  */
 export class FastByteLevelEncoder {
   private readonly cache = new Map<string, number | number[]>();
+  private readonly capacity: number;
   /** The library maps every output string through its added tokens first, then the vocabulary, then unk. */
   private readonly added: Map<string, AddedToken>;
   private readonly unnormalized: AddedTokenSplitter;
@@ -140,7 +141,9 @@ export class FastByteLevelEncoder {
     private readonly split: PreTokenizerFn | null,
     /** The byte-level step's own options: add a prefix space, then split with its GPT-2 pattern. */
     private readonly byteLevel: { addPrefixSpace: boolean; pattern: RegExp | null },
+    capacity = CACHE_CAPACITY,
   ) {
+    this.capacity = capacity;
     const bl = new ByteLevelPreTokenizer({ type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false } as never);
     this.byteChars = Array.from({ length: 256 }, (_, b) => bl.byte_encoder[b]);
     this.added = new Map();
@@ -223,7 +226,7 @@ export class FastByteLevelEncoder {
     this.misses++;
     const ids = this.bpe(word);
     if (word.length <= MAX_CACHED_CHARS) {
-      if (this.cache.size >= CACHE_CAPACITY) this.cache.clear();
+      if (this.cache.size >= this.capacity) this.cache.clear();
       this.cache.set(word, ids.length === 1 ? ids[0] : ids);
     }
     for (let i = 0; i < ids.length; i++) out.push(ids[i]);
@@ -269,7 +272,7 @@ export class FastByteLevelEncoder {
  * pre-tokenizer that is ByteLevel alone or a Sequence whose only ByteLevel step is the last one, and no config flags
  * that rewrite the text before splitting (remove_space, do_lowercase_and_remove_accent). Otherwise null.
  */
-export function createFastEncoder(tok: Tokenizer, tokenizerJson: Json, tokenizerConfig: Json): FastByteLevelEncoder | null {
+export function createFastEncoder(tok: Tokenizer, tokenizerJson: Json, tokenizerConfig: Json, opts: { cacheCapacity?: number } = {}): FastByteLevelEncoder | null {
   const model = tokenizerJson.model as Json | undefined;
   if (!model || model.type !== 'BPE' || (model.dropout != null && model.dropout !== 0)) return null;
   if (tokenizerConfig.remove_space === true || tokenizerConfig.do_lowercase_and_remove_accent === true) return null;
@@ -300,5 +303,5 @@ export function createFastEncoder(tok: Tokenizer, tokenizerJson: Json, tokenizer
     return null;
   }
   const bl = new ByteLevelPreTokenizer(byteLevelCfg as never);
-  return new FastByteLevelEncoder(tok, split, { addPrefixSpace: bl.add_prefix_space, pattern: bl.use_regex ? bl.pattern : null });
+  return new FastByteLevelEncoder(tok, split, { addPrefixSpace: bl.add_prefix_space, pattern: bl.use_regex ? bl.pattern : null }, opts.cacheCapacity);
 }

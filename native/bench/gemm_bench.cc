@@ -3,6 +3,9 @@
 // Prints one JSON line per case. Modes: `gemm_bench [f32|bf16|nf4|int8|attn|all] [max threads] [nopeak]`; `gemm_bench
 // scaling` (1 vs 2 threads, GFLOP per CPU-second); `gemm_bench cpu [T]` (forward GEMM per weight type, 1 thread, per
 // CPU-second). Build: node native/tests/build.mjs --bench; run: native/build/tests/gemm_bench
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"  // GCC 12 false positive inside _mm512_reduce_add_ps
+#endif
 #include <immintrin.h>
 
 #include <algorithm>

@@ -4,6 +4,7 @@ import { register as registerInfo } from './info';
 import { register as registerData } from './data';
 import { register as registerServe } from './serve';
 import { register as registerTrain } from './train';
+import { register as registerDemo } from './demo';
 import { register as registerDev } from './dev';
 import { register as registerModel } from './model';
 import { register as registerScore } from './score';
@@ -14,6 +15,7 @@ export function registerCommands(program: Command): void {
   registerData(program);
   registerServe(program);
   registerTrain(program);
+  registerDemo(program);
   registerDev(program);
   registerModel(program);
   registerScore(program);

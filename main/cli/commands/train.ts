@@ -18,7 +18,9 @@ function printLine(obj: unknown): void {
 /** Follows one run until it reaches a final state; Ctrl+C pauses it (checkpoint first). */
 async function follow(runtime: Runtime, run: RunRecord, json: boolean): Promise<RunRecord> {
   const jobs = runtime.ctx.jobs;
-  const bar = json ? null : new SingleBar({ format: ' {bar} {value}/{total} steps | loss {loss} | {tps} tok/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 20 });
+  // A progress bar needs a terminal; piped output (CI, logs) gets a plain line every ~10% instead.
+  const tty = !!process.stderr.isTTY;
+  const bar = json || !tty ? null : new SingleBar({ format: ' {bar} {value}/{total} steps | loss {loss} | {tps} tok/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 20 });
   let started = false;
   const unsubscribe = runtime.subscribe((event, payload) => {
     if (event === 'training.metrics') {
@@ -26,6 +28,12 @@ async function follow(runtime: Runtime, run: RunRecord, json: boolean): Promise<
       if (runId !== run.id) return;
       if (json) return printLine({ type: 'metrics', runId, ...metrics });
       const total = jobs.get(run.id)?.totalSteps || metrics.step;
+      if (!bar) {
+        if (metrics.step === total || metrics.step % Math.max(1, Math.round(total / 10)) === 0) {
+          process.stderr.write(`step ${metrics.step}/${total}  loss ${metrics.loss === null ? '-' : metrics.loss.toFixed(4)}${metrics.evalLoss !== undefined ? `  eval ${metrics.evalLoss.toFixed(4)}` : ''}  ${Math.round(metrics.tokensPerSecond)} tok/s\n`);
+        }
+        return;
+      }
       if (!started) {
         bar?.start(total, metrics.step - 1, { loss: '-', tps: '-' });
         started = true;

@@ -60,6 +60,7 @@ struct Avx2Kernel {
 
   // No in-register panel transpose on AVX2 yet: gemm_nt_tiles packs through a row buffer.
   static bool pack_nt_panel(float*, const WeightRef&, int64_t, int, int64_t, int64_t) { return false; }
+  static bool dot_rows(float*, const WeightRef&, int64_t, const float*, int64_t, int, int64_t) { return false; }
 
   static float dot(const float* a, const float* b, int64_t n) {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
@@ -98,6 +99,7 @@ struct Avx2Kernel {
       }
       const __m256 lut_lo = _mm256_loadu_ps(quant::kNf4Codebook), lut_hi = _mm256_loadu_ps(quant::kNf4Codebook + 8);
       const __m128i lo_mask = _mm_set1_epi8(0x0f);
+      const Nf4Absmax absmax_of(q);
       const __m256i eight = _mm256_set1_epi32(8);
       int64_t cur = -1;
       __m256 amax = _mm256_setzero_ps();
@@ -105,7 +107,7 @@ struct Avx2Kernel {
         int64_t idx = i0 + k, b = idx / quant::kNf4Block;
         if (b != cur) {
           cur = b;
-          amax = _mm256_set1_ps(q.block_absmax(b));
+          amax = _mm256_set1_ps(absmax_of(b));
         }
         __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(q.packed + (idx >> 1)));
         __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), lo_mask), lo = _mm_and_si128(bytes, lo_mask);

@@ -84,6 +84,33 @@ struct Avx512Kernel {
     }
   }
 
+  // Generation (M <= 2): out[m] = alpha-less dot(A row m, W row n) over K, dequantizing 16 values at a time straight
+  // into registers (no row buffer round trip). Returns false (caller dequantizes a row buffer) when W is f32 or the
+  // columns are not 16-aligned.
+  static bool dot_rows(float* out, const WeightRef& W, int64_t n, const float* A, int64_t lda, int mc, int64_t K) {
+    if (W.dtype == DType::f32 || (K & 15) != 0 || mc > 2) return false;
+    if (W.dtype != DType::bf16 && W.dtype != DType::nf4 && W.dtype != DType::int8) return false;
+    const Nf4Absmax absmax_of(W.nf4);
+    const int64_t bpr = W.dtype == DType::int8 ? (W.int8.cols + quant::kInt8Block - 1) / quant::kInt8Block : 0;
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    int64_t cur = -1;
+    float amax = 1.f;
+    for (int64_t k = 0; k < K; k += 16) {
+      if (W.dtype == DType::nf4) {
+        int64_t b = (n * W.in + k) / quant::kNf4Block;
+        if (b != cur) cur = b, amax = absmax_of(b);
+      } else if (W.dtype == DType::int8) {
+        amax = W.int8.scales[n * bpr + k / quant::kInt8Block];
+      }
+      __m512 w = load16(W, n, k, amax);
+      s0 = _mm512_fmadd_ps(_mm512_loadu_ps(A + k), w, s0);
+      if (mc == 2) s1 = _mm512_fmadd_ps(_mm512_loadu_ps(A + lda + k), w, s1);
+    }
+    out[0] = _mm512_reduce_add_ps(s0);
+    if (mc == 2) out[1] = _mm512_reduce_add_ps(s1);
+    return true;
+  }
+
   // In-register 16x16 transpose: r[i] lane k -> r[k] lane i.
   static inline void transpose16(__m512 r[16]) {
     __m512 t[16];
@@ -121,6 +148,7 @@ struct Avx512Kernel {
     // current block is cached and looked up again only when the block changes (every 64 columns at most).
     int64_t cur[NR];
     float amax[NR];
+    const Nf4Absmax absmax_of(W.nf4);
     for (int j = 0; j < NR; ++j) cur[j] = -1, amax[j] = 1.f;
     const int64_t bpr = W.dtype == DType::int8 ? (W.int8.cols + quant::kInt8Block - 1) / quant::kInt8Block : 0;
     for (int half = 0; half < 2; ++half)
@@ -130,7 +158,7 @@ struct Avx512Kernel {
           int j = half * 16 + i;
           if (W.dtype == DType::nf4) {
             int64_t b = ((nb + j) * W.in + kb + k) / quant::kNf4Block;
-            if (b != cur[j]) cur[j] = b, amax[j] = W.nf4.block_absmax(b);
+            if (b != cur[j]) cur[j] = b, amax[j] = absmax_of(b);
           } else if (W.dtype == DType::int8) {
             amax[j] = W.int8.scales[(nb + j) * bpr + (kb + k) / quant::kInt8Block];
           }
@@ -163,6 +191,7 @@ struct Avx512Kernel {
         return;
       }
       const __m512 lut = _mm512_loadu_ps(quant::kNf4Codebook);
+      const Nf4Absmax absmax_of(q);
       const __m128i lo_mask = _mm_set1_epi8(0x0f);
       int64_t cur = -1;
       __m512 amax = _mm512_setzero_ps();
@@ -170,7 +199,7 @@ struct Avx512Kernel {
         int64_t idx = i0 + k, b = idx / quant::kNf4Block;
         if (b != cur) {
           cur = b;
-          amax = _mm512_set1_ps(q.block_absmax(b));
+          amax = _mm512_set1_ps(absmax_of(b));
         }
         __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(q.packed + (idx >> 1)));
         __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), lo_mask), lo = _mm_and_si128(bytes, lo_mask);

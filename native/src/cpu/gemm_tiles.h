@@ -31,6 +31,14 @@ template <class K>
 void gemv_nt(const GemmTask& t) {
   alignas(64) float rowbuf[4096];
   for (int64_t n = t.n0; n < t.n1; ++n) {
+    float d[2];
+    if (K::dot_rows(d, *t.W, n, t.A + t.m0 * t.lda, t.lda, static_cast<int>(t.m1 - t.m0), t.K)) {
+      for (int64_t m = t.m0; m < t.m1; ++m) {
+        float* c = t.C + m * t.ldc + n;
+        *c = t.accumulate ? *c + t.alpha * d[m - t.m0] : t.alpha * d[m - t.m0];
+      }
+      continue;
+    }
     for (int64_t m = t.m0; m < t.m1; ++m) t.C[m * t.ldc + n] = t.accumulate ? t.C[m * t.ldc + n] : 0.f;
     for (int64_t k0 = 0; k0 < t.K; k0 += 4096) {
       int64_t kc = std::min<int64_t>(4096, t.K - k0);

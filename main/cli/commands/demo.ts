@@ -1,0 +1,54 @@
+// `lathe demo`: train a LoRA end to end on this machine in a few minutes, with nothing to download.
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { createRuntime } from '../../services/runtime';
+import { runDemo } from '../demo';
+import { formatBytes } from '../format';
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 100000) throw new InvalidArgumentError('must be a whole number from 1 to 100000');
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description('train a LoRA on the bundled demo data with a generated base model, then compare generations')
+    .option('--steps <n>', 'optimizer steps', positiveInt, 100)
+    .option('--threads <n>', 'CPU threads for the engine (default: all cores)', positiveInt)
+    .option('--json', 'print one JSON object with the summary')
+    .action(async (opts: { steps: number; threads?: number; json?: boolean }) => {
+      const runtime = createRuntime({ shell: 'cli' });
+      try {
+        const summary = await runDemo(runtime, {
+          steps: opts.steps,
+          threads: opts.threads,
+          onProgress: (e) => {
+            if (opts.json) return;
+            if (e.kind === 'step') {
+              if (e.step === 0 || e.step === opts.steps || (e.step ?? 0) % Math.max(1, Math.floor(opts.steps / 10)) === 0) process.stderr.write(`  step ${e.step}/${opts.steps}${e.loss != null ? `  loss ${e.loss.toFixed(4)}` : ''}\n`);
+            } else process.stderr.write(`${e.message}\n`);
+          },
+        });
+        if (summary.status !== 'completed') process.exitCode = 1;
+        if (opts.json) {
+          process.stdout.write(JSON.stringify(summary) + '\n');
+          return;
+        }
+        const f = (n: number | null) => (n === null ? 'n/a' : n.toFixed(4));
+        const lines = [
+          '',
+          `Demo ${summary.status} in ${summary.seconds.toFixed(0)} s: ${summary.steps} steps at ${summary.tokensPerSecond.toFixed(0)} tokens/s`,
+          `  training loss   ${f(summary.initialLoss)} -> ${f(summary.finalLoss)}`,
+          `  validation loss ${f(summary.evalLossBefore)} -> ${f(summary.evalLossAfter)}`,
+          `  memory          ${summary.peakBytes ? formatBytes(summary.peakBytes) : 'n/a'} peak, ${summary.plannedBytes ? formatBytes(summary.plannedBytes) : 'n/a'} planned`,
+          `  adapter         ${summary.adapterPath}`,
+          ...summary.generations.flatMap((g) => ['', `  note:     ${g.prompt}`, `  base:     ${g.base.replace(/\s+/g, ' ').slice(0, 160)}`, `  tuned:    ${g.tuned.replace(/\s+/g, ' ').slice(0, 160)}`, `  expected: ${g.expected}`]),
+        ];
+        process.stdout.write(lines.join('\n') + '\n');
+      } finally {
+        await runtime.close();
+      }
+    });
+}

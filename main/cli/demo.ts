@@ -1,0 +1,132 @@
+// `lathe demo` (CLI process, which may load the engine itself): the whole job on an embedded default — generate the demo base model, train a LoRA on the bundled
+// instruction set in the engine host, then compare base and tuned generations on held-out prompts.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { appRoot } from '../app-root';
+import { openEngine } from '../engine/engine';
+import { loadTokenizer } from '../models/tokenizer';
+import type { RunRecord } from '../library/runs-repo';
+import type { Runtime } from '../services/runtime';
+import { resolveTrainingConfig, type TrainingConfig } from '../training/config';
+import { ensureDemoBaseModel } from '../training/demo-model';
+import { readMetrics } from '../training/run-dir';
+
+export interface DemoOptions {
+  steps: number;
+  threads?: number;
+  onProgress?(event: { kind: 'model' | 'start' | 'step' | 'generate'; message: string; step?: number; loss?: number | null }): void;
+}
+
+export interface DemoGeneration {
+  prompt: string;
+  base: string;
+  tuned: string;
+  expected: string;
+}
+
+export interface DemoSummary {
+  initialLoss: number | null;
+  finalLoss: number | null;
+  evalLossBefore: number | null;
+  evalLossAfter: number | null;
+  steps: number;
+  tokensPerSecond: number;
+  plannedBytes: number | null;
+  peakBytes: number | null;
+  adapterPath: string;
+  runDir: string;
+  status: RunRecord['status'];
+  seconds: number;
+  generations: DemoGeneration[];
+}
+
+export const demoDatasetPath = () => join(appRoot(), 'assets', 'demo', 'contacts-sft.jsonl');
+
+export function demoConfig(model: string, steps: number, threads?: number): TrainingConfig {
+  return resolveTrainingConfig({
+    model,
+    dataset: demoDatasetPath(),
+    quant: 'nf4',
+    loraR: 16,
+    loraAlpha: 32,
+    seqLen: 256,
+    microBatch: 4,
+    gradAccum: 1,
+    maxSteps: steps,
+    // The base model has random weights, so the adapter has everything to learn: a higher rate than for a real model.
+    learningRate: 3e-3,
+    warmupSteps: Math.min(10, Math.max(1, Math.floor(steps / 10))),
+    evalEvery: Math.max(1, Math.floor(steps / 4)),
+    checkpointEverySteps: Math.max(1, Math.floor(steps / 2)),
+    validationFraction: 0.05,
+    seed: 42,
+    ...(threads ? { threads } : {}),
+  });
+}
+
+export async function runDemo(runtime: Runtime, opts: DemoOptions): Promise<DemoSummary> {
+  const started = performance.now();
+  opts.onProgress?.({ kind: 'model', message: 'preparing the demo base model (generated once, deterministic)' });
+  const model = await ensureDemoBaseModel(runtime.ctx.paths.models);
+  const config = demoConfig(model, opts.steps, opts.threads);
+  const jobs = runtime.ctx.jobs;
+  const unsubscribe = runtime.subscribe((event, payload) => {
+    if (event === 'training.metrics') {
+      const m = (payload as { metrics: { step: number; loss: number | null } }).metrics;
+      opts.onProgress?.({ kind: 'step', message: `step ${m.step}`, step: m.step, loss: m.loss });
+    }
+  });
+  let run: RunRecord;
+  try {
+    run = await jobs.create(config, { name: `Demo ${new Date().toISOString().slice(0, 16).replace('T', ' ')}` });
+    opts.onProgress?.({ kind: 'start', message: `training ${opts.steps} steps in ${run.runDir}` });
+    await jobs.idle();
+  } finally {
+    unsubscribe();
+  }
+  run = jobs.get(run.id)!;
+  const metrics = readMetrics(run.runDir) as { step: number; loss: number | null; evalLoss?: number; tokensPerSecond: number; tokens: number; memoryBytes?: number; plannedBytes?: number }[];
+  const steps = metrics.filter((m) => m.step > 0);
+  const evals = metrics.filter((m) => typeof m.evalLoss === 'number');
+  const trainSeconds = steps.reduce((s, m) => s + (m.tokensPerSecond > 0 ? m.tokens / m.tokensPerSecond : 0), 0);
+  const tokens = steps.reduce((s, m) => s + m.tokens, 0);
+  const last = steps.at(-1);
+  const generations = run.status === 'completed' ? await compareGenerations(model, join(run.runDir, 'adapter'), config, opts) : [];
+  return {
+    initialLoss: steps[0]?.loss ?? null,
+    finalLoss: last?.loss ?? null,
+    evalLossBefore: evals[0]?.evalLoss ?? null,
+    evalLossAfter: evals.length > 1 ? evals.at(-1)!.evalLoss! : null,
+    steps: steps.length,
+    tokensPerSecond: trainSeconds > 0 ? tokens / trainSeconds : 0,
+    plannedBytes: last?.plannedBytes ?? null,
+    peakBytes: last?.memoryBytes ?? null,
+    adapterPath: join(run.runDir, 'adapter'),
+    runDir: run.runDir,
+    status: run.status,
+    seconds: (performance.now() - started) / 1000,
+    generations,
+  };
+}
+
+/** Greedy generations for a few held-out rows, adapter off (base) and on (tuned). The CLI process is its own engine host. */
+async function compareGenerations(modelDir: string, adapterDir: string, config: TrainingConfig, opts: DemoOptions): Promise<DemoGeneration[]> {
+  const rows = readFileSync(config.dataset, 'utf8').split('\n').filter(Boolean).slice(-3).map((l) => JSON.parse(l) as { instruction: string; input: string; output: string });
+  const tok = await loadTokenizer(modelDir);
+  const engine = openEngine({ threads: config.threads });
+  const model = await engine.loadModel(modelDir, { quant: config.quant, maxSeqLen: config.seqLen + 128 });
+  try {
+    await model.loadAdapter(adapterDir);
+    const out: DemoGeneration[] = [];
+    for (const row of rows) {
+      opts.onProgress?.({ kind: 'generate', message: `generating for: ${row.input.slice(0, 60)}` });
+      const prompt = `${row.instruction}\n\n${row.input}`;
+      const ids = tok.encode(tok.renderChat([{ role: 'user', content: prompt }], { addGenerationPrompt: true }), { addSpecialTokens: false });
+      const gen = async (adapter: boolean) => tok.decode((await model.generate(ids, { maxNewTokens: 80, temperature: 0, stop: tok.stopIds, adapter })).tokens, { skipSpecialTokens: true });
+      out.push({ prompt: row.input, base: await gen(false), tuned: await gen(true), expected: row.output });
+    }
+    return out;
+  } finally {
+    await model.close();
+  }
+}
