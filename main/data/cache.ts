@@ -101,7 +101,7 @@ export async function prepareTokenized(normalizedPath: string, contentHash: stri
   try {
     const stage = new TokenizeStage(
       { tokenizer: o.tokenizer, template: o.template, mask: o.mask ?? 'assistant', templateOverride: o.templateOverride, extra: o.extra },
-      { workers: o.workers, poolAfter: o.poolAfter, batchSize: o.batchSize, onPool: o.onPool, signal: o.signal, path: normalizedPath },
+      { workers: o.workers, poolAfter: o.poolAfter, batchSize: o.batchSize, waitForPool: o.waitForPool, onPool: o.onPool, signal: o.signal, path: normalizedPath },
     );
     const flags = splitFlags(exampleCount, o.split ?? {});
     const idsOut = createWriteStream(join(tmp, 'ids.bin'));

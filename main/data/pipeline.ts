@@ -54,7 +54,7 @@ export async function runPipeline(path: string, opts: PipelineOptions = {}): Pro
   const stage = t
     ? new TokenizeStage(
       { tokenizer: t.tokenizer, template, mask: t.mask ?? 'assistant', templateOverride: t.templateOverride, extra: t.extra },
-      { workers: t.workers, poolAfter: t.poolAfter, batchSize: t.batchSize, onPool: t.onPool, signal: opts.signal, path },
+      { workers: t.workers, poolAfter: t.poolAfter, batchSize: t.batchSize, waitForPool: t.waitForPool, onPool: t.onPool, signal: opts.signal, path },
     )
     : null;
 

@@ -49,6 +49,8 @@ function where(ex: Example | undefined): string {
 }
 
 export class TokenizePool {
+  /** Worker threads alive in this process, all pools together (tests check that cancelled imports leave none). */
+  static live = 0;
   /** Resolves once every worker has loaded the tokenizer; rejects (and closes the pool) if any cannot. */
   readonly ready: Promise<void>;
   private readonly slots: Slot[] = [];
@@ -60,6 +62,7 @@ export class TokenizePool {
     const readies: Promise<void>[] = [];
     for (let i = 0; i < size; i++) {
       const worker = new Worker(launch.script, { eval: launch.eval, workerData: { ...launch.data, ...init } });
+      TokenizePool.live++;
       const slot: Slot = { worker, pending: new Map() };
       this.slots.push(slot);
       readies.push(new Promise<void>((resolve, reject) => {
@@ -84,6 +87,7 @@ export class TokenizePool {
           failAll(new Error(`The tokenizer worker failed${first ? ` while tokenizing from ${where(first)}` : ''}: ${err.message}`));
         });
         worker.on('exit', (code) => {
+          TokenizePool.live--;
           if (!this.closed) failAll(new Error(`The tokenizer worker stopped (exit code ${code}) before the import finished.`));
         });
       }));

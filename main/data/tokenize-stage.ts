@@ -20,6 +20,11 @@ export interface ParallelOptions {
   poolAfter?: number;
   /** Rows per message to a worker (default 64). */
   batchSize?: number;
+  /**
+   * Wait for the workers once the pool starts instead of going on inline while they load (default: only when
+   * poolAfter is 0, i.e. every row is meant for the workers). Results are the same either way.
+   */
+  waitForPool?: boolean;
   /** Told once whether the pool started ({workers}) or could not, in which case tokenizing goes on inline ({error}). */
   onPool?: (info: { workers: number } | { error: string }) => void;
 }
@@ -54,6 +59,7 @@ export class TokenizeStage {
   private readonly workers: number;
   private readonly poolAfter: number;
   private readonly batchSize: number;
+  private readonly waitForPool: boolean;
   private starting: TokenizePool | null = null;
   private pool: TokenizePool | null = null;
   private batch: Example[] = [];
@@ -72,6 +78,7 @@ export class TokenizeStage {
     this.workers = Math.max(0, Math.floor(opts.workers ?? envInt('LATHE_TOKENIZE_WORKERS') ?? Math.min(8, Math.max(1, availableParallelism() - 1))));
     this.poolAfter = opts.poolAfter ?? envInt('LATHE_TOKENIZE_POOL_AFTER') ?? DEFAULT_POOL_AFTER;
     this.batchSize = Math.max(1, opts.batchSize ?? 64);
+    this.waitForPool = opts.waitForPool ?? this.poolAfter === 0;
   }
 
   /** Sequences masked by the prefix fallback, inline and in workers. */
@@ -84,7 +91,8 @@ export class TokenizeStage {
     this.seen++;
     if (!this.pool) {
       if (this.seen > this.poolAfter && this.workers > 0 && !this.starting && !this.workersOff) this.startPool();
-      return [this.inline(ex)];
+      if (this.waitForPool && this.starting) await this.abortable(this.starting.ready.catch(() => {}));
+      if (!this.pool) return [this.inline(ex)];
     }
     this.batch.push(ex);
     if (this.batch.length < this.batchSize) return [];

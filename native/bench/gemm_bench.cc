@@ -1,8 +1,8 @@
 // GEMM micro-benchmark: GFLOP/s of the op table's matmul at ~135M-model shapes (512 tokens), per weight type,
 // forward (x·W^T) and backward-dx (dy·W), 1 and 2 threads, plus the machine's fp32 FMA peak (for MFU).
 // Prints one JSON line per case. Modes: `gemm_bench [f32|bf16|nf4|int8|attn|all] [max threads] [nopeak]`; `gemm_bench
-// scaling` (1 vs 2 threads, GFLOP per CPU-second); `gemm_bench cpu [T]` (forward GEMM per weight type, 1 thread, per
-// CPU-second). Build: node native/tests/build.mjs --bench; run: native/build/tests/gemm_bench
+// scaling` (1 vs 2 threads, GFLOP per CPU-second); `gemm_bench cpu [T] [avx2]` (forward GEMM per weight type, 1 thread,
+// per CPU-second). Build: node native/tests/build.mjs --bench; run: native/build/tests/gemm_bench
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wuninitialized"  // GCC 12 false positive inside _mm512_reduce_add_ps
 #endif
@@ -156,7 +156,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (only == "cpu") {  // forward GEMM per weight type, 1 thread, GFLOP per CPU-second (robust to a busy machine)
-    cpu_rates(best_isa(), argc > 2 ? std::atoi(argv[2]) : 512);
+    cpu_rates(argc > 3 && std::string(argv[3]) == "avx2" ? Isa::avx2 : best_isa(), argc > 2 ? std::atoi(argv[2]) : 512);
     return 0;
   }
   int max_threads = argc > 2 ? std::atoi(argv[2]) : 2;

@@ -220,6 +220,21 @@ void test_pool(Harness& h) {
   h.check(ok && sum == 5003 * 6 + 300, "threadpool: 5000 back-to-back jobs, jobs after sleep, run after set_threads");
 }
 
+// A NaN in a query row reaches that row's output (divergence must show up, never be masked as probability 0).
+void test_flash_nan(Harness& h) {
+  std::mt19937 rng(41);
+  const int64_t T = 20, NH = 2, NKV = 1, HD = 16;
+  auto q = randn(rng, T * NH * HD), k = randn(rng, T * NKV * HD), v = randn(rng, T * NKV * HD);
+  q[5 * NH * HD + 3] = NAN;  // row 5, head 0
+  AttnDims d{T, T, 0, NH, NKV, HD, 0.25f};
+  for (Isa isa : simd_isas()) {
+    std::vector<float> out(q.size()), lse(NH * T);
+    attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), nullptr, nullptr, d, Exec{nullptr, isa});
+    bool ok = std::isnan(out[5 * NH * HD]) && std::isfinite(out[5 * NH * HD + HD]) && std::isfinite(out[4 * NH * HD]);
+    h.check(ok, std::string("flash attention ") + isa_name(isa) + ": NaN in a query row propagates to that row only");
+  }
+}
+
 }  // namespace
 
 void run_fast_tests(Harness& h) {
@@ -227,6 +242,7 @@ void run_fast_tests(Harness& h) {
   test_exp(h);
   test_rows(h);
   test_flash_attention(h);
+  test_flash_nan(h);
 }
 
 }  // namespace lathe::test

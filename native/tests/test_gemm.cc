@@ -48,7 +48,7 @@ void run_gemm_tests(Harness& h) {
   std::mt19937 rng(7);
   ThreadPool pool2(2);
   struct Shape { int64_t M, N, K; };
-  const Shape shapes[] = {{1, 5, 64}, {2, 33, 128}, {3, 70, 300}, {7, 33, 320}, {37, 70, 576}, {13, 17, 40}, {9, 64, 1040}, {40, 96, 80}, {2, 9, 80}};
+  const Shape shapes[] = {{1, 5, 64}, {2, 33, 128}, {3, 70, 300}, {7, 33, 320}, {37, 70, 576}, {13, 17, 40}, {9, 64, 1040}, {40, 96, 80}, {2, 9, 80}, {1, 7, 96}};
   for (const Shape& s : shapes) {
     Weights wt(rng, s.N, s.K);     // NT: W (N, K)
     Weights wn(rng, s.K, s.N);     // NN: W (K, N)

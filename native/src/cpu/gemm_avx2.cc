@@ -60,7 +60,70 @@ struct Avx2Kernel {
 
   // No in-register panel transpose on AVX2 yet: gemm_nt_tiles packs through a row buffer.
   static bool pack_nt_panel(float*, const WeightRef&, int64_t, int, int64_t, int64_t) { return false; }
-  static bool dot_rows(float*, const WeightRef&, int64_t, const float*, int64_t, int, int64_t) { return false; }
+  static constexpr int64_t kPrepK = 1;
+  static bool prep_rows(float*, const WeightRef&, const float*, int64_t, int, int64_t) { return false; }
+  // Generation (M <= 2): out[m] = dot(A row m, W row n), 8 weights at a time dequantized in registers (no row buffer).
+  // NF4's 16-entry codebook is two 8-entry permutes blended on bit 3 of the code. False for f32 or unaligned columns.
+  static bool dot_rows(float* out, const WeightRef& W, int64_t n, const float* A, int64_t lda, int mc, int64_t K,
+                       const float*) {
+    if ((K & 15) != 0 || mc > 2) return false;
+    if (W.dtype != DType::bf16 && W.dtype != DType::nf4 && W.dtype != DType::int8) return false;
+    const float* A1 = mc == 2 ? A + lda : A;
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), t0 = _mm256_setzero_ps(), t1 = _mm256_setzero_ps();
+    auto fma2 = [&](int64_t k, __m256 w, bool odd) {
+      if (odd) {
+        t0 = _mm256_fmadd_ps(_mm256_loadu_ps(A + k), w, t0);
+        t1 = _mm256_fmadd_ps(_mm256_loadu_ps(A1 + k), w, t1);
+      } else {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(A + k), w, s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(A1 + k), w, s1);
+      }
+    };
+    if (W.dtype == DType::nf4) {
+      const Nf4Absmax absmax_of(W.nf4);
+      const __m256 lut_lo = _mm256_loadu_ps(quant::kNf4Codebook), lut_hi = _mm256_loadu_ps(quant::kNf4Codebook + 8);
+      const __m128i lo_mask = _mm_set1_epi8(0x0f);
+      const uint64_t i0 = static_cast<uint64_t>(n * W.in);
+      const uint8_t* p = W.nf4.packed + (i0 >> 1);
+      __m256 amax = _mm256_set1_ps(absmax_of(static_cast<int64_t>(i0 >> 6)));
+      for (int64_t k = 0; k < K; k += 16) {
+        uint64_t idx = i0 + static_cast<uint64_t>(k);
+        if ((idx & 63) == 0) amax = _mm256_set1_ps(absmax_of(static_cast<int64_t>(idx >> 6)));
+        __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + (k >> 1)));
+        __m128i codes8 = _mm_unpacklo_epi8(_mm_and_si128(_mm_srli_epi16(bytes, 4), lo_mask), _mm_and_si128(bytes, lo_mask));
+        for (int h = 0; h < 2; ++h) {
+          __m256i c = _mm256_cvtepu8_epi32(h == 0 ? codes8 : _mm_srli_si128(codes8, 8));
+          __m256 sel = _mm256_castsi256_ps(_mm256_slli_epi32(c, 28));  // bit 3 -> sign: codes 8..15 take lut_hi
+          __m256 w = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lut_lo, c), _mm256_permutevar8x32_ps(lut_hi, c), sel);
+          fma2(k + 8 * h, _mm256_mul_ps(w, amax), h == 1);
+        }
+      }
+    } else if (W.dtype == DType::bf16) {
+      const uint16_t* row = W.bf16 + n * W.in;
+      for (int64_t k = 0; k < K; k += 8) {
+        __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + k)));
+        fma2(k, _mm256_castsi256_ps(_mm256_slli_epi32(v, 16)), (k & 8) != 0);
+      }
+    } else {
+      const int64_t bpr = (W.int8.cols + quant::kInt8Block - 1) / quant::kInt8Block;
+      const int8_t* row = W.int8.q + n * W.in;
+      const float* sc = W.int8.scales + n * bpr;
+      for (int64_t k = 0; k < K; k += 8) {
+        __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + k))));
+        fma2(k, _mm256_mul_ps(v, _mm256_set1_ps(sc[k / quant::kInt8Block])), (k & 8) != 0);
+      }
+    }
+    out[0] = hsum(_mm256_add_ps(s0, t0));
+    if (mc == 2) out[1] = hsum(_mm256_add_ps(s1, t1));
+    return true;
+  }
+
+  static float hsum(__m256 v) {
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+    return _mm_cvtss_f32(h);
+  }
 
   static float dot(const float* a, const float* b, int64_t n) {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();

@@ -87,27 +87,100 @@ struct Avx512Kernel {
   // Generation (M <= 2): out[m] = alpha-less dot(A row m, W row n) over K, dequantizing 16 values at a time straight
   // into registers (no row buffer round trip). Returns false (caller dequantizes a row buffer) when W is f32 or the
   // columns are not 16-aligned.
-  static bool dot_rows(float* out, const WeightRef& W, int64_t n, const float* A, int64_t lda, int mc, int64_t K) {
+  // NF4 generation fast path, part 1: the (<= 2) activation rows split into the even and odd columns of every
+  // 32-column group (prep[m*K + 32g + i] = A[m][32g + 2i], prep[m*K + 32g + 16 + i] = A[m][32g + 2i + 1]), so the high
+  // and low nibbles of 16 packed bytes dot straight against them without re-interleaving the codes. Once per task.
+  static constexpr int64_t kPrepK = 4096;
+  static bool prep_rows(float* prep, const WeightRef& W, const float* A, int64_t lda, int mc, int64_t K) {
+    if (W.dtype != DType::nf4 || (W.in & 31) != 0 || K > kPrepK || mc > 2) return false;
+    for (int m = 0; m < mc; ++m)
+      for (int64_t g = 0; g < K; g += 32)
+        for (int i = 0; i < 16; ++i) {
+          prep[m * K + g + i] = A[m * lda + g + 2 * i];
+          prep[m * K + g + 16 + i] = A[m * lda + g + 2 * i + 1];
+        }
+    return true;
+  }
+
+  // Part 2: row n of W against the prepared rows; per 32 weights one byte load, two code lookups, and the block
+  // absmax applied once per partial sum.
+  template <int MC>
+  static void nf4_dot_prepped(float* out, const WeightRef& W, int64_t n, const float* prep, int64_t K) {
+    const Nf4Absmax absmax_of(W.nf4);
+    const __m512 lut = _mm512_loadu_ps(quant::kNf4Codebook);
+    const __m512i lo_mask = _mm512_set1_epi32(0x0f);
+    const uint64_t i0 = static_cast<uint64_t>(n * W.in);
+    const uint8_t* p = W.nf4.packed + (i0 >> 1);
+    __m512 acc[MC], amax = _mm512_set1_ps(absmax_of(static_cast<int64_t>(i0 >> 6)));
+    for (int m = 0; m < MC; ++m) acc[m] = _mm512_setzero_ps();
+    for (int64_t k = 0; k < K; k += 32) {
+      uint64_t idx = i0 + static_cast<uint64_t>(k);
+      if ((idx & 63) == 0) amax = _mm512_set1_ps(absmax_of(static_cast<int64_t>(idx >> 6)));
+      __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + (k >> 1))));
+      __m512 wh = _mm512_permutexvar_ps(_mm512_srli_epi32(v, 4), lut);
+      __m512 wl = _mm512_permutexvar_ps(_mm512_and_si512(v, lo_mask), lut);
+      for (int m = 0; m < MC; ++m) {
+        const float* a = prep + m * K + k;
+        __m512 part = _mm512_fmadd_ps(wh, _mm512_loadu_ps(a), _mm512_mul_ps(wl, _mm512_loadu_ps(a + 16)));
+        acc[m] = _mm512_fmadd_ps(part, amax, acc[m]);
+      }
+    }
+    for (int m = 0; m < MC; ++m) out[m] = _mm512_reduce_add_ps(acc[m]);
+  }
+
+  static bool dot_rows(float* out, const WeightRef& W, int64_t n, const float* A, int64_t lda, int mc, int64_t K,
+                       const float* prep) {
+    if (prep) {
+      if (mc == 2) nf4_dot_prepped<2>(out, W, n, prep, K);
+      else nf4_dot_prepped<1>(out, W, n, prep, K);
+      return true;
+    }
     if (W.dtype == DType::f32 || (K & 15) != 0 || mc > 2) return false;
     if (W.dtype != DType::bf16 && W.dtype != DType::nf4 && W.dtype != DType::int8) return false;
-    const Nf4Absmax absmax_of(W.nf4);
-    const int64_t bpr = W.dtype == DType::int8 ? (W.int8.cols + quant::kInt8Block - 1) / quant::kInt8Block : 0;
-    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
-    int64_t cur = -1;
-    float amax = 1.f;
-    for (int64_t k = 0; k < K; k += 16) {
-      if (W.dtype == DType::nf4) {
-        int64_t b = (n * W.in + k) / quant::kNf4Block;
-        if (b != cur) cur = b, amax = absmax_of(b);
-      } else if (W.dtype == DType::int8) {
-        amax = W.int8.scales[n * bpr + k / quant::kInt8Block];
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), t0 = _mm512_setzero_ps(), t1 = _mm512_setzero_ps();
+    const float* A1 = mc == 2 ? A + lda : A;  // a single row is simply computed twice (cheap: W is the bottleneck)
+    auto fma2 = [&](int64_t k, __m512 w, bool odd) {
+      if (odd) {
+        t0 = _mm512_fmadd_ps(_mm512_loadu_ps(A + k), w, t0);
+        t1 = _mm512_fmadd_ps(_mm512_loadu_ps(A1 + k), w, t1);
+      } else {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(A + k), w, s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(A1 + k), w, s1);
       }
-      __m512 w = load16(W, n, k, amax);
-      s0 = _mm512_fmadd_ps(_mm512_loadu_ps(A + k), w, s0);
-      if (mc == 2) s1 = _mm512_fmadd_ps(_mm512_loadu_ps(A + lda + k), w, s1);
+    };
+    if (W.dtype == DType::nf4) {
+      // Specialised loop: block boundaries tracked incrementally (blocks run over the flattened weight).
+      const Nf4Absmax absmax_of(W.nf4);
+      const __m512 lut = _mm512_loadu_ps(quant::kNf4Codebook);
+      const __m128i lo_mask = _mm_set1_epi8(0x0f);
+      const uint64_t i0 = static_cast<uint64_t>(n * W.in);
+      const uint8_t* p = W.nf4.packed + (i0 >> 1);
+      __m512 amax = _mm512_set1_ps(absmax_of(static_cast<int64_t>(i0 >> 6)));
+      for (int64_t k = 0; k < K; k += 16) {
+        uint64_t idx = i0 + static_cast<uint64_t>(k);
+        if ((idx & 63) == 0) amax = _mm512_set1_ps(absmax_of(static_cast<int64_t>(idx >> 6)));
+        __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + (k >> 1)));
+        __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), lo_mask), lo = _mm_and_si128(bytes, lo_mask);
+        __m512i codes = _mm512_cvtepu8_epi32(_mm_unpacklo_epi8(hi, lo));
+        fma2(k, _mm512_mul_ps(_mm512_permutexvar_ps(codes, lut), amax), (k & 16) != 0);
+      }
+    } else if (W.dtype == DType::bf16) {
+      const uint16_t* row = W.bf16 + n * W.in;
+      for (int64_t k = 0; k < K; k += 16) {
+        __m512i v = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + k)));
+        fma2(k, _mm512_castsi512_ps(_mm512_slli_epi32(v, 16)), (k & 16) != 0);
+      }
+    } else {
+      const int64_t bpr = (W.int8.cols + quant::kInt8Block - 1) / quant::kInt8Block;
+      const int8_t* row = W.int8.q + n * W.in;
+      const float* sc = W.int8.scales + n * bpr;
+      for (int64_t k = 0; k < K; k += 16) {
+        __m512 v = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + k))));
+        fma2(k, _mm512_mul_ps(v, _mm512_set1_ps(sc[k / quant::kInt8Block])), (k & 16) != 0);
+      }
     }
-    out[0] = _mm512_reduce_add_ps(s0);
-    if (mc == 2) out[1] = _mm512_reduce_add_ps(s1);
+    out[0] = _mm512_reduce_add_ps(_mm512_add_ps(s0, t0));
+    if (mc == 2) out[1] = _mm512_reduce_add_ps(_mm512_add_ps(s1, t1));
     return true;
   }
 

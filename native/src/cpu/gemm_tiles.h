@@ -8,6 +8,12 @@
 
 #include "cpu/gemm_internal.h"
 
+#if defined(_MSC_VER)
+#define LATHE_NOINLINE __declspec(noinline)
+#else
+#define LATHE_NOINLINE __attribute__((noinline))
+#endif
+
 namespace lathe::cpu::detail {
 namespace {
 
@@ -26,13 +32,18 @@ inline void micro_dispatch(int mr, int64_t kc, const float* A, int64_t lda, cons
   }
 }
 
-// Small M (generation: one token): one dequantized W row at a time, dotted with each A row.
+// Small M (generation: one token): one W row at a time dotted with each A row, dequantized in registers when the
+// ISA's dot_rows handles the type (with rows prepared once per task by prep_rows), else through a row buffer.
+// Not inlined into gemm_nt_tiles, so the two stack frames (48 KiB here, 33 KiB there) never add up.
 template <class K>
-void gemv_nt(const GemmTask& t) {
+LATHE_NOINLINE void gemv_nt(const GemmTask& t) {
   alignas(64) float rowbuf[4096];
+  alignas(64) float prep[2 * K::kPrepK];
+  const int mc = static_cast<int>(t.m1 - t.m0);
+  const bool prepped = K::prep_rows(prep, *t.W, t.A + t.m0 * t.lda, t.lda, mc, t.K);
   for (int64_t n = t.n0; n < t.n1; ++n) {
     float d[2];
-    if (K::dot_rows(d, *t.W, n, t.A + t.m0 * t.lda, t.lda, static_cast<int>(t.m1 - t.m0), t.K)) {
+    if (K::dot_rows(d, *t.W, n, t.A + t.m0 * t.lda, t.lda, mc, t.K, prepped ? prep : nullptr)) {
       for (int64_t m = t.m0; m < t.m1; ++m) {
         float* c = t.C + m * t.ldc + n;
         *c = t.accumulate ? *c + t.alpha * d[m - t.m0] : t.alpha * d[m - t.m0];

@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <limits>
 
 namespace lathe::cpu::detail {
 namespace {
@@ -41,7 +42,7 @@ struct V256 {
     h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
     return _mm_cvtss_f32(h);
   }
-  static inline F neg_inf() { return _mm256_set1_ps(-__builtin_inff()); }
+  static inline F neg_inf() { return _mm256_set1_ps(-std::numeric_limits<float>::infinity()); }
   static inline F finite_or_zero(F v) { return _mm256_and_ps(v, _mm256_cmp_ps(v, neg_inf(), _CMP_NEQ_OQ)); }
   static inline F recip_or_zero(F v) {
     return _mm256_and_ps(_mm256_div_ps(set1(1.f), v), _mm256_cmp_ps(v, zero(), _CMP_GT_OQ));
@@ -57,9 +58,9 @@ struct V256 {
 
   // 2^x for the softmax (x <= ~0): 2^f (f = x - round(x)) by Cephes' exp2f polynomial, times 2^n built in the
   // exponent field. n is clamped to [-127, 127]; n = -127 gives a zero exponent field, so results below ~2^-126.5
-  // (and -inf) flush to 0 — far below anything a probability can resolve.
+  // (and -inf) flush to 0 — far below anything a probability can resolve. NaN gives NaN.
   static inline F exp2(F x) {
-    x = _mm256_min_ps(_mm256_max_ps(x, set1(-127.f)), set1(127.f));
+    x = _mm256_min_ps(set1(127.f), _mm256_max_ps(set1(-127.f), x));  // NaN (second operand) passes through
     F n = _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     F f = _mm256_sub_ps(x, n);
     F p = set1(1.535336188319500e-4f);

@@ -9,6 +9,7 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <limits>
 
 namespace lathe::cpu::detail {
 namespace {
@@ -35,7 +36,7 @@ struct V512 {
   static inline F max(F a, F b) { return _mm512_max_ps(a, b); }
   static inline float hsum(F v) { return _mm512_reduce_add_ps(v); }
   static inline float hmax(F v) { return _mm512_reduce_max_ps(v); }
-  static inline F neg_inf() { return _mm512_set1_ps(-__builtin_inff()); }
+  static inline F neg_inf() { return _mm512_set1_ps(-std::numeric_limits<float>::infinity()); }
   // v where v > -inf, else 0 (the online-softmax reference point of a row that has seen no key yet).
   static inline F finite_or_zero(F v) {
     return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, neg_inf(), _CMP_NEQ_OQ), v);
@@ -57,10 +58,10 @@ struct V512 {
 
   // 2^x for the softmax (x <= ~0): n = round(x), f = x - n in [-1/2, 1/2], 2^f by a degree-6 polynomial (Cephes
   // exp2f coefficients, ~2e-7 relative), then scalef multiplies by 2^n with correct subnormals/underflow.
-  // -inf gives 0. NaN is not propagated (the callers' inputs are finite or -inf).
+  // -inf gives 0, NaN gives NaN.
   static inline F exp2(F x) {
-    x = _mm512_max_ps(x, set1(-151.f));
-    x = _mm512_min_ps(x, set1(128.f));
+    x = _mm512_max_ps(set1(-151.f), x);  // operand order: max/min return the second operand for NaN, so NaN stays
+    x = _mm512_min_ps(set1(128.f), x);
     F n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     F f = _mm512_sub_ps(x, n);
     F p = set1(1.535336188319500e-4f);

@@ -1,6 +1,6 @@
 // The mock's models, training and runs methods (vite dev with ?mock): a fake run that emits plausible metrics, logs
 // and checkpoints on a timer, so the Model and Train pages can be worked on without an engine. Never used in builds.
-import type { ConfigHelp, EventName, EventPayloads, ModelSummary, Run, RunDetail } from '../../../main/api/contract';
+import type { ConfigHelp, EventName, EventPayloads, FitCheck, ModelSummary, Run, RunDetail } from '../../../main/api/contract';
 import { ApiError } from './errors';
 
 type Emit = <E extends EventName>(event: E, payload: EventPayloads[E]) => void;
@@ -47,7 +47,7 @@ export function createMockTraining(emit: Emit) {
     const loss = 2.6 * Math.exp(-step / (total / 3)) + 0.7 + (Math.random() - 0.5) * 0.15;
     const evalEvery = c.evalEvery ?? 50;
     const evalLoss = evalEvery && step % evalEvery === 0 ? loss + 0.08 : undefined;
-    const metrics = { step, epoch: 0, loss, lr, gradNorm: 0.4 + Math.random() * 0.5, tokens: 4096, tokensPerSecond: 1800 + Math.random() * 300, memoryBytes: 1.1e9 + Math.random() * 5e7, ...(evalLoss ? { evalLoss } : {}) };
+    const metrics = { step, epoch: 0, loss, lr, gradNorm: 0.4 + Math.random() * 0.5, tokens: 4096, tokensPerSecond: 1800 + Math.random() * 300, memoryBytes: 1.1e9 + Math.random() * 5e7, plannedBytes: 1.2e9, at: now(), ...(evalLoss ? { evalLoss } : {}) };
     d.metrics.push({ step, loss, lr, gradNorm: metrics.gradNorm, tokensPerSecond: metrics.tokensPerSecond, evalLoss: evalLoss ?? null, memoryBytes: metrics.memoryBytes, skipped: null, at: now() });
     d.run = { ...d.run, step, lastLoss: loss, bestEvalLoss: evalLoss && (d.run.bestEvalLoss === null || evalLoss < d.run.bestEvalLoss) ? evalLoss : d.run.bestEvalLoss };
     emit('training.metrics', { runId: id, metrics });
@@ -78,6 +78,26 @@ export function createMockTraining(emit: Emit) {
     return update(id, { status, hostPid: null });
   }
 
+  /** A plan that grows with micro-batch x sequence length, against 16 GiB usable, so both verdicts can be tried. */
+  function fitCheck(config: Record<string, unknown>, calibrate: boolean): FitCheck {
+    const mb = Number(config.microBatch ?? 1);
+    const seq = Number(config.seqLen ?? 1024);
+    const plan = { weights: 0.3e9, lora: 2.4e7, kvCache: 0, activations: mb * seq * 2.2e5, scratch: 1.5e8 + mb * seq * 4e4, optimizer: 4.8e7, total: 0 };
+    plan.total = plan.weights + plan.lora + plan.activations + plan.scratch + plan.optimizer;
+    const freeBytes = 19 * 2 ** 30;
+    const budgetBytes = Math.floor(freeBytes * 0.85);
+    const fits = plan.total <= budgetBytes;
+    let suggestion: FitCheck['suggestion'] = null;
+    for (let s = seq; !fits && !suggestion && s >= 64; s = Math.floor(s / 2)) {
+      for (let m = mb; m >= 1 && !suggestion; m = Math.floor(m / 2)) if (plan.total - plan.activations - mb * seq * 4e4 + m * s * 2.6e5 <= budgetBytes) suggestion = { microBatch: m, seqLen: s };
+    }
+    const base: FitCheck = { device: 'cpu', plan, plannedBytes: plan.total, freeBytes, totalBytes: 32 * 2 ** 30, budgetBytes, fits, suggestion, message: fits ? 'Fits.' : 'Does not fit.' };
+    if (!calibrate || !fits) return base;
+    const totalSteps = Number(config.maxSteps ?? 600);
+    const secondsPerStep = 0.0004 * mb * seq * Number(config.gradAccum ?? 8);
+    return { ...base, totalSteps, secondsPerStep, etaSeconds: totalSteps * secondsPerStep, trainExamples: 1200 };
+  }
+
   const must = (id: string) => {
     const d = runs.get(id);
     if (!d) throw new ApiError('runs.notFound', `No run with id ${id}.`, 'Reload the run list.');
@@ -98,6 +118,11 @@ export function createMockTraining(emit: Emit) {
     },
     training: {
       configHelp: async () => HELP,
+      fitCheck: async ({ config, calibrate }: { config: Record<string, unknown>; calibrate?: boolean }) => {
+        if (!/model/i.test(String(config.model))) throw new ApiError('bad_config', `cannot read ${String(config.model)}/config.json`, 'Point Lathe at a Hugging Face model folder (it must contain config.json).');
+        await new Promise((r) => setTimeout(r, calibrate ? 1500 : 150));
+        return fitCheck(config, calibrate ?? true);
+      },
       start: async ({ config, name, projectId }: { config: Record<string, unknown>; name?: string; projectId?: string }) => {
         if (!config.dataset) throw new ApiError('api.invalidArgs', 'training.start: config.dataset Too small: expected string to have >=1 characters.', 'Check the value and try again.');
         const id = `run-mock-${Math.random().toString(36).slice(2, 8)}`;
@@ -120,6 +145,11 @@ export function createMockTraining(emit: Emit) {
     runs: {
       list: async (args?: { projectId?: string }) => [...runs.values()].map((d) => d.run).filter((r) => !args?.projectId || r.projectId === args.projectId).reverse(),
       get: async ({ id }: { id: string }) => structuredClone(must(id)),
+      log: async ({ id }: { id: string }) => {
+        const d = must(id);
+        const lines = d.checkpoints.map((c) => `${d.run.startedAt ?? now()} checkpoint saved at step ${c.step}`).reverse();
+        return { lines: [`${d.run.startedAt ?? now()} starting: ${d.run.totalSteps} steps`, ...lines], truncated: false };
+      },
     },
     datasets: { list: async () => [] },
   };

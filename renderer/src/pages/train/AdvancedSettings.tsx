@@ -3,10 +3,10 @@
 import type { JSX } from 'react';
 import type { ApiError } from '../../api/errors';
 import { ErrorText } from '../../components/Field';
-import { GROUP_ORDER, formatValue, type ConfigField } from './config-form';
+import { GROUP_ORDER, formatValue, rangeText, type ConfigField, type FormValues } from './config-form';
 
 /** What the form holds per key: strings for number and text inputs (parsed on submit), booleans, string lists. */
-export type Overrides = Record<string, string | boolean | string[]>;
+export type Overrides = FormValues;
 
 function Input({ field, value, onChange, invalid }: { field: ConfigField; value: unknown; onChange: (v: string | boolean | string[]) => void; invalid: boolean }): JSX.Element {
   const id = `cfg-${field.key}`;
@@ -50,19 +50,31 @@ function Input({ field, value, onChange, invalid }: { field: ConfigField; value:
         </div>
       );
     }
-    case 'number':
+    case 'number': {
+      // A text input, not type=number: the user's text is kept as typed and checked against the schema's bounds,
+      // which are shown beside it.
+      const range = rangeText(field);
       return (
-        <input
-          {...common}
-          className={`${cls} input-num`}
-          inputMode={field.kind.integer ? 'numeric' : 'decimal'}
-          value={value === null || value === undefined ? '' : String(value)}
-          placeholder={field.defaultValue === null ? 'not set' : String(field.defaultValue)}
-          onChange={(e) => onChange(e.target.value)}
-          autoComplete="off"
-          spellCheck={false}
-        />
+        <span className="input-with-range">
+          <input
+            {...common}
+            className={`${cls} input-num`}
+            inputMode={field.kind.integer ? 'numeric' : 'decimal'}
+            value={value === null || value === undefined ? '' : String(value)}
+            placeholder={field.defaultValue === null ? 'not set' : String(field.defaultValue)}
+            onChange={(e) => onChange(e.target.value)}
+            autoComplete="off"
+            spellCheck={false}
+            aria-describedby={range ? `${id}-help ${id}-range` : `${id}-help`}
+          />
+          {range && (
+            <span className="setting-range" id={`${id}-range`} title={`Accepted: ${range}${field.kind.integer ? ', whole numbers' : ''}`}>
+              {range}
+            </span>
+          )}
+        </span>
       );
+    }
     default:
       return (
         <input

@@ -1,19 +1,21 @@
 // One live line chart of a run's metrics against the step (recharts), themed with the app's CSS variables.
 import type { JSX } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { RunMetric } from '../../../../main/api/contract';
+import type { ChartMetric } from './run-math';
 
 export interface Series {
-  key: keyof RunMetric;
+  key: keyof ChartMetric;
   label: string;
   color: string;
   /** Sparse series (eval loss) are drawn as dots joined across the steps without a value. */
   sparse?: boolean;
+  /** A reference (the memory plan): dashed, no dots. */
+  dashed?: boolean;
 }
 
 export function MetricChart(props: {
   title: string;
-  metrics: RunMetric[];
+  metrics: ChartMetric[];
   series: Series[];
   /** Axis and tooltip format. */
   format: (v: number) => string;
@@ -25,12 +27,20 @@ export function MetricChart(props: {
   axisWidth?: number;
   wide?: boolean;
   note?: string;
+  /** Start the value axis at 0 (memory: so a plan 1% above the peak does not look twice as high). */
+  fromZero?: boolean;
 }): JSX.Element {
   const { metrics, series } = props;
   const points = metrics.filter((m) => series.some((s) => typeof m[s.key] === 'number'));
   const last = points[points.length - 1];
   return (
-    <figure className={`chart-card${props.wide ? ' chart-wide' : ''}`} data-testid={props.testId} data-points={points.length}>
+    <figure
+      className={`chart-card${props.wide ? ' chart-wide' : ''}`}
+      data-testid={props.testId}
+      data-points={points.length}
+      data-first-step={points[0]?.step}
+      {...Object.fromEntries(series.map((s) => [`data-points-${s.key.toLowerCase()}`, points.filter((m) => typeof m[s.key] === 'number').length]))}
+    >
       <figcaption className="chart-head">
         <span className="chart-title">{props.title}</span>
         <span className="chart-last">
@@ -55,7 +65,8 @@ export function MetricChart(props: {
               <XAxis
                 dataKey="step"
                 type="number"
-                domain={[(min: number) => Math.min(min, 1), (max: number) => Math.max(max, props.total ?? max)]}
+                // Every chart spans step 0 (the baseline evaluation) to the last step, so they line up.
+                domain={[0, (max: number) => Math.max(max, props.total ?? max)]}
                 allowDecimals={false}
                 tick={{ fill: 'var(--text-subtle)', fontSize: 11 }}
                 tickLine={false}
@@ -63,7 +74,7 @@ export function MetricChart(props: {
               />
               <YAxis
                 width={props.axisWidth ?? 52}
-                domain={['auto', 'auto']}
+                domain={props.fromZero ? [0, 'auto'] : ['auto', 'auto']}
                 tickFormatter={props.format}
                 tick={{ fill: 'var(--text-subtle)', fontSize: 11 }}
                 tickLine={false}
@@ -83,8 +94,9 @@ export function MetricChart(props: {
                   name={s.label}
                   dataKey={s.key}
                   stroke={s.color}
-                  strokeWidth={s.sparse ? 1.5 : 1.75}
-                  dot={s.sparse || points.length < 3 ? { r: 3, fill: s.color, strokeWidth: 0 } : false}
+                  strokeWidth={s.sparse || s.dashed ? 1.5 : 1.75}
+                  strokeDasharray={s.dashed ? '5 4' : undefined}
+                  dot={!s.dashed && (s.sparse || points.length < 3) ? { r: 3, fill: s.color, strokeWidth: 0 } : false}
                   activeDot={{ r: 4 }}
                   connectNulls
                   isAnimationActive={false}

@@ -1,5 +1,5 @@
-// "New run": model and dataset, a preset, every other setting under Advanced (from training.configHelp), then
-// training.start. Server errors that name a config key are shown at that key's field.
+// "New run": model and dataset, a preset, every other setting under Advanced (from training.configHelp), the fit
+// check, then training.start. Server errors that name a config key are shown at that key's field.
 import { useMemo, useRef, useState, type FormEvent, type JSX } from 'react';
 import type { ConfigHelp, DatasetSummary, Project, Run } from '../../../../main/api/contract';
 import { api } from '../../api/client';
@@ -8,32 +8,14 @@ import { ErrorText, Field } from '../../components/Field';
 import { Icon } from '../../components/Icon';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { AdvancedSettings, type Overrides } from './AdvancedSettings';
-import { PRIMARY_KEYS, buildConfig, configFields, fieldOfError, type ConfigField } from './config-form';
+import { PRIMARY_KEYS, buildConfig, configFields, fieldOfError, parseOverrides } from './config-form';
+import { FitCheckPanel } from './FitCheckPanel';
+import { suggestionOverrides } from './fit-math';
 import { DEFAULT_PRESET, PRESETS, presetById, type PresetId } from './presets';
+import { formatBytes } from './run-math';
+import { useFitCheck } from './useFitCheck';
 
 const nf = new Intl.NumberFormat('en-US');
-
-/** Parses the form's strings into config values; a number field holding something else is named like a server error. */
-function parseOverrides(fields: ConfigField[], overrides: Overrides): { values: Record<string, unknown>; error?: { key: string; error: ApiError } } {
-  const values: Record<string, unknown> = {};
-  for (const f of fields) {
-    if (!Object.prototype.hasOwnProperty.call(overrides, f.key)) continue;
-    const raw = overrides[f.key];
-    if (typeof raw === 'string') {
-      const s = raw.trim();
-      if (!s) {
-        values[f.key] = undefined;
-        continue;
-      }
-      if (f.kind.type === 'number') {
-        const n = Number(s);
-        if (!Number.isFinite(n)) return { values, error: { key: f.key, error: new ApiError('form.notANumber', `${f.label}: “${s}” is not a number.`, `Enter a number, or clear the field for the default (${String(f.defaultValue ?? 'not set')}).`) } };
-        values[f.key] = n;
-      } else values[f.key] = s;
-    } else values[f.key] = raw;
-  }
-  return { values };
-}
 
 export function NewRunForm(props: { project: Project; defaultModel: string | undefined; onStarted: (run: Run) => void; onCancel: () => void }): JSX.Element {
   const help = useApiQuery<ConfigHelp>(() => api.training.configHelp());
@@ -63,6 +45,32 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
   const accum = effective('gradAccum');
   const seqLen = effective('seqLen');
 
+  // The config the form would send now, or why there is none yet; the fit check follows it.
+  const draft = useMemo((): { config?: Record<string, unknown>; blocked?: string } => {
+    if (!help.data) return { blocked: 'Loading the settings…' };
+    const parsed = parseOverrides(fields, overrides);
+    if (parsed.error) return { blocked: `${parsed.error.message} Fix it to check the fit.` };
+    if (!model.trim() || !dataset.trim()) return {};
+    return { config: buildConfig({ model, dataset }, preset, parsed.values) };
+  }, [help.data, fields, overrides, model, dataset, preset]);
+  const fit = useFitCheck(draft.config);
+  const fitNow = fit.plan && fit.plan.key === fit.key ? fit.plan.result : undefined;
+  const overPlan = fitNow && !fitNow.fits ? fitNow : undefined;
+  const maxAccum = help.data?.gradAccum?.max ?? 4096;
+  const applyChanges = (s: { microBatch: number; seqLen: number }) =>
+    micro && accum && seqLen ? suggestionOverrides({ microBatch: micro, gradAccum: accum, seqLen }, s, maxAccum) : { microBatch: String(s.microBatch), seqLen: String(s.seqLen) };
+  const suggested = overPlan?.suggestion ? applyChanges(overPlan.suggestion) : undefined;
+
+  function setOverride(key: string, value: string | boolean | string[] | undefined): void {
+    if (error?.key === key) setError(undefined);
+    setOverrides((o) => {
+      const next = { ...o };
+      if (value === undefined) delete next[key];
+      else next[key] = value;
+      return next;
+    });
+  }
+
   function showError(e: ApiError, key?: string): void {
     setError({ key, error: e });
     if (key && !PRIMARY_KEYS.has(key)) {
@@ -77,7 +85,7 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
     if (busy) return;
     setError(undefined);
     const parsed = parseOverrides(fields, overrides);
-    if (parsed.error) return showError(parsed.error.error, parsed.error.key);
+    if (parsed.error) return showError(new ApiError(parsed.error.code, parsed.error.message, parsed.error.hint), parsed.error.key);
     const config = buildConfig({ model, dataset }, preset, parsed.values);
     setBusy(true);
     try {
@@ -198,20 +206,27 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
             preset={preset}
             overrides={overrides}
             error={error?.key && !PRIMARY_KEYS.has(error.key) ? { key: error.key, error: error.error } : undefined}
-            onChange={(key, value) => {
-              if (error?.key === key) setError(undefined);
-              setOverrides((o) => {
-                const next = { ...o };
-                if (value === undefined) delete next[key];
-                else next[key] = value;
-                return next;
-              });
-            }}
+            onChange={setOverride}
           />
         )}
       </details>
 
+      <FitCheckPanel
+        state={fit}
+        blocked={draft.blocked}
+        applyNote={suggested?.gradAccum ? `gradient accumulation ${nf.format(Number(suggested.gradAccum))} keeps ${nf.format(Number(suggested.gradAccum) * Number(suggested.microBatch))} sequences per step` : undefined}
+        onApply={(s) => {
+          for (const [k, v] of Object.entries(applyChanges(s))) setOverride(k, v);
+        }}
+      />
+
       {generalErr && <ErrorText error={generalErr} id="run-form-error" context="training.start" />}
+      {overPlan && (
+        <p className="fit-warning" role="alert" data-testid="fit-warning">
+          <Icon name="alert" size={14} /> This run plans {formatBytes(overPlan.plannedBytes)} but {formatBytes(overPlan.budgetBytes)} is usable: it will likely run out of memory. Apply the
+          suggestion above, or start anyway.
+        </p>
+      )}
 
       <div className="form-actions">
         <span className="form-hint" data-testid="batch-math">
@@ -222,8 +237,8 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
         <button type="button" className="btn" onClick={props.onCancel} disabled={busy}>
           Cancel
         </button>
-        <button type="submit" className="btn btn-primary" disabled={busy || !help.data} data-testid="run-start">
-          {busy ? 'Starting…' : 'Start training'}
+        <button type="submit" className={`btn ${overPlan ? 'btn-warn' : 'btn-primary'}`} disabled={busy || !help.data} data-testid="run-start">
+          {busy ? 'Starting…' : overPlan ? 'Start anyway' : 'Start training'}
         </button>
       </div>
     </form>

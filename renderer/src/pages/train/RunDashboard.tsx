@@ -1,5 +1,6 @@
 // The live dashboard of one run: status, progress, ETA and elapsed time, pause / resume / cancel, the error with its
-// hint, the charts (loss, learning rate, gradient norm, tokens/s, memory), checkpoints and the log.
+// hint, the charts (train and eval loss, learning rate, gradient norm, tokens/s, memory against the plan), checkpoints
+// and the log.
 import { lazy, Suspense, useEffect, useState, type JSX } from 'react';
 import type { Run } from '../../../../main/api/contract';
 import { api } from '../../api/client';
@@ -22,6 +23,7 @@ import {
   isLive,
   secondsPerStep,
   totalStepsOf,
+  trainingSteps,
 } from './run-math';
 import { StatusBadge } from './StatusBadge';
 import { useRunLive } from './useRunLive';
@@ -43,6 +45,7 @@ const nf = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 /** Axis ticks: 3 significant digits without trailing zeros (2.75, not 2.750). */
 const sig3 = (v: number) => String(Number(v.toPrecision(3)));
 const gib = (v: number) => `${(v / 2 ** 30).toFixed(2)} GiB`;
+const mib = (v: number) => `${sig3(v / 2 ** 20)} MiB`;
 
 function useNow(active: boolean): number {
   const [now, setNow] = useState(Date.now);
@@ -68,22 +71,29 @@ function Skeleton(): JSX.Element {
 }
 
 export function RunDashboard({ id, notify, onBack }: { id: string; notify: Notify; onBack: () => void }): JSX.Element {
-  const { detail, error, logs, reload } = useRunLive(id);
-  const [acting, setActing] = useState<string>();
+  const { detail, error, logs, plannedBytes, reload } = useRunLive(id);
+  // The action in flight, and the status it was taken in: a pause is answered at once but takes effect after the
+  // current step and its checkpoint, so the button keeps saying so until the status changes.
+  const [acting, setActing] = useState<{ label: string; from: Run['status'] }>();
   const [confirmCancel, setConfirmCancel] = useState(false);
   const run = detail?.run;
   const now = useNow(!!run && isLive(run.status));
+  const status = run?.status;
+  useEffect(() => {
+    if (acting && status !== acting.from) setActing(undefined);
+  }, [acting, status]);
 
   async function act(label: string, call: () => Promise<Run>): Promise<void> {
-    setActing(label);
+    if (!run) return;
+    setActing({ label, from: run.status });
     try {
-      await call();
+      const after = await call();
+      if (after.status !== run.status) setActing(undefined);
       reload();
     } catch (err) {
+      setActing(undefined);
       const e = toApiError(err);
       notify(e.message, { kind: 'error', detail: e.hint });
-    } finally {
-      setActing(undefined);
     }
   }
 
@@ -109,13 +119,17 @@ export function RunDashboard({ id, notify, onBack }: { id: string; notify: Notif
   if (!run || !detail) return <Skeleton />;
 
   const metrics = detail.metrics;
+  // Step 0 is the baseline evaluation: it belongs on the loss chart only.
+  const steps = trainingSteps(metrics);
+  const memory = steps.map((m) => ({ ...m, plannedBytes: m.memoryBytes !== null ? (m.plannedBytes ?? plannedBytes) : null }));
   const total = totalStepsOf(run);
   const pct = total ? Math.min(100, (run.step / total) * 100) : 0;
   const eta = isLive(run.status) ? etaSeconds(metrics, total) : null;
   const elapsed = elapsedSeconds(run, now);
   const perStep = secondsPerStep(metrics);
-  const last = metrics[metrics.length - 1];
-  const hasMemory = metrics.some((m) => m.memoryBytes !== null);
+  const last = steps[steps.length - 1];
+  const hasMemory = steps.some((m) => m.memoryBytes !== null);
+  const peak = Math.max(0, ...steps.map((m) => m.memoryBytes ?? 0));
   const lossSeries = [
     { key: 'loss' as const, label: 'Train loss', color: 'var(--accent)' },
     ...(metrics.some((m) => m.evalLoss !== null) ? [{ key: 'evalLoss' as const, label: 'Eval loss', color: 'var(--warn)', sparse: true }] : []),
@@ -142,12 +156,12 @@ export function RunDashboard({ id, notify, onBack }: { id: string; notify: Notif
           <div className="run-actions-bar">
             {canPause(run.status) && (
               <button type="button" className="btn btn-sm" onClick={() => void act('pause', () => api.training.pause({ id }))} disabled={!!acting} data-testid="run-pause">
-                {acting === 'pause' ? 'Pausing…' : 'Pause'}
+                {acting?.label === 'pause' ? 'Pausing…' : 'Pause'}
               </button>
             )}
             {canResume(run.status) && (
               <button type="button" className="btn btn-sm btn-primary" onClick={() => void act('resume', () => api.training.resume({ id }))} disabled={!!acting} data-testid="run-resume">
-                {acting === 'resume' ? 'Resuming…' : 'Resume'}
+                {acting?.label === 'resume' ? 'Resuming…' : 'Resume'}
               </button>
             )}
             {canCancel(run.status) && (
@@ -221,10 +235,26 @@ export function RunDashboard({ id, notify, onBack }: { id: string; notify: Notif
         <Suspense fallback={<ChartsFallback />}>
           <div className="chart-grid">
             <MetricChart title="Loss" testId="chart-loss" metrics={metrics} series={lossSeries} format={sig3} last={formatLoss} total={total} />
-            <MetricChart title="Learning rate" testId="chart-lr" metrics={metrics} series={[{ key: 'lr', label: 'Learning rate', color: 'var(--ok)' }]} format={formatLr} total={total} />
-            <MetricChart title="Gradient norm" testId="chart-grad" metrics={metrics} series={[{ key: 'gradNorm', label: 'Gradient norm', color: 'var(--danger)' }]} format={sig3} total={total} />
-            <MetricChart title="Tokens per second" testId="chart-tps" metrics={metrics} series={[{ key: 'tokensPerSecond', label: 'Tokens/s', color: 'var(--accent-hover)' }]} format={(v) => nf.format(v)} total={total} />
-            {hasMemory && <MetricChart title="Memory" testId="chart-memory" metrics={metrics} series={[{ key: 'memoryBytes', label: 'Memory', color: 'var(--text-muted)' }]} format={gib} last={formatBytes} total={total} axisWidth={68} wide />}
+            <MetricChart title="Learning rate" testId="chart-lr" metrics={steps} series={[{ key: 'lr', label: 'Learning rate', color: 'var(--ok)' }]} format={formatLr} total={total} />
+            <MetricChart title="Gradient norm" testId="chart-grad" metrics={steps} series={[{ key: 'gradNorm', label: 'Gradient norm', color: 'var(--danger)' }]} format={sig3} total={total} />
+            <MetricChart title="Tokens per second" testId="chart-tps" metrics={steps} series={[{ key: 'tokensPerSecond', label: 'Tokens/s', color: 'var(--accent-hover)' }]} format={(v) => nf.format(v)} total={total} />
+            {hasMemory && (
+              <MetricChart
+                title="Memory: engine peak vs plan"
+                testId="chart-memory"
+                metrics={memory}
+                series={[
+                  { key: 'memoryBytes', label: 'Peak in use', color: 'var(--accent)' },
+                  ...(memory.some((m) => typeof m.plannedBytes === 'number') ? [{ key: 'plannedBytes' as const, label: 'Plan', color: 'var(--text-subtle)', dashed: true }] : []),
+                ]}
+                format={peak >= 2 ** 30 ? gib : mib}
+                last={formatBytes}
+                total={total}
+                axisWidth={72}
+                fromZero
+                wide
+              />
+            )}
           </div>
         </Suspense>
       )}

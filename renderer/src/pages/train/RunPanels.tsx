@@ -42,17 +42,19 @@ export function LogPanel({ logs, live }: { logs: LogLine[]; live: boolean }): JS
     if (box && box.scrollHeight - box.scrollTop - box.clientHeight < 40) endRef.current?.scrollIntoView({ block: 'nearest' });
   }, [logs.length]);
   return (
-    <details className="card panel log-panel" data-testid="run-log">
+    <details className="card panel log-panel" data-testid="run-log" data-lines={logs.length}>
       <summary className="panel-title">
         Log <span className="subtle">{logs.length ? `${logs.length} line${logs.length === 1 ? '' : 's'}` : live ? 'waiting for output' : ''}</span>
       </summary>
       <div className="log-box" ref={boxRef}>
         {logs.length === 0 ? (
-          <p className="panel-empty">Lines appear here while this page is open; the full log is in the run folder’s log.txt.</p>
+          <p className="panel-empty">{live ? 'Nothing logged yet: lines appear as the run starts.' : 'This run logged nothing.'} The full log is log.txt in the run folder.</p>
         ) : (
           logs.map((l) => (
             <div key={l.n} className="log-line">
-              <time className="log-time">{new Date(l.at).toLocaleTimeString(undefined, { hour12: false })}</time>
+              <time className="log-time" dateTime={l.at ?? undefined}>
+                {l.at ? new Date(l.at).toLocaleTimeString(undefined, { hour12: false }) : ''}
+              </time>
               <span>{l.message}</span>
             </div>
           ))

@@ -17,6 +17,9 @@ export interface ConfigField {
   defaultValue: unknown;
   kind: FieldKind;
   group: string;
+  /** Bounds the server enforces (numbers only). */
+  min?: number;
+  max?: number;
 }
 
 /** Keys the form asks for up front (not in Advanced settings). */
@@ -87,7 +90,64 @@ export function configFields(help: ConfigHelp): ConfigField[] {
     defaultValue: h.default,
     kind: kindOf(key, h),
     group: GROUPS.find(([, re]) => re.test(key))?.[0] ?? 'Engine',
+    // zod reports "no bound" on integers as ±MAX_SAFE_INTEGER: not a bound worth showing.
+    ...(h.min !== undefined && h.min > -Number.MAX_SAFE_INTEGER ? { min: h.min } : {}),
+    ...(h.max !== undefined && h.max < Number.MAX_SAFE_INTEGER ? { max: h.max } : {}),
   }));
+}
+
+const nf = new Intl.NumberFormat('en-US', { maximumFractionDigits: 6 });
+
+/** "1 – 512", "at least 16", "at most 0.9"; empty when the schema gives no bounds. */
+export function rangeText(f: Pick<ConfigField, 'min' | 'max'>): string {
+  if (f.min !== undefined && f.max !== undefined) return `${nf.format(f.min)} – ${nf.format(f.max)}`;
+  if (f.min !== undefined) return `at least ${nf.format(f.min)}`;
+  if (f.max !== undefined) return `at most ${nf.format(f.max)}`;
+  return '';
+}
+
+/** What the form holds per key: strings for number and text inputs, booleans, string lists. */
+export type FormValues = Record<string, string | boolean | string[]>;
+
+export interface FormError {
+  key: string;
+  code: string;
+  message: string;
+  hint: string;
+}
+
+/**
+ * Parses the form's strings into config values, checking numbers against the schema's kind and bounds so a typo is
+ * named at its field before anything is sent (the server still validates everything).
+ */
+export function parseOverrides(fields: ConfigField[], overrides: FormValues): { values: Record<string, unknown>; error?: FormError } {
+  const values: Record<string, unknown> = {};
+  for (const f of fields) {
+    if (!Object.prototype.hasOwnProperty.call(overrides, f.key)) continue;
+    const raw = overrides[f.key];
+    if (typeof raw !== 'string') {
+      values[f.key] = raw;
+      continue;
+    }
+    const s = raw.trim();
+    if (!s) {
+      values[f.key] = undefined;
+      continue;
+    }
+    if (f.kind.type !== 'number') {
+      values[f.key] = s;
+      continue;
+    }
+    const back = `Enter a number${f.min !== undefined || f.max !== undefined ? ` (${rangeText(f)})` : ''}, or clear the field for the default (${formatValue(f.defaultValue)}).`;
+    const n = Number(s);
+    if (!Number.isFinite(n)) return { values, error: { key: f.key, code: 'form.notANumber', message: `${f.label}: “${s}” is not a number.`, hint: back } };
+    if (f.kind.integer && !Number.isInteger(n)) return { values, error: { key: f.key, code: 'form.notAnInteger', message: `${f.label}: ${s} is not a whole number.`, hint: back } };
+    if ((f.min !== undefined && n < f.min) || (f.max !== undefined && n > f.max)) {
+      return { values, error: { key: f.key, code: 'form.outOfRange', message: `${f.label}: ${s} is out of range; it must be ${f.min !== undefined && f.max !== undefined ? `between ${nf.format(f.min)} and ${nf.format(f.max)}` : rangeText(f)}.`, hint: back } };
+    }
+    values[f.key] = n;
+  }
+  return { values };
 }
 
 export function formatValue(v: unknown): string {

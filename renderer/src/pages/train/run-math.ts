@@ -27,8 +27,11 @@ export function totalStepsOf(run: Run): number | null {
   return typeof max === 'number' && max > 0 ? max : null;
 }
 
-/** A metric from the live event, in the shape runs.get returns, stamped with its arrival time. */
-export function toRunMetric(m: StepMetrics & { memoryBytes?: number }, at = new Date().toISOString()): RunMetric {
+/** A metric as the charts use it: the stored record plus the engine's memory plan (live events carry it). */
+export type ChartMetric = RunMetric & { plannedBytes?: number | null };
+
+/** A metric from the live event, in the shape runs.get returns; stamped by the job (`at`), else with its arrival time. */
+export function toRunMetric(m: StepMetrics, at = new Date().toISOString()): ChartMetric {
   return {
     step: m.step,
     loss: m.loss,
@@ -37,31 +40,46 @@ export function toRunMetric(m: StepMetrics & { memoryBytes?: number }, at = new 
     tokensPerSecond: m.tokensPerSecond,
     evalLoss: m.evalLoss ?? null,
     memoryBytes: m.memoryBytes ?? null,
+    plannedBytes: m.plannedBytes ?? null,
     skipped: m.skipped ?? null,
-    at,
+    at: m.at ?? at,
   };
 }
+
+/** Step 0 is the baseline evaluation before any update: it has an eval loss but no training values. */
+export const trainingSteps = <M extends RunMetric>(metrics: M[]): M[] => metrics.filter((m) => m.step > 0);
 
 /**
  * Adds one metric to a step-ordered list. A step at or before the last one means the run resumed from a checkpoint
  * and is re-training those steps: the newer values replace everything from that step on.
  */
-export function mergeMetric(list: RunMetric[], m: RunMetric): RunMetric[] {
+export function mergeMetric<M extends RunMetric>(list: M[], m: M): M[] {
   const last = list[list.length - 1];
   if (!last || m.step > last.step) return [...list, m];
   return [...list.filter((x) => x.step < m.step), m];
 }
 
-/** Seconds per step over the last `window` steps, from the metrics' timestamps; null until two steps are known. */
+/**
+ * Seconds per step over the last `window` steps, from the metrics' timestamps; null until two steps are known. Gaps far
+ * longer than the typical step (a pause, a resume loading the model, the baseline evaluation) are left out, so the
+ * estimate follows the training speed rather than the time the run spent stopped.
+ */
 export function secondsPerStep(metrics: RunMetric[], window = 20): number | null {
-  const recent = metrics.slice(-window - 1);
-  if (recent.length < 2) return null;
-  const first = recent[0];
-  const last = recent[recent.length - 1];
-  const dt = (Date.parse(last.at) - Date.parse(first.at)) / 1000;
-  const steps = last.step - first.step;
-  if (!(dt > 0) || steps <= 0) return null;
-  return dt / steps;
+  const recent = trainingSteps(metrics).slice(-window - 1);
+  const gaps: { dt: number; steps: number }[] = [];
+  for (let i = 1; i < recent.length; i++) {
+    const dt = (Date.parse(recent[i].at) - Date.parse(recent[i - 1].at)) / 1000;
+    const steps = recent[i].step - recent[i - 1].step;
+    if (steps > 0 && dt >= 0 && Number.isFinite(dt)) gaps.push({ dt, steps });
+  }
+  if (!gaps.length) return null;
+  const perStep = gaps.map((g) => g.dt / g.steps).sort((a, b) => a - b);
+  // The lower median: with one normal gap and one pause, the normal one is the reference.
+  const median = perStep[Math.floor((perStep.length - 1) / 2)];
+  const kept = gaps.filter((g) => g.dt / g.steps <= Math.max(median * 5, 0.05));
+  const dt = kept.reduce((s, g) => s + g.dt, 0);
+  const steps = kept.reduce((s, g) => s + g.steps, 0);
+  return dt > 0 && steps > 0 ? dt / steps : null;
 }
 
 export function etaSeconds(metrics: RunMetric[], total: number | null): number | null {
@@ -112,4 +130,48 @@ export function bestCheckpointStep(cps: { step: number; evalLoss: number | null 
   let best: { step: number; evalLoss: number } | null = null;
   for (const c of cps) if (c.evalLoss !== null && (best === null || c.evalLoss < best.evalLoss)) best = { step: c.step, evalLoss: c.evalLoss };
   return best?.step ?? null;
+}
+
+export interface LiveDetail {
+  run: Run;
+  metrics: ChartMetric[];
+  checkpoints: { step: number; dir: string; evalLoss: number | null }[];
+}
+
+/**
+ * A fresh runs.get answer over what the dashboard shows: metrics that arrived live while the request was out are newer
+ * than the answer and are applied on top; the run record is the newer of the two (by updatedAt).
+ */
+export function mergeFetched(prev: LiveDetail | undefined, fetched: LiveDetail, liveSince: ChartMetric[]): LiveDetail {
+  const metrics = liveSince.reduce((list, m) => mergeMetric(list, m), fetched.metrics);
+  let run = prev && prev.run.id === fetched.run.id && Date.parse(prev.run.updatedAt) > Date.parse(fetched.run.updatedAt) ? prev.run : fetched.run;
+  const lastLive = liveSince[liveSince.length - 1];
+  if (lastLive && lastLive.step > run.step) run = { ...run, step: lastLive.step, lastLoss: lastLive.loss ?? run.lastLoss };
+  return { run, metrics, checkpoints: fetched.checkpoints };
+}
+
+export interface LogEntry {
+  at: string | null;
+  message: string;
+}
+
+/** A log.txt line is "<ISO time> <message>". */
+export function parseLogLine(line: string): LogEntry {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) (.*)$/s.exec(line);
+  return m ? { at: m[1], message: m[2] } : { at: null, message: line };
+}
+
+/**
+ * The log's history (runs.log) followed by the live lines that arrived while it was being read; a live line that the
+ * history already holds (written just before the file was read) is dropped, once per copy.
+ */
+export function withLogHistory(history: LogEntry[], liveMeanwhile: LogEntry[]): LogEntry[] {
+  const counts = new Map<string, number>();
+  for (const h of history.slice(-(liveMeanwhile.length * 2 + 10))) counts.set(h.message, (counts.get(h.message) ?? 0) + 1);
+  const extra = liveMeanwhile.filter((l) => {
+    const c = counts.get(l.message) ?? 0;
+    if (c > 0) counts.set(l.message, c - 1);
+    return c === 0;
+  });
+  return [...history, ...extra];
 }
