@@ -129,6 +129,7 @@ export const methods = {
   'datasets.preview': method<PreviewExample[]>()(PreviewArgs, 'Rendered, tokenized examples with each token marked trained or not (the loss mask).'),
   'datasets.rawLines': method<{ line: number; text: string }[]>()(RawLinesArgs, 'The raw text of a line of a dataset file and its neighbours (to show a bad row).'),
   'datasets.import': method<{ dataset: DatasetSummary; report: DatasetReportView }>()(ImportArgs, 'Validate and store a dataset in a project (raw copy, normalised rows, report).'),
+  'datasets.cancel': method<{ cancelled: boolean }>()(z.object({ jobId: z.string().uuid() }).strict(), 'Cancel a running inspect or import by its job id (nothing is stored).'),
   'datasets.list': method<DatasetSummary[]>()(z.object({ projectId: Id.optional() }).strict().optional(), 'Imported datasets, newest first (optionally of one project).'),
   'datasets.delete': method<{ deleted: true }>()(z.object({ id: Id }).strict(), 'Delete an imported dataset and its files.'),
 } as const;
@@ -146,9 +147,10 @@ export interface EventPayloads {
   'training.metrics': { runId: string; metrics: StepMetrics };
   'training.status': { run: Run };
   'training.log': { runId: string; message: string };
+  'datasets.progress': { jobId: string; bytesRead: number; totalBytes: number; rows: number };
 }
 export type EventName = keyof EventPayloads;
-export const eventNames: EventName[] = ['engine.hostCrashed', 'projects.changed', 'training.metrics', 'training.status', 'training.log'];
+export const eventNames: EventName[] = ['engine.hostCrashed', 'projects.changed', 'training.metrics', 'training.status', 'training.log', 'datasets.progress'];
 
 // ---------- the client shape (what window.lathe and the WebSocket client expose) ----------
 

@@ -20,6 +20,8 @@ export const ReadArgs = {
   map: z.record(z.enum(['instruction', 'input', 'output', 'system', 'conversations', 'messages', 'prompt', 'chosen', 'rejected', 'completion', 'text']), Field).optional(),
   jsonField: Field.optional(),
   textUnit: z.enum(['document', 'paragraph']).optional(),
+  /** Chosen by the client: progress events carry it and datasets.cancel takes it. */
+  jobId: z.string().uuid().optional(),
 };
 
 export const TokenArgs = {

@@ -18,6 +18,7 @@ import { emptyReport, validateDataset, type ValidateOptions } from '../data/vali
 import { DatasetsRepo } from '../library/datasets-repo';
 import { loadTokenizer, type LatheTokenizer } from '../models/tokenizer';
 import type { ServiceContext } from './context';
+import { cancelDataJob, withDataJob } from './data-jobs';
 
 /** Loaded tokenizers by folder: loading a 128K vocabulary takes about a second, and the Data page asks repeatedly. */
 const tokenizers = new Map<string, Promise<LatheTokenizer>>();
@@ -63,10 +64,13 @@ export const datasetHandlers = {
   'datasets.inspect': async (a: MethodParsedInput<'datasets.inspect'>, ctx: ServiceContext): Promise<MethodOutput<'datasets.inspect'>> => {
     const { path, name } = await resolveSource(a.source, ctx);
     const tokenizer = a.tokenizerPath ? await tokenizerAt(a.tokenizerPath) : undefined;
-    const report = await runPipeline(path, {
-      ...readOptions(a, name),
-      tokenize: tokenizer ? { tokenizer, template: a.template, mask: a.mask, maxLen: a.maxLen, policy: a.policy } : undefined,
-    });
+    const report = await withDataJob(ctx, a.jobId, (job) =>
+      runPipeline(path, {
+        ...readOptions(a, name),
+        ...job,
+        tokenize: tokenizer ? { tokenizer, template: a.template, mask: a.mask, maxLen: a.maxLen, policy: a.policy } : undefined,
+      }),
+    );
     const split = a.valFraction != null || a.valCount != null
       ? (() => {
           const v = validationCount(report.valid, { valFraction: a.valFraction, valCount: a.valCount });
@@ -138,9 +142,13 @@ export const datasetHandlers = {
 
   'datasets.import': async (a: MethodParsedInput<'datasets.import'>, ctx: ServiceContext): Promise<MethodOutput<'datasets.import'>> => {
     const { path, name } = await resolveSource(a.source, ctx);
-    const { dataset, report } = await importDataset(ctx.db, ctx.paths, path, { ...readOptions(a, name), projectId: a.projectId, name: a.name ?? name, onInvalid: a.onInvalid });
+    const { dataset, report } = await withDataJob(ctx, a.jobId, (job) =>
+      importDataset(ctx.db, ctx.paths, path, { ...readOptions(a, name), ...job, projectId: a.projectId, name: a.name ?? name, onInvalid: a.onInvalid }),
+    );
     return { dataset, report: view(report) };
   },
+
+  'datasets.cancel': async (a: MethodParsedInput<'datasets.cancel'>): Promise<MethodOutput<'datasets.cancel'>> => ({ cancelled: cancelDataJob(a.jobId) }),
 
   'datasets.list': async (a: MethodParsedInput<'datasets.list'>, ctx: ServiceContext): Promise<MethodOutput<'datasets.list'>> =>
     new DatasetsRepo(ctx.db).list(a?.projectId),

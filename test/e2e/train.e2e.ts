@@ -64,6 +64,13 @@ describeBrowser('train step (web mode)', () => {
     await page.mouse.move(0, 0);
     await screenshot(page, name);
   }
+  /** The whole dashboard from the top: a taller window for the picture, then back. */
+  async function tallShot(name: string): Promise<void> {
+    await page.setViewportSize({ width: 1280, height: 1560 });
+    await page.evaluate(() => document.getElementById('content')?.scrollTo({ top: 0 }));
+    await shot(name);
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
 
   it('shows an empty run list for a new project', async () => {
     await createAndOpenProject(page, 'Train test');
@@ -237,7 +244,7 @@ describeBrowser('train step (web mode)', () => {
     expect(await dash().getByTestId('run-eta').textContent()).toMatch(/^[\d.]+s$/);
     await dash().getByTestId('run-log').locator('summary').click();
     await expect.poll(() => dash().getByTestId('run-log').textContent()).toContain(`completed ${STEPS} steps`);
-    await shot('train-dashboard-dark');
+    await tallShot('train-dashboard-dark');
   });
 
   it('survives a reload (history, log and plan reloaded) and lists the run in the project', async () => {
@@ -256,7 +263,7 @@ describeBrowser('train step (web mode)', () => {
     await expect.poll(() => count(dash().getByTestId('chart-memory'), 'plannedbytes'), POLL).toBe(STEPS);
     await page.getByTestId('theme-toggle').click();
     await dash().getByTestId('run-log').locator('summary').click();
-    await shot('train-dashboard-light');
+    await tallShot('train-dashboard-light');
     await page.getByTestId('theme-toggle').click();
 
     await page.getByTestId('runs-back').click();
@@ -298,7 +305,7 @@ describeBrowser('train step (web mode)', () => {
     expect(await count(dash().getByTestId('chart-loss'), 'loss')).toBeGreaterThanOrEqual(5);
     // The time left comes from the steps' timestamps.
     await expect.poll(() => dash().getByTestId('run-eta').textContent()).toMatch(/^\d+s$|^\d+m \d\ds$/);
-    await shot('train-running-dark');
+    await tallShot('train-running-dark');
 
     // Reload mid-run: the dashboard loads the history and keeps following live events.
     const before = await step();
@@ -318,7 +325,7 @@ describeBrowser('train step (web mode)', () => {
     await page.waitForTimeout(1500);
     expect(await step()).toBe(pausedAt);
     expect(await dash().getByTestId('run-pause').count()).toBe(0);
-    await shot('train-paused-dark');
+    await tallShot('train-paused-dark');
 
     // Resume continues from the pause checkpoint to the end.
     await dash().getByTestId('run-resume').click();
