@@ -1,5 +1,6 @@
 // The Data step end to end in web mode: check a file by path (report, bad rows with their raw lines, lengths, loss-mask
 // preview), change the format, upload a file from the browser, and import it into the open project.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -73,5 +74,19 @@ describeBrowser('data step (web mode)', () => {
     await list.waitFor({ timeout: 30_000 });
     expect(await list.textContent()).toContain('sharegpt.json · sharegpt · 3 valid of 3');
     await screenshot(page, 'data-imported');
+  });
+
+  it('shows progress while checking a large file, and cancels it cleanly', async () => {
+    const big = join(app.server.home, 'big.jsonl');
+    const row = (i: number) => JSON.stringify({ instruction: `Note ${i}`, input: 'x'.repeat(300), output: `Answer ${i}` });
+    writeFileSync(big, Array.from({ length: 150_000 }, (_, i) => row(i)).join('\n') + '\n');
+    await page.getByTestId('data-tokenizer').fill('');
+    await page.getByTestId('data-path').fill(big);
+    await page.getByTestId('inspect').click();
+    await expect.poll(() => page.getByTestId('data-progress').textContent(), { timeout: 30_000 }).toMatch(/\d+% · [\d,]+ rows/);
+    await screenshot(page, 'data-progress');
+    await page.getByTestId('data-cancel').click();
+    await expect.poll(() => page.getByTestId('field-error').first().textContent(), { timeout: 30_000 }).toMatch(/cancelled/i);
+    expect(await page.getByTestId('data-cancel').count()).toBe(0);
   });
 });

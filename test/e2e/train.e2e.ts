@@ -344,6 +344,9 @@ describeBrowser('train step (web mode)', () => {
     await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Cancel run' }).click();
     await expect.poll(status, POLL).toBe('cancelled');
     const at = await step();
+    console.log('DEBUG', await dash().getByTestId('run-step').textContent(), await status(), await dash().getByTestId('checkpoint-row').allTextContents());
+    await page.waitForTimeout(1500);
+    console.log('DEBUG2', await dash().getByTestId('run-step').textContent(), await status(), await dash().getByTestId('checkpoint-row').allTextContents());
     expect(at).toBeLessThan(LONG_STEPS);
     await expect.poll(() => dash().getByTestId('checkpoint-row').count(), POLL).toBeGreaterThan(0);
     const newest = Number(/Step (\d+)/.exec((await dash().getByTestId('checkpoint-row').first().textContent()) ?? '')?.[1]);

@@ -33,6 +33,23 @@ export function DataPage({ project }: { project?: Project } = {}): JSX.Element {
   const [busy, setBusy] = useState<string>();
   const [datasets, setDatasets] = useState<DatasetSummary[]>([]);
   const [dragging, setDragging] = useState(false);
+  // The running inspect/import: its id (for cancel) and the server's progress events for it.
+  const [job, setJob] = useState<{ id: string; bytesRead: number; totalBytes: number; rows: number }>();
+  useEffect(
+    () =>
+      api.on('datasets.progress', (p) => {
+        setJob((j) => (j && j.id === p.jobId ? { ...j, bytesRead: p.bytesRead, totalBytes: p.totalBytes, rows: p.rows } : j));
+      }),
+    [],
+  );
+  const startJob = (): string => {
+    const id = crypto.randomUUID();
+    setJob({ id, bytesRead: 0, totalBytes: 0, rows: 0 });
+    return id;
+  };
+  const cancelJob = (): void => {
+    if (job) void api.datasets.cancel({ jobId: job.id });
+  };
 
   const loadDatasets = useCallback(async () => {
     if (project) setDatasets(await api.datasets.list({ projectId: project.id }).catch(() => []));
@@ -51,7 +68,7 @@ export function DataPage({ project }: { project?: Project } = {}): JSX.Element {
       const common = { source: src, ...(fmt ? { format: fmt } : {}) };
       const tokenArgs = tok ? { tokenizerPath: tok, mask, maxLen, policy, ...(template ? { template } : {}) } : {};
       try {
-        const r = await api.datasets.inspect({ ...common, ...tokenArgs, valFraction, seed: 0 });
+        const r = await api.datasets.inspect({ ...common, ...tokenArgs, valFraction, seed: 0, jobId: startJob() });
         setReport(r);
         if (tok && r.valid > 0) setPreview(await api.datasets.preview({ ...common, ...tokenArgs, tokenizerPath: tok, count: 3 }));
       } catch (err) {
@@ -59,6 +76,7 @@ export function DataPage({ project }: { project?: Project } = {}): JSX.Element {
         setError(toApiError(err));
       } finally {
         setBusy(undefined);
+        setJob(undefined);
       }
     },
     [tokenizerPath, mask, maxLen, policy, template, valFraction],
@@ -108,12 +126,13 @@ export function DataPage({ project }: { project?: Project } = {}): JSX.Element {
     setBusy('Importing…');
     setError(undefined);
     try {
-      await api.datasets.import({ source, projectId: project.id, ...(format ? { format } : {}) });
+      await api.datasets.import({ source, projectId: project.id, ...(format ? { format } : {}), jobId: startJob() });
       await loadDatasets();
     } catch (err) {
       setError(toApiError(err));
     } finally {
       setBusy(undefined);
+      setJob(undefined);
     }
   };
 
@@ -178,7 +197,17 @@ export function DataPage({ project }: { project?: Project } = {}): JSX.Element {
           <button type="submit" className="btn btn-primary" disabled={!!busy || !path.trim()} data-testid="inspect">
             Check dataset
           </button>
-          {busy && <span className="data-busy" role="status">{busy}</span>}
+          {busy && (
+            <span className="data-busy" role="status" data-testid="data-progress">
+              {busy}
+              {job && job.totalBytes > 0 && ` ${Math.floor((100 * job.bytesRead) / job.totalBytes)}% · ${job.rows.toLocaleString()} rows`}
+            </span>
+          )}
+          {job && (
+            <button type="button" className="btn" onClick={cancelJob} data-testid="data-cancel">
+              Cancel
+            </button>
+          )}
         </div>
         {error && <ErrorText error={error} context="datasets.inspect" />}
       </form>
