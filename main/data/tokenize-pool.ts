@@ -40,6 +40,8 @@ export function workerLaunch(): { script: string | URL; eval: boolean; data: Rec
 
 interface Slot {
   worker: Worker;
+  /** Set when the worker crashed or exited: no more batches go to it. */
+  dead: Error | null;
   pending: Map<number, { resolve: (r: WorkerRowResult[]) => void; reject: (e: Error) => void; examples: Example[] }>;
 }
 
@@ -63,10 +65,11 @@ export class TokenizePool {
     for (let i = 0; i < size; i++) {
       const worker = new Worker(launch.script, { eval: launch.eval, workerData: { ...launch.data, ...init } });
       TokenizePool.live++;
-      const slot: Slot = { worker, pending: new Map() };
+      const slot: Slot = { worker, dead: null, pending: new Map() };
       this.slots.push(slot);
       readies.push(new Promise<void>((resolve, reject) => {
         const failAll = (err: Error): void => {
+          slot.dead ??= err;
           reject(err);
           for (const p of slot.pending.values()) p.reject(err);
           slot.pending.clear();
@@ -89,6 +92,8 @@ export class TokenizePool {
         worker.on('exit', (code) => {
           TokenizePool.live--;
           if (!this.closed) failAll(new Error(`The tokenizer worker stopped (exit code ${code}) before the import finished.`));
+          // Closed while loading: settle `ready` so nothing waits on it forever (batches in flight are abandoned).
+          else reject(new Error('The tokenize pool was closed.'));
         });
       }));
     }
@@ -110,12 +115,14 @@ export class TokenizePool {
   /** Tokenizes one batch on the least busy worker; results come back in the batch's order. */
   run(examples: Example[]): Promise<WorkerRowResult[]> {
     if (this.closed) return Promise.reject(new Error('The tokenize pool is closed.'));
-    let slot = this.slots[0];
-    for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
+    let slot: Slot | null = null;
+    for (const s of this.slots) if (!s.dead && (!slot || s.pending.size < slot.pending.size)) slot = s;
+    if (!slot) return Promise.reject(this.slots[0]?.dead ?? new Error('The tokenize pool has no worker.'));
+    const target = slot;
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject, examples });
-      slot.worker.postMessage({ id, examples });
+      target.pending.set(id, { resolve, reject, examples });
+      target.worker.postMessage({ id, examples });
     });
   }
 

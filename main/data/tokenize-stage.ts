@@ -12,11 +12,15 @@ import type { Example } from './types';
 export interface ParallelOptions {
   /**
    * Worker threads for rendering + tokenizing, besides the calling thread, which takes batches too when they are all
-   * busy (default: one per core less one, at least 1, at most 8). 0 keeps everything on the calling thread (the old
-   * path). Either way the results, and their order, are the same.
+   * busy (default: one per core less one, at least 1, at most 4: each worker holds its own copy of the tokenizer,
+   * ~150-200 MB for Llama 3, and beyond 4 the reader on the calling thread is the limit). 0 keeps everything on the
+   * calling thread (the old path). Either way the results, and their order, are the same.
    */
   workers?: number;
-  /** Rows tokenized inline before the pool starts (default 2048): small datasets never pay for starting workers. */
+  /**
+   * Rows tokenized inline before the pool starts (default 8192, about 1-2 s of work): starting a worker costs about as
+   * much CPU as loading the tokenizer, which smaller datasets would not win back.
+   */
   poolAfter?: number;
   /** Rows per message to a worker (default 64). */
   batchSize?: number;
@@ -44,7 +48,7 @@ interface Pending {
   inline?: StageResult[];
 }
 
-export const DEFAULT_POOL_AFTER = 2048;
+export const DEFAULT_POOL_AFTER = 8192;
 
 /** Operators can set the defaults without code: LATHE_TOKENIZE_WORKERS=0 turns the pool off, e.g. to rule it out. */
 function envInt(name: string): number | undefined {
@@ -75,7 +79,7 @@ export class TokenizeStage {
     private readonly opts: ParallelOptions & { signal?: AbortSignal; path: string },
   ) {
     this.et = new ExampleTokenizer(setup);
-    this.workers = Math.max(0, Math.floor(opts.workers ?? envInt('LATHE_TOKENIZE_WORKERS') ?? Math.min(8, Math.max(1, availableParallelism() - 1))));
+    this.workers = Math.max(0, Math.floor(opts.workers ?? envInt('LATHE_TOKENIZE_WORKERS') ?? Math.min(4, Math.max(1, availableParallelism() - 1))));
     this.poolAfter = opts.poolAfter ?? envInt('LATHE_TOKENIZE_POOL_AFTER') ?? DEFAULT_POOL_AFTER;
     this.batchSize = Math.max(1, opts.batchSize ?? 64);
     this.waitForPool = opts.waitForPool ?? this.poolAfter === 0;
@@ -130,7 +134,9 @@ export class TokenizeStage {
   /** Stops the workers; call it in a finally, whether the import finished, failed or was cancelled. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([this.starting?.close(), this.pool?.close()]);
+    // A pool still loading its tokenizer is not waited for: it may sit in a long JSON.parse, and the import is done.
+    void this.starting?.close();
+    await this.pool?.close();
   }
 
   private inline(ex: Example): StageResult {
@@ -168,7 +174,7 @@ export class TokenizeStage {
       },
       (err: unknown) => {
         this.starting = null;
-        this.poolFailed(err);
+        if (!this.closed) this.poolFailed(err);
       },
     );
   }

@@ -113,6 +113,38 @@ void peak(int threads, Isa isa) {
   std::printf("{\"case\":\"fma_peak\",\"isa\":\"%s\",\"threads\":%d,\"gflops\":%.1f}\n", isa_name(isa), threads, gflops);
 }
 
+// Attention at SmolLM2-135M dims (T 512), 1 thread, per CPU-second: the flash units vs the previous GEMM-based kernel.
+void attn_cpu(Isa isa) {
+  const int64_t T = 512, NH = 9, NKV = 3, HD = 64;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> n1(0.f, 1.f);
+  std::vector<float> q(T * NH * HD), k(T * NKV * HD), v(T * NKV * HD), o(q.size()), lse(NH * T), dq(q.size()),
+      dk(k.size()), dv(v.size());
+  for (auto* b : {&q, &k, &v})
+    for (auto& x : *b) x = n1(rng);
+  AttnDims d{T, T, 0, NH, NKV, HD, 0.125f};
+  Exec ex{nullptr, isa};
+  const double flops = 2.0 * 2.0 * NH * HD * (T * (T + 1) / 2.0);
+  auto rate = [&](auto&& f, double fl) {
+    std::vector<double> r;
+    for (int rep = 0; rep < 7; ++rep) {
+      double c0 = cpu_now();
+      int n = 0;
+      while (cpu_now() - c0 < 0.06) f(), ++n;
+      r.push_back(fl * n / (cpu_now() - c0) / 1e9);
+    }
+    std::sort(r.begin(), r.end());
+    return r[3];
+  };
+  double f_new = rate([&] { attention_forward(o.data(), lse.data(), q.data(), k.data(), v.data(), nullptr, nullptr, d, ex); }, flops);
+  double f_old = rate([&] { detail::attention_forward_gemm(o.data(), lse.data(), q.data(), k.data(), v.data(), nullptr, nullptr, d, ex); }, flops);
+  double b_new = rate([&] { attention_backward(dq.data(), dk.data(), dv.data(), o.data(), o.data(), lse.data(), q.data(), k.data(), v.data(), nullptr, nullptr, d, ex); }, 2.5 * flops);
+  double b_old = rate([&] { detail::attention_backward_gemm(dq.data(), dk.data(), dv.data(), o.data(), o.data(), lse.data(), q.data(), k.data(), v.data(), nullptr, nullptr, d, ex); }, 2.5 * flops);
+  std::printf("{\"case\":\"attention_cpu\",\"isa\":\"%s\",\"fwd_gflop_per_cpu_s\":%.1f,\"fwd_baseline\":%.1f,\"fwd_speedup\":%.2f,"
+              "\"bwd_gflop_per_cpu_s\":%.1f,\"bwd_baseline\":%.1f,\"bwd_speedup\":%.2f}\n",
+              isa_name(isa), f_new, f_old, f_new / f_old, b_new, b_old, b_new / b_old);
+}
+
 void cpu_rates(Isa isa, int64_t T) {
   std::mt19937 rng(4);
   std::normal_distribution<float> nd(0.f, 0.02f);
@@ -153,6 +185,10 @@ int main(int argc, char** argv) {
   std::string only = argc > 1 ? argv[1] : "all";
   if (only == "scaling") {
     scaling(best_isa());
+    return 0;
+  }
+  if (only == "attncpu") {  // attention, 1 thread, per CPU-second, flash vs baseline (backward counted as 2.5x flops)
+    for (Isa isa : {best_isa(), Isa::avx2}) attn_cpu(isa);
     return 0;
   }
   if (only == "cpu") {  // forward GEMM per weight type, 1 thread, GFLOP per CPU-second (robust to a busy machine)

@@ -122,7 +122,7 @@ void test_flash_attention(Harness& h) {
   std::mt19937 rng(31);
   ThreadPool pool(2);
   const AttnCase cases[] = {
-      {150, 150, 0, 4, 4, 64, false},   // GQA ratio 1: 128-row block + partial block; 3 key tiles (last partial)
+      {150, 150, 0, 4, 4, 64, false},   // GQA ratio 1: two 64-row blocks + a partial one; 3 key tiles (last partial)
       {150, 150, 0, 6, 2, 72, true},    // ratio 3, HD 72 (masked column tail), segments
       {77, 90, 13, 8, 2, 64, false},    // ratio 4, KV-cache offset, T not a multiple of the block
       {77, 90, 13, 8, 2, 16, true},     // ratio 4, offset + segments, small head dim

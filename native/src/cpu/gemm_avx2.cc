@@ -1,6 +1,8 @@
 // AVX2+FMA GEMM workers: 6x16 fp32 micro-kernel (12 ymm accumulators) and vectorized NF4/int8/bf16 row dequantization.
 #include <immintrin.h>
 
+#include <cstring>
+
 #include "cpu/gemm_tiles.h"
 #include "quant/nf4.h"
 
@@ -58,8 +60,83 @@ struct Avx2Kernel {
     }
   }
 
-  // No in-register panel transpose on AVX2 yet: gemm_nt_tiles packs through a row buffer.
-  static bool pack_nt_panel(float*, const WeightRef&, int64_t, int, int64_t, int64_t) { return false; }
+  // 8 consecutive values of row r of W from column c (c % 8 == 0; NF4/int8 need in % 16 == 0) as one vector; amax is
+  // the NF4 block absmax / int8 block scale of that group.
+  static inline __m256 load8(const WeightRef& W, int64_t r, int64_t c, float amax) {
+    switch (W.dtype) {
+      case DType::f32: return _mm256_loadu_ps(W.f32 + r * (W.ld ? W.ld : W.in) + c);
+      case DType::bf16: {
+        __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(W.bf16 + r * W.in + c)));
+        return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+      }
+      case DType::nf4: {
+        int32_t word;
+        std::memcpy(&word, W.nf4.packed + ((r * W.in + c) >> 1), 4);
+        __m128i bytes = _mm_cvtsi32_si128(word);
+        const __m128i lo_mask = _mm_set1_epi8(0x0f);
+        __m128i codes8 = _mm_unpacklo_epi8(_mm_and_si128(_mm_srli_epi16(bytes, 4), lo_mask), _mm_and_si128(bytes, lo_mask));
+        __m256i code = _mm256_cvtepu8_epi32(codes8);
+        __m256 lo = _mm256_permutevar8x32_ps(_mm256_loadu_ps(quant::kNf4Codebook), code);
+        __m256 hi = _mm256_permutevar8x32_ps(_mm256_loadu_ps(quant::kNf4Codebook + 8), code);
+        __m256 w = _mm256_blendv_ps(lo, hi, _mm256_castsi256_ps(_mm256_slli_epi32(code, 28)));  // bit 3 -> sign
+        return _mm256_mul_ps(w, _mm256_set1_ps(amax));
+      }
+      default: {  // int8
+        const int8_t* s = W.int8.q + r * W.in + c;
+        __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(s))));
+        return _mm256_mul_ps(v, _mm256_set1_ps(amax));
+      }
+    }
+  }
+
+  // In-register 8x8 transpose: r[i] lane k -> r[k] lane i.
+  static inline void transpose8(__m256 r[8]) {
+    __m256 t[8], u[8];
+    for (int i = 0; i < 4; ++i) {
+      t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 2; ++i) {
+      u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+      u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+      u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+      u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; ++i) {
+      r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+      r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+  }
+
+  // Packs the NT panel Bp[k][j] = W[nb + j][kb + k] (j < 16, k < kc) straight from the stored weight through 8x8
+  // register transposes (see Avx512Kernel::pack_nt_panel). False for partial panels or unaligned columns.
+  static bool pack_nt_panel(float* Bp, const WeightRef& W, int64_t nb, int nr, int64_t kb, int64_t kc) {
+    if (nr != NR || (kb & 7) != 0 || (kc & 7) != 0) return false;
+    if ((W.dtype == DType::nf4 || W.dtype == DType::int8) && (W.in & 15) != 0) return false;
+    if (W.dtype != DType::f32 && W.dtype != DType::bf16 && W.dtype != DType::nf4 && W.dtype != DType::int8) return false;
+    int64_t cur[NR];
+    float amax[NR];
+    for (int j = 0; j < NR; ++j) cur[j] = -1, amax[j] = 1.f;
+    const Nf4Absmax absmax_of(W.nf4);
+    const int64_t bpr = W.dtype == DType::int8 ? (W.int8.cols + quant::kInt8Block - 1) / quant::kInt8Block : 0;
+    for (int half = 0; half < 2; ++half)
+      for (int64_t k = 0; k < kc; k += 8) {
+        __m256 r[8];
+        for (int i = 0; i < 8; ++i) {
+          int j = half * 8 + i;
+          if (W.dtype == DType::nf4) {
+            int64_t b = ((nb + j) * W.in + kb + k) / quant::kNf4Block;
+            if (b != cur[j]) cur[j] = b, amax[j] = absmax_of(b);
+          } else if (W.dtype == DType::int8) {
+            amax[j] = W.int8.scales[(nb + j) * bpr + (kb + k) / quant::kInt8Block];
+          }
+          r[i] = load8(W, nb + j, kb + k, amax[j]);
+        }
+        transpose8(r);
+        for (int i = 0; i < 8; ++i) _mm256_store_ps(Bp + (k + i) * NR + half * 8, r[i]);
+      }
+    return true;
+  }
   static constexpr int64_t kPrepK = 1;
   static bool prep_rows(float*, const WeightRef&, const float*, int64_t, int, int64_t) { return false; }
   // Generation (M <= 2): out[m] = dot(A row m, W row n), 8 weights at a time dequantized in registers (no row buffer).

@@ -27,7 +27,9 @@ export function MetricChart(props: {
   axisWidth?: number;
   wide?: boolean;
   note?: string;
-  /** Start the value axis at 0 (memory: so a plan 1% above the peak does not look twice as high). */
+  /** Fixed value-axis ticks from 0 (memory: so a plan 1% above the peak does not look twice as high). */
+  ticks?: number[];
+  /** Start the value axis at 0 (learning rate, throughput: their size matters, not only their wiggles). */
   fromZero?: boolean;
 }): JSX.Element {
   const { metrics, series } = props;
@@ -74,7 +76,8 @@ export function MetricChart(props: {
               />
               <YAxis
                 width={props.axisWidth ?? 52}
-                domain={props.fromZero ? [0, 'auto'] : ['auto', 'auto']}
+                domain={props.ticks ? [0, props.ticks[props.ticks.length - 1]] : props.fromZero ? [0, 'auto'] : ['auto', 'auto']}
+                ticks={props.ticks}
                 tickFormatter={props.format}
                 tick={{ fill: 'var(--text-subtle)', fontSize: 11 }}
                 tickLine={false}

@@ -13,7 +13,9 @@ import { CheckpointList, LogPanel } from './RunPanels';
 import {
   canCancel,
   canPause,
+  byteTicks,
   canResume,
+  displayStep,
   elapsedSeconds,
   etaSeconds,
   formatBytes,
@@ -44,8 +46,21 @@ function ChartsFallback(): JSX.Element {
 const nf = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 /** Axis ticks: 3 significant digits without trailing zeros (2.75, not 2.750). */
 const sig3 = (v: number) => String(Number(v.toPrecision(3)));
-const gib = (v: number) => `${(v / 2 ** 30).toFixed(2)} GiB`;
-const mib = (v: number) => `${sig3(v / 2 ** 20)} MiB`;
+
+/**
+ * Resume, asked again for a few seconds if the job manager answers with the run unchanged: it does that while the
+ * run's previous job (just paused or cancelled) is still shutting its engine host down.
+ */
+async function resumeRun(id: string): Promise<Run> {
+  for (let attempt = 0; ; attempt++) {
+    const run = await api.training.resume({ id });
+    if (isLive(run.status)) return run;
+    if (attempt >= 10) {
+      throw new ApiError('runs.resumeNotTaken', `“${run.name}” did not restart: its previous job is still shutting down.`, 'Wait a few seconds and press Resume again.');
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
 
 function useNow(active: boolean): number {
   const [now, setNow] = useState(Date.now);
@@ -123,13 +138,15 @@ export function RunDashboard({ id, notify, onBack }: { id: string; notify: Notif
   const steps = trainingSteps(metrics);
   const memory = steps.map((m) => ({ ...m, plannedBytes: m.memoryBytes !== null ? (m.plannedBytes ?? plannedBytes) : null }));
   const total = totalStepsOf(run);
-  const pct = total ? Math.min(100, (run.step / total) * 100) : 0;
+  const atStep = displayStep(run, detail.checkpoints);
+  const pct = total ? Math.min(100, (atStep / total) * 100) : 0;
   const eta = isLive(run.status) ? etaSeconds(metrics, total) : null;
   const elapsed = elapsedSeconds(run, now);
   const perStep = secondsPerStep(metrics);
   const last = steps[steps.length - 1];
   const hasMemory = steps.some((m) => m.memoryBytes !== null);
-  const peak = Math.max(0, ...steps.map((m) => m.memoryBytes ?? 0));
+  const memAxis = byteTicks(Math.max(0, ...memory.map((m) => Math.max(m.memoryBytes ?? 0, m.plannedBytes ?? 0))));
+  const memFormat = (v: number) => `${sig3(v / memAxis.unit)} ${memAxis.label}`;
   const lossSeries = [
     { key: 'loss' as const, label: 'Train loss', color: 'var(--accent)' },
     ...(metrics.some((m) => m.evalLoss !== null) ? [{ key: 'evalLoss' as const, label: 'Eval loss', color: 'var(--warn)', sparse: true }] : []),
@@ -160,7 +177,7 @@ export function RunDashboard({ id, notify, onBack }: { id: string; notify: Notif
               </button>
             )}
             {canResume(run.status) && (
-              <button type="button" className="btn btn-sm btn-primary" onClick={() => void act('resume', () => api.training.resume({ id }))} disabled={!!acting} data-testid="run-resume">
+              <button type="button" className="btn btn-sm btn-primary" onClick={() => void act('resume', () => resumeRun(id))} disabled={!!acting} data-testid="run-resume">
                 {acting?.label === 'resume' ? 'Resuming…' : 'Resume'}
               </button>
             )}
@@ -172,7 +189,7 @@ export function RunDashboard({ id, notify, onBack }: { id: string; notify: Notif
           </div>
         </div>
 
-        <div className="run-progress-big" aria-label={total ? `Step ${run.step} of ${total}` : `Step ${run.step}`}>
+        <div className="run-progress-big" aria-label={total ? `Step ${atStep} of ${total}` : `Step ${atStep}`}>
           <span className="bar bar-lg">
             <span className={`bar-fill bar-${run.status}`} style={{ width: `${pct}%` }} />
           </span>
@@ -182,7 +199,7 @@ export function RunDashboard({ id, notify, onBack }: { id: string; notify: Notif
           <span className="fact">
             <span className="fact-label">Step</span>
             <span className="fact-value" data-testid="run-step">
-              {run.step}
+              {atStep}
               <span className="subtle"> / {total ?? '…'}</span>
             </span>
           </span>
@@ -235,9 +252,9 @@ export function RunDashboard({ id, notify, onBack }: { id: string; notify: Notif
         <Suspense fallback={<ChartsFallback />}>
           <div className="chart-grid">
             <MetricChart title="Loss" testId="chart-loss" metrics={metrics} series={lossSeries} format={sig3} last={formatLoss} total={total} />
-            <MetricChart title="Learning rate" testId="chart-lr" metrics={steps} series={[{ key: 'lr', label: 'Learning rate', color: 'var(--ok)' }]} format={formatLr} total={total} />
+            <MetricChart title="Learning rate" testId="chart-lr" metrics={steps} series={[{ key: 'lr', label: 'Learning rate', color: 'var(--ok)' }]} format={formatLr} total={total} fromZero />
             <MetricChart title="Gradient norm" testId="chart-grad" metrics={steps} series={[{ key: 'gradNorm', label: 'Gradient norm', color: 'var(--danger)' }]} format={sig3} total={total} />
-            <MetricChart title="Tokens per second" testId="chart-tps" metrics={steps} series={[{ key: 'tokensPerSecond', label: 'Tokens/s', color: 'var(--accent-hover)' }]} format={(v) => nf.format(v)} total={total} />
+            <MetricChart title="Tokens per second" testId="chart-tps" metrics={steps} series={[{ key: 'tokensPerSecond', label: 'Tokens/s', color: 'var(--accent-hover)' }]} format={(v) => nf.format(v)} total={total} fromZero />
             {hasMemory && (
               <MetricChart
                 title="Memory: engine peak vs plan"
@@ -247,11 +264,11 @@ export function RunDashboard({ id, notify, onBack }: { id: string; notify: Notif
                   { key: 'memoryBytes', label: 'Peak in use', color: 'var(--accent)' },
                   ...(memory.some((m) => typeof m.plannedBytes === 'number') ? [{ key: 'plannedBytes' as const, label: 'Plan', color: 'var(--text-subtle)', dashed: true }] : []),
                 ]}
-                format={peak >= 2 ** 30 ? gib : mib}
+                format={memFormat}
                 last={formatBytes}
                 total={total}
                 axisWidth={72}
-                fromZero
+                ticks={memAxis.ticks}
                 wide
               />
             )}

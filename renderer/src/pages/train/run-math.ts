@@ -89,8 +89,9 @@ export function etaSeconds(metrics: RunMetric[], total: number | null): number |
   return Math.max(0, (total - step) * per);
 }
 
-/** "45s", "3m 20s", "2h 05m". */
+/** "<1s", "45s", "3m 20s", "2h 05m". */
 export function formatDuration(seconds: number): string {
+  if (seconds > 0 && seconds < 0.5) return '<1s';
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
@@ -174,4 +175,22 @@ export function withLogHistory(history: LogEntry[], liveMeanwhile: LogEntry[]): 
     return c === 0;
   });
   return [...history, ...extra];
+}
+
+/**
+ * The step to show. A job stopped inside a step (pause or cancel mid-step) reports step 0 and resumes from its newest
+ * checkpoint, as does a resumed run until its job has started: that checkpoint's step is where the run stands.
+ */
+export function displayStep(run: Run, checkpoints: { step: number }[]): number {
+  if (run.step > 0 || run.status === 'completed') return run.step;
+  return checkpoints.reduce((max, c) => Math.max(max, c.step), 0);
+}
+
+/** Axis ticks for a byte scale from 0: four round steps (1, 2, 2.5 or 5 × 10^k) of KiB, MiB or GiB covering `max`. */
+export function byteTicks(max: number): { ticks: number[]; unit: number; label: string } {
+  const [unit, label] = max >= 2 ** 30 ? [2 ** 30, 'GiB'] : max >= 2 ** 20 ? [2 ** 20, 'MiB'] : [2 ** 10, 'KiB'];
+  const raw = Math.max(max / unit, 1e-9) / 4;
+  const pow = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 2.5, 5, 10].find((m) => m * pow >= raw * (1 - 1e-9)) ?? 10) * pow;
+  return { ticks: [0, 1, 2, 3, 4].map((i) => i * step * unit), unit, label };
 }

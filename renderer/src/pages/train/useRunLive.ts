@@ -13,6 +13,9 @@ export interface LogLine {
 }
 
 const MAX_LOG_LINES = 500;
+/** Live metrics are applied in batches at most this often: a small model can step many times a second, and redrawing
+ * five charts per step would starve the page (and, on a small machine, the training) of CPU. */
+const FLUSH_MS = 200;
 
 /** Gives each entry a key that stays unique across history reloads. */
 function numbered(entries: LogEntry[], counter: { current: number }): LogLine[] {
@@ -45,6 +48,9 @@ export function useRunLive(id: string): LiveRun {
   const later = useRef<ReturnType<typeof setTimeout>>(undefined);
   const soon = useRef<ReturnType<typeof setTimeout>>(undefined);
   const planAsked = useRef(false);
+  // Metrics received but not yet drawn (see FLUSH_MS).
+  const pending = useRef<ChartMetric[]>([]);
+  const flushTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
 
   const reload = useCallback(() => {
     const mine = ++seq.current;
@@ -53,6 +59,8 @@ export function useRunLive(id: string): LiveRun {
     api.runs.get({ id }).then(
       (d) => {
         if (mine !== seq.current) return;
+        // Every metric not yet drawn is in the answer (stored before it was sent) or in liveSince (arrived since).
+        pending.current = [];
         setDetail((prev) => mergeFetched(prev, d, liveSince.current));
         setError(undefined);
         setLoading(false);
@@ -97,17 +105,29 @@ export function useRunLive(id: string): LiveRun {
       }
       wasOpen = s.status === 'open';
     });
+    const flush = () => {
+      flushTimer.current = undefined;
+      const batch = pending.current;
+      pending.current = [];
+      if (!batch.length) return;
+      setDetail((d) => {
+        if (!d) return d;
+        let { run, metrics } = d;
+        for (const m of batch) {
+          run = { ...run, step: m.step, lastLoss: m.loss ?? run.lastLoss };
+          if (m.evalLoss !== null && (run.bestEvalLoss === null || m.evalLoss < run.bestEvalLoss)) run.bestEvalLoss = m.evalLoss;
+          metrics = mergeMetric(metrics, m);
+        }
+        return { ...d, run, metrics };
+      });
+    };
     const offMetrics = api.on('training.metrics', ({ runId, metrics }) => {
       if (runId !== id) return;
       const m = toRunMetric(metrics);
       liveSince.current.push(m);
+      pending.current.push(m);
       if (typeof metrics.plannedBytes === 'number') setPlannedBytes(metrics.plannedBytes);
-      setDetail((d) => {
-        if (!d) return d;
-        const run = { ...d.run, step: m.step, lastLoss: m.loss ?? d.run.lastLoss };
-        if (m.evalLoss !== null && (run.bestEvalLoss === null || m.evalLoss < run.bestEvalLoss)) run.bestEvalLoss = m.evalLoss;
-        return { ...d, run, metrics: mergeMetric(d.metrics, m) };
-      });
+      flushTimer.current ??= setTimeout(flush, FLUSH_MS);
     });
     const offStatus = api.on('training.status', ({ run }) => {
       if (run.id !== id) return;
@@ -129,6 +149,9 @@ export function useRunLive(id: string): LiveRun {
       setLogs((l) => (l.length >= MAX_LOG_LINES ? [...l.slice(1 - MAX_LOG_LINES), line] : [...l, line]));
     });
     return () => {
+      clearTimeout(flushTimer.current);
+      flushTimer.current = undefined;
+      pending.current = [];
       clearTimeout(later.current);
       clearTimeout(soon.current);
       offConn();
