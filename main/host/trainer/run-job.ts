@@ -24,7 +24,8 @@ export interface JobData {
 }
 
 export interface RunJobDeps {
-  loadData(config: TrainingConfig, runDir: string): Promise<JobData>;
+  /** `log` writes to the run's log.txt and streams to main. */
+  loadData(config: TrainingConfig, runDir: string, log: (message: string) => void): Promise<JobData>;
   createModel(config: TrainingConfig): Promise<TrainableModel & { close?(): Promise<void> | void }>;
   onMetrics?(m: StepMetrics): void;
   onLog?(message: string): void;
@@ -61,7 +62,7 @@ export async function runTrainingJob(runDir: string, deps: RunJobDeps): Promise<
   const { checkpoint, skipped } = await latestValidCheckpoint(files.checkpoints);
   for (const s of skipped) log(`checkpoint at step ${s.step} is damaged (${s.reason}); falling back to an earlier one`);
 
-  const data = await deps.loadData(config, runDir);
+  const data = await deps.loadData(config, runDir, log);
   const sourceOpts = { seqLen: config.seqLen, microBatch: config.microBatch, packing: config.packing, seed: config.seed, padId: data.padId };
   const trainSource = new BatchSource(data.train, { ...sourceOpts, shuffle: true });
   const validation = data.validation.length ? new BatchSource(data.validation, { ...sourceOpts, shuffle: false }) : undefined;
@@ -69,6 +70,8 @@ export async function runTrainingJob(runDir: string, deps: RunJobDeps): Promise<
   if (trainSource.truncated) log(`${trainSource.truncated} example(s) longer than seqLen ${config.seqLen} were cut to fit`);
 
   let model: (TrainableModel & { close?(): Promise<void> | void }) | undefined;
+  /** The step of the newest checkpoint on disk: where a resume will start. */
+  let lastSaved = checkpoint?.step ?? 0;
   try {
     model = await deps.createModel(config);
     let state = initialTrainerState();
@@ -89,6 +92,7 @@ export async function runTrainingJob(runDir: string, deps: RunJobDeps): Promise<
 
     const m = model;
     const saveCheckpoint = async (s: TrainerState, evalLoss: number | null) => {
+      lastSaved = s.step;
       await writeCheckpoint(files.checkpoints, s.step, evalLoss, async (tmp) => {
         await m.saveAdapter(tmp);
         await m.saveState(join(tmp, ENGINE_STATE_FILE));
@@ -141,9 +145,9 @@ export async function runTrainingJob(runDir: string, deps: RunJobDeps): Promise<
     if (deps.signal?.aborted && e.code === 'cancelled') {
       // Stopped inside a step: the optimizer never applied it, so the last checkpoint is exactly where to resume.
       const reason = deps.signal.reason === 'cancel' ? 'cancelled' : 'paused';
-      await setStatus({ status: reason, hostPid: null });
-      log(`${reason} during a step; resume continues from the last checkpoint`);
-      return { status: reason, state: initialTrainerState(), resumedFrom: checkpoint?.step ?? null };
+      await setStatus({ status: reason, step: lastSaved, hostPid: null });
+      log(`${reason} during a step; resume continues from the checkpoint at step ${lastSaved}`);
+      return { status: reason, state: { ...initialTrainerState(), step: lastSaved }, resumedFrom: checkpoint?.step ?? null };
     }
     await setStatus({ status: 'failed', hostPid: null, error: { code: e.code ?? 'train.failed', message: e.message ?? String(err), ...(e.hint ? { hint: e.hint } : {}) } });
     log(`failed: ${e.message ?? String(err)}`);

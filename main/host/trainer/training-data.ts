@@ -61,7 +61,8 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
     log(`dataset ${source}: ${train.length} training and ${validation.length} validation sequences (${prepared.fromCache ? 'from cache' : 'tokenized now'}; ${prepared.meta.truncated} truncated)`);
   } else {
     const { seqs, report } = await fromRawFile(source, config, tokenizer, log);
-    await writeFile(join(runDir, 'data-report.json'), JSON.stringify(report, null, 2));
+    // A run keeps the full report (every left-out row); a fit check (no run folder yet) only needs the counts.
+    if (runDir) await writeFile(join(runDir, 'data-report.json'), JSON.stringify(report, null, 2));
     if (config.validationDataset) {
       train = seqs.map(toExample);
     } else {

@@ -3,6 +3,7 @@ import type { Migration } from './types';
 import { migration as m001 } from './001-projects';
 import { migration as m002 } from './002-runs';
 import { migration as m003 } from './003-datasets';
+import { migration as m004 } from './004-metrics-plan';
 
-export const migrations: Migration[] = [m001, m002, m003];
+export const migrations: Migration[] = [m001, m002, m003, m004];
 export type { Migration };

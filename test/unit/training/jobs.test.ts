@@ -53,6 +53,16 @@ describe('training jobs', () => {
     expect(jobs.metrics(run.id).map((m) => m.loss)).toEqual(jobs.metrics(ref.id).map((m) => m.loss));
   });
 
+  it('queues a resume asked for while the paused job is still stopping', async () => {
+    const { jobs } = setup(toyHostSpawner({ stepDelayMs: 15 }));
+    const run = await jobs.create(config, { name: 'eager' });
+    await new Promise((r) => setTimeout(r, 100));
+    jobs.pause(run.id);
+    expect(jobs.resume(run.id).status).toBe('queued');
+    await jobs.idle();
+    expect(jobs.get(run.id)).toMatchObject({ status: 'completed', step: 16 });
+  });
+
   it('cancels a queued run without starting it', async () => {
     const { jobs } = setup();
     await jobs.create(config, { name: 'first' });

@@ -139,6 +139,8 @@ export function RunDashboard({ id, notify, onBack }: { id: string; notify: Notif
   const memory = steps.map((m) => ({ ...m, plannedBytes: m.memoryBytes !== null ? (m.plannedBytes ?? plannedBytes) : null }));
   const total = totalStepsOf(run);
   const atStep = displayStep(run, detail.checkpoints);
+  const newestCheckpoint = detail.checkpoints.length ? Math.max(...detail.checkpoints.map((c) => c.step)) : null;
+  const lastTrained = steps[steps.length - 1]?.step ?? 0;
   const pct = total ? Math.min(100, (atStep / total) * 100) : 0;
   const eta = isLive(run.status) ? etaSeconds(metrics, total) : null;
   const elapsed = elapsedSeconds(run, now);
@@ -237,6 +239,14 @@ export function RunDashboard({ id, notify, onBack }: { id: string; notify: Notif
           <ErrorText error={new ApiError(run.error.code, run.error.message, run.error.hint)} />
           {canResume(run.status) && <p className="form-hint">Resume continues from the newest valid checkpoint (or from the start if there is none).</p>}
         </div>
+      )}
+      {!run.error && canResume(run.status) && (
+        <p className="form-hint run-note" data-testid="run-resume-from">
+          <Icon name="clock" size={13} />
+          {newestCheckpoint === null
+            ? 'No checkpoint was written yet: Resume starts the run from the beginning.'
+            : `Resume continues from the checkpoint at step ${newestCheckpoint}${lastTrained > newestCheckpoint + 1 ? `; steps ${newestCheckpoint + 1}–${lastTrained} are trained again` : lastTrained === newestCheckpoint + 1 ? `; step ${lastTrained} is trained again` : ''}.`}
+        </p>
       )}
       {skipped > 0 && (
         <p className="form-hint" data-testid="run-skipped">
