@@ -43,16 +43,21 @@ export async function writeFileAtomic(path: string, produce: (w: SequentialWrite
     await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
-  // Make the rename itself durable; some platforms (Windows) cannot open a folder, which is fine to skip.
+  // Make the rename itself durable.
+  await fsyncBestEffort(dir);
+  return position;
+}
+
+/** fsync a file or folder; folders cannot be opened on every platform (Windows), where this quietly does nothing. */
+export async function fsyncBestEffort(path: string): Promise<void> {
   try {
-    const dh = await open(dir, 'r');
+    const fh = await open(path, 'r');
     try {
-      await dh.sync();
+      await fh.sync();
     } finally {
-      await dh.close();
+      await fh.close();
     }
   } catch {
-    /* folder fsync is best effort */
+    /* best effort: file contents were already synced by their writers */
   }
-  return position;
 }

@@ -3,10 +3,10 @@
 // falls back to the previous checkpoint when one is damaged.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LatheError } from '../api/errors';
-import { writeFileAtomic } from '../export/atomic-file';
+import { fsyncBestEffort, writeFileAtomic } from '../export/atomic-file';
 
 export const MANIFEST = 'manifest.json';
 const MANIFEST_VERSION = 1;
@@ -32,19 +32,6 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function fsyncPath(path: string): Promise<void> {
-  try {
-    const fh = await open(path, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // Folders cannot be opened for fsync on every platform (Windows); file fsyncs above still hold.
-  }
-}
-
 const stepDirName = (step: number) => `step-${String(step).padStart(8, '0')}`;
 
 /**
@@ -65,15 +52,15 @@ export async function writeCheckpoint(checkpointsDir: string, step: number, eval
       const p = join(tmpDir, name);
       const st = await stat(p);
       if (!st.isFile()) throw new Error(`checkpoint payload ${name} is not a plain file`);
-      await fsyncPath(p);
+      await fsyncBestEffort(p);
       files[name] = { bytes: st.size, sha256: await sha256File(p) };
     }
     const manifest: CheckpointManifest = { format: 'lathe-checkpoint', version: MANIFEST_VERSION, step, createdAt: new Date().toISOString(), evalLoss, files };
     await writeFileAtomic(join(tmpDir, MANIFEST), async (w) => w.write(Buffer.from(JSON.stringify(manifest, null, 2))));
-    await fsyncPath(tmpDir);
+    await fsyncBestEffort(tmpDir);
     await rm(finalDir, { recursive: true, force: true });
     await rename(tmpDir, finalDir);
-    await fsyncPath(checkpointsDir);
+    await fsyncBestEffort(checkpointsDir);
     return finalDir;
   } catch (err) {
     await rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
