@@ -106,6 +106,10 @@ export interface ForwardBatch {
   /** Optional 0/1 mask; positions with 0 get target -1. */
   mask?: ArrayLike<number>;
   batch?: number;
+  /** Packed rows: RoPE position of each token (restarting at 0 per document). */
+  positions?: ArrayLike<number>;
+  /** Packed rows: document id of each token; attention stays within a document. */
+  segments?: ArrayLike<number>;
 }
 
 export interface GenerateResult {
@@ -130,7 +134,7 @@ interface NativeModel {
   saveAdapter(dir: string, baseModel: string): Promise<void>;
   dequantizedWeight(layer: number, module: LoraTarget): Float32Array;
   close(): void;
-  forwardTrain(ids: Int32Array, targets: Int32Array, batch: number, checkpointing: boolean, dropoutSeed: number, token?: NativeCancelToken): Promise<Float32Array>;
+  forwardTrain(ids: Int32Array, targets: Int32Array, batch: number, checkpointing: boolean, dropoutSeed: number, token?: NativeCancelToken, positions?: Int32Array, segments?: Int32Array): Promise<Float32Array>;
   backward(seeds: Float32Array, token?: NativeCancelToken): Promise<void>;
   step(opts: object): Promise<StepResult>;
   zeroGrad(): void;
@@ -259,7 +263,9 @@ export class EngineModel {
     const targets = Int32Array.from(b.targets);
     if (b.mask) for (let i = 0; i < targets.length; i++) if (!b.mask[i]) targets[i] = -1;
     return this.serial(() =>
-      withSignal(opts.signal, (tok) => this.native.forwardTrain(tokens, targets, b.batch ?? 1, opts.checkpointing ?? true, opts.dropoutSeed ?? 0, tok)),
+      withSignal(opts.signal, (tok) =>
+        this.native.forwardTrain(tokens, targets, b.batch ?? 1, opts.checkpointing ?? true, opts.dropoutSeed ?? 0, tok, b.positions ? Int32Array.from(b.positions) : undefined, b.segments ? Int32Array.from(b.segments) : undefined),
+      ),
     );
   }
 

@@ -106,6 +106,19 @@ describe('training run in the engine host', () => {
   });
 });
 
+describe('packed training run', () => {
+  it('trains on packed sequences (documents kept apart inside a row) to a lower loss', async () => {
+    const { j } = jobs('packed');
+    const run = await j.create({ ...config, packing: true, seqLen: 256 }, { name: 'packed' });
+    await j.idle();
+    const done = j.get(run.id)!;
+    expect(done.status).toBe('completed');
+    const losses = readMetrics(done.runDir).filter((m) => (m.step as number) > 0).map((m) => m.loss as number);
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]);
+  });
+});
+
 describe('fit check', () => {
   it('plans memory against free memory and calibrates a time estimate with real steps', async () => {
     const { fitCheck } = await import('../../main/host/trainer/fit-check');

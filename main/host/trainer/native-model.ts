@@ -13,9 +13,6 @@ export interface NativeTrainable extends TrainableModel {
 }
 
 export async function createNativeTrainable(config: TrainingConfig): Promise<NativeTrainable> {
-  if (config.packing) {
-    throw new LatheError('engine.packingUnsupported', 'This engine build cannot train on packed sequences yet (attention across document boundaries must be masked).', 'Set packing: false.');
-  }
   if (config.device !== 'auto' && config.device !== 'cpu') {
     throw new LatheError('engine.noDevice', `Device ${config.device} is not available: this build trains on the CPU backend only.`, 'Set device: cpu (or auto).');
   }
@@ -30,7 +27,7 @@ export async function createNativeTrainable(config: TrainingConfig): Promise<Nat
   const forward = (b: TrainBatch, adapter: boolean, signal?: AbortSignal) => {
     if (!adapter) throw new LatheError('engine.unsupported', 'Scoring with the adapter off during training is not supported by this engine build.', 'Report this as a bug.');
     forwards++;
-    return model.forward({ tokens: b.tokens, targets: b.targets, batch: b.batch }, { dropoutSeed: mixSeed(config.seed, forwards), signal });
+    return model.forward({ tokens: b.tokens, targets: b.targets, batch: b.batch, positions: b.positions, segments: b.segments }, { dropoutSeed: mixSeed(config.seed, forwards), signal });
   };
   return {
     model,

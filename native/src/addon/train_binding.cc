@@ -10,8 +10,9 @@ namespace lathe::addon::train {
 
 using model::Model;
 
-// forwardTrain(ids Int32Array (B*T), targets Int32Array (B*T, -1 = none), batch, checkpointing, dropoutSeed, token?)
-//   → Promise<Float32Array (B*T)>; keeps what backward needs.
+// forwardTrain(ids Int32Array (B*T), targets Int32Array (B*T, -1 = none), batch, checkpointing, dropoutSeed, token?,
+//              positions? Int32Array (B*T), segments? Int32Array (B*T))
+//   → Promise<Float32Array (B*T)>; keeps what backward needs. positions/segments describe packed rows.
 Napi::Value forward_train(const Napi::CallbackInfo& info, const std::shared_ptr<Model>& model_, const std::shared_ptr<EngineCore>& engine_) {
   Napi::Env env = info.Env();
   auto ids = std::make_shared<std::vector<int32_t>>();
@@ -22,13 +23,20 @@ Napi::Value forward_train(const Napi::CallbackInfo& info, const std::shared_ptr<
   uint64_t seed = info.Length() > 4 && info[4].IsNumber() ? static_cast<uint64_t>(info[4].As<Napi::Number>().Int64Value()) : 0;
   CancelFlag cancel = cancel_flag_from(info.Length() > 5 ? info[5] : env.Undefined());
   if (B < 1 || ids->empty() || ids->size() % B != 0 || tg->size() != ids->size()) return throw_invalid(env, "forwardTrain: ids and targets must have the same length, a multiple of batch");
+  auto pos = std::make_shared<std::vector<int32_t>>();
+  auto seg = std::make_shared<std::vector<int32_t>>();
+  if (info.Length() > 6 && !info[6].IsUndefined() && !info[6].IsNull() && !get_int32_array(env, info[6], "positions", *pos)) return env.Undefined();
+  if (info.Length() > 7 && !info[7].IsUndefined() && !info[7].IsNull() && !get_int32_array(env, info[7], "segments", *seg)) return env.Undefined();
+  if ((!pos->empty() && pos->size() != ids->size()) || (!seg->empty() && seg->size() != ids->size()))
+    return throw_invalid(env, "forwardTrain: positions and segments must have one entry per token");
   const int64_t T = static_cast<int64_t>(ids->size()) / B;
   auto out = std::make_shared<std::vector<float>>(ids->size());
   auto m = model_;
   auto core = engine_;
-  return run_async(env, [m, core, ids, tg, B, T, ckpt, seed, cancel, out]() {
+  return run_async(env, [m, core, ids, tg, B, T, ckpt, seed, cancel, out, pos, seg]() {
     std::lock_guard<std::mutex> lk(core->mu);
-    return m->forward_train(out->data(), ids->data(), tg->data(), B, T, ckpt, seed, cancel);
+    return m->forward_train(out->data(), ids->data(), tg->data(), B, T, ckpt, seed, cancel, pos->empty() ? nullptr : pos->data(),
+                            seg->empty() ? nullptr : seg->data());
   }, [out](Napi::Env env) -> Napi::Value {
     Napi::Float32Array a = Napi::Float32Array::New(env, out->size());
     std::copy(out->begin(), out->end(), a.Data());

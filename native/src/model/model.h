@@ -154,8 +154,11 @@ class Model {
 
   // Training (issue 4). forward_train keeps what backward needs; logp (B*T): logp[i] = log p(targets[i] | ids[..i]),
   // 0 where targets[i] == -1. backward(seeds (B*T) = dLoss/dlogp) accumulates LoRA gradients; step() applies AdamW.
+  // positions (B*T) and segments (B*T) are optional (packing): RoPE positions per token, and a document id per token
+  // so attention stays within each document.
   Status forward_train(float* logp, const int32_t* ids, const int32_t* targets, int64_t B, int64_t T, bool checkpointing,
-                       uint64_t dropout_seed, const CancelFlag& cancel);
+                       uint64_t dropout_seed, const CancelFlag& cancel, const int32_t* positions = nullptr,
+                       const int32_t* segments = nullptr);
   Status backward(const float* seeds, const CancelFlag& cancel);
   Status step(const StepOptions& opt, StepResult& res);
   void zero_grad();
@@ -227,7 +230,8 @@ class Model {
     int64_t B = 0, T = 0, N = 0;
     bool checkpointing = true, pending = false, has_grads = false;
     uint64_t dropout_seed = 0;
-    Buf<int32_t> ids, targets, pos;
+    Buf<int32_t> ids, targets, pos, seg;
+    bool has_seg = false;  // seg holds packed-document ids for this batch
     Buf<float> ckpt;                 // (L+1, N, C) layer inputs; row L = final residual
     std::vector<LayerSaved> saved;   // 1 (checkpointing) or L
     Buf<float> hf, rstdf, lse;       // final norm output (N, C), its rstd (N), per-token logsumexp (N)
@@ -237,6 +241,8 @@ class Model {
   int64_t train_step_ = 0;
   Status alloc_train(int64_t B, int64_t T, bool checkpointing);
   void alloc_saved(LayerSaved& S, int64_t N, int64_t B, int64_t T);
+  // Segment ids of batch row b for attention, or nullptr when the batch is not packed.
+  const int32_t* seg_row(int64_t b) const { return tr_.has_seg ? tr_.seg.data() + b * tr_.T : nullptr; }
   Status layer_fwd(int64_t l, const float* xin, float* xout, LayerSaved& S);
   Status layer_bwd(int64_t l, const float* xin, const float* dxout, float* dxin, LayerSaved& S);
   Status ensure_grads();

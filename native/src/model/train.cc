@@ -90,6 +90,7 @@ Status Model::alloc_train(int64_t B, int64_t T, bool checkpointing) {
   tr_.ids.alloc(&tracker_, A, N);
   tr_.targets.alloc(&tracker_, A, N);
   tr_.pos.alloc(&tracker_, A, N);
+  tr_.seg.alloc(&tracker_, A, N);
   tr_.ckpt.alloc(&tracker_, A, (c.layers + 1) * N * C);
   tr_.saved.resize(checkpointing ? 1 : c.layers);
   for (auto& sv : tr_.saved) {
@@ -144,7 +145,7 @@ MemoryPlan Model::plan_train(int64_t B, int64_t T, bool checkpointing) const {
   if (c.qk_norm) saved_row += QD + KVD + c.n_heads + c.n_kv_heads;
   const int64_t per_layer = 4 * (N * saved_row + B * c.n_heads * T);
   p.activations = per_layer * (checkpointing ? 1 : c.layers);
-  p.activations += 4 * 3 * N /*ids, targets, pos*/ + 4 * (c.layers + 1) * N * C + 4 * (N * C + 2 * N) + 4 * 2 * T * (HD / 2);
+  p.activations += 4 * 4 * N /*ids, targets, pos, seg*/ + 4 * (c.layers + 1) * N * C + 4 * (N * C + 2 * N) + 4 * 2 * T * (HD / 2);
   int64_t grad_row = 4 * C + 2 * QD + 2 * KVD + 3 * I + (c.qk_norm ? QD + KVD : 0);
   p.scratch = 4 * (N * grad_row + chunk_for(N, V) * V);
   return p;
@@ -188,7 +189,7 @@ Status Model::layer_fwd(int64_t l, const float* xin, float* xout, LayerSaved& S)
   d.scale = 1.0f / std::sqrt(static_cast<float>(HD));
   for (int64_t b = 0; b < B; ++b)
     LATHE_RETURN_IF_ERROR(cpu::attention_forward(S.att.data() + b * T * QD, S.lse.data() + b * NH * T, S.q.data() + b * T * QD,
-                                                 S.k.data() + b * T * KVD, S.v.data() + b * T * KVD, nullptr, nullptr, d, ex_));
+                                                 S.k.data() + b * T * KVD, S.v.data() + b * T * KVD, seg_row(b), seg_row(b), d, ex_));
   LATHE_RETURN_IF_ERROR(mm(S.xmid.data(), S.att.data(), 3));
   cpu::add_inplace(S.xmid.data(), xin, N * C, ex_);
   cpu::rmsnorm_forward(S.h2.data(), S.rstd2.data(), S.xmid.data(), L.ffn_norm.data(), N, C, eps, ex_);
@@ -237,7 +238,7 @@ Status Model::layer_bwd(int64_t l, const float* xin, const float* dxout, float* 
     LATHE_RETURN_IF_ERROR(cpu::attention_backward(tr_.dq.data() + b * T * QD, tr_.dk.data() + b * T * KVD, tr_.dv.data() + b * T * KVD,
                                                   tr_.datt.data() + b * T * QD, S.att.data() + b * T * QD, S.lse.data() + b * NH * T,
                                                   S.q.data() + b * T * QD, S.k.data() + b * T * KVD, S.v.data() + b * T * KVD,
-                                                  nullptr, nullptr, d, ex_));
+                                                  seg_row(b), seg_row(b), d, ex_));
   const int32_t* pos = tr_.pos.data();
   LATHE_RETURN_IF_ERROR(cpu::rope_backward(tr_.dq.data(), tr_.dq.data(), pos, tr_.cos.data(), tr_.sin.data(), N, NH, HD, T, ex_));
   LATHE_RETURN_IF_ERROR(cpu::rope_backward(tr_.dk.data(), tr_.dk.data(), pos, tr_.cos.data(), tr_.sin.data(), N, NKV, HD, T, ex_));
@@ -258,7 +259,7 @@ Status Model::layer_bwd(int64_t l, const float* xin, const float* dxout, float* 
 }
 
 Status Model::forward_train(float* logp, const int32_t* ids, const int32_t* targets, int64_t B, int64_t T, bool checkpointing,
-                            uint64_t dropout_seed, const CancelFlag& cancel) {
+                            uint64_t dropout_seed, const CancelFlag& cancel, const int32_t* positions, const int32_t* segments) {
   const auto& c = cfg_;
   if (B < 1 || T < 1) return Status::invalid("forward needs at least one row of one token");
   if (T > max_seq_len_)
@@ -278,6 +279,16 @@ Status Model::forward_train(float* logp, const int32_t* ids, const int32_t* targ
   std::memcpy(tr_.targets.data(), targets, N * 4);
   for (int64_t b = 0; b < B; ++b)
     for (int64_t t = 0; t < T; ++t) tr_.pos[b * T + t] = static_cast<int32_t>(t);
+  // Packed rows: RoPE positions restart per document and attention stays inside each document (segment id).
+  if (positions) {
+    for (int64_t i = 0; i < N; ++i) {
+      if (positions[i] < 0 || positions[i] >= T)
+        return Status::error("bad_positions", "position " + std::to_string(positions[i]) + " at index " + std::to_string(i) + " is outside [0, " + std::to_string(T) + ")", "Positions of a packed row restart at 0 for each document and stay below the row length.");
+      tr_.pos[i] = positions[i];
+    }
+  }
+  tr_.has_seg = segments != nullptr;
+  if (segments) std::memcpy(tr_.seg.data(), segments, N * 4);
   LATHE_RETURN_IF_ERROR(cpu::embedding_forward(tr_.ckpt.data(), ids, embed_, N, ex_));
   for (int64_t l = 0; l < c.layers; ++l) {
     if (cancel && cancel->load()) return cancelled_status();
