@@ -58,6 +58,8 @@ export interface ConfigFieldKind {
   options?: string[];
   min?: number;
   max?: number;
+  /** True when the value must be strictly greater than min (e.g. a learning rate). */
+  minExclusive?: boolean;
   optional: boolean;
 }
 
@@ -78,7 +80,9 @@ export function fieldKind(schema: z.ZodType): ConfigFieldKind {
   if (t === 'number') {
     const n = s as unknown as z.ZodNumber;
     const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : undefined);
-    return { kind: n.isInt ? 'integer' : 'number', min: finite(n.minValue), max: finite(n.maxValue), optional };
+    const checks = ((n as unknown as { def: { checks?: { _zod: { def: { check: string; inclusive?: boolean } } }[] } }).def.checks ?? []).map((c) => c._zod.def);
+    const minExclusive = checks.some((c) => c.check === 'greater_than' && c.inclusive === false);
+    return { kind: n.isInt ? 'integer' : 'number', min: finite(n.minValue), max: finite(n.maxValue), ...(minExclusive ? { minExclusive } : {}), optional };
   }
   if (t === 'boolean') return { kind: 'boolean', optional };
   return { kind: 'string', optional };

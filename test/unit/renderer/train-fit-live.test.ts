@@ -68,6 +68,9 @@ describe('bounds and form checks', () => {
     expect(rangeText(field('loraR'))).toBe('1 – 512');
     expect(rangeText(field('seqLen'))).toBe('16 – 131,072');
     expect(rangeText(field('loraDropout'))).toBe('0 – 0.9');
+    // Strictly positive keys say so, and the form refuses the bound itself.
+    expect(rangeText(field('learningRate'))).toBe('above 0, at most 1');
+    expect(rangeText(field('loraAlpha'))).toBe('above 0, at most 4,096');
     // evalEvery: int, min 0, no max. zod says max = MAX_SAFE_INTEGER; that is not shown.
     expect(field('evalEvery').max).toBeUndefined();
     expect(rangeText(field('evalEvery'))).toBe('at least 0');

@@ -47,6 +47,8 @@ describe('training API', () => {
     expect(r.value.quant).toMatchObject({ kind: 'enum', options: ['nf4', 'int8', 'none'] });
     expect(r.value.loraTargets).toMatchObject({ kind: 'list', options: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] });
     expect(r.value.maxSteps).toMatchObject({ kind: 'integer', optional: true });
+    expect(r.value.learningRate).toMatchObject({ kind: 'number', min: 0, max: 1, minExclusive: true });
+    expect(r.value.loraDropout.minExclusive).toBeUndefined();
     expect(r.value.model.default).toBeNull();
   });
 

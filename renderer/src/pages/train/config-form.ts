@@ -20,6 +20,8 @@ export interface ConfigField {
   /** Bounds the server enforces (numbers only). */
   min?: number;
   max?: number;
+  /** The value must be strictly above min (e.g. learning rate > 0). */
+  minExclusive?: boolean;
 }
 
 /** Keys the form asks for up front (not in Advanced settings). */
@@ -93,13 +95,15 @@ export function configFields(help: ConfigHelp): ConfigField[] {
     // zod reports "no bound" on integers as ±MAX_SAFE_INTEGER: not a bound worth showing.
     ...(h.min !== undefined && h.min > -Number.MAX_SAFE_INTEGER ? { min: h.min } : {}),
     ...(h.max !== undefined && h.max < Number.MAX_SAFE_INTEGER ? { max: h.max } : {}),
+    ...(h.minExclusive ? { minExclusive: true } : {}),
   }));
 }
 
 const nf = new Intl.NumberFormat('en-US', { maximumFractionDigits: 6 });
 
 /** "1 – 512", "at least 16", "at most 0.9"; empty when the schema gives no bounds. */
-export function rangeText(f: Pick<ConfigField, 'min' | 'max'>): string {
+export function rangeText(f: Pick<ConfigField, 'min' | 'max' | 'minExclusive'>): string {
+  if (f.min !== undefined && f.minExclusive) return f.max !== undefined ? `above ${nf.format(f.min)}, at most ${nf.format(f.max)}` : `above ${nf.format(f.min)}`;
   if (f.min !== undefined && f.max !== undefined) return `${nf.format(f.min)} – ${nf.format(f.max)}`;
   if (f.min !== undefined) return `at least ${nf.format(f.min)}`;
   if (f.max !== undefined) return `at most ${nf.format(f.max)}`;
@@ -142,8 +146,8 @@ export function parseOverrides(fields: ConfigField[], overrides: FormValues): { 
     const n = Number(s);
     if (!Number.isFinite(n)) return { values, error: { key: f.key, code: 'form.notANumber', message: `${f.label}: “${s}” is not a number.`, hint: back } };
     if (f.kind.integer && !Number.isInteger(n)) return { values, error: { key: f.key, code: 'form.notAnInteger', message: `${f.label}: ${s} is not a whole number.`, hint: back } };
-    if ((f.min !== undefined && n < f.min) || (f.max !== undefined && n > f.max)) {
-      return { values, error: { key: f.key, code: 'form.outOfRange', message: `${f.label}: ${s} is out of range; it must be ${f.min !== undefined && f.max !== undefined ? `between ${nf.format(f.min)} and ${nf.format(f.max)}` : rangeText(f)}.`, hint: back } };
+    if ((f.min !== undefined && (n < f.min || (f.minExclusive && n === f.min))) || (f.max !== undefined && n > f.max)) {
+      return { values, error: { key: f.key, code: 'form.outOfRange', message: `${f.label}: ${s} is out of range; it must be ${f.min !== undefined && f.max !== undefined && !f.minExclusive ? `between ${nf.format(f.min)} and ${nf.format(f.max)}` : rangeText(f)}.`, hint: back } };
     }
     values[f.key] = n;
   }
