@@ -1,6 +1,7 @@
 // Training through the API: start validates the config and queues a job, status and metrics arrive as events,
 // runs.get returns the metrics; bad configs name the key.
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ConfigHelp } from '../../../main/api/contract';
 import { dispatch } from '../../../main/services/dispatch';
 import { createRuntime } from '../../../main/services/runtime';
 import { tempDir } from '../../helpers/temp-dir';
@@ -42,7 +43,7 @@ describe('training API', () => {
   });
 
   it('explains every config key with its default', async () => {
-    const r = (await dispatch('training.configHelp', undefined, runtime.ctx)) as { value: Record<string, { help: string; default: unknown }> };
+    const r = (await dispatch('training.configHelp', undefined, runtime.ctx)) as { value: ConfigHelp };
     expect(r.value.loraR).toEqual({ help: expect.stringContaining('Rank 16'), default: 16, kind: 'integer', min: 1, max: 512, optional: false });
     expect(r.value.quant).toMatchObject({ kind: 'enum', options: ['nf4', 'int8', 'none'] });
     expect(r.value.loraTargets).toMatchObject({ kind: 'list', options: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] });
