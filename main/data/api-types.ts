@@ -1,4 +1,5 @@
 // Plain data shapes of the datasets API (no Node imports: the renderer imports these types through the contract).
+import type { PolicyCounts, TokenStats } from './lengths';
 
 export interface DatasetSummary {
   id: string;
@@ -25,26 +26,11 @@ export interface RowIssueView {
   reason: string;
 }
 
-export interface TokenStatsView {
-  count: number;
-  min: number;
-  p50: number;
-  p95: number;
-  max: number;
-  mean: number;
-  overLimit: number;
-  maxLen: number | null;
-  histogram: { edges: number[]; counts: number[] };
-  trainedTokens: number;
-  totalTokens: number;
+/** The report's token section: the pipeline's stats and policy counts, as sent to the UI. */
+export interface TokenStatsView extends TokenStats, PolicyCounts {
   template: string;
   mask: string;
   policy: string;
-  truncated: number;
-  dropped: number;
-  split: number;
-  splitPieces: number;
-  emptyPieces: number;
   alignFallbacks: number;
 }
 

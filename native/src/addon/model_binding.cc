@@ -178,15 +178,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     int64_t prompt = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().Int64Value() : 0;
     if (prompt < 0 || prompt > T) return throw_invalid(env, "plan: promptLen must be in [0, seqLen]");
     model::MemoryPlan p = model_->plan(B, T, gen, prompt);
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("weights", static_cast<double>(p.weights));
-    o.Set("lora", static_cast<double>(p.lora));
-    o.Set("kvCache", static_cast<double>(p.kv_cache));
-    o.Set("activations", static_cast<double>(p.activations));
-    o.Set("scratch", static_cast<double>(p.scratch));
-    o.Set("optimizer", static_cast<double>(p.optimizer));
-    o.Set("total", static_cast<double>(p.total()));
-    return o;
+    return plan_to_js(env, p);
   }
 
   Napi::Value memory(const Napi::CallbackInfo& info) {

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "addon/async.h"
+#include "addon/model_common.h"
 
 namespace lathe::addon::train {
 
@@ -102,15 +103,7 @@ Napi::Value plan_train(const Napi::CallbackInfo& info, const std::shared_ptr<Mod
   if (B < 1 || T < 1) return throw_invalid(env, "planTrain: batch and seqLen must be positive");
   bool ckpt = info.Length() > 2 && info[2].IsBoolean() ? info[2].As<Napi::Boolean>().Value() : true;
   model::MemoryPlan p = model_->plan_train(B, T, ckpt);
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("weights", static_cast<double>(p.weights));
-  o.Set("lora", static_cast<double>(p.lora));
-  o.Set("kvCache", static_cast<double>(p.kv_cache));
-  o.Set("activations", static_cast<double>(p.activations));
-  o.Set("scratch", static_cast<double>(p.scratch));
-  o.Set("optimizer", static_cast<double>(p.optimizer));
-  o.Set("total", static_cast<double>(p.total()));
-  return o;
+  return plan_to_js(env, p);
 }
 
 // loraTensor(layer, module, 'A'|'B'|'dA'|'dB') → Float32Array (tests, export)
