@@ -17,7 +17,7 @@ const OUT_TYPE: Record<GgufOutType, { ggml: GgmlTypeName; fileType: number }> = 
   bf16: { ggml: 'BF16', fileType: 32 },
 };
 
-const GGUF_ARCH: Record<ModelSummary['modelType'], 'llama' | 'qwen2' | 'qwen3'> = {
+export const GGUF_ARCH: Record<ModelSummary['modelType'], 'llama' | 'qwen2' | 'qwen3'> = {
   llama: 'llama', mistral: 'llama', qwen2: 'qwen2', qwen3: 'qwen3',
 };
 
@@ -91,6 +91,9 @@ export function llama3RopeFreqDivisors(headDim: number, theta: number, s: Record
 export interface GgufExportOptions {
   outType?: GgufOutType;
   name?: string;
+  /** Where tensor values come from (e.g. base + merged LoRA); default: the folder's stored weights. */
+  read?: (info: StTensorInfo) => Promise<Float32Array>;
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface GgufExportResult {
@@ -136,6 +139,7 @@ export async function exportGguf(dir: string, outPath: string, opts: GgufExportO
   await addTokenizerMetadata(w, dir, m.vocab);
 
   const tensors = await readCheckpointIndex(dir);
+  let done = 0;
   const permute = arch === 'llama';
   const add = (name: string, info: StTensorInfo) => {
     const shape = info.shape;
@@ -149,7 +153,8 @@ export async function exportGguf(dir: string, outPath: string, opts: GgufExportO
       ne,
       type,
       data: async () => {
-        let x = await readTensorF32(info);
+        let x = await (opts.read ? opts.read(info) : readTensorF32(info));
+        opts.onProgress?.(++done, byGguf.size);
         if (permute && /attn_[qk]\.(weight|bias)$/.test(name)) {
           const nHead = name.includes('attn_q') ? m.heads : m.kvHeads;
           x = permuteQK(x, shape[0], shape.length > 1 ? shape[1] : 1, nHead);
