@@ -25,6 +25,9 @@ export interface ExportRequest {
   quant?: ExportQuant;
   out: string;
   force?: boolean;
+  /** Ollama: system prompt for the Modelfile, and base + adapter GGUF instead of one merged GGUF. */
+  system?: string;
+  separateAdapter?: boolean;
   onProgress?: (p: { phase: string; done: number; total: number }) => void;
 }
 
@@ -46,7 +49,7 @@ export interface ExportHooks {
   mergeKL?: (mergedDir: string) => Promise<number>;
 }
 
-async function listFiles(path: string): Promise<ExportedFile[]> {
+export async function listExportFiles(path: string): Promise<ExportedFile[]> {
   const st = await stat(path);
   const paths = st.isDirectory() ? (await readdir(path)).sort().map((f) => join(path, f)) : [path];
   const out: ExportedFile[] = [];
@@ -120,15 +123,15 @@ export async function runExport(req: ExportRequest, hooks: ExportHooks = {}): Pr
       const basePath = out.replace(/(\.gguf)?$/i, '.base.gguf');
       await writeFileTarget(basePath, force, () => exportGguf(src.baseDir, basePath, { outType: (quant ?? 'f16') as GgufOutType, onProgress: progress('base gguf') }));
       await writeFileTarget(out, force, () => exportGgufLora(src.baseDir, a, out));
-      return { format, quant, files: [...(await listFiles(out)), ...(await listFiles(basePath))] };
+      return { format, quant, files: [...(await listExportFiles(out)), ...(await listExportFiles(basePath))] };
     }
     case 'ollama': {
-      await writeOllamaFolder(src.baseDir, adapter, out, { quant: (quant ?? 'q8_0') as GgufOutType, force, onProgress: progress('gguf') });
-      await klViaTemp();
+      await writeOllamaFolder(src.baseDir, adapter, out, { quant: (quant ?? (req.separateAdapter ? 'f16' : 'q8_0')) as GgufOutType, force, system: req.system, separateAdapter: req.separateAdapter, onProgress: progress('gguf') });
+      if (!req.separateAdapter) await klViaTemp();
       break;
     }
     default:
       throw new LatheError('invalid_option', `unknown export format ${String(format)}`, `Use one of ${EXPORT_FORMATS.join(', ')}.`);
   }
-  return { format, quant, files: await listFiles(out), ...(mergeKL !== undefined ? { mergeKL } : {}) };
+  return { format, quant, files: await listExportFiles(out), ...(mergeKL !== undefined ? { mergeKL } : {}) };
 }
