@@ -14,10 +14,8 @@ import { writeOllamaFolder } from './ollama';
 import { writeFileTarget, writeFolderAtomic } from './output-target';
 import { loraScale, readPeftAdapter, writePeftAdapter, type PeftAdapter } from './peft-adapter';
 
-export const EXPORT_FORMATS = ['peft', 'merged', 'gguf', 'gguf-lora', 'ollama'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-export const EXPORT_QUANTS = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_k_m'] as const;
-export type ExportQuant = (typeof EXPORT_QUANTS)[number];
+import { EXPORT_FORMATS, type ExportFormat, type ExportQuant } from './export-formats';
+export { EXPORT_FORMATS, EXPORT_QUANTS, type ExportFormat, type ExportQuant } from './export-formats';
 
 export interface ExportRequest {
   source: ExportSource;
@@ -29,6 +27,8 @@ export interface ExportRequest {
   system?: string;
   separateAdapter?: boolean;
   onProgress?: (p: { phase: string; done: number; total: number }) => void;
+  /** Aborting stops at the next tensor; the partial output is removed and the target is untouched. */
+  signal?: AbortSignal;
 }
 
 export interface ExportedFile {
@@ -74,7 +74,14 @@ export async function runExport(req: ExportRequest, hooks: ExportHooks = {}): Pr
   const { source: src, format, out } = req;
   const force = req.force ?? false;
   const adapter = src.adapterDir ? await readPeftAdapter(src.adapterDir) : null;
-  const progress = (phase: string) => (done: number, total: number) => req.onProgress?.({ phase, done, total });
+  const checkAbort = () => {
+    if (req.signal?.aborted) throw new LatheError('cancelled', 'The export was cancelled; nothing was written.');
+  };
+  const progress = (phase: string) => (done: number, total: number) => {
+    checkAbort();
+    req.onProgress?.({ phase, done, total });
+  };
+  checkAbort();
   let mergeKL: number | undefined;
   const kl = async (mergedDir: string) => {
     if (adapter && hooks.mergeKL) {
@@ -99,6 +106,7 @@ export async function runExport(req: ExportRequest, hooks: ExportHooks = {}): Pr
       const a = needAdapter(adapter, format);
       const baseModel = a.config.baseModel || src.baseDir;
       await writeFolderAtomic(out, force, async (tmp) => {
+        checkAbort();
         await writePeftAdapter(tmp, { baseModel, alpha: a.config.loraAlpha, useRslora: a.config.useRslora, modules: normalizedModules(a), dropout: Number(a.config.raw.lora_dropout ?? 0) });
         await writeFile(join(tmp, 'README.md'), await modelCard(src, { ...a.config, baseModel }, null));
       });

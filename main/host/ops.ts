@@ -7,6 +7,7 @@ import { fitCheck } from './trainer/fit-check';
 import { createNativeTrainable } from './trainer/native-model';
 import { trainRunOp } from './trainer/train-op';
 import { loadTrainingData } from './trainer/training-data';
+import { exportRunOp } from './export-op';
 
 export interface OpContext {
   signal: AbortSignal;
@@ -53,5 +54,6 @@ export const hostOps: { [K in HostOpName]: OpImpl<K> } = {
       createModel: (config) => createNativeTrainable(config),
     }),
   'train.fitCheck': (args, ctx) => fitCheck(resolveTrainingConfig(args.config), { calibrate: args.calibrate, log: (m) => ctx.progress('log', m) }),
+  'export.run': (args, ctx) => exportRunOp(args, ctx),
   'debug.sleep': sleep,
 };

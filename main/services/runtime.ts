@@ -7,6 +7,7 @@ import { DatasetsRepo } from '../library/datasets-repo';
 import { defaultLibraryRoot, ensureLibraryFolders, libraryPaths } from '../library/paths';
 import { nodeHostSpawner, type HostSpawner } from '../training/host-process';
 import { TrainingJobs } from '../training/jobs';
+import { ExportsRepo } from '../library/exports-repo';
 import { EngineSupervisor } from '../training/supervisor';
 import type { ServiceContext } from './context';
 
@@ -61,6 +62,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   });
   // Runs left 'running' by a crash of the app or its host are marked interrupted and offered for resume.
   jobs.recoverInterrupted();
+  new ExportsRepo(db).failInterrupted();
   const ctx: ServiceContext = { db, paths, shell: opts.shell, supervisor, jobs, emit };
   return {
     ctx,
