@@ -104,7 +104,7 @@ export function App(): JSX.Element {
     data: () => <DataPage project={activeProject} />,
     train: () => <TrainPage project={activeProject} notify={notify} />,
     evaluate: () => <EvaluatePage />,
-    export: () => <ExportPage />,
+    export: () => <ExportPage project={activeProject} notify={notify} />,
   };
 
   return (
