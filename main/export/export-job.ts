@@ -7,7 +7,7 @@ import { sha256File } from '../training/checkpoints';
 import type { ExportSource } from './export-source';
 import { exportGguf, type GgufOutType } from './gguf-model';
 import { exportGgufLora } from './gguf-lora';
-import { mergedSource } from './merge-source';
+import { mergedSource, type BaseWeights } from './merge-source';
 import { exportMergedFolder, type MergedDtype } from './merged-folder';
 import { modelCard } from './model-card';
 import { writeOllamaFolder } from './ollama';
@@ -45,6 +45,8 @@ export interface ExportResult {
 }
 
 export interface ExportHooks {
+  /** Base weights to merge into instead of the stored ones (the CLI's --merge-base nf4 passes the engine's). */
+  baseWeights?: BaseWeights;
   /** Mean per-token KL between the adapter on the quantized base and the merged folder (runs the engine). */
   mergeKL?: (mergedDir: string) => Promise<number>;
 }
@@ -94,7 +96,7 @@ export async function runExport(req: ExportRequest, hooks: ExportHooks = {}): Pr
     if (!adapter || !hooks.mergeKL) return;
     const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.kl-merged`);
     try {
-      await exportMergedFolder(src.baseDir, adapter, tmp, { dtype: 'f16', force: true });
+      await exportMergedFolder(src.baseDir, adapter, tmp, { dtype: 'f16', force: true, baseWeights: hooks.baseWeights });
       await kl(tmp);
     } finally {
       await rm(tmp, { recursive: true, force: true });
@@ -115,12 +117,12 @@ export async function runExport(req: ExportRequest, hooks: ExportHooks = {}): Pr
     case 'merged': {
       const dtype = (quant ?? 'f16') as MergedDtype;
       if (!['f32', 'f16', 'bf16'].includes(dtype)) throw new LatheError('invalid_option', `--quant ${dtype} is not a merged-folder dtype`, 'Use --quant f32, f16 or bf16 with --format merged.');
-      await exportMergedFolder(src.baseDir, adapter, out, { dtype, force, onProgress: progress('merge') });
+      await exportMergedFolder(src.baseDir, adapter, out, { dtype, force, onProgress: progress('merge'), baseWeights: hooks.baseWeights });
       await kl(out);
       break;
     }
     case 'gguf': {
-      const src2 = await mergedSource(src.baseDir, adapter);
+      const src2 = await mergedSource(src.baseDir, adapter, hooks.baseWeights);
       await writeFileTarget(out, force, () => exportGguf(src.baseDir, out, { outType: (quant ?? 'f16') as GgufOutType, read: (info) => src2.read(info.name), onProgress: progress('gguf') }));
       await klViaTemp();
       break;
@@ -134,7 +136,7 @@ export async function runExport(req: ExportRequest, hooks: ExportHooks = {}): Pr
       return { format, quant, files: [...(await listExportFiles(out)), ...(await listExportFiles(basePath))] };
     }
     case 'ollama': {
-      await writeOllamaFolder(src.baseDir, adapter, out, { quant: (quant ?? (req.separateAdapter ? 'f16' : 'q8_0')) as GgufOutType, force, system: req.system, separateAdapter: req.separateAdapter, onProgress: progress('gguf') });
+      await writeOllamaFolder(src.baseDir, adapter, out, { baseWeights: hooks.baseWeights, quant: (quant ?? (req.separateAdapter ? 'f16' : 'q8_0')) as GgufOutType, force, system: req.system, separateAdapter: req.separateAdapter, onProgress: progress('gguf') });
       if (!req.separateAdapter) await klViaTemp();
       break;
     }

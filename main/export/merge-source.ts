@@ -13,8 +13,14 @@ export interface TensorSource {
   merged: Set<string>;
 }
 
+/**
+ * Optional base-weight override: the base values of a tensor (e.g. dequantized NF4 from the engine, to merge into the
+ * exact weights the adapter was trained on), or null to read the stored weights.
+ */
+export type BaseWeights = (name: string) => Promise<Float32Array | null>;
+
 /** Checks the adapter against the base (every module exists with matching shapes) and returns the merged source. */
-export async function mergedSource(baseDir: string, adapter: PeftAdapter | null): Promise<TensorSource> {
+export async function mergedSource(baseDir: string, adapter: PeftAdapter | null, base?: BaseWeights): Promise<TensorSource> {
   const tensors = await readCheckpointIndex(baseDir);
   const byWeight = new Map<string, LoraModuleWeights>();
   for (const m of adapter?.modules ?? []) {
@@ -34,7 +40,8 @@ export async function mergedSource(baseDir: string, adapter: PeftAdapter | null)
     async read(name: string) {
       const info = tensors.get(name);
       if (!info) throw new LatheError('tensor_missing', `${baseDir}: no tensor ${name}`);
-      const w = await readTensorF32(info);
+      const w = (base && (await base(name))) || (await readTensorF32(info));
+      if (w.length !== info.shape.reduce((a, b) => a * b, 1)) throw new LatheError('tensor_size_mismatch', `${baseDir}: base override for ${name} has ${w.length} values, its shape is [${info.shape}]`);
       const m = byWeight.get(name);
       if (!m) return w;
       const d = loraDelta(m);

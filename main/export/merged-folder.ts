@@ -5,7 +5,7 @@ import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeFloats } from '../models/dtype';
 import { writeFileAtomic } from './atomic-file';
-import { mergedSource } from './merge-source';
+import { mergedSource, type BaseWeights } from './merge-source';
 import type { PeftAdapter } from './peft-adapter';
 import { writeSafetensors, type TensorToWrite } from './safetensors-writer';
 import { writeFolderAtomic } from './output-target';
@@ -23,11 +23,12 @@ export interface MergedExportOptions {
   maxShardBytes?: number;
   force?: boolean;
   onProgress?: (done: number, total: number) => void;
+  baseWeights?: BaseWeights;
 }
 
 export async function exportMergedFolder(baseDir: string, adapter: PeftAdapter | null, out: string, opts: MergedExportOptions = {}): Promise<string[]> {
   const dtype = opts.dtype ?? 'f16';
-  const src = await mergedSource(baseDir, adapter);
+  const src = await mergedSource(baseDir, adapter, opts.baseWeights);
   const bytesPer = dtype === 'f32' ? 4 : 2;
   const maxShard = opts.maxShardBytes ?? 5e9;
   const names = [...src.tensors.keys()].sort();

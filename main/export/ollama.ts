@@ -6,7 +6,7 @@ import { loadTokenizer } from '../models/tokenizer';
 import { writeFileAtomic } from './atomic-file';
 import { exportGguf, type GgufOutType } from './gguf-model';
 import { exportGgufLora } from './gguf-lora';
-import { mergedSource } from './merge-source';
+import { mergedSource, type BaseWeights } from './merge-source';
 import { writeFolderAtomic } from './output-target';
 import type { PeftAdapter } from './peft-adapter';
 
@@ -70,6 +70,7 @@ export interface OllamaOptions {
   system?: string | null;
   force?: boolean;
   onProgress?: (done: number, total: number) => void;
+  baseWeights?: BaseWeights;
 }
 
 export async function writeOllamaFolder(baseDir: string, adapter: PeftAdapter | null, out: string, opts: OllamaOptions = {}): Promise<string[]> {
@@ -90,7 +91,7 @@ export async function writeOllamaFolder(baseDir: string, adapter: PeftAdapter | 
       files.push('base.gguf', 'adapter.gguf');
       mf = modelfile({ from: './base.gguf', adapter: './adapter.gguf', template, stops, system: opts.system });
     } else {
-      const src = await mergedSource(baseDir, adapter);
+      const src = await mergedSource(baseDir, adapter, opts.baseWeights);
       await exportGguf(baseDir, join(tmp, 'model.gguf'), { outType: opts.quant ?? 'q8_0', read: (info) => src.read(info.name), onProgress: opts.onProgress });
       files.push('model.gguf');
       mf = modelfile({ from: './model.gguf', template, stops, system: opts.system });

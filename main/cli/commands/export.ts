@@ -5,6 +5,8 @@ import { LatheError } from '../../api/errors';
 import { EXPORT_FORMATS, EXPORT_QUANTS, runExport, type ExportFormat, type ExportQuant } from '../../export/export-job';
 import { sourceFromModel, sourceFromRun, type ExportSource } from '../../export/export-source';
 import { klRowsFromExamples, measureMergeKL } from '../../export/merge-kl';
+import { quantizedBaseWeights } from '../../export/nf4-base';
+import { openEngine, type EngineModel } from '../../engine/engine';
 import { usageCommands } from '../../export/usage-commands';
 import { loadTrainingData } from '../../host/trainer/training-data';
 import { TrainingConfigSchema } from '../../training/config';
@@ -26,6 +28,7 @@ interface ExportCliOptions {
   klQuant?: string;
   system?: string;
   separateAdapter?: boolean;
+  mergeBase: string;
   threads: string;
 }
 
@@ -74,22 +77,27 @@ export function register(program: Command): void {
     .option('--kl-quant <q>', 'base quantization the adapter was trained on, for the KL with --model (none | nf4 | int8)', 'nf4')
     .option('--system <text>', 'system prompt for the Ollama Modelfile')
     .option('--separate-adapter', 'ollama: base GGUF + adapter GGUF (ADAPTER line) instead of one merged GGUF')
+    .option('--merge-base <b>', 'merge into the "stored" base weights, or the "quantized" ones the adapter was trained on (dequantized NF4/int8)', 'stored')
     .option('--threads <n>', 'engine threads for the KL (default: all hardware threads)', '0')
     .option('--json', 'print {format, files:[{path,bytes,sha256}], mergeKL?}')
     .action(async (o: ExportCliOptions) => {
       const format = pick<ExportFormat>(o.format, EXPORT_FORMATS, '--format');
       const quant = o.quant ? pick<ExportQuant>(o.quant, EXPORT_QUANTS, '--quant') : undefined;
       const src = await resolveSource(o);
+      if (o.mergeBase !== 'stored' && o.mergeBase !== 'quantized') throw new LatheError('invalid_option', `--merge-base must be stored or quantized (got "${o.mergeBase}")`);
       const sig = sigintSignal();
+      let quantModel: EngineModel | null = null;
       try {
         const rows = o.kl && src.adapterDir && ['merged', 'gguf', 'ollama'].includes(format) ? await klRows(src, o) : [];
         const trainedQuant = src.run ? src.run.config.quant : parseQuant(o.klQuant ?? 'nf4');
+        if (o.mergeBase === 'quantized') quantModel = await openEngine({ threads: Number(o.threads) || 0 }).loadModel(src.baseDir, { quant: trainedQuant, maxSeqLen: 16, signal: sig.signal });
         const result = await runExport(
           {
             source: src, format, quant, out: o.out, force: !!o.force, system: o.system, separateAdapter: !!o.separateAdapter,
             onProgress: o.json ? undefined : (p) => process.stderr.write(`\r  ${p.phase} ${p.done}/${p.total}   `),
           },
           {
+            baseWeights: quantModel ? quantizedBaseWeights(quantModel) : undefined,
             mergeKL: rows.length
               ? async (mergedDir) => (await measureMergeKL({ baseDir: src.baseDir, adapterDir: src.adapterDir!, quant: trainedQuant, mergedDir, rows, threads: Number(o.threads) || 0, signal: sig.signal })).kl
               : undefined,
@@ -104,7 +112,7 @@ export function register(program: Command): void {
         for (const f of result.files) lines.push(`  ${f.path}  ${formatBytes(f.bytes)}  sha256 ${f.sha256.slice(0, 16)}…`);
         if (result.mergeKL !== undefined) {
           lines.push(`Merge-quality KL (adapter on the ${trainedQuant} base vs merged model): ${result.mergeKL.toExponential(3)} per token`);
-          if (trainedQuant !== 'none') lines.push('  Merging into the full-precision base differs from the quantized base the adapter was trained on; a larger figure means the merged model drifts from what you evaluated.');
+          if (trainedQuant !== 'none' && o.mergeBase === 'stored') lines.push('  Merging into the full-precision base differs from the quantized base the adapter was trained on; a larger figure means the merged model drifts from what you evaluated. --merge-base quantized merges into the dequantized training-time weights instead.');
         } else if (rows.length === 0 && src.adapterDir && ['merged', 'gguf', 'ollama'].includes(format) && o.kl) {
           lines.push('Merge-quality KL not measured: no validation rows (pass --kl-data FILE).');
         }
@@ -112,6 +120,7 @@ export function register(program: Command): void {
         process.stdout.write(lines.join('\n') + '\n');
       } finally {
         sig.dispose();
+        await quantModel?.close();
       }
     });
 }

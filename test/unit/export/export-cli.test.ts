@@ -69,6 +69,11 @@ describe('lathe export', () => {
     const st = res.files.find((f: { path: string }) => f.path.endsWith('model.safetensors'));
     expect(st.sha256).toBe(createHash('sha256').update(readFileSync(st.path)).digest('hex'));
     expect(st.bytes).toBe(readFileSync(st.path).length);
+    // --merge-base quantized merges into the dequantized NF4 weights the adapter was trained on: the KL vanishes.
+    const alt = await lathe(['export', '--run', runDir, '--format', 'merged', '--quant', 'f32', '--merge-base', 'quantized', '--out', join(tmp, 'merged-nf4'), '--json', '--threads', '2']);
+    expect(alt.error).toBeNull();
+    expect(Math.abs(JSON.parse(alt.stdout).mergeKL)).toBeLessThan(1e-4);
+    expect(JSON.parse(alt.stdout).mergeKL).toBeLessThan(res.mergeKL / 100);
     // The best checkpoint (step 10) was merged: PEFT export of it carries the same tensors.
     const peft = join(tmp, 'peft');
     expect((await lathe(['export', '--run', runDir, '--checkpoint', '10', '--format', 'peft', '--out', peft, '--json'])).error).toBeNull();

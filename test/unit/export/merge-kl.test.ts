@@ -8,6 +8,8 @@ import { readPeftAdapter } from '../../../main/export/peft-adapter';
 import { writeTinyAdapter } from '../../helpers/tiny-adapter';
 import { tempDir } from '../../helpers/temp-dir';
 import { tinyModel } from '../../helpers/tiny-model';
+import { openEngine } from '../../../main/engine/engine';
+import { quantizedBaseWeights } from '../../../main/export/nf4-base';
 
 const tmp = tempDir('lathe-kl-');
 
@@ -31,5 +33,18 @@ describe('measureMergeKL', () => {
     expect(Math.abs(none.kl)).toBeLessThan(1e-4);
     expect(nf4.kl).toBeGreaterThan(1e-4);
     expect(wrong.kl).toBeGreaterThan(5 * nf4.kl);
+
+    // The alternative: merge into the dequantized NF4 weights the adapter was trained on; then the merged model is
+    // the adapter-on-NF4 model (up to f32 rounding), and the KL vanishes.
+    const q = await openEngine({ threads: 2 }).loadModel(base, { quant: 'nf4', maxSeqLen: 16 });
+    const intoNf4 = join(tmp, 'merged-nf4');
+    try {
+      await exportMergedFolder(base, await readPeftAdapter(adapterDir), intoNf4, { dtype: 'f32', baseWeights: quantizedBaseWeights(q) });
+    } finally {
+      await q.close();
+    }
+    const alt = await measureMergeKL({ ...common, quant: 'nf4', mergedDir: intoNf4 });
+    console.log('merge KL into the dequantized NF4 base:', alt.kl);
+    expect(Math.abs(alt.kl)).toBeLessThan(1e-4);
   });
 });
