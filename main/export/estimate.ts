@@ -48,5 +48,12 @@ export async function estimateExportBytes(baseDir: string, adapterDir: string | 
       return (await adapterBytes(adapterDir)) / 2 + (await ggufBytes(baseDir, quant ?? 'f16'));
     case 'ollama':
       return ggufBytes(baseDir, quant ?? 'q8_0');
+    case 'onnx': {
+      // int4: 0.5 byte + a 4-byte scale per 32 weights for the linear layers; embeddings and head stay f32.
+      const m = await readModelDir(baseDir);
+      const linear = m.layers * (m.hidden * m.headDim * (2 * m.heads + 2 * m.kvHeads) + 3 * m.hidden * m.intermediate);
+      const rest = m.parameterCount - linear + (m.tied ? m.vocab * m.hidden : 0);
+      return (quant === 'f32' ? linear * 4 : linear * (0.5 + 4 / 32)) + rest * 4;
+    }
   }
 }

@@ -11,6 +11,7 @@ import { mergedSource, type BaseWeights } from './merge-source';
 import { exportMergedFolder, type MergedDtype } from './merged-folder';
 import { modelCard } from './model-card';
 import { writeOllamaFolder } from './ollama';
+import { exportOnnx } from './onnx-model';
 import { writeFileTarget, writeFolderAtomic } from './output-target';
 import { loraScale, readPeftAdapter, writePeftAdapter, type PeftAdapter } from './peft-adapter';
 
@@ -138,6 +139,14 @@ export async function runExport(req: ExportRequest, hooks: ExportHooks = {}): Pr
     case 'ollama': {
       await writeOllamaFolder(src.baseDir, adapter, out, { baseWeights: hooks.baseWeights, quant: (quant ?? (req.separateAdapter ? 'f16' : 'q8_0')) as GgufOutType, force, system: req.system, separateAdapter: req.separateAdapter, onProgress: progress('gguf') });
       if (!req.separateAdapter) await klViaTemp();
+      break;
+    }
+    case 'onnx': {
+      const q = quant ?? 'int4';
+      if (q !== 'int4' && q !== 'f32') throw new LatheError('invalid_option', `--quant ${q} is not an ONNX weight type`, 'Use --quant int4 (MatMulNBits) or f32 with --format onnx.');
+      const src2 = await mergedSource(src.baseDir, adapter, hooks.baseWeights);
+      await exportOnnx(src.baseDir, src2, out, { weights: q, force, onProgress: progress('onnx') });
+      await klViaTemp();
       break;
     }
     default:

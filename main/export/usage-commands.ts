@@ -16,6 +16,8 @@ export function usageCommands(format: ExportFormat, out: string, opts: { baseMod
       return [{ label: 'Run with llama.cpp', command: `llama-cli -m ${q(out)} -cnv` }];
     case 'gguf-lora':
       return [{ label: 'Run the base with the adapter in llama.cpp', command: `llama-cli -m ${q(out.replace(/(\.gguf)?$/i, '.base.gguf'))} --lora ${q(out)} -cnv` }];
+    case 'onnx':
+      return [{ label: 'Load with ONNX Runtime (Node)', command: `await ort.InferenceSession.create(${JSON.stringify(join(out, 'model.onnx'))})` }];
     case 'merged':
       return [{ label: 'Load with transformers (Python)', command: `AutoModelForCausalLM.from_pretrained(${JSON.stringify(out)})` }];
     case 'peft':

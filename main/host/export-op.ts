@@ -8,7 +8,7 @@ import { loadTrainingData } from './trainer/training-data';
 
 export async function exportRunOp(args: ExportJobArgs, ctx: OpContext): Promise<ExportResult> {
   const src = await resolveExportSource(args.source);
-  const wantKl = (args.kl ?? true) && !!src.adapterDir && !!src.run && ['merged', 'gguf', 'ollama'].includes(args.format);
+  const wantKl = (args.kl ?? true) && !!src.adapterDir && !!src.run && ['merged', 'gguf', 'ollama', 'onnx'].includes(args.format);
   const rows = wantKl ? klRowsFromExamples((await loadTrainingData(src.run!.config, '', () => undefined)).validation) : [];
   let last = 0;
   return runExport(

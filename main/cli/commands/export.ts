@@ -63,13 +63,13 @@ async function klRows(src: ExportSource, o: ExportCliOptions) {
 export function register(program: Command): void {
   program
     .command('export')
-    .description('export an adapter or model: peft | merged | gguf | gguf-lora | ollama (written atomically, never overwriting without --force)')
+    .description('export an adapter or model: peft | merged | gguf | gguf-lora | ollama | onnx (written atomically, never overwriting without --force)')
     .option('--run <dir>', 'training run folder (uses its best checkpoint by validation loss unless --checkpoint)')
     .option('--checkpoint <n>', 'checkpoint step, "best" or "final" (with --run)')
     .option('--model <dir>', 'base model folder (Hugging Face layout)')
     .option('--adapter <dir>', 'PEFT adapter folder to merge or convert (with --model)')
     .requiredOption('--format <f>', `${EXPORT_FORMATS.join(' | ')}`)
-    .option('--quant <q>', `${EXPORT_QUANTS.join(' | ')} (merged: f32/f16/bf16, default f16; gguf default f16; ollama default q8_0)`)
+    .option('--quant <q>', `${EXPORT_QUANTS.join(' | ')} (merged: f32/f16/bf16, default f16; gguf default f16; ollama default q8_0; onnx: int4 (default) or f32)`)
     .requiredOption('--out <path>', 'output file (gguf, gguf-lora) or folder (other formats)')
     .option('--force', 'replace an existing output')
     .option('--no-kl', 'skip the merge-quality KL measurement')
@@ -88,7 +88,7 @@ export function register(program: Command): void {
       const sig = sigintSignal();
       let quantModel: EngineModel | null = null;
       try {
-        const rows = o.kl && src.adapterDir && ['merged', 'gguf', 'ollama'].includes(format) ? await klRows(src, o) : [];
+        const rows = o.kl && src.adapterDir && ['merged', 'gguf', 'ollama', 'onnx'].includes(format) ? await klRows(src, o) : [];
         const trainedQuant = src.run ? src.run.config.quant : parseQuant(o.klQuant ?? 'nf4');
         if (o.mergeBase === 'quantized') quantModel = await openEngine({ threads: Number(o.threads) || 0 }).loadModel(src.baseDir, { quant: trainedQuant, maxSeqLen: 16, signal: sig.signal });
         const result = await runExport(
@@ -113,7 +113,7 @@ export function register(program: Command): void {
         if (result.mergeKL !== undefined) {
           lines.push(`Merge-quality KL (adapter on the ${trainedQuant} base vs merged model): ${result.mergeKL.toExponential(3)} per token`);
           if (trainedQuant !== 'none' && o.mergeBase === 'stored') lines.push('  Merging into the full-precision base differs from the quantized base the adapter was trained on; a larger figure means the merged model drifts from what you evaluated. --merge-base quantized merges into the dequantized training-time weights instead.');
-        } else if (rows.length === 0 && src.adapterDir && ['merged', 'gguf', 'ollama'].includes(format) && o.kl) {
+        } else if (rows.length === 0 && src.adapterDir && ['merged', 'gguf', 'ollama', 'onnx'].includes(format) && o.kl) {
           lines.push('Merge-quality KL not measured: no validation rows (pass --kl-data FILE).');
         }
         for (const c of usageCommands(format, o.out, { baseModel: src.baseDir })) lines.push(`${c.label}:\n  ${c.command}`);

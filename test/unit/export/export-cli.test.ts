@@ -97,6 +97,9 @@ describe('lathe export', () => {
     expect(again.error?.message).toMatch(/already exists/);
     expect((await lathe(['export', '--model', base, '--format', 'gguf', '--out', g, '--force'])).error).toBeNull();
     expect(ggufValue(await readGguf(g), 'general.file_type')).toBe(1);
+    const onnx = await lathe(['export', '--model', base, '--adapter', join(runDir, 'checkpoints', 'step-00000020'), '--format', 'onnx', '--out', join(tmp, 'onnx'), '--json']);
+    expect(onnx.error).toBeNull();
+    expect(JSON.parse(onnx.stdout).files.map((f: { path: string }) => f.path.slice(tmp.length + 1))).toEqual(['onnx/model.onnx', 'onnx/model.onnx.data']);
     // No temp files left beside the outputs.
     expect((await readdir(tmp)).filter((n) => n.startsWith('.'))).toEqual([]);
   });

@@ -11,6 +11,7 @@ export const TARGETS: { format: Format; label: string; text: string }[] = [
   { format: 'peft', label: 'PEFT adapter', text: 'adapter_model.safetensors + adapter_config.json + model card.' },
   { format: 'merged', label: 'Merged Hugging Face folder', text: 'safetensors shards, config and tokenizer.' },
   { format: 'gguf-lora', label: 'GGUF LoRA adapter', text: 'llama.cpp --lora file, with its base GGUF beside it.' },
+  { format: 'onnx', label: 'ONNX Runtime', text: 'int4 MatMulNBits decoder with a KV cache.' },
 ];
 
 export const GGUF_QUANTS: { quant: Quant; label: string }[] = [
@@ -31,6 +32,7 @@ export function quantFor(format: Format, gguf: Quant, merged: Quant): Quant | un
   if (format === 'peft') return undefined;
   if (format === 'merged') return merged;
   if (format === 'gguf-lora') return 'f16';
+  if (format === 'onnx') return 'int4';
   return gguf;
 }
 
