@@ -75,5 +75,9 @@ describe('exports API', () => {
     expect(done).toMatchObject({ status: 'failed', error: { message: expect.stringContaining('needs an adapter') } });
     expect(await dispatch('exports.start', { source: { model }, format: 'zip' } as never, runtime.ctx)).toMatchObject({ ok: false, error: { code: 'api.invalidArgs' } });
     expect(await dispatch('exports.estimate', { source: { runId: 'nope' }, format: 'gguf' }, runtime.ctx)).toMatchObject({ ok: false, error: { code: 'runs.notFound' } });
+    // Hostile arguments never reach a handler.
+    expect(await dispatch('exports.start', { source: { model: 'a\0b' }, format: 'gguf' }, runtime.ctx)).toMatchObject({ ok: false, error: { code: 'api.invalidArgs' } });
+    expect(await dispatch('exports.cancel', { id: '../../etc' }, runtime.ctx)).toMatchObject({ ok: false, error: { code: 'api.invalidArgs' } });
+    expect(await dispatch('exports.start', { source: { model, extra: 1 }, format: 'gguf' } as never, runtime.ctx)).toMatchObject({ ok: false, error: { code: 'api.invalidArgs' } });
   });
 });
