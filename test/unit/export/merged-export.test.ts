@@ -1,10 +1,13 @@
 // `merged` and `peft` exports: Lathe's own log-probs of the merged folder equal base+adapter (f32, every arch);
 // the PEFT writer round-trips through the engine's PEFT reader with PEFT's names and shapes.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../../main/engine/engine';
 import { exportMergedFolder } from '../../../main/export/merged-folder';
+import { exportGguf } from '../../../main/export/gguf-model';
+import { mergedSource } from '../../../main/export/merge-source';
+import { writeFileTarget } from '../../../main/export/output-target';
 import { readPeftAdapter, writePeftAdapter } from '../../../main/export/peft-adapter';
 import { readCheckpointIndex, readSafetensorsHeader } from '../../../main/models/safetensors';
 import { writeTinyAdapter } from '../../helpers/tiny-adapter';
@@ -70,6 +73,23 @@ describe('merged folder layout', () => {
     await expect(exportMergedFolder(base, adapter, out, { dtype: 'f16' })).rejects.toThrow(/already exists.*|--force/);
     await exportMergedFolder(base, adapter, out, { dtype: 'bf16', force: true });
     expect([...(await readCheckpointIndex(out)).values()][0].dtype).toBe('BF16');
+  });
+
+  it('a full disk mid-export leaves neither the target nor a temp file (folder and GGUF)', async () => {
+    const base = await tinyModel({ arch: 'llama', tokenizer: 'synthetic' });
+    const adapter = await readPeftAdapter(await writeTinyAdapter(base, join(tmp, 'enospc-adapter')));
+    let n = 0;
+    const full = async () => {
+      if (++n === 3) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      return null;
+    };
+    const dir = join(tmp, 'enospc');
+    await mkdir(dir);
+    await expect(exportMergedFolder(base, adapter, join(dir, 'merged'), { dtype: 'f16', baseWeights: full })).rejects.toMatchObject({ code: 'disk_full', message: expect.stringMatching(/disk is full/) });
+    n = 0;
+    const src = await mergedSource(base, adapter, full);
+    await expect(writeFileTarget(join(dir, 'm.gguf'), false, () => exportGguf(base, join(dir, 'm.gguf'), { read: (i) => src.read(i.name) }))).rejects.toMatchObject({ code: 'disk_full' });
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it('rejects an adapter made for another base, naming the module', async () => {
