@@ -12,7 +12,7 @@ import { ExportForm } from './ExportForm';
 import { ExportsTable } from './ExportsTable';
 import './export.css';
 
-const SUBTITLE = 'Take the adapter to the tools you already use: Ollama, llama.cpp, Hugging Face PEFT or a merged model. Every export is checked to load.';
+const SUBTITLE = 'Take the adapter to the tools you already use: Ollama, llama.cpp, ONNX Runtime, Hugging Face PEFT or a merged model.';
 
 function ProjectExports({ project, notify }: { project: Project; notify: Notify }): JSX.Element {
   const runs = useApiQuery<Run[]>(() => api.runs.list({ projectId: project.id }));
