@@ -8,6 +8,7 @@ import type { FitCheck } from '../host/trainer/fit-check';
 import { TrainingConfigSchema, type ConfigFieldKind } from '../training/config';
 import { ImportArgs, InspectArgs, PreviewArgs, RawLinesArgs } from '../data/api-schemas';
 import type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary } from '../data/api-types';
+import { modelMethods, type ModelProgress } from './contract-models';
 export type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary };
 
 export type Run = RunRecord;
@@ -88,7 +89,7 @@ export interface HostCrash {
 // ---------- the method table ----------
 
 /** method<Output>()(inputSchema, description): the input type is inferred from the schema. */
-function method<O>() {
+export function method<O>() {
   return <I extends z.ZodType>(input: I, description: string) => ({ input, description, output: undefined as unknown as O });
 }
 
@@ -132,6 +133,7 @@ export const methods = {
   'datasets.cancel': method<{ cancelled: boolean }>()(z.object({ jobId: z.string().uuid() }).strict(), 'Cancel a running inspect or import by its job id (nothing is stored).'),
   'datasets.list': method<DatasetSummary[]>()(z.object({ projectId: Id.optional() }).strict().optional(), 'Imported datasets, newest first (optionally of one project).'),
   'datasets.delete': method<{ deleted: true }>()(z.object({ id: Id }).strict(), 'Delete an imported dataset and its files.'),
+  ...modelMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -148,9 +150,10 @@ export interface EventPayloads {
   'training.status': { run: Run };
   'training.log': { runId: string; message: string };
   'datasets.progress': { jobId: string; bytesRead: number; totalBytes: number; rows: number };
+  'models.progress': ModelProgress;
 }
 export type EventName = keyof EventPayloads;
-export const eventNames: EventName[] = ['engine.hostCrashed', 'projects.changed', 'training.metrics', 'training.status', 'training.log', 'datasets.progress'];
+export const eventNames: EventName[] = ['engine.hostCrashed', 'projects.changed', 'training.metrics', 'training.status', 'training.log', 'datasets.progress', 'models.progress'];
 
 // ---------- the client shape (what window.lathe and the WebSocket client expose) ----------
 

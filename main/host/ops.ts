@@ -7,6 +7,7 @@ import { fitCheck } from './trainer/fit-check';
 import { createNativeTrainable } from './trainer/native-model';
 import { trainRunOp } from './trainer/train-op';
 import { loadTrainingData } from './trainer/training-data';
+import { planCatalog } from '../models/catalog-plan';
 
 export interface OpContext {
   signal: AbortSignal;
@@ -53,5 +54,6 @@ export const hostOps: { [K in HostOpName]: OpImpl<K> } = {
       createModel: (config) => createNativeTrainable(config),
     }),
   'train.fitCheck': (args, ctx) => fitCheck(resolveTrainingConfig(args.config), { calibrate: args.calibrate, log: (m) => ctx.progress('log', m) }),
+  'models.planCatalog': (args) => planCatalog(args),
   'debug.sleep': sleep,
 };

@@ -1,6 +1,7 @@
 // Typed messages between main (the supervisor) and the engine host process, both ways.
 import type { ApiErrorShape } from '../api/errors';
 import type { FitCheck } from './trainer/fit-check';
+import type { CatalogPlanArgs, CatalogPlans } from '../models/catalog-plan';
 
 /** Operations the host can run, with their argument and result types. Later issues add training, eval and generation. */
 export interface HostOps {
@@ -10,6 +11,8 @@ export interface HostOps {
   'train.run': { args: { runDir: string }; result: { status: string; step: number } };
   /** Memory plan vs free memory for a config, with a calibrated time estimate. */
   'train.fitCheck': { args: { config: unknown; calibrate: boolean }; result: FitCheck };
+  /** The engine's QLoRA plan for each catalog model from its config.json (the catalog's fit column). */
+  'models.planCatalog': { args: CatalogPlanArgs; result: CatalogPlans };
   /** Test hook: resolves after `ms`, emitting a progress event every `everyMs` (used to test cancellation and crashes). */
   'debug.sleep': { args: { ms: number; everyMs?: number }; result: { slept: number } };
 }

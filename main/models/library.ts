@@ -117,10 +117,12 @@ export function libraryFolderName(modelsDir: string, name: string): string {
 export async function importFolder(repo: ModelsRepo, modelsDir: string, path: string, opts: { copy?: boolean } = {}): Promise<LibraryModel> {
   const src = resolve(path);
   const summary = await validateModelFolder(src);
-  const existing = repo.findByDir(src);
-  if (existing) return existing;
   const name = basename(src);
-  if (!opts.copy) return repo.add(await describeFolder(src, summary, { name, source: { kind: 'local', repo: null, revision: null, commit: null }, linked: true }));
+  if (!opts.copy) {
+    const existing = repo.findByDir(src);
+    if (existing) return existing;
+    return repo.add(await describeFolder(src, summary, { name, source: { kind: 'local', repo: null, revision: null, commit: null }, linked: true }));
+  }
   const needed = (await readdir(src)).filter(isNeededFile);
   const dest = join(modelsDir, libraryFolderName(modelsDir, name));
   const tmp = join(modelsDir, `.import-${randomUUID()}`);
