@@ -34,8 +34,9 @@ const OFFLINE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMED
 
 /** A fetch failure before any answer: the hub cannot be reached (offline, DNS, firewall). */
 export function offlineError(endpoint: string, err: unknown): LatheError {
-  const cause = (err as { cause?: { code?: string } }).cause;
-  const code = cause?.code ?? (err as { code?: string }).code ?? '';
+  // undici puts the socket error in `cause` (an AggregateError when several addresses were tried).
+  const cause = (err as { cause?: { code?: string; errors?: { code?: string }[] } }).cause;
+  const code = cause?.code ?? cause?.errors?.[0]?.code ?? (err as { code?: string }).code ?? '';
   return new LatheError('hub.offline', `Cannot reach the Hugging Face Hub at ${endpoint}${code ? ` (${code})` : ''}${OFFLINE_CODES.has(code) ? ': this machine looks offline' : ''}.`,
     'Check the network connection and try again, or use a model you already have: import its folder, or try the tiny demo model.');
 }

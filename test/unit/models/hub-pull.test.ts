@@ -2,6 +2,8 @@
 // an app restart, gated/404/offline errors, and only the files a run needs (never pickles).
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLibraryDb, type Db } from '../../../main/library/db';
@@ -162,7 +164,12 @@ describe('hub download (mock hub on 127.0.0.1)', () => {
   it('a missing repo is a 404 with the repo named; an unreachable hub says offline', async () => {
     const lib = library();
     await expect(pull(lib, { repo: 'nobody/nothing' })).rejects.toMatchObject({ code: 'hub.notFound', message: expect.stringContaining('nobody/nothing') });
-    await expect(pull(lib, { endpoint: 'http://127.0.0.1:9' })).rejects.toMatchObject({ code: 'hub.offline', hint: expect.stringMatching(/demo model/) });
+    // A port nothing listens on: connection refused, as when the machine is offline.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    await expect(pull(lib, { endpoint: `http://127.0.0.1:${port}` })).rejects.toMatchObject({ code: 'hub.offline', message: expect.stringContaining('ECONNREFUSED'), hint: expect.stringMatching(/demo model/) });
     lib.db.close();
   });
 });
