@@ -59,11 +59,12 @@ export function App(): JSX.Element {
     }
   }, []);
 
-  // Forget an open project that no longer exists (deleted elsewhere, or a different library).
+  // Forget an open project that no longer exists (deleted elsewhere, or a different library). Not while the list is
+  // reloading: a project just created opens before the fresh list that holds it arrives.
   const activeProject = projects.data?.find((p) => p.id === activeId);
   useEffect(() => {
-    if (projects.data && activeId && !activeProject) setActive(undefined);
-  }, [projects.data, activeId, activeProject, setActive]);
+    if (projects.data && !projects.loading && activeId && !activeProject) setActive(undefined);
+  }, [projects.data, projects.loading, activeId, activeProject, setActive]);
 
   // Ctrl/Cmd+1..6 jumps to a step, like tabs in an editor.
   useEffect(() => {
