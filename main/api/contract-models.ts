@@ -3,10 +3,11 @@
 import { z } from 'zod';
 import type { LibraryModel, ModelUse } from '../library/models-repo';
 import type { CatalogView } from '../models/catalog-view';
+import type { FitVerdict } from '../models/fit';
 import type { PullProgress } from '../models/hub/pull';
 import { method } from './contract';
 
-export type { CatalogView, LibraryModel, ModelUse };
+export type { CatalogView, FitVerdict, LibraryModel, ModelUse };
 export type ModelProgress = PullProgress & { jobId: string };
 
 // Local copies of the contract's shared schemas: contract.ts imports this file, so its constants are not ready here.
@@ -40,6 +41,10 @@ export const modelMethods = {
   'models.cancelPull': method<{ cancelled: boolean }>()(z.object({ jobId: z.string().uuid() }).strict(), 'Cancel a download; nothing of it is left in the library.'),
   'models.downloads': method<{ repo: string; commit: string }[]>()(z.object({}).strict().optional(), 'Partial downloads left by an exit or a crash (pull the repo again to resume).'),
   'models.catalog': method<CatalogView>()(z.object({}).strict().optional(), 'Curated small open models with licence, gating and the engine’s QLoRA memory plan on this machine.'),
+  'models.fit': method<Record<string, { seqLen: number; plannedBytes: number; fit: FitVerdict }>>()(
+    z.object({}).strict().optional(),
+    'For each library model: the engine’s QLoRA plan at seq 1024 on this machine and where it fits (the cards’ fit badge).',
+  ),
   'models.forProject': method<LibraryModel | null>()(z.object({ projectId: Id }).strict(), 'The base model chosen for a project (null when none).'),
   'models.useInProject': method<LibraryModel | null>()(
     z.object({ projectId: Id, modelId: Id.nullable() }).strict(),

@@ -10,9 +10,12 @@ import { resolveTrainingConfig } from '../training/config';
 export const CATALOG_SETTINGS = { quant: 'nf4' as const, loraR: 16, microBatch: 1, seqLens: [1024, 2048] };
 
 export interface CatalogPlanArgs {
-  entries: { id: string; config: Record<string, unknown>; storageDtype: 'F32' | 'BF16' | 'F16' }[];
+  /** A catalog config (planned from config.json alone), or a library model folder (planned like the fit check does). */
+  entries: ({ id: string; config: Record<string, unknown>; storageDtype: 'F32' | 'BF16' | 'F16' } | { id: string; dir: string })[];
+  /** Only these sequence lengths (default: all of CATALOG_SETTINGS.seqLens). */
+  seqLens?: number[];
 }
-/** Planned bytes by entry id, then by sequence length. */
+/** Planned bytes by entry id, then by sequence length; a folder that cannot be planned (moved, damaged) is left out. */
 export type CatalogPlans = Record<string, Record<string, number>>;
 
 export async function planCatalog(args: CatalogPlanArgs): Promise<CatalogPlans> {
@@ -20,13 +23,22 @@ export async function planCatalog(args: CatalogPlanArgs): Promise<CatalogPlans> 
   const dir = await mkdtemp(join(tmpdir(), 'lathe-catalog-plan-'));
   try {
     for (const e of args.entries) {
-      const folder = join(dir, e.id.replace(/[^\w.-]/g, '_'));
-      await mkdir(folder, { recursive: true });
-      await writeFile(join(folder, 'config.json'), JSON.stringify(e.config));
-      out[e.id] = {};
-      for (const seqLen of CATALOG_SETTINGS.seqLens) {
-        const config = resolveTrainingConfig({ model: folder, dataset: '(catalog)', quant: CATALOG_SETTINGS.quant, loraR: CATALOG_SETTINGS.loraR, microBatch: CATALOG_SETTINGS.microBatch, seqLen });
-        out[e.id][String(seqLen)] = (await planTraining(config, config.microBatch, seqLen, e.storageDtype)).total;
+      let folder: string;
+      if ('dir' in e) folder = e.dir;
+      else {
+        folder = join(dir, e.id.replace(/[^\w.-]/g, '_'));
+        await mkdir(folder, { recursive: true });
+        await writeFile(join(folder, 'config.json'), JSON.stringify(e.config));
+      }
+      const plans: Record<string, number> = {};
+      try {
+        for (const seqLen of args.seqLens ?? CATALOG_SETTINGS.seqLens) {
+          const config = resolveTrainingConfig({ model: folder, dataset: '(catalog)', quant: CATALOG_SETTINGS.quant, loraR: CATALOG_SETTINGS.loraR, microBatch: CATALOG_SETTINGS.microBatch, seqLen });
+          plans[String(seqLen)] = (await planTraining(config, config.microBatch, seqLen, 'dir' in e ? undefined : e.storageDtype)).total;
+        }
+        out[e.id] = plans;
+      } catch (err) {
+        if (!('dir' in e)) throw err; // a shipped catalog config that the engine refuses is a bug: say so
       }
     }
   } finally {

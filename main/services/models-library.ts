@@ -7,7 +7,7 @@ import { ModelsRepo } from '../library/models-repo';
 import { loadCatalog } from '../models/catalog';
 import type { CatalogView } from '../models/catalog-view';
 import { CATALOG_SETTINGS, type CatalogPlans } from '../models/catalog-plan';
-import { fitVerdict } from '../models/fit';
+import { fitVerdict, type MachineMemory } from '../models/fit';
 import { hubEndpoint, parseRepoRef } from '../models/hub/endpoint';
 import { partialDownloads, pullModel } from '../models/hub/pull';
 import { resolveToken, saveToken, tokenStorage } from '../models/hub/token-store';
@@ -17,6 +17,16 @@ import { systemHandlers } from './system';
 
 const downloads = new Map<string, AbortController>();
 let catalogPlans: Promise<CatalogPlans> | undefined;
+/** Library models' plans at FIT_SEQ by model id (a model's files do not change once it is in the library). */
+const libraryPlans = new Map<string, number>();
+const FIT_SEQ = 1024;
+
+/** Free RAM now, and the GPUs the engine can train on (none while only the CPU backend is available). */
+async function machineMemory(ctx: ServiceContext): Promise<MachineMemory> {
+  const system = await systemHandlers['system.info'](undefined, ctx);
+  const gpuBackend = system.engine.backends.some((b) => b !== 'cpu');
+  return { freeBytes: freemem(), gpuBytes: gpuBackend ? system.gpus.map((g) => g.memoryBytes) : [] };
+}
 
 async function tokenStatus(ctx: ServiceContext): Promise<MethodOutput<'models.tokenStatus'>> {
   return { source: (await resolveToken(ctx.paths.root)).source, storage: tokenStorage() };
@@ -72,6 +82,22 @@ export const modelLibraryHandlers = {
 
   'models.downloads': async (_a: MethodParsedInput<'models.downloads'>, ctx: ServiceContext): Promise<MethodOutput<'models.downloads'>> => partialDownloads(ctx.paths.models),
 
+  'models.fit': async (_a: MethodParsedInput<'models.fit'>, ctx: ServiceContext): Promise<MethodOutput<'models.fit'>> => {
+    const models = new ModelsRepo(ctx.db).list();
+    const missing = models.filter((m) => !libraryPlans.has(m.id));
+    if (missing.length) {
+      const plans = await ctx.supervisor.request('models.planCatalog', { entries: missing.map((m) => ({ id: m.id, dir: m.dir })), seqLens: [FIT_SEQ] });
+      for (const m of missing) if (plans[m.id]) libraryPlans.set(m.id, plans[m.id][String(FIT_SEQ)]);
+    }
+    const machine = await machineMemory(ctx);
+    const out: MethodOutput<'models.fit'> = {};
+    for (const m of models) {
+      const plannedBytes = libraryPlans.get(m.id);
+      if (plannedBytes !== undefined) out[m.id] = { seqLen: FIT_SEQ, plannedBytes, fit: fitVerdict(plannedBytes, machine) };
+    }
+    return out;
+  },
+
   'models.catalog': async (_a: MethodParsedInput<'models.catalog'>, ctx: ServiceContext): Promise<MethodOutput<'models.catalog'>> => {
     const entries = loadCatalog();
     // Plans depend only on the configs: computed once per app run in the engine host (main never loads the engine).
@@ -81,7 +107,7 @@ export const modelLibraryHandlers = {
     });
     const [plans, system] = await Promise.all([catalogPlans, systemHandlers['system.info'](undefined, ctx)]);
     const gpuBackend = system.engine.backends.some((b) => b !== 'cpu');
-    const machine = { freeBytes: freemem(), gpuBytes: gpuBackend ? system.gpus.map((g) => g.memoryBytes) : [] };
+    const machine = await machineMemory(ctx);
     const library = new ModelsRepo(ctx.db).list();
     const view: CatalogView = {
       settings: { quant: CATALOG_SETTINGS.quant, loraR: CATALOG_SETTINGS.loraR, microBatch: CATALOG_SETTINGS.microBatch, seqLens: CATALOG_SETTINGS.seqLens },

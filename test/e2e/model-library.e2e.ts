@@ -42,6 +42,8 @@ describeBrowser('model library (web mode)', () => {
     const card = page.getByTestId('library-card');
     await card.getByTestId('library-card-chosen').waitFor({ timeout: 60_000 });
     expect(await card.getByTestId('library-card-name').textContent()).toMatch(/demo/i);
+    // The fit badge is the engine's plan for this folder against this machine (a tiny model fits in RAM at least).
+    await expect.poll(() => card.getByTestId('library-card-fit').getAttribute('data-fit'), { timeout: 30_000 }).toMatch(/^(gpu|cpu)$/);
     const summary = page.getByTestId('model-summary');
     await summary.waitFor();
     expect(await summary.getByTestId('model-chosen').textContent()).toContain('Library test');
@@ -67,6 +69,7 @@ describeBrowser('model library (web mode)', () => {
     const bytes = page.getByTestId('hub-progress-bytes');
     await expect.poll(async () => (await bytes.textContent()) ?? '', { timeout: 30_000 }).toMatch(/^[1-9][\d.]* \S+ of [\d.]+ \S+$/);
     expect(await page.getByTestId('hub-progress').textContent()).toMatch(/ETA/);
+    await page.getByTestId('hub-progress').scrollIntoViewIfNeeded();
     await screenshot(page, 'model-download-progress-dark');
     await page.getByTestId('hub-cancel').click();
     await page.getByTestId('hub-cancelled').waitFor();

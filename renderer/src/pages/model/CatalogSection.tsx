@@ -6,13 +6,8 @@ import { api } from '../../api/client';
 import { ErrorText } from '../../components/Field';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { formatBytes } from './bytes';
+import { FitBadge } from './FitBadge';
 import { formatParams } from './ModelSummaryCard';
-
-const FIT = {
-  gpu: { text: 'Fits on GPU', cls: 'badge-ok' },
-  cpu: { text: 'CPU only', cls: 'badge-warn' },
-  none: { text: 'Does not fit', cls: 'badge-danger' },
-} as const;
 
 export function CatalogSection(props: { onDownload: (repo: string) => void; downloading: boolean }): JSX.Element {
   const [open, setOpen] = useState(false);
@@ -78,7 +73,7 @@ function CatalogTable(props: { onDownload: (repo: string) => void; downloading: 
                 </td>
                 {e.plans.map((p) => (
                   <td key={p.seqLen} data-testid={`catalog-fit-${p.seqLen}`} data-fit={p.fit} data-planned={p.plannedBytes}>
-                    <span className={`badge ${FIT[p.fit].cls}`}>{FIT[p.fit].text}</span>
+                    <FitBadge fit={p.fit} plannedBytes={p.plannedBytes} seqLen={p.seqLen} />
                     <div className="muted catalog-plan">{formatBytes(p.plannedBytes)}</div>
                   </td>
                 ))}

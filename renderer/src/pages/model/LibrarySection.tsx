@@ -1,13 +1,14 @@
 // The model library as cards (name, size, architecture, source, licence, chat template) with search, "Use in this
 // project", delete (asking first, listing the runs that use the model), and the one-click demo model when it is empty.
-import { useMemo, useState, type JSX } from 'react';
-import type { LibraryModel, ModelUse } from '../../../../main/api/contract-models';
+import { useEffect, useMemo, useState, type JSX } from 'react';
+import type { FitVerdict, LibraryModel, ModelUse } from '../../../../main/api/contract-models';
 import { api } from '../../api/client';
 import { toApiError, type ApiError } from '../../api/errors';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorText } from '../../components/Field';
 import { Icon } from '../../components/Icon';
 import { formatBytes } from './bytes';
+import { FitBadge } from './FitBadge';
 import { formatParams } from './ModelSummaryCard';
 
 function sourceText(m: LibraryModel): string {
@@ -45,7 +46,9 @@ export function DemoButton(props: { onAdded: (m: LibraryModel) => void; primary?
   );
 }
 
-function LibraryCard(props: { model: LibraryModel; chosen: boolean; onUse: () => void; onDelete: () => void }): JSX.Element {
+type Fit = { seqLen: number; plannedBytes: number; fit: FitVerdict };
+
+function LibraryCard(props: { model: LibraryModel; fit: Fit | undefined; chosen: boolean; onUse: () => void; onDelete: () => void }): JSX.Element {
   const m = props.model;
   return (
     <li className={`lib-card${props.chosen ? ' lib-card-chosen' : ''}`} data-testid="library-card" data-model-id={m.id}>
@@ -81,6 +84,7 @@ function LibraryCard(props: { model: LibraryModel; chosen: boolean; onUse: () =>
         </div>
       </dl>
       <div className="lib-card-badges">
+        {props.fit && <FitBadge {...props.fit} testId="library-card-fit" />}
         <span className={`badge ${m.hasChatTemplate ? 'badge-ok' : 'badge-muted'}`}>{m.hasChatTemplate ? 'Chat template' : 'No chat template'}</span>
         <span className="badge badge-muted">{m.dtype}</span>
       </div>
@@ -111,6 +115,16 @@ export function LibrarySection(props: {
 }): JSX.Element {
   const [query, setQuery] = useState('');
   const [deleting, setDeleting] = useState<{ model: LibraryModel; uses: ModelUse[] }>();
+  const [fits, setFits] = useState<Record<string, Fit>>({});
+  // Each model's QLoRA plan is computed once in the engine host; the badge appears when it arrives.
+  useEffect(() => {
+    if (!props.models?.length) return;
+    let live = true;
+    void api.models.fit().then((f) => live && setFits(f), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, [props.models]);
   const shown = useMemo(() => {
     const q = query.trim().toLowerCase();
     return (props.models ?? []).filter((m) => !q || [m.name, m.architecture, m.source.repo ?? '', m.license ?? ''].some((s) => s.toLowerCase().includes(q)));
@@ -147,6 +161,7 @@ export function LibrarySection(props: {
             <LibraryCard
               key={m.id}
               model={m}
+              fit={fits[m.id]}
               chosen={m.id === props.chosenId}
               onUse={() => props.onUse(m)}
               onDelete={async () => setDeleting({ model: m, uses: await api.models.usage({ id: m.id }).catch(() => []) })}
