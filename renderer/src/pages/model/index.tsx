@@ -12,6 +12,7 @@ import { StepHeader } from '../../components/StepHeader';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { CatalogSection } from './CatalogSection';
 import { chosenModel, recentModels, setChosenModel } from './chosen-model';
+import { desktop } from './desktop';
 import { DownloadSection, type DownloadRequest } from './DownloadSection';
 import { LibrarySection } from './LibrarySection';
 import { ModelSummaryCard } from './ModelSummaryCard';
@@ -184,7 +185,24 @@ export function ModelPage({ project }: { project: Project | undefined }): JSX.El
 
       <CatalogSection downloading={downloading} onDownload={(repo) => setDownload({ repo, nonce: Date.now() })} />
 
-      <form className="card model-form" onSubmit={submit} aria-label="Model folder" noValidate>
+      <form
+        className="card model-form"
+        onSubmit={submit}
+        aria-label="Model folder"
+        noValidate
+        // Desktop app: a folder dropped here is read like a typed path (web mode cannot see the browser's file paths).
+        onDragOver={(e) => {
+          if (desktop) e.preventDefault();
+        }}
+        onDrop={(e) => {
+          const file = e.dataTransfer.files[0];
+          const dropped = desktop && file ? desktop.pathForFile(file) : '';
+          if (!dropped) return;
+          e.preventDefault();
+          setPath(dropped);
+          void inspect(dropped);
+        }}
+      >
         <Field label="Model folder" htmlFor="model-path">
           <div className="input-row">
             <input
@@ -200,6 +218,21 @@ export function ModelPage({ project }: { project: Project | undefined }): JSX.El
               aria-describedby={error ? 'model-path-error' : 'model-path-hint'}
               data-testid="model-path"
             />
+            {desktop && (
+              <button
+                type="button"
+                className="btn"
+                disabled={busy}
+                onClick={async () => {
+                  const picked = await desktop!.pickFolder({ title: 'Choose a Hugging Face model folder' });
+                  if (!picked) return;
+                  setPath(picked);
+                  void inspect(picked);
+                }}
+              >
+                Browse…
+              </button>
+            )}
             <button type="submit" className="btn btn-primary" disabled={busy || !path.trim()} data-testid="model-inspect">
               {busy ? 'Reading…' : summary && summary.dir === path.trim() ? 'Reload' : 'Inspect'}
             </button>
@@ -209,7 +242,7 @@ export function ModelPage({ project }: { project: Project | undefined }): JSX.El
           <ErrorText error={error} id="model-path-error" context="models.inspect" />
         ) : (
           <p className="form-hint" id="model-path-hint">
-            A Hugging Face model folder already on this machine (the absolute path, as on the server’s disk). Supported: Llama, Mistral, Qwen2 and Qwen3 families in safetensors.
+            A Hugging Face model folder already on this machine{desktop ? ': browse, drop it here, or type its path' : ' (the absolute path, as on the server’s disk)'}. Supported: Llama, Mistral, Qwen2 and Qwen3 families in safetensors.
           </p>
         )}
         {otherRecent.length > 0 && (
