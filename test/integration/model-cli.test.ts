@@ -51,6 +51,9 @@ describe.skipIf(!built)('lathe model pull|list|rm|catalog (built CLI, mock hub)'
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThan(weightsSize);
 
+    const listed = await lathe(['model', 'list']);
+    expect(listed.stdout).toContain(`interrupted download: test-org/tiny@${COMMIT.slice(0, 7)}`);
+
     hub.throttle(0);
     const from = hub.served.length;
     const second = await lathe(['model', 'pull', 'test-org/tiny', '--json']);

@@ -91,8 +91,11 @@ export function registerModelLibrary(model: Command): void {
       await withRuntime(async (rt) => {
         const models = await call<LibraryModel[]>(rt, 'models.list');
         if (opts.json) return out(JSON.stringify(models, null, 2));
-        if (!models.length) return out('The library has no models yet. Try `lathe model pull HuggingFaceTB/SmolLM2-135M-Instruct` or `lathe model import DIR`.');
-        out(table([['ID', 'NAME', 'ARCHITECTURE', 'PARAMS', 'SIZE', 'SOURCE'], ...models.map((m) => [m.id, m.name, m.architecture, formatParams(m.parameterCount), formatBytes(m.sizeBytes), source(m)])]));
+        if (!models.length) out('The library has no models yet. Try `lathe model pull HuggingFaceTB/SmolLM2-135M-Instruct` or `lathe model import DIR`.');
+        else out(table([['ID', 'NAME', 'ARCHITECTURE', 'PARAMS', 'SIZE', 'SOURCE'], ...models.map((m) => [m.id, m.name, m.architecture, formatParams(m.parameterCount), formatBytes(m.sizeBytes), source(m)])]));
+        for (const d of await call<{ repo: string; commit: string }[]>(rt, 'models.downloads')) {
+          out(`interrupted download: ${d.repo}@${d.commit.slice(0, 7)} (run \`lathe model pull ${d.repo}@${d.commit}\` to resume)`);
+        }
       });
     });
 

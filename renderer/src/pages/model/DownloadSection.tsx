@@ -57,6 +57,16 @@ export function DownloadSection(props: { request: DownloadRequest | undefined; o
   const [error, setError] = useState<ApiError>();
   const [cancelled, setCancelled] = useState(false);
   const jobRef = useRef<string | undefined>(undefined);
+  const [partial, setPartial] = useState<{ repo: string; commit: string }[]>([]);
+  // Downloads cut by a quit or a crash: their verified files and parts are kept, and Resume continues them.
+  useEffect(() => {
+    if (job) return;
+    let live = true;
+    void api.models.downloads().then((d) => live && setPartial(d), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, [job]);
   const onBusy = props.onBusy;
   useEffect(() => onBusy(!!job), [job, onBusy]);
 
@@ -148,6 +158,20 @@ export function DownloadSection(props: { request: DownloadRequest | undefined; o
             </button>
           </div>
         </div>
+      )}
+      {!job && partial.length > 0 && (
+        <ul className="partial-list" data-testid="hub-partial">
+          {partial.map((d) => (
+            <li key={`${d.repo}@${d.commit}`}>
+              <span>
+                Interrupted: <code>{d.repo}</code> <span className="muted">@{d.commit.slice(0, 7)}</span>
+              </span>
+              <button type="button" className="btn btn-sm" onClick={() => void start(`${d.repo}@${d.commit}`)} data-testid="hub-resume">
+                Resume
+              </button>
+            </li>
+          ))}
+        </ul>
       )}
       {cancelled && (
         <p className="form-hint" data-testid="hub-cancelled">
