@@ -3,7 +3,7 @@
 // Cancel deletes the staging folder; an app exit (signal reason 'shutdown') or a crash keeps it, so the next pull of the
 // same revision resumes with range requests.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LatheError } from '../../api/errors';
 import type { LibraryModel, ModelsRepo } from '../../library/models-repo';
@@ -59,6 +59,44 @@ export async function pullModel(opts: PullOptions): Promise<LibraryModel> {
   }
   const staging = stagingDir(opts.modelsDir, opts.repo, info.commit);
   await mkdir(staging, { recursive: true });
+  const release = await lockStaging(staging, opts.repo);
+  try {
+    return await fetchInto(opts, info, files, staging);
+  } finally {
+    await release();
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One writer per staging folder, across processes (the app and the CLI): a lock file holding the writer's pid. */
+async function lockStaging(staging: string, repo: string): Promise<() => Promise<void>> {
+  const file = `${staging}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fh = await open(file, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      return () => rm(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+      const pid = Number(await readFile(file, 'utf8').catch(() => ''));
+      if (pid && alive(pid)) {
+        throw new LatheError('hub.busy', `${repo} is already being downloaded${pid === process.pid ? '' : ` by another Lathe process (pid ${pid})`}.`, 'Wait for that download to finish, or stop it; pulling again then resumes from what it fetched.');
+      }
+      await rm(file, { force: true }); // left by a process that is gone: take it over
+    }
+  }
+}
+
+async function fetchInto(opts: PullOptions, info: { commit: string; license: string | null }, files: HubFile[], staging: string): Promise<LibraryModel> {
   const totalBytes = files.reduce((a, f) => a + Math.max(0, f.size), 0);
   let bytes = 0;
   const present = new Set(await readdir(staging));

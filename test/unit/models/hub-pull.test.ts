@@ -1,7 +1,7 @@
 // Hub download against a loopback mock hub: verify, resume after a cut, refetch after corruption, cancel, resume after
 // an app restart, gated/404/offline errors, and only the files a run needs (never pickles).
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -145,6 +145,24 @@ describe('hub download (mock hub on 127.0.0.1)', () => {
     expect(readFileSync(join(m.dir, 'model.safetensors')).equals(weights)).toBe(true);
     expect(existsSync(stagingDir(lib.modelsDir, 'test-org/tiny', COMMIT))).toBe(false);
     db.close();
+  });
+
+  it('one writer per download: a second pull of the same revision is refused; a lock left by a dead process is taken over', async () => {
+    const lib = library();
+    hub.throttle(3);
+    const ac = new AbortController();
+    const first = pull(lib, { signal: ac.signal });
+    await expect.poll(() => existsSync(`${stagingDir(lib.modelsDir, 'test-org/tiny', COMMIT)}.lock`)).toBe(true);
+    await expect(pull(lib)).rejects.toMatchObject({ code: 'hub.busy' });
+    ac.abort('cancel');
+    await expect(first).rejects.toMatchObject({ code: 'cancelled' });
+    hub.throttle(0);
+    expect(existsSync(`${stagingDir(lib.modelsDir, 'test-org/tiny', COMMIT)}.lock`)).toBe(false);
+    // A crashed process's lock (its pid is gone) does not block the next pull.
+    mkdirSync(join(lib.modelsDir, '.downloads'), { recursive: true });
+    writeFileSync(`${stagingDir(lib.modelsDir, 'test-org/tiny', COMMIT)}.lock`, '2147483646');
+    expect((await pull(lib)).source.commit).toBe(COMMIT);
+    lib.db.close();
   });
 
   it('gated repos: 401 without a token and 403 with the wrong one name the access page; the right token works', async () => {
