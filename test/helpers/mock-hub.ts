@@ -33,6 +33,8 @@ export interface MockHub {
   cutOnce(file: string, fraction: number): void;
   /** Flip one byte in the next full transfer of `file`. */
   corruptOnce(file: string): void;
+  /** Send 64 KiB of junk after the real bytes in the next full transfer of `file` (a hostile or broken server). */
+  padOnce(file: string): void;
   /** Send `file` in 4 KiB chunks with this pause between them (0 = full speed). */
   throttle(ms: number): void;
   close(): Promise<void>;
@@ -53,6 +55,7 @@ export async function startMockHub(repos: Record<string, MockRepo>): Promise<Moc
   const requests: string[] = [];
   const cuts = new Map<string, number>();
   const corrupt = new Set<string>();
+  const pad = new Set<string>();
   let delay = 0;
 
   const server: Server = createServer((req, res) => {
@@ -94,6 +97,7 @@ export async function startMockHub(repos: Record<string, MockRepo>): Promise<Moc
     const start = range ? Number(range[1]) : 0;
     if (start >= body.length && range) return void res.writeHead(416, { 'content-range': `bytes */${body.length}` }).end();
     let data = body.subarray(start);
+    if (!range && pad.delete(file)) data = Buffer.concat([data, Buffer.alloc(65536, 0x41)]);
     if (!range && corrupt.delete(file)) {
       data = Buffer.from(data);
       data[Math.floor(data.length / 2)] ^= 0xff;
@@ -129,6 +133,7 @@ export async function startMockHub(repos: Record<string, MockRepo>): Promise<Moc
     requests,
     cutOnce: (file, fraction) => void cuts.set(file, fraction),
     corruptOnce: (file) => void corrupt.add(file),
+    padOnce: (file) => void pad.add(file),
     throttle: (ms) => void (delay = ms),
     close: () => new Promise((resolve) => {
       server.closeAllConnections();

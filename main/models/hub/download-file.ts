@@ -48,6 +48,11 @@ async function feedFromDisk(hash: Hash, path: string, bytes: number): Promise<vo
   for await (const chunk of createReadStream(path, { start: 0, end: bytes - 1 })) hash.update(chunk as Buffer);
 }
 
+/** false when the part has exactly the listed size (or no size is listed); true when it is short or over. */
+function sizeMismatch(expected: number, size: number): boolean {
+  return expected >= 0 && size !== expected;
+}
+
 function cancelled(): LatheError {
   return new LatheError('cancelled', 'The download was cancelled.');
 }
@@ -94,12 +99,22 @@ export async function downloadFile(opts: DownloadFileOptions): Promise<void> {
           verifier = newVerifier(opts.file);
         }
         const fh = await open(part, have === 0 ? 'w' : 'a');
+        let written = have;
         try {
           if (!res.body) throw new Error('empty response body');
-          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          for await (const received of res.body as unknown as AsyncIterable<Uint8Array>) {
+            // A server sending more than the listed size never fills the disk: keep the listed size, drop the rest
+            // (the hash check then says whether those bytes are the file).
+            const room = opts.file.size >= 0 ? opts.file.size - written : Infinity;
+            const chunk = received.byteLength > room ? received.subarray(0, room) : received;
             await fh.write(chunk);
+            written += chunk.byteLength;
             verifier?.hash.update(chunk);
             opts.onBytes?.(chunk.byteLength);
+            if (chunk !== received) {
+              await res.body.cancel().catch(() => undefined);
+              break;
+            }
           }
           await fh.sync();
         } catch (err) {
@@ -115,7 +130,7 @@ export async function downloadFile(opts: DownloadFileOptions): Promise<void> {
       }
     }
     const size = await sizeOf(part);
-    if ((!verifier || verifier.hash.digest('hex') === verifier.expected) && (opts.file.size < 0 || size === opts.file.size)) {
+    if (sizeMismatch(opts.file.size, size) === false && (!verifier || verifier.hash.digest('hex') === verifier.expected)) {
       await rename(part, opts.dest);
       return;
     }

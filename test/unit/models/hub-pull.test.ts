@@ -100,6 +100,16 @@ describe('hub download (mock hub on 127.0.0.1)', () => {
     lib.db.close();
   });
 
+  it('a server sending more bytes than listed cannot grow the file past its size', async () => {
+    const lib = library();
+    hub.padOnce('model.safetensors');
+    const from = servedWeights().length;
+    const m = await pull(lib);
+    expect(servedWeights().slice(from)).toHaveLength(1);
+    expect(readFileSync(join(m.dir, 'model.safetensors')).equals(weights)).toBe(true);
+    lib.db.close();
+  });
+
   it('cancel leaves no half file in the library and no record', async () => {
     const lib = library();
     hub.throttle(3);
