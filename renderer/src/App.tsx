@@ -16,6 +16,7 @@ import { EvaluatePage } from './pages/evaluate';
 import { ExportPage } from './pages/export';
 import { ModelPage } from './pages/model';
 import { ProjectsPage } from './pages/projects';
+import { useProjectModelSync } from './pages/model/useProjectModelSync';
 import { TrainPage } from './pages/train';
 import { STEPS, type StepId } from './steps';
 
@@ -62,6 +63,7 @@ export function App(): JSX.Element {
   // Forget an open project that no longer exists (deleted elsewhere, or a different library). Not while the list is
   // reloading: a project just created opens before the fresh list that holds it arrives.
   const activeProject = projects.data?.find((p) => p.id === activeId);
+  useProjectModelSync(activeProject?.id);
   useEffect(() => {
     if (projects.data && !projects.loading && activeId && !activeProject) setActive(undefined);
   }, [projects.data, projects.loading, activeId, activeProject, setActive]);

@@ -59,6 +59,13 @@ describeBrowser('model library (web mode)', () => {
     await page.getByTestId('nav-train').click();
     await page.getByTestId('new-run-empty').click();
     expect(await page.getByTestId('run-model').inputValue()).toBe(demoDir);
+
+    // The choice lives on the server (by library id): a browser without its local copy gets it when the project opens.
+    await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('lathe.model')).forEach((k) => localStorage.removeItem(k)));
+    await page.goto(new URL('#/train', page.url()).toString());
+    await page.reload();
+    await page.getByTestId('new-run-empty').click();
+    await expect.poll(() => page.getByTestId('run-model').inputValue()).toBe(demoDir);
     await page.getByTestId('nav-model').click();
   });
 
