@@ -10,6 +10,7 @@ import { ImportArgs, InspectArgs, PreviewArgs, RawLinesArgs } from '../data/api-
 import type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary } from '../data/api-types';
 import { exportsMethods, type ExportsEvents, type ExportView } from './contract-exports';
 export type { ExportView };
+import { modelMethods, type ModelProgress } from './contract-models';
 export type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary };
 
 export type Run = RunRecord;
@@ -135,6 +136,7 @@ export const methods = {
   'datasets.list': method<DatasetSummary[]>()(z.object({ projectId: Id.optional() }).strict().optional(), 'Imported datasets, newest first (optionally of one project).'),
   'datasets.delete': method<{ deleted: true }>()(z.object({ id: Id }).strict(), 'Delete an imported dataset and its files.'),
   ...exportsMethods,
+  ...modelMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -151,9 +153,20 @@ export interface EventPayloads extends ExportsEvents {
   'training.status': { run: Run };
   'training.log': { runId: string; message: string };
   'datasets.progress': { jobId: string; bytesRead: number; totalBytes: number; rows: number };
+  'models.progress': ModelProgress;
 }
 export type EventName = keyof EventPayloads;
-export const eventNames: EventName[] = ['engine.hostCrashed', 'projects.changed', 'training.metrics', 'training.status', 'training.log', 'datasets.progress', 'exports.progress', 'exports.status'];
+export const eventNames: EventName[] = [
+  'engine.hostCrashed',
+  'projects.changed',
+  'training.metrics',
+  'training.status',
+  'training.log',
+  'datasets.progress',
+  'exports.progress',
+  'exports.status',
+  'models.progress',
+];
 
 // ---------- the client shape (what window.lathe and the WebSocket client expose) ----------
 

@@ -8,6 +8,7 @@ import { createNativeTrainable } from './trainer/native-model';
 import { trainRunOp } from './trainer/train-op';
 import { loadTrainingData } from './trainer/training-data';
 import { exportRunOp } from './export-op';
+import { planCatalog } from '../models/catalog-plan';
 
 export interface OpContext {
   signal: AbortSignal;
@@ -55,5 +56,6 @@ export const hostOps: { [K in HostOpName]: OpImpl<K> } = {
     }),
   'train.fitCheck': (args, ctx) => fitCheck(resolveTrainingConfig(args.config), { calibrate: args.calibrate, log: (m) => ctx.progress('log', m) }),
   'export.run': (args, ctx) => exportRunOp(args, ctx),
+  'models.planCatalog': (args) => planCatalog(args),
   'debug.sleep': sleep,
 };

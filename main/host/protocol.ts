@@ -3,6 +3,7 @@ import type { ApiErrorShape } from '../api/errors';
 import type { FitCheck } from './trainer/fit-check';
 import type { ExportJobArgs } from '../export/export-args';
 import type { ExportResult } from '../export/export-job';
+import type { CatalogPlanArgs, CatalogPlans } from '../models/catalog-plan';
 
 /** Operations the host can run, with their argument and result types. Later issues add training, eval and generation. */
 export interface HostOps {
@@ -14,6 +15,8 @@ export interface HostOps {
   'train.fitCheck': { args: { config: unknown; calibrate: boolean }; result: FitCheck };
   /** Writes one export (emits 'progress' {phase, done, total}); cancellation leaves nothing behind. */
   'export.run': { args: ExportJobArgs; result: ExportResult };
+  /** The engine's QLoRA plan for each catalog model from its config.json (the catalog's fit column). */
+  'models.planCatalog': { args: CatalogPlanArgs; result: CatalogPlans };
   /** Test hook: resolves after `ms`, emitting a progress event every `everyMs` (used to test cancellation and crashes). */
   'debug.sleep': { args: { ms: number; everyMs?: number }; result: { slept: number } };
 }

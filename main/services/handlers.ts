@@ -7,6 +7,7 @@ import { modelHandlers } from './models';
 import { trainingHandlers } from './training';
 import { datasetHandlers } from './datasets';
 import { exportsHandlers } from './exports';
+import { modelLibraryHandlers } from './models-library';
 
 export type Handler<M extends MethodName> = (args: MethodParsedInput<M>, ctx: ServiceContext) => Promise<MethodOutput<M>>;
 export type HandlerTable = { [M in MethodName]: Handler<M> };
@@ -18,4 +19,5 @@ export const handlers: HandlerTable = {
   ...trainingHandlers,
   ...datasetHandlers,
   ...exportsHandlers,
+  ...modelLibraryHandlers,
 };

@@ -16,6 +16,7 @@ import { EvaluatePage } from './pages/evaluate';
 import { ExportPage } from './pages/export';
 import { ModelPage } from './pages/model';
 import { ProjectsPage } from './pages/projects';
+import { useProjectModelSync } from './pages/model/useProjectModelSync';
 import { TrainPage } from './pages/train';
 import { STEPS, type StepId } from './steps';
 
@@ -59,11 +60,13 @@ export function App(): JSX.Element {
     }
   }, []);
 
-  // Forget an open project that no longer exists (deleted elsewhere, or a different library).
+  // Forget an open project that no longer exists (deleted elsewhere, or a different library). Not while the list is
+  // reloading: a project just created opens before the fresh list that holds it arrives.
   const activeProject = projects.data?.find((p) => p.id === activeId);
+  useProjectModelSync(activeProject?.id);
   useEffect(() => {
-    if (projects.data && activeId && !activeProject) setActive(undefined);
-  }, [projects.data, activeId, activeProject, setActive]);
+    if (projects.data && !projects.loading && activeId && !activeProject) setActive(undefined);
+  }, [projects.data, projects.loading, activeId, activeProject, setActive]);
 
   // Ctrl/Cmd+1..6 jumps to a step, like tabs in an editor.
   useEffect(() => {

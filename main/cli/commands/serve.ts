@@ -1,6 +1,6 @@
 // `lathe serve`: web mode — the same UI in a browser, with the API over a token-protected WebSocket.
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { appRoot } from '../../app-root';
@@ -30,10 +30,14 @@ export function register(program: Command): void {
     .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 7860)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--open', 'open the UI in the default browser')
-    .action(async (opts: { port: number; host: string; open?: boolean }) => {
+    .option('--allow-dir <dir>', 'with a non-loopback --host: a folder API paths may name besides the library (repeatable)', (v: string, all: string[]) => [...all, resolve(v)], [] as string[])
+    .action(async (opts: { port: number; host: string; open?: boolean; allowDir: string[] }) => {
       const runtime = createRuntime({ shell: 'web' });
       if (!isLoopback(opts.host)) {
         process.stderr.write(`warning: binding to ${opts.host} exposes Lathe to your network; anyone with the token can use it.\n`);
+        // Remote mode: API paths are limited to the library and the listed folders (see services/path-policy).
+        runtime.ctx.allowedRoots = [runtime.ctx.paths.root, ...opts.allowDir];
+        process.stderr.write(`file access limited to: ${runtime.ctx.allowedRoots.join(', ')}\n`);
       }
       const web = await startWebServer({ runtime, rendererDir: join(appRoot(), 'out', 'renderer'), host: opts.host, port: opts.port });
       process.stdout.write(`Lathe web UI: ${web.url}\n`);

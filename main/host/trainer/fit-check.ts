@@ -2,6 +2,7 @@
 // largest micro-batch and sequence length that would fit, and a time estimate from a short calibration (real steps).
 import { freemem, totalmem } from 'node:os';
 import { planModel, type MemoryPlan } from '../../engine/engine';
+import { BUDGET_SHARE } from '../../models/fit';
 import type { TrainingConfig } from '../../training/config';
 import { BatchSource } from './batches';
 import { createNativeTrainable } from './native-model';
@@ -27,11 +28,18 @@ export interface FitCheck {
   trainExamples?: number;
 }
 
-const BUDGET_SHARE = 0.85;
+
+/**
+ * The engine's training plan for a config at a micro-batch and sequence length. With `storageDtype` the plan comes
+ * from config.json alone (a catalog model not downloaded yet); the numbers are the same as for the full folder.
+ */
+export function planTraining(config: TrainingConfig, batch: number, seqLen: number, storageDtype?: 'F32' | 'BF16' | 'F16'): Promise<MemoryPlan> {
+  const lora = { r: config.loraR, alpha: config.loraAlpha, dropout: config.loraDropout, rslora: config.rslora, targets: config.loraTargets, seed: config.seed };
+  return planModel(config.model, { quant: config.quant, lora, batch, seqLen, mode: 'train', storageDtype });
+}
 
 export async function fitCheck(config: TrainingConfig, opts: { calibrate: boolean; runDir?: string; log?: (m: string) => void }): Promise<FitCheck> {
-  const lora = { r: config.loraR, alpha: config.loraAlpha, dropout: config.loraDropout, rslora: config.rslora, targets: config.loraTargets, seed: config.seed };
-  const planFor = (batch: number, seqLen: number) => planModel(config.model, { quant: config.quant, lora, batch, seqLen, mode: 'train' });
+  const planFor = (batch: number, seqLen: number) => planTraining(config, batch, seqLen);
   const plan = await planFor(config.microBatch, config.seqLen);
   const freeBytes = freemem();
   const budgetBytes = Math.floor(freeBytes * BUDGET_SHARE);

@@ -4,7 +4,7 @@ import { migration as m001 } from './001-projects';
 import { migration as m002 } from './002-runs';
 import { migration as m003 } from './003-datasets';
 import { migration as m004 } from './004-metrics-plan';
-import { migration as m005 } from './005-placeholder-export';
+import { migration as m005 } from './005-models';
 import { migration as m006 } from './006-placeholder-export';
 import { migration as m007 } from './007-exports';
 
