@@ -21,6 +21,11 @@ const char* device_type_name(DeviceType t) {
   }
 }
 
+std::string version_string(uint32_t v) {
+  return std::to_string(VK_API_VERSION_MAJOR(v)) + "." + std::to_string(VK_API_VERSION_MINOR(v)) + "." +
+         std::to_string(VK_API_VERSION_PATCH(v));
+}
+
 bool env_allows_cpu() {
   const char* e = std::getenv("LATHE_VULKAN_ALLOW_CPU");
   return e && std::strcmp(e, "1") == 0;

@@ -45,6 +45,8 @@ class Buffer;
 
 enum class DeviceType : uint8_t { other, integrated, discrete, virtual_gpu, cpu };
 const char* device_type_name(DeviceType t);
+// "1.3.230" from a packed VK_MAKE_API_VERSION value.
+std::string version_string(uint32_t packed);
 
 // One physical device as the probe reports it (lathe info); nothing is created on it.
 struct DeviceInfo {
