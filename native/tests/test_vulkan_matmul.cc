@@ -65,40 +65,59 @@ std::string shape(int64_t a, int64_t b, int64_t c) {
   return std::to_string(a) + "x" + std::to_string(b) + "x" + std::to_string(c);
 }
 
-void gemm_cases(Harness& h, VkEnv& env, std::mt19937& rng) {
-  struct Shape { int64_t M, N, K; };
-  for (Shape s : {Shape{1, 5, 7}, Shape{37, 70, 33}, Shape{65, 64, 130}}) {
-    for (int kind = 0; kind < 5; ++kind) {
-      for (bool nn : {false, true}) {
-        TestWeight w;
-        Status st;
-        // nt: W (N, K); nn: W (K, N)
-        make_weight(w, env, rng, kind, nn ? s.K : s.N, nn ? s.N : s.K, &st);
-        std::string name = std::string("vk ") + (nn ? "gemm_nn " : "gemm_nt ") + w.name + " " + shape(s.M, s.N, s.K);
-        if (!st.ok()) {
-          h.check(false, name, st.message);
-          continue;
-        }
-        // C has a wider row stride and A an offset, like a slice of a bigger buffer.
-        const int64_t ldc = s.N + 3, lda = s.K + 2, aoff = 5;
-        auto A = randn(rng, aoff + s.M * lda), C0 = randn(rng, s.M * ldc);
-        for (bool acc : {false, true}) {
-          std::vector<float> ref = C0;
-          st = nn ? cpu::gemm_nn(ref.data(), ldc, A.data() + aoff, lda, w.ref, s.M, 0.75f, acc, kRef)
-                  : cpu::gemm_nt(ref.data(), ldc, A.data() + aoff, lda, w.ref, s.M, 0.75f, acc, kRef);
-          vk::Buffer dA = env.upload(A), dC = env.upload(C0);
-          vk::Recorder rec(*env.ctx);
-          if (st.ok())
-            st = nn ? vk::gemm_nn(*env.ctx, rec, dm(dC, ldc), dm(dA, lda, aoff), w.dev, s.M, 0.75f, acc)
-                    : vk::gemm_nt(*env.ctx, rec, dm(dC, ldc), dm(dA, lda, aoff), w.dev, s.M, 0.75f, acc);
-          if (st.ok()) st = rec.submit();
-          auto got = env.download<float>(dC, C0.size());
-          double e = rel_err(got, ref, ref.size());
-          h.check(st.ok() && e <= kTol, name + (acc ? " acc" : ""), st.message + " rel_err " + fmt(e));
-        }
-      }
-    }
+struct Shape { int64_t M, N, K; };
+
+// One gemm_nt or gemm_nn case on one weight dtype, overwrite and accumulate, within tol.
+void gemm_case(Harness& h, VkEnv& env, std::mt19937& rng, int kind, bool nn, Shape s, double tol, const std::string& tag) {
+  TestWeight w;
+  Status st;
+  // nt: W (N, K); nn: W (K, N)
+  make_weight(w, env, rng, kind, nn ? s.K : s.N, nn ? s.N : s.K, &st);
+  std::string name = "vk " + tag + (nn ? "gemm_nn " : "gemm_nt ") + w.name + " " + shape(s.M, s.N, s.K);
+  if (!st.ok()) {
+    h.check(false, name, st.message);
+    return;
   }
+  // C has a wider row stride and A an offset, like a slice of a bigger buffer.
+  const int64_t ldc = s.N + 3, lda = s.K + 2, aoff = 5;
+  auto A = randn(rng, aoff + s.M * lda), C0 = randn(rng, s.M * ldc);
+  for (bool acc : {false, true}) {
+    std::vector<float> ref = C0;
+    st = nn ? cpu::gemm_nn(ref.data(), ldc, A.data() + aoff, lda, w.ref, s.M, 0.75f, acc, kRef)
+            : cpu::gemm_nt(ref.data(), ldc, A.data() + aoff, lda, w.ref, s.M, 0.75f, acc, kRef);
+    vk::Buffer dA = env.upload(A), dC = env.upload(C0);
+    vk::Recorder rec(*env.ctx);
+    if (st.ok())
+      st = nn ? vk::gemm_nn(*env.ctx, rec, dm(dC, ldc), dm(dA, lda, aoff), w.dev, s.M, 0.75f, acc)
+              : vk::gemm_nt(*env.ctx, rec, dm(dC, ldc), dm(dA, lda, aoff), w.dev, s.M, 0.75f, acc);
+    if (st.ok()) st = rec.submit();
+    auto got = env.download<float>(dC, C0.size());
+    double e = rel_err(got, ref, ref.size());
+    h.check(st.ok() && e <= tol, name + (acc ? " acc" : ""), st.message + " rel_err " + fmt(e));
+  }
+}
+
+// The tensor-core kernel is selected only where VK_NV_cooperative_matrix exists and its self-check passes; on such a
+// device (npm run test:gpu) it must pass and then agree with the CPU within fp16-input precision (5e-3).
+void coopmat_gate(Harness& h, VkEnv& env, std::mt19937& rng) {
+  Status st = vk::enable_coopmat_gemm(*env.ctx);
+  if (!env.ctx->caps().coopmat_nv) {
+    h.check(!st.ok() && !vk::coopmat_gemm_enabled(*env.ctx) &&
+                st.message.find("VK_NV_cooperative_matrix") != std::string::npos,
+            "vk gemm tensor-core path gated off on a device without VK_NV_cooperative_matrix", st.message);
+    return;
+  }
+  h.check(st.ok() && vk::coopmat_gemm_enabled(*env.ctx), "vk gemm tensor-core self-check passes", st.message);
+  if (!st.ok()) return;
+  for (int kind = 0; kind < 5; ++kind)
+    for (bool nn : {false, true}) gemm_case(h, env, rng, kind, nn, Shape{100, 70, 130}, 5e-3, "coopmat ");
+  vk::disable_coopmat_gemm(*env.ctx);
+}
+
+void gemm_cases(Harness& h, VkEnv& env, std::mt19937& rng) {
+  for (Shape s : {Shape{1, 5, 7}, Shape{37, 70, 33}, Shape{65, 64, 130}})
+    for (int kind = 0; kind < 5; ++kind)
+      for (bool nn : {false, true}) gemm_case(h, env, rng, kind, nn, s, kTol, "");
   for (Shape s : {Shape{4, 70, 37}, Shape{16, 5, 1}, Shape{3, 130, 65}}) {  // (M, N, K): C += A^T B
     auto A = randn(rng, s.K * s.M), B = randn(rng, s.K * s.N), C = randn(rng, s.M * s.N);
     std::vector<float> ref = C;
@@ -172,6 +191,7 @@ LATHE_VK_SUITE(matmul) {
   std::mt19937 rng(1501);
   gemm_cases(h, env, rng);
   matmul_cases(h, env, rng);
+  coopmat_gate(h, env, rng);
 }
 
 }  // namespace lathe::test

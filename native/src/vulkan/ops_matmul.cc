@@ -2,7 +2,10 @@
 // LoRA built from them, recorded in the same order as cpu/matmul.cc so the two agree op for op.
 #include "vulkan/ops_matmul.h"
 
+#include <cmath>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +36,12 @@ uint32_t dtype_code(DType t) {
 
 bool fits_u32(uint64_t v) { return v <= 0xffffffffull; }
 
+// Contexts whose self-check passed (see enable_coopmat_gemm). A set keyed by address rather than a Context member so
+// the runtime stays independent of the GEMM kernels.
+std::mutex g_coopmat_mu;
+std::set<const Context*> g_coopmat_on;
+constexpr int64_t kCoopmatMinRows = 32;  // below this the 64-row tiles are mostly padding: the FMA kernel is as fast
+
 Status check_weight(const DeviceWeight& w) {
   if (!w.words.buf || w.out <= 0 || w.in <= 0) return Status::invalid("vulkan gemm: weight without device data or dims");
   if (w.dtype != DType::f32 && w.dtype != DType::bf16 && w.dtype != DType::nf4 && w.dtype != DType::int8)
@@ -53,7 +62,8 @@ Status record_gemm(Context& ctx, Recorder& rec, DMat C, DMat A, const DeviceWeig
     return Status::error(status_code::unsupported, "vulkan gemm: matrix larger than 2^32 elements");
   if (M > 65535 * 64) return Status::error(status_code::unsupported, "vulkan gemm: more than 4M rows in one call");
   Pipeline* p = nullptr;
-  LATHE_RETURN_IF_ERROR(ctx.pipeline(&p, "gemm", 3, sizeof(GemmPush),
+  const bool coop = M >= kCoopmatMinRows && coopmat_gemm_enabled(ctx);
+  LATHE_RETURN_IF_ERROR(ctx.pipeline(&p, coop ? "gemm_coopmat_nv" : "gemm", 3, sizeof(GemmPush),
                                      {dtype_code(W.dtype), b_nn ? 1u : 0u, a_t ? 1u : 0u, W.nf4_double_quant ? 1u : 0u}));
   GemmPush pc{};
   pc.M = uint32_t(M), pc.N = uint32_t(N), pc.K = uint32_t(K);
@@ -121,6 +131,84 @@ struct Carver {
 };
 
 }  // namespace
+
+bool coopmat_gemm_enabled(const Context& ctx) {
+  std::lock_guard<std::mutex> lock(g_coopmat_mu);
+  return g_coopmat_on.count(&ctx) > 0;
+}
+
+void disable_coopmat_gemm(const Context& ctx) {
+  std::lock_guard<std::mutex> lock(g_coopmat_mu);
+  g_coopmat_on.erase(&ctx);
+}
+
+namespace {
+
+// One self-check GEMM: C = A · W^T on both kernels; returns the relative difference (max abs / max abs of the FMA
+// result) in *err.
+Status coopmat_probe(Context& ctx, const cpu::WeightRef& w, int64_t M, double* err) {
+  std::vector<float> a(M * w.in);
+  uint32_t s = 12345u;
+  for (float& x : a) x = float((s = s * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f;
+  Buffer wb, ab, c0, c1;
+  DeviceWeight dw;
+  LATHE_RETURN_IF_ERROR(ctx.alloc(&wb, device_weight_bytes(w)));
+  LATHE_RETURN_IF_ERROR(upload_weight(wb, 0, w, &dw));
+  LATHE_RETURN_IF_ERROR(ctx.alloc(&ab, a.size() * 4));
+  LATHE_RETURN_IF_ERROR(ab.upload(a.data(), a.size() * 4));
+  LATHE_RETURN_IF_ERROR(ctx.alloc(&c0, M * w.out * 4));
+  LATHE_RETURN_IF_ERROR(ctx.alloc(&c1, M * w.out * 4));
+  Recorder rec(ctx);
+  LATHE_RETURN_IF_ERROR(gemm_nt(ctx, rec, DMat{c0.view(), 0, w.out}, DMat{ab.view(), 0, w.in}, dw, M, 1.f, false));
+  {
+    std::lock_guard<std::mutex> lock(g_coopmat_mu);
+    g_coopmat_on.insert(&ctx);
+  }
+  Status st = gemm_nt(ctx, rec, DMat{c1.view(), 0, w.out}, DMat{ab.view(), 0, w.in}, dw, M, 1.f, false);
+  disable_coopmat_gemm(ctx);
+  LATHE_RETURN_IF_ERROR(st);
+  LATHE_RETURN_IF_ERROR(rec.submit());
+  std::vector<float> r0(M * w.out), r1(M * w.out);
+  LATHE_RETURN_IF_ERROR(c0.download(r0.data(), r0.size() * 4));
+  LATHE_RETURN_IF_ERROR(c1.download(r1.data(), r1.size() * 4));
+  double num = 0, den = 0;
+  for (size_t i = 0; i < r0.size(); ++i) {
+    double dif = std::fabs(double(r0[i]) - double(r1[i]));
+    num = std::isnan(dif) ? INFINITY : std::max(num, dif);
+    den = std::max(den, std::fabs(double(r0[i])));
+  }
+  *err = num / (den + 1e-30);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status enable_coopmat_gemm(Context& ctx) {
+  disable_coopmat_gemm(ctx);  // the probe's reference GEMM must run on the FMA kernel
+  const Caps& k = ctx.caps();
+  auto no = [](const std::string& why) {
+    return Status::error(status_code::unsupported, "tensor-core GEMM not used: " + why,
+                         "The FMA GEMM kernel runs instead; results are the same within fp32 rounding");
+  };
+  if (!k.coopmat_nv) return no("the device has no VK_NV_cooperative_matrix (lavapipe and non-NVIDIA GPUs)");
+  if (!k.fp16) return no("the device lacks shaderFloat16");
+  if (k.subgroup_size != 32) return no("the kernel assumes subgroups of 32, the device has " + std::to_string(k.subgroup_size));
+  // An f32 and an NF4 (double-quantized) weight, shapes that are not multiples of the tiles.
+  std::vector<float> wf(72 * 80);
+  uint32_t s = 777u;
+  for (float& x : wf) x = float((s = s * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f;
+  quant::Nf4Tensor nf4;
+  LATHE_RETURN_IF_ERROR(quant::nf4_quantize(&nf4, wf.data(), nullptr, 72, 80, true));
+  for (const cpu::WeightRef& w : {cpu::WeightRef::from_f32(wf.data(), 72, 80), cpu::WeightRef::from_nf4(nf4.view())}) {
+    double err = 0;
+    Status st = coopmat_probe(ctx, w, 100, &err);
+    if (!st.ok()) return no("self-check failed to run: " + st.message);
+    if (!(err <= 5e-3)) return no("self-check result differs from the FMA kernel by " + std::to_string(err));
+  }
+  std::lock_guard<std::mutex> lock(g_coopmat_mu);
+  g_coopmat_on.insert(&ctx);
+  return Status::Ok();
+}
 
 DeviceWeight DeviceWeight::f32(View v, int64_t out, int64_t in, uint64_t off, int64_t ld) {
   DeviceWeight w;
