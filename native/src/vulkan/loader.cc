@@ -1,6 +1,7 @@
 // Opens libvulkan.so.1 / vulkan-1.dll / libvulkan.1.dylib with dlopen/LoadLibrary and resolves entry points.
 #include "vulkan/loader.h"
 
+#include <cstdlib>
 #include <mutex>
 
 #ifdef _WIN32
@@ -31,6 +32,9 @@ void open_loader() {
 #else
   const char* names[] = {"libvulkan.so.1", "libvulkan.so"};
 #endif
+  // LATHE_VULKAN_LOADER=/path/to/libvulkan.so.1 picks a specific loader (a custom install, or tests of a missing one).
+  const char* custom = std::getenv("LATHE_VULKAN_LOADER");
+  if (custom && *custom) names[0] = names[1] = custom;
   void* lib = nullptr;
   for (const char* n : names)
     if ((lib = dlopen(n, RTLD_NOW | RTLD_LOCAL))) break;
