@@ -27,11 +27,12 @@ const isVulkanTest = (f) => /[\\/]test_vulkan_[^\\/]*\.cc$/.test(f);
 const engine = [join(nativeDir, 'src/core/threadpool.cc'), join(nativeDir, 'src/core/cpu_features.cc'),
   ...ccIn('src/quant'), ...ccIn('src/cpu')];
 const headersIn = (dirs) => dirs.flatMap((d) => (existsSync(join(nativeDir, d)) ? readdirSync(join(nativeDir, d)) : [])
-  .filter((f) => f.endsWith('.h')).map((f) => join(nativeDir, d, f)));
+  .filter((f) => f.endsWith('.h') && !f.startsWith('vulkan_')).map((f) => join(nativeDir, d, f)));
 const newest = (files) => Math.max(0, ...files.map((h) => statSync(h).mtimeMs));
 const newestHeader = newest(headersIn(['src/core', 'src/quant', 'src/cpu', 'tests']));
 // Vulkan headers only invalidate the Vulkan objects, so editing a shader wrapper does not rebuild the CPU engine.
-const newestVkHeader = Math.max(newestHeader, newest(headersIn(['src/vulkan'])));
+const newestVkHeader = Math.max(newestHeader, newest(headersIn(['src/vulkan'])),
+  newest(readdirSync(join(nativeDir, 'tests')).filter((f) => f.startsWith('vulkan_') && f.endsWith('.h')).map((f) => join(nativeDir, 'tests', f))));
 const isVulkanObj = (f) => /[\\/](src[\\/]vulkan|gen|bench[\\/]vulkan)[\\/]/.test(f) || isVulkanTest(f);
 
 function compile(src, extra = []) {
