@@ -86,6 +86,20 @@ LATHE_VK_SUITE(attention) {
       {20, 20, 0, 4, 1, 128, true},
   };
   for (const Case& c : cases) run_case(h, env, rng, c);
+  // Bad arguments are Status errors, not device faults.
+  vk::Buffer b = env.upload(std::vector<float>(64, 0.f));
+  vk::Recorder rec(*env.ctx);
+  Status st = vk::attention_forward(*env.ctx, rec, b.view(), {}, b.view(), b.view(), b.view(), {}, {},
+                                    cpu::AttnDims{2, 2, 0, 3, 2, 4, 0.5f});
+  h.check(!st.ok() && st.message.find("multiple of NKV") != std::string::npos, "vk attention rejects NH % NKV != 0",
+          st.message);
+  st = vk::attention_forward(*env.ctx, rec, b.view(), {}, b.view(), b.view(), b.view(), b.view(), {},
+                             cpu::AttnDims{2, 2, 0, 2, 2, 4, 0.5f});
+  h.check(!st.ok() && st.message.find("segment") != std::string::npos, "vk attention rejects one segment array", st.message);
+  st = vk::attention_forward(*env.ctx, rec, b.view(), {}, b.view(), b.view(), b.view(), {}, {},
+                             cpu::AttnDims{2, 2, 1, 2, 2, 4, 0.5f});
+  h.check(!st.ok() && st.message.find("q_pos0 + T <= S") != std::string::npos, "vk attention rejects queries past the keys",
+          st.message);
 }
 
 }  // namespace lathe::test
