@@ -108,6 +108,11 @@ LATHE_VK_SUITE(runtime) {
   uint64_t budget = 0, usage = 0;
   ctx.memory_budget(&budget, &usage);
   h.check(budget > 0, "vk runtime memory budget reported", std::to_string(budget));
+  // More than the budget: a typed out-of-memory Status with advice, before the driver is asked.
+  vk::Buffer huge;
+  Status st = ctx.alloc(&huge, budget + (1ull << 20));
+  h.check(!st.ok() && st.code == status_code::out_of_memory && st.hint.find("rank") != std::string::npos && !huge.valid(),
+          "vk runtime allocation past the budget is out_of_memory", st.message);
 }
 
 // A second context with a pipeline cache file: written (atomically), then read back by a third context.

@@ -45,7 +45,7 @@ Status rmsnorm_backward(Context& ctx, Recorder& rec, View dx, View dw, View dy, 
     LATHE_RETURN_IF_ERROR(need(dw, C * 4, "vk::rmsnorm_backward dw"));
     Pipeline* p;
     LATHE_RETURN_IF_ERROR(ctx.pipeline(&p, "rmsnorm_bwd_dw", 4, 8));
-    rec.dispatch(*p, {dw, dy, x, rstd}, pc, 8, groups(C, 64));
+    rec.dispatch(*p, {dw, dy, x, rstd}, pc, 8, groups(C, 16));
   }
   return Status::Ok();
 }
