@@ -90,7 +90,8 @@ struct Caps {
   uint32_t max_shared_bytes = 0;
   uint32_t max_workgroup_invocations = 0;
   uint32_t max_push_bytes = 0;
-  uint64_t max_storage_range = 0;     // largest bytes one binding may cover
+  uint64_t max_storage_range = 0;     // largest bytes one binding (View) may cover (lavapipe: 128 MiB)
+  uint64_t max_allocation = 0;        // largest single allocation (maxMemoryAllocationSize)
   uint32_t storage_align = 0;         // minStorageBufferOffsetAlignment
   bool fp16 = false, storage16 = false, int8 = false;
   bool coopmat_nv = false, coopmat_khr = false;  // enabled on the device when present
