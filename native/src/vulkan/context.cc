@@ -391,6 +391,7 @@ Status Context::init(const ContextOptions& opts) {
   k.max_push_bytes = props.limits.maxPushConstantsSize;
   k.max_storage_range = props.limits.maxStorageBufferRange;
   k.max_allocation = m3.maxMemoryAllocationSize;
+  if (opts.max_binding_bytes > 0) k.max_storage_range = std::min<uint64_t>(k.max_storage_range, opts.max_binding_bytes);
   k.storage_align = uint32_t(std::max<VkDeviceSize>(4, props.limits.minStorageBufferOffsetAlignment));
   k.fp16 = c.info.fp16;
   k.storage16 = c.info.storage16;

@@ -82,6 +82,7 @@ struct ContextOptions {
                                       // LATHE_VULKAN_DEVICE=N overrides -1.
   std::string pipeline_cache_path;    // loaded at init, saved (temp + rename) by save_pipeline_cache() and ~Context
   bool validation = false;            // enable VK_LAYER_KHRONOS_validation when installed (or LATHE_VULKAN_VALIDATE=1)
+  uint64_t max_binding_bytes = 0;     // > 0: lower Caps::max_storage_range to this (tests exercise op slicing with it)
 };
 
 // Device capabilities the shaders and op wrappers branch on.
