@@ -33,8 +33,9 @@ export function findVulkanToolchain() {
 
 function writeIfChanged(path, text) {
   if (existsSync(path) && readFileSync(path, 'utf8') === text) return;
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
+  const tmp = `${path}.${process.pid}.tmp`;  // unique: two builds (tests, addon) may run at once
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
 }
 
 /** Reads the configuration the last build step wrote ({ enabled, reason?, include? }); disabled when absent. */
@@ -73,11 +74,12 @@ export function buildShaders({ log = console.log } = {}) {
     const src = join(shaderDir, f);
     const spv = join(genDir, 'spv', `${name}.spv`);
     if (!existsSync(spv) || statSync(spv).mtimeMs < Math.max(statSync(src).mtimeMs, headerTime)) {
-      const r = spawnSync(tc.glslc, ['--target-env=vulkan1.2', '-O', '-I', shaderDir, '-o', `${spv}.tmp`, src], { encoding: 'utf8' });
+      const tmp = `${spv}.${process.pid}.tmp`;
+      const r = spawnSync(tc.glslc, ['--target-env=vulkan1.2', '-O', '-I', shaderDir, '-o', tmp, src], { encoding: 'utf8' });
       if (r.status !== 0) {
         throw new Error(`[lathe build] shader ${f} failed to compile:\n${r.stderr || r.stdout || r.error}`);
       }
-      renameSync(`${spv}.tmp`, spv);
+      renameSync(tmp, spv);
       compiled++;
     }
     blobs.push({ name, buf: readFileSync(spv) });

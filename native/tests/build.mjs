@@ -6,7 +6,7 @@
 //        compiling the shaders; prints "SKIP vulkan build: <reason>" instead when the headers or glslc are missing.
 //        node native/tests/build.mjs --vulkan --bench  -> also vulkan_bench (per-op GPU timings, test/bench/vulkan.mjs).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildShaders, genDir } from '../scripts/vulkan-shaders.mjs';
@@ -39,7 +39,10 @@ function compile(src, extra = []) {
   const obj = join(outDir, src.slice(nativeDir.length + 1).replaceAll('/', '_').replace(/\.cc$/, '.o'));
   const deps = isVulkanObj(src) ? newestVkHeader : newestHeader;
   if (!existsSync(obj) || statSync(obj).mtimeMs < Math.max(statSync(src).mtimeMs, deps)) {
-    execFileSync(cxx, [...base, ...extra, ...simd(src), '-c', src, '-o', obj], { stdio: 'inherit' });
+    // Temp file + rename: vitest may run ops.test.ts and vulkan-ops.test.ts (both build here) at the same time.
+    const tmp = `${obj}.${process.pid}.tmp`;
+    execFileSync(cxx, [...base, ...extra, ...simd(src), '-c', src, '-o', tmp], { stdio: 'inherit' });
+    renameSync(tmp, obj);
   }
   return obj;
 }
