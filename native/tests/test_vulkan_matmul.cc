@@ -115,7 +115,7 @@ void coopmat_gate(Harness& h, VkEnv& env, std::mt19937& rng) {
 }
 
 void gemm_cases(Harness& h, VkEnv& env, std::mt19937& rng) {
-  for (Shape s : {Shape{1, 5, 7}, Shape{37, 70, 33}, Shape{65, 64, 130}})
+  for (Shape s : {Shape{1, 5, 7}, Shape{37, 70, 33}, Shape{65, 64, 130}, Shape{33, 48, 96}})
     for (int kind = 0; kind < 5; ++kind)
       for (bool nn : {false, true}) gemm_case(h, env, rng, kind, nn, s, kTol, "");
   for (Shape s : {Shape{4, 70, 37}, Shape{16, 5, 1}, Shape{3, 130, 65}}) {  // (M, N, K): C += A^T B
