@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs';
 import { datasetDir } from '../data/store';
 import { openLibraryDb } from '../library/db';
 import { DatasetsRepo } from '../library/datasets-repo';
+import { releaseLibraryLease, takeLibraryLease } from '../library/lease';
+import { newOwner } from '../library/owner-lock';
 import { defaultLibraryRoot, ensureLibraryFolders, libraryPaths } from '../library/paths';
 import { nodeHostSpawner, type HostSpawner } from '../training/host-process';
 import { TrainingJobs } from '../training/jobs';
@@ -25,10 +27,21 @@ export interface RuntimeOptions {
   spawnHost?: HostSpawner;
 }
 
+const OWNER_LABEL = { electron: 'the Lathe desktop app', web: 'lathe serve', cli: 'the lathe command line' } as const;
+
 export function createRuntime(opts: RuntimeOptions): Runtime {
   const paths = libraryPaths(opts.libraryRoot ?? defaultLibraryRoot());
   ensureLibraryFolders(paths);
-  const db = openLibraryDb(paths.database);
+  const owner = newOwner(OWNER_LABEL[opts.shell]);
+  // One app (desktop or serve) per library; one-shot CLI commands cooperate with it through each run's owner lock.
+  if (opts.shell !== 'cli') takeLibraryLease(paths, owner);
+  let db: ReturnType<typeof openLibraryDb>;
+  try {
+    db = openLibraryDb(paths.database);
+  } catch (err) {
+    releaseLibraryLease(paths, owner);
+    throw err;
+  }
   const listeners = new Set<EventListener>();
   const emit: EventListener = (event, payload) => {
     for (const l of listeners) {
@@ -52,6 +65,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     onStatus: (run) => emit('training.status', { run }),
     onLog: (runId, message) => emit('training.log', { runId, message }),
   }, {
+    owner,
     resolveDataset: (ref) => {
       if (existsSync(ref)) return undefined;
       const repo = new DatasetsRepo(db);
@@ -72,6 +86,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       await jobs.shutdown();
       await supervisor.stop();
       db.close();
+      releaseLibraryLease(paths, owner);
     },
   };
 }
