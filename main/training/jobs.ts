@@ -108,7 +108,7 @@ export class TrainingJobs {
     const name = opts.name ?? `Run ${new Date().toLocaleString('en-GB', { hour12: false })}`;
     const now = new Date().toISOString();
     await createRunDir(runDir, config, { id, name, projectId: opts.projectId ?? null, createdAt: now, status: 'queued', step: 0, totalSteps: 0, hostPid: null, error: null, updatedAt: now });
-    const run = this.repo.create({ id, projectId: opts.projectId ?? null, name, runDir, config });
+    const run = this.repo.create({ id, projectId: opts.projectId ?? null, name, runDir, config, createdAt: now });
     this.takeOwnership(run);
     this.enqueue(id);
     return run;

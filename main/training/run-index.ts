@@ -40,9 +40,13 @@ export function summarizeMetrics(rows: MetricRecord[]): { lastLoss: number | nul
   return { lastLoss, bestEvalLoss };
 }
 
+export function readMetricRows(runDir: string): MetricRecord[] {
+  return readMetrics(runDir).map(metricFromFile).filter((m): m is MetricRecord => m !== null);
+}
+
 /** Copies every metric line and checkpoint of a run folder into the index (one transaction for the metrics). */
 export async function indexRunFolder(repo: RunsRepo, run: Pick<RunRecord, 'id' | 'runDir'>, db: { transaction<T>(fn: () => T): () => T }): Promise<MetricRecord[]> {
-  const rows = readMetrics(run.runDir).map(metricFromFile).filter((m): m is MetricRecord => m !== null);
+  const rows = readMetricRows(run.runDir);
   const cps = await listCheckpoints(join(run.runDir, 'checkpoints'));
   db.transaction(() => {
     repo.truncateMetrics(run.id, -1);

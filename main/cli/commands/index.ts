@@ -9,6 +9,8 @@ import { register as registerDev } from './dev';
 import { register as registerModel } from './model';
 import { register as registerScore } from './score';
 import { register as registerGenerate } from './generate';
+import { register as registerLibrary } from './library';
+import { register as registerProjects } from './projects';
 
 export function registerCommands(program: Command): void {
   registerInfo(program);
@@ -20,4 +22,6 @@ export function registerCommands(program: Command): void {
   registerModel(program);
   registerScore(program);
   registerGenerate(program);
+  registerLibrary(program);
+  registerProjects(program);
 }
