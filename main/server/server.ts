@@ -10,6 +10,7 @@ import { dispatch } from '../services/dispatch';
 import type { Runtime } from '../services/runtime';
 import { serveStatic } from './static-files';
 import { handleUpload } from './upload';
+import { sweepUploads, UPLOAD_LIMITS, type UploadLimits } from '../library/uploads';
 
 export interface WebServerOptions {
   runtime: Runtime;
@@ -18,6 +19,8 @@ export interface WebServerOptions {
   port?: number;
   /** Fixed token (tests); otherwise 24 random bytes. */
   token?: string;
+  /** Size and age limits of the uploads folder (tests pass small ones). */
+  uploadLimits?: UploadLimits;
 }
 
 export interface WebServer {
@@ -65,6 +68,16 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     return name === host.toLowerCase() || h === `${host}:${port}`;
   };
 
+  // A browser sends Origin on WebSocket and POST requests: only pages served by this server itself (same scheme, host
+  // and port as the request addressed) may use them, not any other page on a loopback port. Non-browser clients send none.
+  const originAllowed = (req: IncomingMessage): boolean => {
+    const origin = req.headers.origin;
+    return origin === undefined || origin === `http://${(req.headers.host ?? '').toLowerCase()}`;
+  };
+
+  // Uploads never imported and older than the age limit go at start, not only at the next upload.
+  sweepUploads(runtime.ctx.paths.uploads, opts.uploadLimits ?? UPLOAD_LIMITS);
+
   const server = createServer((req, res) => {
     const port = (server.address() as AddressInfo).port;
     if (!hostAllowed(req, port)) {
@@ -77,11 +90,15 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         res.writeHead(405).end();
         return;
       }
+      if (!originAllowed(req)) {
+        res.writeHead(403, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'auth.origin', message: `Uploads are accepted only from pages of this server, not from ${req.headers.origin}.`, hint: 'Open the URL that `lathe serve` printed.' } }));
+        return;
+      }
       if (!tokenMatches(token, url.searchParams.get('token'))) {
         res.writeHead(401, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'auth', message: 'Missing or wrong token.', hint: 'Open the URL that `lathe serve` printed.' } }));
         return;
       }
-      void handleUpload(runtime.ctx.paths.uploads, req, res);
+      void handleUpload(runtime.ctx.paths.uploads, req, res, opts.uploadLimits);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -95,9 +112,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const port = (server.address() as AddressInfo).port;
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const origin = req.headers.origin;
-    const originOk = !origin || hostAllowed({ headers: { host: origin.replace(/^https?:\/\//, '') } } as IncomingMessage, port);
-    if (url.pathname !== WS_PATH || !hostAllowed(req, port) || !originOk || !tokenMatches(token, url.searchParams.get('token'))) {
+    if (url.pathname !== WS_PATH || !hostAllowed(req, port) || !originAllowed(req) || !tokenMatches(token, url.searchParams.get('token'))) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       socket.destroy();
       return;
