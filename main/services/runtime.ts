@@ -8,7 +8,9 @@ import { releaseLibraryLease, takeLibraryLease } from '../library/lease';
 import { newOwner } from '../library/owner-lock';
 import { defaultLibraryRoot, ensureLibraryFolders, libraryPaths } from '../library/paths';
 import { nodeHostSpawner, type HostSpawner } from '../training/host-process';
+import type { TrainingConfig } from '../training/config';
 import { TrainingJobs } from '../training/jobs';
+import { validateRunInputs } from '../training/validate-inputs';
 import { EngineSupervisor } from '../training/supervisor';
 import type { ServiceContext } from './context';
 
@@ -25,6 +27,8 @@ export interface RuntimeOptions {
   libraryRoot?: string;
   shell: 'electron' | 'web' | 'cli';
   spawnHost?: HostSpawner;
+  /** Checks a run's model and data before its folder is created (tests of the toy trainer pass their own). */
+  validateRunInputs?: (config: TrainingConfig) => Promise<void>;
 }
 
 const OWNER_LABEL = { electron: 'the Lathe desktop app', web: 'lathe serve', cli: 'the lathe command line' } as const;
@@ -66,6 +70,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     onLog: (runId, message) => emit('training.log', { runId, message }),
   }, {
     owner,
+    validate: opts.validateRunInputs ?? validateRunInputs,
     resolveDataset: (ref) => {
       if (existsSync(ref)) return undefined;
       const repo = new DatasetsRepo(db);
