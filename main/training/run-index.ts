@@ -4,12 +4,9 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunsRepo, type MetricRecord, type RunRecord } from '../library/runs-repo';
 import { listCheckpoints } from './checkpoints';
+import { isDiskFull } from './disk-full';
 import { readMetrics } from './run-dir';
 
-export function isDiskFull(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e?.code === 'SQLITE_FULL' || e?.code === 'ENOSPC' || /disk is full|no space left/i.test(e?.message ?? '');
-}
 
 /** One metrics.jsonl line as an index row (the trainer stamps `at`; older lines without it get the read time). */
 export function metricFromFile(r: Record<string, unknown>): MetricRecord | null {
