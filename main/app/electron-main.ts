@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createRuntime, type Runtime } from '../services/runtime';
 import { electronHostSpawner } from './electron-host-spawner';
 import { registerIpc } from './ipc';
+import { rendererFileUrl } from './security-policy';
 import { createMainWindow } from './window';
 
 // out/main/index.js -> out/
@@ -18,7 +19,7 @@ if (!app.requestSingleInstanceLock()) app.quit();
 
 app.whenReady().then(() => {
   runtime = createRuntime({ shell: 'electron', libraryRoot: process.env.LATHE_HOME || join(app.getPath('userData'), 'library'), spawnHost: electronHostSpawner(join(outDir, 'main', 'engine-host.js')) });
-  registerIpc(runtime, () => mainWindow, devServerUrl);
+  registerIpc(runtime, () => mainWindow, { rendererUrl: rendererFileUrl(outDir), devServerUrl });
   mainWindow = createMainWindow(outDir, devServerUrl);
   mainWindow.on('closed', () => (mainWindow = null));
 });

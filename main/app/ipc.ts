@@ -3,12 +3,12 @@ import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { dispatch } from '../services/dispatch';
 import type { Runtime } from '../services/runtime';
 import { IPC_CALL, IPC_EVENT } from '../api/ipc-channels';
-import { isTrustedRendererUrl } from './security-policy';
+import { isTrustedRendererUrl, type TrustedRenderer } from './security-policy';
 
-export function registerIpc(runtime: Runtime, getWindow: () => BrowserWindow | null, devServerUrl?: string): void {
+export function registerIpc(runtime: Runtime, getWindow: () => BrowserWindow | null, trusted: TrustedRenderer): void {
   ipcMain.handle(IPC_CALL, async (event: IpcMainInvokeEvent, method: unknown, args: unknown) => {
     const frameUrl = event.senderFrame?.url ?? '';
-    if (!isTrustedRendererUrl(frameUrl, devServerUrl)) {
+    if (!isTrustedRendererUrl(frameUrl, trusted)) {
       console.warn(`[lathe] refused IPC call ${String(method)} from untrusted frame ${frameUrl}`);
       return { ok: false, error: { code: 'api.untrustedSender', message: 'This frame may not call the Lathe API.' } };
     }

@@ -64,6 +64,15 @@ describe('exact origin', () => {
   });
 });
 
+describe('content security policy', () => {
+  it('lets the page connect only to the server that served it', async () => {
+    const res = await fetch(`http://127.0.0.1:${web.port}/`);
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toContain(`connect-src http://127.0.0.1:${web.port} ws://127.0.0.1:${web.port};`);
+    expect(csp).not.toMatch(/connect-src[^;]*(ws:|wss:)\s/);
+  });
+});
+
 describe('uploads folder limits', () => {
   const uploads = () => runtime.ctx.paths.uploads;
 
