@@ -6,14 +6,16 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_MESSAGE_BYTES, WS_PATH, type CallMessage, type ServerMessage } from '../api/wire';
-import { dispatch } from '../services/dispatch';
+import { gateOf, type LibraryGate } from '../services/library-gate';
 import type { Runtime } from '../services/runtime';
 import { serveStatic } from './static-files';
 import { handleUpload } from './upload';
 import { sweepUploads, UPLOAD_LIMITS, type UploadLimits } from '../library/uploads';
 
 export interface WebServerOptions {
-  runtime: Runtime;
+  /** The open library, or a gate that can also serve a damaged one (its start screen offers the rebuild). */
+  runtime?: Runtime;
+  gate?: LibraryGate;
   rendererDir: string;
   host?: string;
   port?: number;
@@ -57,7 +59,7 @@ function parseCall(data: unknown): CallMessage | null {
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const host = opts.host ?? '127.0.0.1';
   const token = opts.token ?? randomBytes(24).toString('hex');
-  const { runtime } = opts;
+  const gate = opts.gate ?? gateOf(opts.runtime!);
   const sockets = new Set<WebSocket>();
 
   // DNS-rebinding guard: only answer requests addressed to the host we bound (or loopback names when bound to loopback).
@@ -76,7 +78,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   };
 
   // Uploads never imported and older than the age limit go at start, not only at the next upload.
-  sweepUploads(runtime.ctx.paths.uploads, opts.uploadLimits ?? UPLOAD_LIMITS);
+  sweepUploads(gate.uploadsDir, opts.uploadLimits ?? UPLOAD_LIMITS);
 
   const server = createServer((req, res) => {
     const port = (server.address() as AddressInfo).port;
@@ -98,7 +100,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         res.writeHead(401, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'auth', message: 'Missing or wrong token.', hint: 'Open the URL that `lathe serve` printed.' } }));
         return;
       }
-      void handleUpload(runtime.ctx.paths.uploads, req, res, opts.uploadLimits);
+      void handleUpload(gate.uploadsDir, req, res, opts.uploadLimits);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -125,14 +127,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const send = (msg: ServerMessage) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
     };
-    const unsubscribe = runtime.subscribe((event, payload) => send({ type: 'event', event, payload }));
+    const unsubscribe = gate.subscribe((event, payload) => send({ type: 'event', event, payload }));
     ws.on('message', async (data) => {
       const call = parseCall(data);
       if (!call) {
         send({ type: 'result', id: -1, ok: false, error: { code: 'api.badMessage', message: 'The message is not a valid API call.', hint: 'Send {type:"call", id, method, args} as JSON.' } });
         return;
       }
-      const result = await dispatch(call.method, call.args, runtime.ctx);
+      const result = await gate.dispatch(call.method, call.args);
       send(result.ok ? { type: 'result', id: call.id, ok: true, value: result.value } : { type: 'result', id: call.id, ok: false, error: result.error });
     });
     ws.on('close', () => {

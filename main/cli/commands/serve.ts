@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { appRoot } from '../../app-root';
 import { isLoopback, startWebServer } from '../../server/server';
-import { createRuntime } from '../../services/runtime';
+import { openLibraryGate } from '../../services/library-gate';
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -31,16 +31,18 @@ export function register(program: Command): void {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--open', 'open the UI in the default browser')
     .action(async (opts: { port: number; host: string; open?: boolean }) => {
-      const runtime = createRuntime({ shell: 'web' });
+      const gate = openLibraryGate({ shell: 'web' });
+      const problem = gate.status().problem;
+      if (problem) process.stderr.write(`warning: ${problem.message}\n${problem.hint ? `hint: ${problem.hint}\n` : ''}The UI opens on a screen that says so${gate.status().state === 'damaged' ? ' and offers to rebuild the library' : ''}.\n`);
       if (!isLoopback(opts.host)) {
         process.stderr.write(`warning: binding to ${opts.host} exposes Lathe to your network; anyone with the token can use it.\n`);
       }
-      const web = await startWebServer({ runtime, rendererDir: join(appRoot(), 'out', 'renderer'), host: opts.host, port: opts.port });
+      const web = await startWebServer({ gate, rendererDir: join(appRoot(), 'out', 'renderer'), host: opts.host, port: opts.port });
       process.stdout.write(`Lathe web UI: ${web.url}\n`);
       if (opts.open) openBrowser(web.url);
       const shutdown = async () => {
         await web.close();
-        await runtime.close();
+        await gate.close();
         process.exit(0);
       };
       process.once('SIGINT', shutdown);

@@ -116,14 +116,17 @@ describe('IPC sender check', () => {
   it('answers only frames showing this build\'s renderer page', async () => {
     const { registerIpc } = await import('../../../main/app/ipc');
     const { rendererFileUrl } = await import('../../../main/app/security-policy');
-    const runtime = { ctx: {}, subscribe: () => () => undefined } as unknown as Parameters<typeof registerIpc>[0];
-    registerIpc(runtime, () => null, { rendererUrl: rendererFileUrl(OUT) });
+    const { dispatch } = await import('../../../main/services/dispatch');
+    const calls: unknown[] = [];
+    const gate = { dispatch: (m: unknown, a: unknown) => (calls.push(m), dispatch(m, a, {} as Parameters<typeof dispatch>[2])), subscribe: () => () => undefined };
+    registerIpc(gate, () => null, { rendererUrl: rendererFileUrl(OUT) });
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     for (const url of ['file:///tmp/evil/renderer/index.html', 'https://evil.example/', '']) {
       expect(await rec.ipc!({ senderFrame: { url } }, 'projects.list', undefined), url).toMatchObject({ ok: false, error: { code: 'api.untrustedSender' } });
     }
     // The trusted page gets through to the API (here an unknown method, answered without touching the library).
     expect(await rec.ipc!({ senderFrame: { url: `file://${OUT}/renderer/index.html` } }, 'nope.nothing', undefined)).toMatchObject({ ok: false, error: { code: 'api.unknownMethod' } });
+    expect(calls).toEqual(['nope.nothing']);
     warn.mockRestore();
   });
 });
