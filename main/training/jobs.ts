@@ -9,7 +9,7 @@ import { RunsRepo, type RunRecord } from '../library/runs-repo';
 import { LatheError } from '../api/errors';
 import { listCheckpoints } from './checkpoints';
 import type { TrainingConfig } from './config';
-import { createRunDir, readRunStatus, runFiles, writeRunStatus, type RunStatusFile } from './run-dir';
+import { appendLog, createRunDir, readRunStatus, runFiles, writeRunStatus, type RunStatusFile } from './run-dir';
 import { IndexGuard, indexRunFolder, summarizeMetrics } from './run-index';
 import { acquireLock, describeOwner, newOwner, otherLiveHolder, releaseLock, type LockOwner } from '../library/owner-lock';
 import type { HostSpawner } from './host-process';
@@ -59,7 +59,7 @@ export class TrainingJobs {
   constructor(private readonly db: Db, private readonly runsDir: string, private readonly spawn: HostSpawner, private readonly events: JobEvents = {}, private readonly options: JobOptions = {}) {
     this.repo = new RunsRepo(db);
     this.owner = options.owner ?? newOwner('Lathe');
-    this.guard = new IndexGuard((runId, message) => this.events.onLog?.(runId, message), (runId) => {
+    this.guard = new IndexGuard((runId, message) => this.logToRun(runId, message), (runId) => {
       const run = this.repo.get(runId);
       return run ? runFiles(run.runDir).indexBehind : undefined;
     });
@@ -208,6 +208,17 @@ export class TrainingJobs {
     } catch {
       // A lock that cannot be removed is stale once this process exits.
     }
+  }
+
+  /** A message from main about a run: in its log.txt (when the disk allows) and to the UI. */
+  private logToRun(runId: string, message: string): void {
+    const run = this.repo.get(runId);
+    try {
+      if (run) appendLog(run.runDir, message);
+    } catch {
+      // The folder's disk may be full too; the UI still gets the message.
+    }
+    this.events.onLog?.(runId, message);
   }
 
   private track(p: Promise<void>): void {

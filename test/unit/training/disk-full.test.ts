@@ -1,6 +1,6 @@
 // SQLite disk full mid-run (a real SQLITE_FULL, injected with PRAGMA max_page_count): nothing escapes an event
 // handler, training goes on, the run folder keeps every metric, and the index catches up once space returns.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLibraryDb, type Db } from '../../../main/library/db';
@@ -53,6 +53,8 @@ describe('SQLite disk full during training', () => {
     await jobs.idle();
     expect(logs.some((l) => /library index not updated \(disk full\)/.test(l))).toBe(true);
     expect(logs).toContain('library index caught up with the run folder');
+    // The run's own log keeps the record too.
+    expect(readFileSync(join(run.runDir, 'log.txt'), 'utf8')).toMatch(/library index not updated \(disk full\)[\s\S]*library index caught up/);
     const done = jobs.get(run.id)!;
     expect(done).toMatchObject({ status: 'completed', step: 16 });
     const fromFolder = readMetrics(run.runDir).map((m) => [m.step, m.loss]);
