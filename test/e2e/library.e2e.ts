@@ -1,5 +1,6 @@
 // The damaged-library screen in web mode: `lathe serve` on a library whose database was truncated opens on a screen
 // that says so; "Rebuild the library" restores the index from the folders and the app opens with the projects back.
+// A second server on the same library opens on a screen that names the first.
 import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,5 +45,22 @@ describeBrowser('damaged library (web mode)', () => {
     await page.goto(new URL('#/projects', page.url()).toString());
     await page.getByTestId('project-name').getByText('Survivor', { exact: true }).waitFor();
     await screenshot(page, 'library-rebuilt');
+  });
+
+  it('a second `lathe serve` on the same library opens on a screen naming the first, and changes nothing', async () => {
+    const second = await startServer({ home });
+    try {
+      const other = (await openPage(browser, second.url)).page;
+      const screen = other.getByTestId('library-problem');
+      await screen.waitFor();
+      expect(await screen.textContent()).toMatch(/cannot be opened.*already open in lathe serve \(PID \d+/s);
+      expect(await other.getByTestId('library-rebuild').count()).toBe(0);
+      await other.close();
+    } finally {
+      await second.stop();
+    }
+    // The first server still has the library.
+    await page.reload();
+    await page.getByTestId('project-name').getByText('Survivor', { exact: true }).waitFor();
   });
 });
