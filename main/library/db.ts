@@ -10,7 +10,12 @@ export interface OpenOptions {
   migrations?: Migration[];
   /** Skip PRAGMA integrity_check (only for throwaway in-memory databases). */
   skipIntegrityCheck?: boolean;
+  /** Size the -wal file is cut back to after a checkpoint (tests pass a small one). */
+  walLimitBytes?: number;
 }
+
+/** A long-lived reader lets the WAL grow while it holds its snapshot; after the next checkpoint the file shrinks to this. */
+export const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
 
 export function openLibraryDb(file: string, opts: OpenOptions = {}): Db {
   let db: Db;
@@ -25,6 +30,7 @@ export function openLibraryDb(file: string, opts: OpenOptions = {}): Db {
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    db.pragma(`journal_size_limit = ${Math.floor(opts.walLimitBytes ?? WAL_LIMIT_BYTES)}`);
     if (!opts.skipIntegrityCheck) {
       const rows = db.pragma('integrity_check') as { integrity_check: string }[];
       const result = rows.map((r) => r.integrity_check).join('; ');
