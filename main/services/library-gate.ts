@@ -75,7 +75,11 @@ export function openLibraryGate(opts: RuntimeOptions): LibraryGate {
     uploadsDir: paths.uploads,
     async dispatch(method, args) {
       if (runtime) return dispatch(method, args, runtime.ctx);
-      if (method === 'library.status') return { ok: true, value: status() };
+      // A library that was busy or unreadable may be free now ("Try again" on the start screen asks this).
+      if (method === 'library.status') {
+        if (problem?.code !== 'library.corrupt') open();
+        return { ok: true, value: status() };
+      }
       if (method === 'library.rebuild') return (rebuilding ??= rebuild().finally(() => (rebuilding = undefined)));
       // Every other call gets the reason the library is closed (the UI shows it on its start screen).
       return { ok: false, error: toApiError(problem) };

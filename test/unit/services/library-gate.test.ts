@@ -36,13 +36,17 @@ describe('library gate', () => {
     await gate.close();
   });
 
-  it('reports a library held by another app as unavailable, without a rebuild', async () => {
+  it('reports a library held by another app as unavailable, without a rebuild, and opens it once free', async () => {
     const root = tempDir();
     const holder = createRuntime({ shell: 'electron', libraryRoot: root, spawnHost: toyHostSpawner() });
     const gate = openLibraryGate({ shell: 'web', libraryRoot: root, spawnHost: toyHostSpawner() });
     expect(gate.status()).toMatchObject({ state: 'unavailable', problem: { code: 'library.inUse', message: expect.stringContaining('the Lathe desktop app') } });
     expect(await gate.dispatch('library.rebuild', undefined)).toMatchObject({ ok: false, error: { code: 'library.notDamaged' } });
-    await gate.close();
+    expect(await gate.dispatch('projects.list', undefined)).toMatchObject({ ok: false, error: { code: 'library.inUse' } });
+    // Once the other app closes, asking again ("Try again") opens the library.
     await holder.close();
+    expect(await gate.dispatch('library.status', undefined)).toMatchObject({ ok: true, value: { state: 'ok' } });
+    expect(await gate.dispatch('projects.list', undefined)).toMatchObject({ ok: true, value: [] });
+    await gate.close();
   });
 });
