@@ -1,6 +1,7 @@
 // The typed API contract: every request, response and event of the app, with runtime validators for every argument.
 // Electron IPC, the web-mode WebSocket and the preload bridge are all generated from this one table.
 import { z } from 'zod';
+import { libraryMethods } from './contract-library';
 import type { MetricRecord, RunRecord } from '../library/runs-repo';
 import type { ModelSummary } from '../models/model-dir';
 import type { StepMetrics } from '../host/trainer/trainer';
@@ -127,6 +128,7 @@ export const LocalPath = z
   .refine((s) => !s.includes('\0'), 'must not contain NUL characters');
 
 export const methods = {
+  ...libraryMethods,
   'app.info': method<AppInfo>()(NoArgs, 'Name, version and where the library lives.'),
   'system.info': method<SystemInfo>()(NoArgs, 'CPU, memory, GPUs and engine backends, probed in the engine host.'),
   'projects.list': method<Project[]>()(NoArgs, 'All projects, most recently updated first.'),

@@ -3,11 +3,11 @@
 import { dialog, ipcMain, safeStorage, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { IPC_PICK_FOLDER } from '../api/ipc-desktop';
 import { useTokenCipher } from '../models/hub/token-store';
-import { isTrustedRendererUrl } from './security-policy';
+import { isTrustedRendererUrl, type TrustedRenderer } from './security-policy';
 
-export function registerDesktopIpc(getWindow: () => BrowserWindow | null, devServerUrl?: string): void {
+export function registerDesktopIpc(getWindow: () => BrowserWindow | null, trusted: TrustedRenderer): void {
   ipcMain.handle(IPC_PICK_FOLDER, async (event: IpcMainInvokeEvent, opts: unknown): Promise<string | null> => {
-    if (!isTrustedRendererUrl(event.senderFrame?.url ?? '', devServerUrl)) return null;
+    if (!isTrustedRendererUrl(event.senderFrame?.url ?? '', trusted)) return null;
     const title = typeof (opts as { title?: unknown })?.title === 'string' ? String((opts as { title: string }).title).slice(0, 200) : 'Choose a folder';
     const win = getWindow();
     const options = { title, properties: ['openDirectory' as const] };

@@ -8,6 +8,7 @@ import { trainingHandlers } from './training';
 import { datasetHandlers } from './datasets';
 import { exportsHandlers } from './exports';
 import { modelLibraryHandlers } from './models-library';
+import { libraryHandlers } from './library';
 
 export type Handler<M extends MethodName> = (args: MethodParsedInput<M>, ctx: ServiceContext) => Promise<MethodOutput<M>>;
 export type HandlerTable = { [M in MethodName]: Handler<M> };
@@ -20,4 +21,5 @@ export const handlers: HandlerTable = {
   ...datasetHandlers,
   ...exportsHandlers,
   ...modelLibraryHandlers,
+  ...libraryHandlers,
 };

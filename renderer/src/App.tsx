@@ -14,6 +14,7 @@ import { useTheme } from './hooks/useTheme';
 import { DataPage } from './pages/data';
 import { EvaluatePage } from './pages/evaluate';
 import { ExportPage } from './pages/export';
+import { LibraryProblem } from './pages/library';
 import { ModelPage } from './pages/model';
 import { ProjectsPage } from './pages/projects';
 import { useProjectModelSync } from './pages/model/useProjectModelSync';
@@ -36,6 +37,7 @@ export function App(): JSX.Element {
   const conn = useConnection();
   const { toasts, notify, dismiss } = useToasts();
   const projects = useApiQuery<Project[]>(() => api.projects.list());
+  const library = useApiQuery(() => api.library.status());
   const [activeId, setActiveId] = useState<string | undefined>(readActive);
 
   const reloadProjects = projects.reload;
@@ -109,6 +111,9 @@ export function App(): JSX.Element {
     evaluate: () => <EvaluatePage />,
     export: () => <ExportPage project={activeProject} notify={notify} />,
   };
+
+  // A damaged or busy library: its own start screen (why, and the rebuild) instead of steps that cannot work.
+  if (library.data && library.data.state !== 'ok') return <LibraryProblem status={library.data} onRetry={() => window.location.reload()} />;
 
   return (
     <div className="app">

@@ -11,6 +11,8 @@ import { register as registerScore } from './score';
 import { register as registerGenerate } from './generate';
 import { register as registerExport } from './export';
 import { register as registerMerge } from './merge';
+import { register as registerLibrary } from './library';
+import { register as registerProjects } from './projects';
 
 export function registerCommands(program: Command): void {
   registerInfo(program);
@@ -24,4 +26,6 @@ export function registerCommands(program: Command): void {
   registerGenerate(program);
   registerExport(program);
   registerMerge(program);
+  registerLibrary(program);
+  registerProjects(program);
 }

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { appRoot } from '../../app-root';
 import { isLoopback, startWebServer } from '../../server/server';
-import { createRuntime } from '../../services/runtime';
+import { openLibraryGate } from '../../services/library-gate';
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -32,19 +32,21 @@ export function register(program: Command): void {
     .option('--open', 'open the UI in the default browser')
     .option('--allow-dir <dir>', 'with a non-loopback --host: a folder API paths may name besides the library (repeatable)', (v: string, all: string[]) => [...all, resolve(v)], [] as string[])
     .action(async (opts: { port: number; host: string; open?: boolean; allowDir: string[] }) => {
-      const runtime = createRuntime({ shell: 'web' });
-      if (!isLoopback(opts.host)) {
+      const remote = !isLoopback(opts.host);
+      // Remote mode: API paths are limited to the library and the listed folders (see services/path-policy).
+      const gate = openLibraryGate({ shell: 'web', allowDirs: remote ? opts.allowDir : undefined });
+      const problem = gate.status().problem;
+      if (problem) process.stderr.write(`warning: ${problem.message}\n${problem.hint ? `hint: ${problem.hint}\n` : ''}The UI opens on a screen that says so${gate.status().state === 'damaged' ? ' and offers to rebuild the library' : ''}.\n`);
+      if (remote) {
         process.stderr.write(`warning: binding to ${opts.host} exposes Lathe to your network; anyone with the token can use it.\n`);
-        // Remote mode: API paths are limited to the library and the listed folders (see services/path-policy).
-        runtime.ctx.allowedRoots = [runtime.ctx.paths.root, ...opts.allowDir];
-        process.stderr.write(`file access limited to: ${runtime.ctx.allowedRoots.join(', ')}\n`);
+        process.stderr.write(`file access limited to: ${[gate.status().root, ...opts.allowDir].join(', ')}\n`);
       }
-      const web = await startWebServer({ runtime, rendererDir: join(appRoot(), 'out', 'renderer'), host: opts.host, port: opts.port });
+      const web = await startWebServer({ gate, rendererDir: join(appRoot(), 'out', 'renderer'), host: opts.host, port: opts.port });
       process.stdout.write(`Lathe web UI: ${web.url}\n`);
       if (opts.open) openBrowser(web.url);
       const shutdown = async () => {
         await web.close();
-        await runtime.close();
+        await gate.close();
         process.exit(0);
       };
       process.once('SIGINT', shutdown);
