@@ -9,6 +9,7 @@ import { register as registerDev } from './dev';
 import { register as registerModel } from './model';
 import { register as registerScore } from './score';
 import { register as registerGenerate } from './generate';
+import { register as registerEval } from './eval';
 
 export function registerCommands(program: Command): void {
   registerInfo(program);
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerModel(program);
   registerScore(program);
   registerGenerate(program);
+  registerEval(program);
 }
