@@ -8,6 +8,7 @@ import type { FitCheck } from '../host/trainer/fit-check';
 import { TrainingConfigSchema, type ConfigFieldKind } from '../training/config';
 import { ImportArgs, InspectArgs, PreviewArgs, RawLinesArgs } from '../data/api-schemas';
 import type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary } from '../data/api-types';
+import { evalsMethods } from './contract-evals';
 export type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary };
 
 export type Run = RunRecord;
@@ -88,7 +89,7 @@ export interface HostCrash {
 // ---------- the method table ----------
 
 /** method<Output>()(inputSchema, description): the input type is inferred from the schema. */
-function method<O>() {
+export function method<O>() {
   return <I extends z.ZodType>(input: I, description: string) => ({ input, description, output: undefined as unknown as O });
 }
 
@@ -100,6 +101,7 @@ export const LocalPath = z
   .refine((s) => !s.includes('\0'), 'must not contain NUL characters');
 
 export const methods = {
+  ...evalsMethods,
   'app.info': method<AppInfo>()(NoArgs, 'Name, version and where the library lives.'),
   'system.info': method<SystemInfo>()(NoArgs, 'CPU, memory, GPUs and engine backends, probed in the engine host.'),
   'projects.list': method<Project[]>()(NoArgs, 'All projects, most recently updated first.'),
@@ -148,9 +150,11 @@ export interface EventPayloads {
   'training.status': { run: Run };
   'training.log': { runId: string; message: string };
   'datasets.progress': { jobId: string; bytesRead: number; totalBytes: number; rows: number };
+  'evals.progress': { jobId: string; phase: string; done: number; total: number; message?: string };
+  'evals.chatToken': { chatId: string; index: number; delta: string };
 }
 export type EventName = keyof EventPayloads;
-export const eventNames: EventName[] = ['engine.hostCrashed', 'projects.changed', 'training.metrics', 'training.status', 'training.log', 'datasets.progress'];
+export const eventNames: EventName[] = ['engine.hostCrashed', 'projects.changed', 'training.metrics', 'training.status', 'training.log', 'datasets.progress', 'evals.progress', 'evals.chatToken'];
 
 // ---------- the client shape (what window.lathe and the WebSocket client expose) ----------
 

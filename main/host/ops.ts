@@ -7,6 +7,8 @@ import { fitCheck } from './trainer/fit-check';
 import { createNativeTrainable } from './trainer/native-model';
 import { trainRunOp } from './trainer/train-op';
 import { loadTrainingData } from './trainer/training-data';
+import { runEval } from './eval/run-eval';
+import { chatOp } from './eval/chat-op';
 
 export interface OpContext {
   signal: AbortSignal;
@@ -53,5 +55,7 @@ export const hostOps: { [K in HostOpName]: OpImpl<K> } = {
       createModel: (config) => createNativeTrainable(config),
     }),
   'train.fitCheck': (args, ctx) => fitCheck(resolveTrainingConfig(args.config), { calibrate: args.calibrate, log: (m) => ctx.progress('log', m) }),
+  'eval.run': (args, ctx) => runEval(args, { signal: ctx.signal, onProgress: (p) => ctx.progress('progress', p), log: (m) => ctx.progress('log', m) }),
+  'eval.chat': chatOp,
   'debug.sleep': sleep,
 };

@@ -1,6 +1,8 @@
 // Typed messages between main (the supervisor) and the engine host process, both ways.
 import type { ApiErrorShape } from '../api/errors';
 import type { FitCheck } from './trainer/fit-check';
+import type { EvalArgs, EvalResult } from '../eval/types';
+import type { ChatAnswer, ChatArgs } from './eval/chat-op';
 
 /** Operations the host can run, with their argument and result types. Later issues add training, eval and generation. */
 export interface HostOps {
@@ -10,6 +12,10 @@ export interface HostOps {
   'train.run': { args: { runDir: string }; result: { status: string; step: number } };
   /** Memory plan vs free memory for a config, with a calibrated time estimate. */
   'train.fitCheck': { args: { config: unknown; calibrate: boolean }; result: FitCheck };
+  /** Loss/perplexity or task pass-rates, base vs adapter on one loaded model; emits 'progress' events. */
+  'eval.run': { args: EvalArgs; result: EvalResult };
+  /** One prompt answered by each side (base or adapter folders), streamed as 'token' events {index, delta}. */
+  'eval.chat': { args: ChatArgs; result: { answers: ChatAnswer[] } };
   /** Test hook: resolves after `ms`, emitting a progress event every `everyMs` (used to test cancellation and crashes). */
   'debug.sleep': { args: { ms: number; everyMs?: number }; result: { slept: number } };
 }

@@ -6,6 +6,7 @@ import { systemHandlers } from './system';
 import { modelHandlers } from './models';
 import { trainingHandlers } from './training';
 import { datasetHandlers } from './datasets';
+import { evalsHandlers } from './evals';
 
 export type Handler<M extends MethodName> = (args: MethodParsedInput<M>, ctx: ServiceContext) => Promise<MethodOutput<M>>;
 export type HandlerTable = { [M in MethodName]: Handler<M> };
@@ -16,4 +17,5 @@ export const handlers: HandlerTable = {
   ...modelHandlers,
   ...trainingHandlers,
   ...datasetHandlers,
+  ...evalsHandlers,
 };

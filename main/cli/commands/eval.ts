@@ -46,7 +46,7 @@ function printHuman(r: EvalResult): void {
   } else {
     if (r.truncated) lines.push(`  ${r.truncated} examples truncated to the sequence length`);
     for (const w of (r.worst ?? []).slice(0, 5)) lines.push(`  worst: ${w.line !== undefined ? `line ${w.line}` : `example ${w.index}`}  loss ${f(w.loss)}${w.baseLoss !== undefined ? ` (base ${f(w.baseLoss)})` : ''}`);
-    if (r.forgetting) lines.push(`  forgetting probe: adapter perplexity is ${((r.forgetting.ratio - 1) * 100).toFixed(1)}% ${r.forgetting.ratio >= 1 ? 'higher' : 'lower'} than the base's${r.forgetting.warn ? ' - WARNING: aggressive domain tuning can overwrite what the model knew' : ''}`);
+    if (r.forgetting) lines.push(`  forgetting probe: adapter perplexity is ${Math.abs((r.forgetting.ratio - 1) * 100).toFixed(1)}% ${r.forgetting.ratio >= 1 ? 'higher' : 'lower'} than the base's${r.forgetting.warn ? ' - WARNING: aggressive domain tuning can overwrite what the model knew' : ''}`);
     lines.push('  note: perplexity measures how well the model predicts these tokens; low perplexity on new documents is not knowledge.');
   }
   process.stdout.write(lines.join('\n') + '\n');
