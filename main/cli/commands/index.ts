@@ -10,6 +10,7 @@ import { register as registerModel } from './model';
 import { register as registerScore } from './score';
 import { register as registerGenerate } from './generate';
 import { register as registerEval } from './eval';
+import { register as registerChat } from './chat';
 
 export function registerCommands(program: Command): void {
   registerInfo(program);
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerScore(program);
   registerGenerate(program);
   registerEval(program);
+  registerChat(program);
 }

@@ -51,6 +51,12 @@ async function modelFor(a: ChatArgs): Promise<{ model: EngineModel; tok: LatheTo
   return { model: c.model, tok: c.tok, adapterOf: () => c.adapter, setAdapter: (d) => (c.adapter = d) };
 }
 
+/** Frees the cached model (the CLI's chat, on exit). */
+async function closeCached(): Promise<void> {
+  await cached?.model.close();
+  cached = null;
+}
+
 export async function chatOp(a: ChatArgs, ctx: { signal: AbortSignal; progress(name: string, payload: unknown): void }): Promise<{ answers: ChatAnswer[] }> {
   if (!a.sides.length) throw new LatheError('chat.noSides', 'Nothing to answer with.', 'Pick the base, the adapter, or two checkpoints.');
   const m = await modelFor(a);
@@ -82,3 +88,4 @@ export async function chatOp(a: ChatArgs, ctx: { signal: AbortSignal; progress(n
   }
   return { answers };
 }
+chatOp.close = closeCached;

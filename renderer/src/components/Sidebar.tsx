@@ -6,7 +6,7 @@ import { STEPS, type StepId } from '../steps';
 import { Icon } from './Icon';
 
 /** Steps whose page is still a description of what is coming; marked so nobody expects them to work yet. */
-const PLANNED: ReadonlySet<StepId> = new Set(['evaluate', 'export']);
+const PLANNED: ReadonlySet<StepId> = new Set(['export']);
 
 const isMac = typeof navigator !== 'undefined' && /Mac/i.test(navigator.platform);
 export const MOD_LABEL = isMac ? '⌘' : 'Ctrl+';

@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { LossAccumulator, bucketWidthFor } from '../../../main/eval/loss';
 import { planBatches, scoreSequences, type ScoringModel } from '../../../main/host/eval/scorer';
+import { lossEval } from '../../../main/host/eval/loss-eval';
+import { diffOf } from '../../../main/eval/types';
 
 /** A causal toy model: log p(ids[i+1] | ids[..i]) depends only on the prefix (its sum) and the adapter flag. */
 const toyLp = (prefixSum: number, next: number, adapter: boolean) => -(((prefixSum * 7 + next * 3) % 11) / 10 + (adapter ? 0.05 : 0.5));
@@ -65,5 +67,23 @@ describe('loss', () => {
       expect(b.perExample.map((e) => e.tokens)).toEqual([4, 1, 3, 0]);
     }
     expect(batched.get(true)!.loss).toBeLessThan(batched.get(false)!.loss);
+  });
+  it('the forgetting probe warns when the adapter is more than 10% worse than the base', async () => {
+    const seqs = [{ ids: [1, 2, 3, 4, 5], mask: [1, 1, 1, 1, 1] }];
+    // Adapter log-probs shifted by a constant: ppl ratio = exp(shift).
+    const shifted = (shift: number): ScoringModel => ({
+      async logprobs(ids, o) {
+        return new Float32Array(ids.length - 1).fill(-1 - (o.adapter ? shift : 0));
+      },
+    });
+    const worse = await lossEval({ model: shifted(0.2), seqs, hasAdapter: true, padId: 0, forgetting: true });
+    expect(worse.forgetting!.ratio).toBeCloseTo(Math.exp(0.2), 5);
+    expect(worse.forgetting!.warn).toBe(true);
+    const fine = await lossEval({ model: shifted(0.05), seqs, hasAdapter: true, padId: 0, forgetting: true });
+    expect(fine.forgetting!.warn).toBe(false);
+    expect((await lossEval({ model: shifted(0.2), seqs, hasAdapter: true, padId: 0 })).forgetting).toBeUndefined();
+  });
+  it('classifies each row: fixed, broken, still failing, still passing', () => {
+    expect([diffOf(false, true), diffOf(true, false), diffOf(false, false), diffOf(true, true)]).toEqual(['fixed', 'broken', 'still-failing', 'still-passing']);
   });
 });

@@ -50,7 +50,7 @@ export function AbPanel({ project, run, notify }: { project: Project; run: Run; 
     <div className="card eval-card" data-testid="ab-panel">
       <h2 className="card-title">Blind A/B</h2>
       <p className="form-hint">The base and the adapter answer with the same seed; the order is random and hidden until you rate.</p>
-      <ChatSettings value={settings} onChange={setSettings} showSystem={false} />
+      <ChatSettings value={settings} onChange={setSettings} blind />
       {!pair ? (
         <div className="chat-input">
           <textarea className="input textarea" rows={2} value={prompt} onChange={(e) => setPrompt(e.target.value)} placeholder="A prompt to compare on" aria-label="A/B prompt" data-testid="ab-prompt" />

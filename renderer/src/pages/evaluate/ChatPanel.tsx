@@ -75,7 +75,7 @@ export function ChatPanel({ project, run, notify }: { project: Project; run: Run
   );
 
   return (
-    <div className="card eval-card" data-testid="chat-panel">
+    <div className="card eval-card" data-testid="chat-panel" data-busy={busy}>
       <h2 className="card-title">Side-by-side chat</h2>
       <ChatSettings value={settings} onChange={setSettings} />
       <div className="chat-columns">

@@ -23,7 +23,8 @@ function Num(props: { label: string; value: number; step: number; min: number; m
   );
 }
 
-export function ChatSettings({ value, onChange, showSystem = true }: { value: ChatSettingsValue; onChange: (v: ChatSettingsValue) => void; showSystem?: boolean }): JSX.Element {
+/** The A/B mode always uses one seed for both answers, so it hides the same-seed switch and the system prompt. */
+export function ChatSettings({ value, onChange, blind = false }: { value: ChatSettingsValue; onChange: (v: ChatSettingsValue) => void; blind?: boolean }): JSX.Element {
   const set = (patch: Partial<ChatSettingsValue>) => onChange({ ...value, ...patch });
   return (
     <div className="eval-settings">
@@ -31,11 +32,13 @@ export function ChatSettings({ value, onChange, showSystem = true }: { value: Ch
       <Num id="chat-top-p" label="Top-p" value={value.topP} step={0.05} min={0.05} max={1} onChange={(topP) => set({ topP })} />
       <Num id="chat-max-tokens" label="Max tokens" value={value.maxNewTokens} step={16} min={1} max={4096} onChange={(maxNewTokens) => set({ maxNewTokens: Math.round(maxNewTokens) })} />
       <Num id="chat-seed" label="Seed" value={value.seed} step={1} min={0} max={2 ** 31 - 1} onChange={(seed) => set({ seed: Math.round(seed) })} />
+      {!blind && (
       <label className="eval-check">
         <input type="checkbox" checked={value.sameSeed} onChange={(e) => set({ sameSeed: e.target.checked })} data-testid="chat-same-seed" />
         Same seed for both (the difference is the adapter's alone)
       </label>
-      {showSystem && (
+      )}
+      {!blind && (
         <label className="eval-setting eval-system" htmlFor="chat-system">
           <span className="field-label">System prompt</span>
           <input id="chat-system" className="input" value={value.system ?? ''} onChange={(e) => set({ system: e.target.value || undefined })} placeholder="(none)" />

@@ -42,7 +42,7 @@ function PositionChart({ result }: { result: EvalResult }): JSX.Element | null {
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={data} margin={{ top: 6, right: 10, bottom: 0, left: 0 }}>
             <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" vertical={false} />
-            <XAxis dataKey="start" type="number" tick={{ fill: 'var(--text-subtle)', fontSize: 11 }} />
+            <XAxis dataKey="start" type="number" domain={['dataMin', 'dataMax']} tick={{ fill: 'var(--text-subtle)', fontSize: 11 }} />
             <YAxis width={44} tickFormatter={(v: number) => v.toFixed(1)} tick={{ fill: 'var(--text-subtle)', fontSize: 11 }} />
             <Tooltip isAnimationActive={false} labelFormatter={(v) => `From token ${String(v)}`} formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
             <Legend wrapperStyle={{ fontSize: 11.5 }} />
