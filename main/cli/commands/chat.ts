@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { resolveTarget } from '../../eval/resolve';
 import { chatOp } from '../../host/eval/chat-op';
+import { release } from '../../host/eval/model-cache';
 import type { ChatMessage } from '../../models/chat-template';
 import { parseQuant } from './score';
 
@@ -71,7 +72,7 @@ export function register(program: Command): void {
         }
       } finally {
         rl.close();
-        await chatOp.close();
+        await release();
       }
     });
 }

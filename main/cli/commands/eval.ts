@@ -5,6 +5,7 @@ import { LatheError } from '../../api/errors';
 import { resolveTarget } from '../../eval/resolve';
 import type { EvalResult, EvalSource, SideResult, TaskRow } from '../../eval/types';
 import { runEval } from '../../host/eval/run-eval';
+import { release } from '../../host/eval/model-cache';
 import { parseQuant, sigintSignal } from './score';
 
 function positiveInt(v: string): number {
@@ -90,6 +91,7 @@ export function register(program: Command): void {
         else printHuman(result);
       } finally {
         sig.dispose();
+        await release();
       }
     });
 }

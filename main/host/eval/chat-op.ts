@@ -1,11 +1,11 @@
 // Chat generation in the engine host for the Evaluate page: one prompt answered by several sides (base = adapter off,
 // or adapter folders such as two checkpoints), streamed token by token. The last loaded base model stays in memory
-// between requests, so a conversation does not reload it; a different model or quantization replaces it.
+// between requests (model-cache.ts), so a conversation does not reload it.
 import { LatheError } from '../../api/errors';
-import { openEngine, type EngineModel } from '../../engine/engine';
 import { loadTokenizer, type LatheTokenizer } from '../../models/tokenizer';
 import type { ChatMessage } from '../../models/chat-template';
 import { promptIds } from './task-eval';
+import { withModel } from './model-cache';
 
 export interface ChatSettings {
   temperature: number;
@@ -36,56 +36,41 @@ export interface ChatAnswer {
 }
 
 const MAX_CONTEXT = 4096;
-let cached: { key: string; model: EngineModel; tok: LatheTokenizer; adapter: string | null } | null = null;
+/** Loading a 128K-token vocabulary takes about a second: a conversation keeps its tokenizer. */
+let tokenizer: { dir: string; tok: LatheTokenizer } | null = null;
 
-async function modelFor(a: ChatArgs): Promise<{ model: EngineModel; tok: LatheTokenizer; adapterOf: () => string | null; setAdapter(dir: string | null): void }> {
-  const key = `${a.model}|${a.quant ?? 'none'}`;
-  if (cached?.key !== key) {
-    await cached?.model.close();
-    cached = null;
-    const tok = await loadTokenizer(a.model);
-    const model = await openEngine({ threads: a.threads }).loadModel(a.model, { quant: a.quant ?? 'none', maxSeqLen: MAX_CONTEXT });
-    cached = { key, model, tok, adapter: null };
-  }
-  const c = cached;
-  return { model: c.model, tok: c.tok, adapterOf: () => c.adapter, setAdapter: (d) => (c.adapter = d) };
-}
-
-/** Frees the cached model (the CLI's chat, on exit). */
-async function closeCached(): Promise<void> {
-  await cached?.model.close();
-  cached = null;
+async function tokenizerFor(dir: string): Promise<LatheTokenizer> {
+  if (tokenizer?.dir !== dir) tokenizer = { dir, tok: await loadTokenizer(dir) };
+  return tokenizer.tok;
 }
 
 export async function chatOp(a: ChatArgs, ctx: { signal: AbortSignal; progress(name: string, payload: unknown): void }): Promise<{ answers: ChatAnswer[] }> {
   if (!a.sides.length) throw new LatheError('chat.noSides', 'Nothing to answer with.', 'Pick the base, the adapter, or two checkpoints.');
-  const m = await modelFor(a);
+  const tok = await tokenizerFor(a.model);
   const messages = a.settings.system ? [{ role: 'system', content: a.settings.system }, ...a.messages] : a.messages;
-  const ids = promptIds(m.tok, messages);
+  const ids = promptIds(tok, messages);
   if (ids.length + a.settings.maxNewTokens > MAX_CONTEXT) throw new LatheError('chat.tooLong', `The conversation is ${ids.length} tokens; with ${a.settings.maxNewTokens} new tokens it exceeds ${MAX_CONTEXT}.`, 'Start a new conversation or lower max tokens.');
   const answers: ChatAnswer[] = [];
-  for (const [i, side] of a.sides.entries()) {
-    if (side !== null && m.adapterOf() !== side) {
-      await m.model.loadAdapter(side);
-      m.setAdapter(side);
+  await withModel({ model: a.model, quant: a.quant ?? 'none', threads: a.threads, maxSeqLen: MAX_CONTEXT, signal: ctx.signal }, async ({ model, useAdapter }) => {
+    for (const [i, side] of a.sides.entries()) {
+      if (side !== null) await useAdapter(side);
+      const seed = a.settings.sameSeed ? a.settings.seed : a.settings.seed + i;
+      const out: number[] = [];
+      let sent = '';
+      const decode = () => tok.decode(out.filter((t) => !tok.stopIds.includes(t)), { skipSpecialTokens: true });
+      const res = await model.generate(ids, {
+        maxNewTokens: a.settings.maxNewTokens, temperature: a.settings.temperature, topP: a.settings.topP, seed, stop: tok.stopIds, adapter: side !== null, signal: ctx.signal,
+      }, (t) => {
+        out.push(t);
+        // Whole-text decode each time: multi-byte characters span tokens, so only complete text is sent.
+        const text = decode();
+        if (text.startsWith(sent) && !text.endsWith('\uFFFD') && text.length > sent.length) {
+          ctx.progress('token', { index: i, delta: text.slice(sent.length) });
+          sent = text;
+        }
+      });
+      answers.push({ side, text: decode(), tokens: res.tokens.length, finishReason: res.finishReason, seed });
     }
-    const seed = a.settings.sameSeed ? a.settings.seed : a.settings.seed + i;
-    const out: number[] = [];
-    let sent = '';
-    const decode = () => m.tok.decode(out.filter((t) => !m.tok.stopIds.includes(t)), { skipSpecialTokens: true });
-    const res = await m.model.generate(ids, {
-      maxNewTokens: a.settings.maxNewTokens, temperature: a.settings.temperature, topP: a.settings.topP, seed, stop: m.tok.stopIds, adapter: side !== null, signal: ctx.signal,
-    }, (t) => {
-      out.push(t);
-      // Whole-text decode each time: multi-byte characters span tokens, so only complete text is sent.
-      const text = decode();
-      if (text.startsWith(sent) && !text.endsWith('\uFFFD') && text.length > sent.length) {
-        ctx.progress('token', { index: i, delta: text.slice(sent.length) });
-        sent = text;
-      }
-    });
-    answers.push({ side, text: decode(), tokens: res.tokens.length, finishReason: res.finishReason, seed });
-  }
+  });
   return { answers };
 }
-chatOp.close = closeCached;

@@ -3,13 +3,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LatheError } from '../../api/errors';
-import { openEngine } from '../../engine/engine';
 import { loadTokenizer } from '../../models/tokenizer';
 import { loadEvalSet } from '../../eval/eval-set';
 import type { EvalArgs, EvalResult } from '../../eval/types';
 import { loadSequences } from './sources';
 import { lossEval } from './loss-eval';
 import { promptIds, taskEval } from './task-eval';
+import { withModel } from './model-cache';
 
 export interface EvalProgress {
   phase: 'load' | 'score' | 'generate';
@@ -48,10 +48,8 @@ export async function runEval(args: EvalArgs, o: RunEvalOptions = {}): Promise<E
     ? Math.max(...evalSet.rows.map((r) => promptIds(tok, r.messages).length + (r.spec.kind === 'choice' ? Math.max(...r.spec.options!.map((x) => tok.encode(x).length)) + 8 : maxNew)))
     : Math.max(2, ...data!.seqs.map((s) => s.ids.length));
   o.onProgress?.({ phase: 'load', done: 0, total: 1, message: 'loading the model' });
-  const engine = openEngine({ threads: args.threads });
-  const model = await engine.loadModel(args.model, { quant: args.quant ?? 'none', maxSeqLen: longest + 1, signal: o.signal });
-  try {
-    if (args.adapter) await model.loadAdapter(args.adapter);
+  return withModel({ model: args.model, quant: args.quant ?? 'none', threads: args.threads, maxSeqLen: longest + 1, signal: o.signal }, async ({ model, useAdapter }) => {
+    if (args.adapter) await useAdapter(args.adapter);
     const base = { source: args.source, model: args.model, adapterPath: args.adapter ?? null };
     if (evalSet) {
       const r = await taskEval({
@@ -69,7 +67,5 @@ export async function runEval(args: EvalArgs, o: RunEvalOptions = {}): Promise<E
     const positions = data!.seqs.reduce((s, x) => s + x.ids.length, 0) * (hasAdapter ? 2 : 1);
     const seconds = (performance.now() - started) / 1000;
     return { kind: 'loss', ...base, dataHash: data!.dataHash, ...r, truncated: data!.truncated, seconds, tokensPerSecond: positions / ((performance.now() - scoreStart) / 1000) };
-  } finally {
-    await model.close();
-  }
+  });
 }
