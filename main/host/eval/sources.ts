@@ -57,7 +57,7 @@ export async function loadSequences(source: EvalSource, tok: LatheTokenizer, seq
     mustExist(files.config, 'run config');
     const config = parseTrainingConfigYaml(readFileSync(files.config, 'utf8'), files.config);
     // The trainer's own loader: same template, mask, length policy and seeded split, so the rows are the run's.
-    const data = await loadTrainingData({ ...config, seqLen: Math.max(config.seqLen, 16) }, '', log);
+    const data = await loadTrainingData(config, '', log);
     if (!data.validation.length) throw new LatheError('eval.noValidation', `Run ${source.runDir} has no validation split (validationFraction is 0).`, 'Evaluate on a dataset file instead (--data FILE).');
     const split = `${config.validationDataset ?? ''}|${config.validationFraction}|${config.seed}|${config.lossMask}`;
     const dataHash = sha256(fileHash(config.validationDataset ?? config.dataset) + split);
