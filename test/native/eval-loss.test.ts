@@ -81,4 +81,20 @@ describe('loss eval', () => {
     expect(raw.adapter.tokens).toBe(bodyTokens - (tok.addBosToken && tok.bosId != null ? 0 : windows));
     expect(raw.adapter.byPosition!.length).toBeGreaterThan(1);
   }, 60_000);
+
+  test('lathe eval refuses an eval set with broken rows, listing each (line, field, reason), before loading the model', () => {
+    const bad = join(root, 'bad-eval.jsonl');
+    writeFileSync(bad, [
+      JSON.stringify({ prompt: 'Capital of France?', expected: 'Paris', check: 'exact' }),
+      JSON.stringify({ prompt: 'x', check: { kind: 'regex', pattern: '(' } }),
+      JSON.stringify({ prompt: 'y', check: 'contains' }),
+    ].join('\n') + '\n');
+    const r = spawnSync(process.execPath, ['bin/lathe.js', 'eval', '--model', model, '--eval-set', bad, '--threads', '1'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('2 bad rows in the eval set; nothing was run');
+    expect(r.stderr).toMatch(/bad-eval\.jsonl line 2, check\.pattern: invalid regular expression/);
+    expect(r.stderr).toMatch(/bad-eval\.jsonl line 3, expected: a "contains" check needs the expected answer/);
+    expect(r.stdout).toBe('');
+  });
 });
+

@@ -9,15 +9,24 @@ import { ErrorText } from '../../components/Field';
 import type { Notify } from '../../components/Toasts';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { ChatSettings, DEFAULT_CHAT_SETTINGS, type ChatSettingsValue } from './ChatSettings';
+import { SidePicker, useCheckpoints, type Side } from './SidePicker';
 
 export function AbPanel({ project, run, notify }: { project: Project; run: Run; notify: Notify }): JSX.Element {
   const pairs = useApiQuery<BlindPair[]>(() => api.evals.abList({ projectId: project.id }));
   const [settings, setSettings] = useState<ChatSettingsValue>(DEFAULT_CHAT_SETTINGS);
   const [prompt, setPrompt] = useState('');
   const [pair, setPair] = useState<BlindPair>();
+  const [sides, setSides] = useState<[Side, Side]>(['base', 'adapter']);
+  const checkpoints = useCheckpoints(run.id);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError>();
   const rated = (pairs.data ?? []).filter((p) => p.choice);
+  // Wins per model (revealed once rated): "adapter preferred 3, base preferred 1", or per checkpoint.
+  const wins = new Map<string, number>();
+  for (const p of rated) {
+    const winner = p.choice === 'a' ? p.sideA : p.choice === 'b' ? p.sideB : undefined;
+    if (winner) wins.set(winner, (wins.get(winner) ?? 0) + 1);
+  }
 
   async function act(fn: () => Promise<void>): Promise<void> {
     setBusy(true);
@@ -31,7 +40,7 @@ export function AbPanel({ project, run, notify }: { project: Project; run: Run; 
     }
   }
 
-  const next = () => act(async () => setPair(await api.evals.abNext({ runId: run.id, projectId: project.id, prompt: prompt.trim(), settings })));
+  const next = () => act(async () => setPair(await api.evals.abNext({ runId: run.id, projectId: project.id, prompt: prompt.trim(), settings, sides })));
   const rate = (choice: 'a' | 'b' | 'both-bad') =>
     act(async () => {
       const r = await api.evals.abRate({ id: pair!.id, choice });
@@ -49,7 +58,13 @@ export function AbPanel({ project, run, notify }: { project: Project; run: Run; 
   return (
     <div className="card eval-card" data-testid="ab-panel">
       <h2 className="card-title">Blind A/B</h2>
-      <p className="form-hint">The base and the adapter answer with the same seed; the order is random and hidden until you rate.</p>
+      <p className="form-hint">Both answer with the same seed; the order is random and hidden until you rate.</p>
+      <div className="eval-form">
+        <span className="field-label">Compare</span>
+        <SidePicker label="First model" value={sides[0]} checkpoints={checkpoints} testId="ab-side-0" onChange={(v) => setSides((s) => [v, s[1]])} />
+        <span className="field-label">with</span>
+        <SidePicker label="Second model" value={sides[1]} checkpoints={checkpoints} testId="ab-side-1" onChange={(v) => setSides((s) => [s[0], v])} />
+      </div>
       <ChatSettings value={settings} onChange={setSettings} blind />
       {!pair ? (
         <div className="chat-input">
@@ -75,8 +90,7 @@ export function AbPanel({ project, run, notify }: { project: Project; run: Run; 
       {error && <ErrorText error={error} context="evals.abNext" />}
       <div className="eval-ab-foot">
         <span data-testid="ab-rated" data-count={rated.length}>
-          {rated.length} rated: adapter preferred {rated.filter((p) => (p.choice === 'a' ? p.sideA : p.choice === 'b' ? p.sideB : '') === 'adapter').length}, base preferred{' '}
-          {rated.filter((p) => (p.choice === 'a' ? p.sideA : p.choice === 'b' ? p.sideB : '') === 'base').length}, both bad {rated.filter((p) => p.choice === 'both-bad').length}
+          {rated.length} rated{[...wins].map(([name, n]) => `, ${name} preferred ${n}`).join('')}, both bad {rated.filter((p) => p.choice === 'both-bad').length}
         </span>
         <button type="button" className="btn" onClick={() => void exportSet()} disabled={busy || !rated.length} data-testid="ab-export">Export as preference dataset</button>
       </div>

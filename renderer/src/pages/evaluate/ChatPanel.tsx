@@ -8,24 +8,20 @@ import { ErrorText } from '../../components/Field';
 import type { Notify } from '../../components/Toasts';
 import { ChatSettings, DEFAULT_CHAT_SETTINGS, type ChatSettingsValue } from './ChatSettings';
 
-type Side = 'base' | 'adapter' | { checkpoint: number };
-interface Turn { prompt: string; answers: string[] }
+import { SidePicker, sideName, useCheckpoints, type Side } from './SidePicker';
 
-const sideName = (s: Side) => (typeof s === 'string' ? s : `checkpoint ${s.checkpoint}`);
-const parseSide = (v: string): Side => (v === 'base' || v === 'adapter' ? v : { checkpoint: Number(v) });
-const sideValue = (s: Side) => (typeof s === 'string' ? s : String(s.checkpoint));
+interface Turn { prompt: string; answers: string[] }
 
 export function ChatPanel({ project, run, notify }: { project: Project; run: Run; notify: Notify }): JSX.Element {
   const [settings, setSettings] = useState<ChatSettingsValue>(DEFAULT_CHAT_SETTINGS);
   const [sides, setSides] = useState<[Side, Side]>(['base', 'adapter']);
-  const [checkpoints, setCheckpoints] = useState<number[]>([]);
+  const checkpoints = useCheckpoints(run.id);
   const [turns, setTurns] = useState<Turn[]>([]);
   const [prompt, setPrompt] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError>();
   const chatId = useRef<string>('');
 
-  useEffect(() => void api.runs.get({ id: run.id }).then((d) => setCheckpoints(d.checkpoints.map((c) => c.step).sort((a, b) => a - b))), [run.id]);
   useEffect(
     () =>
       api.on('evals.chatToken', ({ chatId: id, index, delta }) => {
@@ -66,12 +62,7 @@ export function ChatPanel({ project, run, notify }: { project: Project; run: Run
   }
 
   const picker = (i: 0 | 1) => (
-    <select className="input eval-select" aria-label={`Side ${i + 1}`} value={sideValue(sides[i])} data-testid={`chat-side-${i}`}
-      onChange={(e) => setSides((s) => (i === 0 ? [parseSide(e.target.value), s[1]] : [s[0], parseSide(e.target.value)]))}>
-      <option value="base">base (adapter off)</option>
-      <option value="adapter">adapter (final)</option>
-      {checkpoints.map((c) => <option key={c} value={String(c)}>checkpoint {c}</option>)}
-    </select>
+    <SidePicker label={`Side ${i + 1}`} value={sides[i]} checkpoints={checkpoints} testId={`chat-side-${i}`} onChange={(v) => setSides((s) => (i === 0 ? [v, s[1]] : [s[0], v]))} />
   );
 
   return (
