@@ -8,6 +8,7 @@ import { appRoot } from '../../app-root';
 import { runPipeline } from '../../data/pipeline';
 import { DATASET_FILES } from '../../data/store';
 import type { LatheTokenizer } from '../../models/tokenizer';
+import type { TrainingConfig } from '../../training/config';
 import { parseTrainingConfigYaml } from '../../training/config-yaml';
 import { runFiles } from '../../training/run-dir';
 import type { ScoredSeq } from '../../eval/loss';
@@ -51,18 +52,44 @@ export function textWindows(text: string, tok: LatheTokenizer, seqLen: number): 
   return out;
 }
 
+/**
+ * A run's validation split, tokenized, for the last few runs: the checkpoint picker scores the same split once per
+ * checkpoint. The key holds the config and dataset file stamps, so an edited file is tokenized again.
+ */
+const splits = new Map<string, Promise<LoadedSequences>>();
+
+function stamp(path: string): string {
+  const st = statSync(statSync(path).isDirectory() && existsSync(join(path, DATASET_FILES.normalized)) ? join(path, DATASET_FILES.normalized) : path);
+  return `${st.size}:${st.mtimeMs}`;
+}
+
 export async function loadSequences(source: EvalSource, tok: LatheTokenizer, seqLen: number, log: (m: string) => void): Promise<LoadedSequences> {
-  if (source.kind === 'validation') {
-    const files = runFiles(source.runDir);
-    mustExist(files.config, 'run config');
-    const config = parseTrainingConfigYaml(readFileSync(files.config, 'utf8'), files.config);
-    // The trainer's own loader: same template, mask, length policy and seeded split, so the rows are the run's.
-    const data = await loadTrainingData(config, '', log);
-    if (!data.validation.length) throw new LatheError('eval.noValidation', `Run ${source.runDir} has no validation split (validationFraction is 0).`, 'Evaluate on a dataset file instead (--data FILE).');
-    const split = `${config.validationDataset ?? ''}|${config.validationFraction}|${config.seed}|${config.lossMask}`;
-    const dataHash = sha256(fileHash(config.validationDataset ?? config.dataset) + split);
-    return { seqs: data.validation.map((e) => ({ ids: e.ids, mask: e.weights })), dataHash, truncated: 0 };
+  if (source.kind !== 'validation') return loadOther(source, tok, seqLen, log);
+  const files = runFiles(source.runDir);
+  mustExist(files.config, 'run config');
+  const config = parseTrainingConfigYaml(readFileSync(files.config, 'utf8'), files.config);
+  mustExist(config.dataset, 'dataset');
+  const key = [source.runDir, stamp(files.config), stamp(config.dataset), config.validationDataset ? stamp(config.validationDataset) : '', tok.hash].join('|');
+  let split = splits.get(key);
+  if (!split) {
+    split = loadValidation(source.runDir, config, log);
+    splits.set(key, split);
+    split.catch(() => splits.delete(key));
+    while (splits.size > 4) splits.delete(splits.keys().next().value!);
   }
+  return split;
+}
+
+async function loadValidation(runDir: string, config: TrainingConfig, log: (m: string) => void): Promise<LoadedSequences> {
+  // The trainer's own loader: same template, mask, length policy and seeded split, so the rows are the run's.
+  const data = await loadTrainingData(config, '', log);
+  if (!data.validation.length) throw new LatheError('eval.noValidation', `Run ${runDir} has no validation split (validationFraction is 0).`, 'Evaluate on a dataset file instead (--data FILE).');
+  const split = `${config.validationDataset ?? ''}|${config.validationFraction}|${config.seed}|${config.lossMask}`;
+  const dataHash = sha256(fileHash(config.validationDataset ?? config.dataset) + split);
+  return { seqs: data.validation.map((e) => ({ ids: e.ids, mask: e.weights })), dataHash, truncated: 0 };
+}
+
+async function loadOther(source: EvalSource, tok: LatheTokenizer, seqLen: number, log: (m: string) => void): Promise<LoadedSequences> {
   if (source.kind === 'text' || source.kind === 'forgetting') {
     const path = source.kind === 'text' ? source.path : forgettingProbePath();
     mustExist(path, 'text file');
