@@ -84,6 +84,8 @@ describeBrowser('evaluate step (web mode)', () => {
     expect((await page.getByTestId('chat-answer-1').textContent())!.length).toBeGreaterThan(0);
     await page.getByTestId('chat-save').click();
     await page.getByText(/Saved the chat/).waitFor();
+    await page.getByTestId('chat-saved').waitFor();
+    expect(await page.getByTestId('chat-saved').locator('summary').textContent()).toBe('Saved chats in this project (1)');
     await screenshot(page, 'evaluate-chat-dark');
   }, TRAINS);
 

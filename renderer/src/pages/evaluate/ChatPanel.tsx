@@ -9,6 +9,8 @@ import type { Notify } from '../../components/Toasts';
 import { ChatSettings, DEFAULT_CHAT_SETTINGS, type ChatSettingsValue } from './ChatSettings';
 
 import { SidePicker, sideName, useCheckpoints, type Side } from './SidePicker';
+import { useApiQuery } from '../../hooks/useApiQuery';
+import type { Transcript } from '../../../../main/api/contract-evals';
 
 interface Turn { prompt: string; answers: string[] }
 
@@ -16,6 +18,7 @@ export function ChatPanel({ project, run, notify }: { project: Project; run: Run
   const [settings, setSettings] = useState<ChatSettingsValue>(DEFAULT_CHAT_SETTINGS);
   const [sides, setSides] = useState<[Side, Side]>(['base', 'adapter']);
   const checkpoints = useCheckpoints(run.id);
+  const saved = useApiQuery<Transcript[]>(() => api.evals.transcripts({ projectId: project.id }));
   const [turns, setTurns] = useState<Turn[]>([]);
   const [prompt, setPrompt] = useState('');
   const [busy, setBusy] = useState(false);
@@ -56,6 +59,7 @@ export function ChatPanel({ project, run, notify }: { project: Project; run: Run
     try {
       const t = await api.evals.saveTranscript({ projectId: project.id, title: turns[0].prompt.slice(0, 80) || 'Chat', settings: { ...settings, sides: sides.map(sideName), runId: run.id }, turns: turns.map((t) => ({ prompt: t.prompt, answers: t.answers.map((text, i) => ({ side: sideName(sides[i]), text })) })) });
       notify(`Saved the chat “${t.title}” in ${project.name}`);
+      saved.reload();
     } catch (err) {
       setError(toApiError(err));
     }
@@ -90,6 +94,21 @@ export function ChatPanel({ project, run, notify }: { project: Project; run: Run
         <button type="button" className="btn btn-ghost" onClick={() => setTurns([])} disabled={busy || !turns.length}>New chat</button>
       </div>
       {error && <ErrorText error={error} context="evals.chat" />}
+      {!!saved.data?.length && (
+        <details className="eval-saved" data-testid="chat-saved">
+          <summary>Saved chats in this project ({saved.data.length})</summary>
+          <ul className="eval-list">
+            {saved.data.map((t) => (
+              <li key={t.id}>
+                <button type="button" className="btn btn-ghost btn-sm" disabled={busy} onClick={() => setTurns(t.turns.map((x) => ({ prompt: x.prompt, answers: x.answers.map((a) => a.text) })))}>
+                  {t.title}
+                </button>{' '}
+                <span className="eval-sub-inline">{new Date(t.createdAt).toLocaleString()} · {t.turns[0]?.answers.map((a) => a.side).join(' vs ')}</span>
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
     </div>
   );
 }
