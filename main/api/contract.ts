@@ -12,6 +12,7 @@ import type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary } 
 import { exportsMethods, type ExportsEvents, type ExportView } from './contract-exports';
 export type { ExportView };
 import { modelMethods, type ModelProgress } from './contract-models';
+import { evalsMethods } from './contract-evals';
 export type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary };
 
 export type Run = RunRecord;
@@ -129,6 +130,7 @@ export const LocalPath = z
 
 export const methods = {
   ...libraryMethods,
+  ...evalsMethods,
   'app.info': method<AppInfo>()(NoArgs, 'Name, version and where the library lives.'),
   'system.info': method<SystemInfo>()(NoArgs, 'CPU, memory, GPUs and engine backends, probed in the engine host.'),
   'projects.list': method<Project[]>()(NoArgs, 'All projects, most recently updated first.'),
@@ -180,6 +182,8 @@ export interface EventPayloads extends ExportsEvents {
   'training.log': { runId: string; message: string };
   'datasets.progress': { jobId: string; bytesRead: number; totalBytes: number; rows: number };
   'models.progress': ModelProgress;
+  'evals.progress': { jobId: string; phase: string; done: number; total: number; message?: string };
+  'evals.chatToken': { chatId: string; index: number; delta: string };
 }
 export type EventName = keyof EventPayloads;
 export const eventNames: EventName[] = [
@@ -192,6 +196,8 @@ export const eventNames: EventName[] = [
   'exports.progress',
   'exports.status',
   'models.progress',
+  'evals.progress',
+  'evals.chatToken',
 ];
 
 // ---------- the client shape (what window.lathe and the WebSocket client expose) ----------

@@ -9,6 +9,8 @@ import { trainRunOp } from './trainer/train-op';
 import { loadTrainingData } from './trainer/training-data';
 import { exportRunOp } from './export-op';
 import { planCatalog } from '../models/catalog-plan';
+import { runEval } from './eval/run-eval';
+import { chatOp } from './eval/chat-op';
 
 export interface OpContext {
   signal: AbortSignal;
@@ -58,5 +60,7 @@ export const hostOps: { [K in HostOpName]: OpImpl<K> } = {
   'train.fitCheck': (args, ctx) => fitCheck(resolveTrainingConfig(args.config), { calibrate: args.calibrate, log: (m) => ctx.progress('log', m) }),
   'export.run': (args, ctx) => exportRunOp(args, ctx),
   'models.planCatalog': (args) => planCatalog(args),
+  'eval.run': (args, ctx) => runEval(args, { signal: ctx.signal, onProgress: (p) => ctx.progress('progress', p), log: (m) => ctx.progress('log', m) }),
+  'eval.chat': chatOp,
   'debug.sleep': sleep,
 };

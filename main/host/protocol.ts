@@ -5,6 +5,8 @@ import type { FitCheck } from './trainer/fit-check';
 import type { ExportJobArgs } from '../export/export-args';
 import type { ExportResult } from '../export/export-job';
 import type { CatalogPlanArgs, CatalogPlans } from '../models/catalog-plan';
+import type { EvalArgs, EvalResult } from '../eval/types';
+import type { ChatAnswer, ChatArgs } from './eval/chat-op';
 
 /** Operations the host can run, with their argument and result types. Later issues add training, eval and generation. */
 export interface HostOps {
@@ -18,6 +20,10 @@ export interface HostOps {
   'export.run': { args: ExportJobArgs; result: ExportResult };
   /** The engine's QLoRA plan for each catalog model from its config.json (the catalog's fit column). */
   'models.planCatalog': { args: CatalogPlanArgs; result: CatalogPlans };
+  /** Loss/perplexity or task pass-rates, base vs adapter on one loaded model; emits 'progress' events. */
+  'eval.run': { args: EvalArgs; result: EvalResult };
+  /** One prompt answered by each side (base or adapter folders), streamed as 'token' events {index, delta}. */
+  'eval.chat': { args: ChatArgs; result: { answers: ChatAnswer[] } };
   /** Test hook: resolves after `ms`, emitting a progress event every `everyMs` (used to test cancellation and crashes). */
   'debug.sleep': { args: { ms: number; everyMs?: number }; result: { slept: number } };
 }

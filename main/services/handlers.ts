@@ -9,6 +9,7 @@ import { datasetHandlers } from './datasets';
 import { exportsHandlers } from './exports';
 import { modelLibraryHandlers } from './models-library';
 import { libraryHandlers } from './library';
+import { evalsHandlers } from './evals';
 
 export type Handler<M extends MethodName> = (args: MethodParsedInput<M>, ctx: ServiceContext) => Promise<MethodOutput<M>>;
 export type HandlerTable = { [M in MethodName]: Handler<M> };
@@ -22,4 +23,5 @@ export const handlers: HandlerTable = {
   ...exportsHandlers,
   ...modelLibraryHandlers,
   ...libraryHandlers,
+  ...evalsHandlers,
 };

@@ -108,7 +108,7 @@ export function App(): JSX.Element {
     model: () => <ModelPage project={activeProject} />,
     data: () => <DataPage project={activeProject} />,
     train: () => <TrainPage project={activeProject} notify={notify} />,
-    evaluate: () => <EvaluatePage />,
+    evaluate: () => <EvaluatePage project={activeProject} notify={notify} />,
     export: () => <ExportPage project={activeProject} notify={notify} />,
   };
 

@@ -13,6 +13,8 @@ import { register as registerExport } from './export';
 import { register as registerMerge } from './merge';
 import { register as registerLibrary } from './library';
 import { register as registerProjects } from './projects';
+import { register as registerEval } from './eval';
+import { register as registerChat } from './chat';
 
 export function registerCommands(program: Command): void {
   registerInfo(program);
@@ -28,4 +30,6 @@ export function registerCommands(program: Command): void {
   registerMerge(program);
   registerLibrary(program);
   registerProjects(program);
+  registerEval(program);
+  registerChat(program);
 }

@@ -1,5 +1,0 @@
-// PLACEHOLDER on the export branch only: migration 6 belongs to another branch. It keeps this branch's migration
-// list gap-free until the merge, where the real 006 replaces this file and its line in index.ts. It changes nothing.
-import type { Migration } from './types';
-
-export const migration: Migration = { version: 6, name: 'placeholder-006', up: 'SELECT 1;' };
