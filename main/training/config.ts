@@ -5,10 +5,18 @@ import { LatheError } from '../api/errors';
 
 export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 export type LoraTarget = (typeof LORA_TARGETS)[number];
+/** Training objectives: what the loss rewards. The preference ones train on (chosen, rejected) pairs. */
+export const OBJECTIVES = ['sft', 'dpo', 'ipo', 'orpo', 'simpo'] as const;
+export type ObjectiveName = (typeof OBJECTIVES)[number];
+export const PREFERENCE_OBJECTIVES: readonly ObjectiveName[] = ['dpo', 'ipo', 'orpo', 'simpo'];
 
 /** Each field: its schema (with default) and why the default is what it is. */
 const fields = {
   model: { schema: z.string().min(1), why: 'Folder of the base model (Hugging Face layout: config.json, *.safetensors, tokenizer.json).' },
+  objective: { schema: z.enum(OBJECTIVES).default('sft'), why: 'sft teaches format, tone and behaviour from example answers; dpo/ipo/orpo/simpo learn a preference between a chosen and a rejected answer (needs preference rows).' },
+  beta: { schema: z.number().positive().max(100).optional(), why: 'Preference strength: 0.1 for dpo/ipo/orpo (the DPO paper and TRL default), 2.0 for simpo (its paper), when not set. Higher keeps the adapter closer to the base (dpo) or sharpens the preference (simpo).' },
+  labelSmoothing: { schema: z.number().min(0).max(0.49).default(0), why: 'dpo/simpo: the assumed share of mislabelled pairs (conservative DPO); 0 trusts every label.' },
+  simpoGamma: { schema: z.number().min(0).max(10).default(0.5), why: 'simpo: the target reward margin; 0.5 is TRL\'s default (gamma/beta around 0.25-0.5 in the SimPO paper).' },
   dataset: { schema: z.string().min(1), why: 'Dataset to train on: a file (JSONL, JSON, CSV, Parquet, text) or a dataset id from the library.' },
   validationDataset: { schema: z.string().min(1).optional(), why: 'Optional separate validation file; otherwise a split of the dataset is held out.' },
   quant: { schema: z.enum(['nf4', 'int8', 'none']).default('nf4'), why: 'NF4 (QLoRA) stores frozen weights in 4 bits: ~4x less memory than bf16 for nearly the same quality.' },
@@ -48,9 +56,17 @@ export const TrainingConfigSchema = TrainingConfigObject.superRefine((c, ctx) =>
   if (c.warmupSteps > 0 && c.maxSteps !== undefined && c.warmupSteps >= c.maxSteps) {
     ctx.addIssue({ code: 'custom', path: ['warmupSteps'], message: `must be smaller than maxSteps (${c.maxSteps}); lower warmupSteps or raise maxSteps` });
   }
+  if (c.packing && PREFERENCE_OBJECTIVES.includes(c.objective)) {
+    ctx.addIssue({ code: 'custom', path: ['packing'], message: `cannot be on with objective ${c.objective}: each chosen and rejected answer is scored as a whole sequence; set packing: false` });
+  }
 });
 export type TrainingConfigInput = z.input<typeof TrainingConfigSchema>;
 export type TrainingConfig = z.output<typeof TrainingConfigSchema>;
+
+/** beta for the chosen objective: the user's value, else the objective's own default (see the beta help text). */
+export function betaFor(c: Pick<TrainingConfig, 'objective' | 'beta'>): number {
+  return c.beta ?? (c.objective === 'simpo' ? 2 : 0.1);
+}
 
 /** What kind of input a key takes (the UI builds its form from this). */
 export interface ConfigFieldKind {

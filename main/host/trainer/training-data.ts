@@ -11,7 +11,7 @@ import { defaultTemplate, runPipeline } from '../../data/pipeline';
 import { splitFlags } from '../../data/split';
 import type { TokenSeq } from '../../data/tokenize';
 import { loadTokenizer, type LatheTokenizer } from '../../models/tokenizer';
-import type { TrainingConfig } from '../../training/config';
+import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../training/config';
 import type { TokenizedExample } from './batches';
 import type { JobData } from './run-job';
 
@@ -20,15 +20,38 @@ const toExample = (s: TokenSeq): TokenizedExample => ({ ids: s.ids, weights: s.m
 /** The longest sequence the batches can use: padding rows read T+1 tokens, packed rows T. */
 const maxLenFor = (c: TrainingConfig) => (c.packing ? c.seqLen : c.seqLen + 1);
 
+/** Preference objectives train on whole pairs: chosen then rejected, side by side, never split. */
+const pairsWanted = (c: TrainingConfig) => PREFERENCE_OBJECTIVES.includes(c.objective);
+
+function wrongData(c: TrainingConfig, path: string, format: string): LatheError {
+  return new LatheError(
+    'data.objectiveMismatch',
+    `objective ${c.objective} needs preference pairs (prompt/chosen/rejected, or chosen/rejected message lists), but ${path} is ${format} data.`,
+    'Pick a preference dataset, or train this data with objective: sft.',
+  );
+}
+
+/** Groups of `size` consecutive sequences (pairs stay whole) split into train/validation by a seeded draw per group. */
+function splitGroups(seqs: TokenSeq[], size: number, c: TrainingConfig): { train: TokenizedExample[]; validation: TokenizedExample[] } {
+  const flags = splitFlags(seqs.length / size, { valFraction: c.validationFraction, seed: c.seed });
+  return {
+    train: seqs.filter((_, i) => !flags[Math.floor(i / size)]).map(toExample),
+    validation: seqs.filter((_, i) => flags[Math.floor(i / size)]).map(toExample),
+  };
+}
+
 async function fromRawFile(path: string, c: TrainingConfig, tokenizer: LatheTokenizer, log: (m: string) => void) {
   const seqs: TokenSeq[] = [];
+  const pairs = pairsWanted(c);
   const report = await runPipeline(path, {
     tokenize: { tokenizer, mask: c.lossMask, maxLen: maxLenFor(c), policy: 'truncate' },
-    // SFT trains on one sequence per example: the chosen answer of a preference pair.
+    // SFT trains on one sequence per example: the chosen answer of a preference pair. Preference objectives take both.
     onTokenized: (t) => {
-      if (t.seqs[0]) seqs.push(t.seqs[0]);
+      if (pairs && t.seqs.length === 2) seqs.push(t.seqs[0], t.seqs[1]);
+      else if (!pairs && t.seqs[0]) seqs.push(t.seqs[0]);
     },
   });
+  if (pairs && report.format !== 'preference') throw wrongData(c, path, report.format);
   const t = report.tokens;
   log(`${path}: ${report.valid} valid rows of ${report.total}; ${report.invalidCount} left out (listed in data-report.json), ${report.duplicates} duplicates` + (t ? `; ${t.truncated} truncated to ${maxLenFor(c)} tokens, template ${t.template}, mask ${t.mask}` : ''));
   return { seqs, report };
@@ -43,6 +66,7 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
   }
   let train: TokenizedExample[];
   let validation: TokenizedExample[] = [];
+  const group = pairsWanted(config) ? 2 : 1;
   if (statSync(source).isDirectory() && existsSync(join(source, DATASET_FILES.normalized))) {
     // A library dataset: tokenize once into its cache (keyed by tokenizer, template and options), split there.
     const meta = JSON.parse(await readFile(join(source, DATASET_FILES.report), 'utf8')) as { valid: number };
@@ -56,8 +80,20 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
       split: config.validationDataset ? undefined : { valFraction: config.validationFraction, seed: config.seed },
     });
     const cache = await loadTokenized(prepared.dir);
-    train = [...sequencesOf(cache, 0)].map(toExample);
-    validation = [...sequencesOf(cache, 1)].map(toExample);
+    if (group === 2) {
+      // Role 0 is the chosen answer, role 1 the rejected one, in the same example order.
+      const zip = (split: 0 | 1) => {
+        const chosen = [...sequencesOf(cache, split, 0)];
+        const rejected = [...sequencesOf(cache, split, 1)];
+        if (rejected.length !== chosen.length) throw wrongData(config, source, 'non-preference');
+        return chosen.flatMap((s, i) => [toExample(s), toExample(rejected[i])]);
+      };
+      train = zip(0);
+      validation = zip(1);
+    } else {
+      train = [...sequencesOf(cache, 0)].map(toExample);
+      validation = [...sequencesOf(cache, 1)].map(toExample);
+    }
     log(`dataset ${source}: ${train.length} training and ${validation.length} validation sequences (${prepared.fromCache ? 'from cache' : 'tokenized now'}; ${prepared.meta.truncated} truncated)`);
   } else {
     const { seqs, report } = await fromRawFile(source, config, tokenizer, log);
@@ -66,9 +102,7 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
     if (config.validationDataset) {
       train = seqs.map(toExample);
     } else {
-      const flags = splitFlags(seqs.length, { valFraction: config.validationFraction, seed: config.seed });
-      train = seqs.filter((_, i) => !flags[i]).map(toExample);
-      validation = seqs.filter((_, i) => flags[i]).map(toExample);
+      ({ train, validation } = splitGroups(seqs, group, config));
     }
   }
   if (config.validationDataset) {
@@ -76,5 +110,5 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
     validation = v.seqs.map(toExample);
   }
   if (!train.length) throw new LatheError('data.empty', `No trainable example in ${source}.`, 'Check the data report: every row was left out (see data-report.json in the run folder).');
-  return { train, validation, padId };
+  return { train, validation, padId, group };
 }

@@ -1,0 +1,44 @@
+// Picks the run's objective from `objective:` and prepares what it needs before the first step (for DPO/IPO: the
+// reference log-probs, computed once with the adapter off and cached in the run folder).
+import { betaFor, type TrainingConfig } from '../../../training/config';
+import type { BatchSource } from '../batches';
+import type { TrainableModel } from '../engine-port';
+import type { JobData } from '../run-job';
+import type { TrainObjective } from './objective';
+import { PreferenceTrainObjective } from './preference';
+import { needsReference, type PreferenceObjective } from './preference-loss';
+import { loadOrComputeReference, referenceKey } from './reference-cache';
+import { sftObjective } from './sft-objective';
+
+export interface PrepareInput {
+  config: TrainingConfig;
+  model: TrainableModel;
+  /** The run folder ('' for none: nothing is cached). */
+  runDir: string;
+  data: JobData;
+  train: BatchSource;
+  validation?: BatchSource;
+  log(message: string): void;
+  signal?: AbortSignal;
+}
+
+export async function prepareObjective(p: PrepareInput): Promise<TrainObjective> {
+  const { config } = p;
+  if (config.objective === 'sft') return sftObjective;
+  const name: PreferenceObjective = config.objective;
+  const params = { beta: betaFor(config), labelSmoothing: config.labelSmoothing, simpoGamma: config.simpoGamma };
+  if (!needsReference(name)) return new PreferenceTrainObjective(name, params, { train: null, validation: null });
+  const key = referenceKey({ model: config.model, quant: config.quant, seqLen: config.seqLen }, p.data.train, p.data.validation);
+  // The reference pass walks the data in file order (no shuffle), one row per answer.
+  const ordered = (s: BatchSource, examples: number) => ({ source: s.unshuffled(), examples });
+  const refs = await loadOrComputeReference(
+    p.runDir,
+    key,
+    p.model,
+    { train: ordered(p.train, p.data.train.length), ...(p.validation ? { validation: ordered(p.validation, p.data.validation.length) } : {}) },
+    p.log,
+    p.signal,
+  );
+  if (refs.fromCache) p.log('reference log-probs read from the run folder (computed before the first step)');
+  return new PreferenceTrainObjective(name, params, { train: refs.train, validation: refs.validation });
+}
