@@ -23,7 +23,7 @@ export const FORMAT_FIELDS: Record<DataFormat, { required: string[]; optional: s
   alpaca: { required: ['instruction', 'output'], optional: ['input', 'system'], description: 'Alpaca: instruction, input, output (optional system)' },
   sharegpt: { required: ['conversations'], optional: ['system'], description: 'ShareGPT: conversations: [{from, value}]' },
   messages: { required: ['messages'], optional: [], description: 'messages: [{role, content}]' },
-  preference: { required: ['prompt', 'chosen', 'rejected'], optional: ['system'], description: 'preference: prompt, chosen, rejected' },
+  preference: { required: ['chosen', 'rejected'], optional: ['prompt', 'system'], description: 'preference: prompt, chosen, rejected (or chosen/rejected message lists that share the prompt)' },
   completion: { required: ['prompt', 'completion'], optional: [], description: 'completion: prompt, completion' },
   text: { required: ['text'], optional: [], description: 'raw text: text' },
 };
@@ -77,7 +77,8 @@ export function scoreRow(row: Record<string, unknown>): Record<DataFormat, numbe
     alpaca: has('instruction') && has('output') ? 1 : 0,
     sharegpt: has('conversations') || has('messages') ? (sharegptItem ? 1 : item ? 0 : 0.25) : 0,
     messages: has('messages') || has('conversations') ? (messagesItem ? 1 : item ? 0 : 0.25) : 0,
-    preference: has('prompt') && has('chosen') && has('rejected') ? 1 : 0,
+    // Hugging Face's implicit-prompt shape: no prompt field, chosen and rejected are whole conversations.
+    preference: has('chosen') && has('rejected') && (has('prompt') || (isList(row.chosen) && isList(row.rejected))) ? 1 : 0,
     completion: has('prompt') && has('completion') ? 1 : 0,
     text: has('text') ? (Object.keys(row).length === 1 ? 1 : 0.9) : 0,
   };

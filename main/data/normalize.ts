@@ -115,6 +115,20 @@ function side(v: unknown, field: string, prompt: ChatMessage[]): ChatMessage[] {
   return msgs;
 }
 
+/**
+ * The implicit prompt of a pair given as two whole conversations: their longest common run of leading messages.
+ * What follows it on each side is that side's answer (checked by side()).
+ */
+function implicitPrompt(chosenRaw: unknown[], rejectedRaw: unknown[]): ChatMessage[] {
+  const chosen = messageList(chosenRaw, 'chosen', 'messages');
+  const rejected = messageList(rejectedRaw, 'rejected', 'messages');
+  let n = 0;
+  while (n < chosen.length && n < rejected.length && chosen[n].role === rejected[n].role && chosen[n].content === rejected[n].content) n++;
+  if (n === 0) fail('chosen[0]', 'missing_field', 'there is no "prompt" field and chosen and rejected do not start with the same messages, so the prompt is unknown; add a "prompt" field or repeat the prompt turns at the start of both lists');
+  if (n === chosen.length || n === rejected.length) fail('rejected', 'identical_pair', 'one side holds nothing after the shared prompt, so there is no answer to compare');
+  return chosen.slice(0, n);
+}
+
 function convert(row: Record<string, unknown>, format: DataFormat, line: number): Example {
   switch (format) {
     case 'alpaca': {
@@ -140,7 +154,9 @@ function convert(row: Record<string, unknown>, format: DataFormat, line: number)
     case 'preference': {
       const p = row.prompt;
       let messages: ChatMessage[];
-      if (typeof p === 'string') {
+      if (p === undefined && Array.isArray(row.chosen) && Array.isArray(row.rejected)) {
+        messages = implicitPrompt(row.chosen, row.rejected);
+      } else if (typeof p === 'string') {
         if (p.trim() === '') fail('prompt', 'empty_field', 'field "prompt" is empty');
         messages = [{ role: 'user', content: p }];
       } else if (Array.isArray(p)) {
