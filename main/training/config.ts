@@ -18,6 +18,7 @@ const fields = {
   labelSmoothing: { schema: z.number().min(0).max(0.49).default(0), why: 'dpo/simpo: the assumed share of mislabelled pairs (conservative DPO); 0 trusts every label.' },
   simpoGamma: { schema: z.number().min(0).max(10).default(0.5), why: 'simpo: the target reward margin; 0.5 is TRL\'s default (gamma/beta around 0.25-0.5 in the SimPO paper).' },
   dataset: { schema: z.string().min(1), why: 'Dataset to train on: a file (JSONL, JSON, CSV, Parquet, text) or a dataset id from the library.' },
+  initAdapter: { schema: z.string().min(1).optional(), why: 'Start from this PEFT adapter folder (e.g. an SFT run\'s adapter/) instead of a fresh one; its rank and targets replace loraR/loraTargets. For dpo/ipo the reference is then the model with this adapter: the usual SFT-then-DPO recipe.' },
   validationDataset: { schema: z.string().min(1).optional(), why: 'Optional separate validation file; otherwise a split of the dataset is held out.' },
   quant: { schema: z.enum(['nf4', 'int8', 'none']).default('nf4'), why: 'NF4 (QLoRA) stores frozen weights in 4 bits: ~4x less memory than bf16 for nearly the same quality.' },
   loraR: { schema: z.number().int().min(1).max(512).default(16), why: 'Rank 16 is the common sweet spot: enough capacity for most tasks, tiny adapters.' },

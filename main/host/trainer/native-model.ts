@@ -42,6 +42,15 @@ export async function createNativeTrainable(config: TrainingConfig): Promise<Nat
     maxSeqLen: config.seqLen + 1,
     lora: { r: config.loraR, alpha: config.loraAlpha, dropout: config.loraDropout, rslora: config.rslora, targets: config.loraTargets, seed: config.seed },
   });
+  if (config.initAdapter) {
+    try {
+      await model.loadAdapter(config.initAdapter);
+    } catch (err) {
+      await model.close();
+      const e = err as { message?: string };
+      throw new LatheError('config.initAdapter', `initAdapter ${config.initAdapter} cannot be loaded: ${e.message ?? String(err)}`, 'Point initAdapter at a PEFT adapter folder (adapter_config.json + adapter_model.safetensors) trained on this base model.');
+    }
+  }
   // Preference objectives put a pair (chosen + rejected) in every micro-batch slot: twice the rows.
   const rows = config.microBatch * (PREFERENCE_OBJECTIVES.includes(config.objective) ? 2 : 1);
   const planned = model.planTrain({ batch: rows, seqLen: config.seqLen }).total;

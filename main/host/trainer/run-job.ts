@@ -77,6 +77,8 @@ export async function runTrainingJob(runDir: string, deps: RunJobDeps): Promise<
   let lastSaved = checkpoint?.step ?? 0;
   try {
     model = await deps.createModel(config);
+    // Before any checkpoint is loaded: a reference pass (when its cache is missing) must see the starting adapter.
+    const objective = await prepareObjective({ config, model, runDir, data, train: trainSource, validation, log, signal: deps.signal });
     let state = initialTrainerState();
     if (checkpoint) {
       await model.loadState(join(checkpoint.dir, ENGINE_STATE_FILE));
@@ -90,7 +92,6 @@ export async function runTrainingJob(runDir: string, deps: RunJobDeps): Promise<
     } else {
       log(`starting: ${totalSteps} steps, ${data.train.length} training and ${data.validation.length} validation examples`);
     }
-    const objective = await prepareObjective({ config, model, runDir, data, train: trainSource, validation, log, signal: deps.signal });
     await setStatus({ status: 'running', totalSteps, step: state.step, hostPid: deps.hostPid ?? process.pid, error: null });
     deps.onStart?.({ totalSteps, step: state.step });
 

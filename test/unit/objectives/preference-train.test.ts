@@ -123,7 +123,7 @@ describe('a DPO training job', () => {
   it('logs the reward metrics per step, caches the reference log-probs once and resumes exactly', async () => {
     const reference = await newRun('dpo-ref');
     await runTrainingJob(reference, deps());
-    const metrics = readMetrics(reference);
+    const metrics = readMetrics(reference) as unknown as StepMetrics[];
     const step5 = metrics.find((m) => m.step === 5)!;
     for (const k of ['rewards/chosen', 'rewards/rejected', 'rewards/accuracy', 'rewards/margin', 'logps/chosen', 'logps/rejected']) expect(step5.extra?.[k]).toEqual(expect.any(Number));
     expect(metrics.find((m) => m.step === 4)!.extra!['eval/rewards/accuracy']).toEqual(expect.any(Number));
@@ -141,6 +141,6 @@ describe('a DPO training job', () => {
     expect(readFileSync(join(dir, REFERENCE_FILE), 'utf8')).toBe(cached);
     expect(models.length).toBe(before + 1);
     // The resumed half trains to the same numbers as the uninterrupted run.
-    expect(readMetrics(dir).map((m) => [m.loss, m.extra?.['rewards/margin']])).toEqual(metrics.map((m) => [m.loss, m.extra?.['rewards/margin']]));
+    expect((readMetrics(dir) as unknown as StepMetrics[]).map((m) => [m.loss, m.extra?.['rewards/margin']])).toEqual(metrics.map((m) => [m.loss, m.extra?.['rewards/margin']]));
   });
 });

@@ -28,7 +28,7 @@ export async function prepareObjective(p: PrepareInput): Promise<TrainObjective>
   const name: PreferenceObjective = config.objective;
   const params = { beta: betaFor(config), labelSmoothing: config.labelSmoothing, simpoGamma: config.simpoGamma };
   if (!needsReference(name)) return new PreferenceTrainObjective(name, params, { train: null, validation: null });
-  const key = referenceKey({ model: config.model, quant: config.quant, seqLen: config.seqLen }, p.data.train, p.data.validation);
+  const key = referenceKey({ model: config.model, quant: config.quant, seqLen: config.seqLen, initAdapter: config.initAdapter ?? null }, p.data.train, p.data.validation);
   // The reference pass walks the data in file order (no shuffle), one row per answer.
   const ordered = (s: BatchSource, examples: number) => ({ source: s.unshuffled(), examples });
   const refs = await loadOrComputeReference(
@@ -38,6 +38,8 @@ export async function prepareObjective(p: PrepareInput): Promise<TrainObjective>
     { train: ordered(p.train, p.data.train.length), ...(p.validation ? { validation: ordered(p.validation, p.data.validation.length) } : {}) },
     p.log,
     p.signal,
+    // Called before a checkpoint's state is loaded, so the model holds the starting adapter (or a no-op one).
+    Boolean(config.initAdapter),
   );
   if (refs.fromCache) p.log('reference log-probs read from the run folder (computed before the first step)');
   return new PreferenceTrainObjective(name, params, { train: refs.train, validation: refs.validation });
