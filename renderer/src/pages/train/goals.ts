@@ -1,0 +1,63 @@
+// The New run form's first question, "what do you want to change?": each answer names the lever that changes it, the
+// objective and settings to start from, and which dataset formats fit. Fresh facts are not a fine-tuning job at all.
+import type { TrainingConfigInput } from '../../../../main/training/config';
+
+export type GoalId = 'behaviour' | 'preference' | 'reasoning' | 'domain' | 'facts';
+
+export interface Goal {
+  id: GoalId;
+  label: string;
+  /** What to do, in one or two sentences. */
+  advice: string;
+  /** Settings layered over the preset; absent when this build cannot train for the goal. */
+  config?: Partial<TrainingConfigInput>;
+  /** Dataset formats (from the Data step) that fit; empty = any. */
+  formats: string[];
+}
+
+export const GOALS: readonly Goal[] = [
+  {
+    id: 'behaviour',
+    label: 'Format, tone or behaviour',
+    advice: 'Supervised fine-tuning (SFT) on example conversations: the model learns to answer the way your examples do.',
+    config: { objective: 'sft' },
+    formats: ['alpaca', 'sharegpt', 'messages', 'completion'],
+  },
+  {
+    id: 'preference',
+    label: 'A preference between good and bad answers',
+    advice: 'DPO on pairs of a chosen and a rejected answer to the same prompt. Best started from an SFT adapter (initAdapter in Advanced settings); beta 0.1 keeps the model close to where it started.',
+    // One epoch at a tenth of the SFT rate: DPO over-optimises quickly on small pair sets.
+    config: { objective: 'dpo', beta: 0.1, learningRate: 2e-5, epochs: 1, packing: false },
+    formats: ['preference'],
+  },
+  {
+    id: 'reasoning',
+    label: 'Reasoning that can be checked',
+    advice: 'RL with verifiable rewards (GRPO) is not in this build yet. Meanwhile, SFT on worked solutions that end in a checked answer teaches the format of the reasoning.',
+    formats: [],
+  },
+  {
+    id: 'domain',
+    label: 'Domain language or knowledge',
+    advice: 'Continued pre-training on raw domain text, then SFT, is the usual recipe. Continued pre-training is not in this build yet; SFT on domain question-answer pairs (or a text dataset with "Train on: all") is the closest today.',
+    formats: [],
+  },
+  {
+    id: 'facts',
+    label: 'Fresh facts (prices, docs, news)',
+    advice: 'Not a fine-tuning job: facts that change belong in retrieval (RAG), where updating them is an edit, not a training run. Fine-tuning teaches how to use retrieved text, not the text itself.',
+    formats: [],
+  },
+];
+
+export const goalById = (id: GoalId): Goal => GOALS.find((g) => g.id === id) ?? GOALS[0];
+
+/** A warning when the chosen dataset's format does not fit the goal's objective (null when it fits or is unknown). */
+export function dataWarning(goal: Goal, format: string | undefined): string | null {
+  if (!format || !goal.config) return null;
+  if (goal.id === 'preference' && format !== 'preference') return `DPO needs preference pairs (prompt, chosen, rejected), but this dataset is ${format} data. Pick a preference dataset, or choose "Format, tone or behaviour".`;
+  if (goal.id === 'behaviour' && format === 'preference') return 'This is preference data: SFT would learn only the chosen answers and ignore the rejected ones. Choose "A preference between good and bad answers" to train on both.';
+  if (goal.id === 'behaviour' && format === 'text') return 'This is raw text: SFT on it learns the text itself (every token), which is continued pre-training rather than behaviour.';
+  return null;
+}

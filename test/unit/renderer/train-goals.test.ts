@@ -1,0 +1,32 @@
+// The New run guide: every goal with settings names a real objective the server accepts, and the data-vs-objective
+// warnings; the dashboard's preference series come out of a metric's extra figures.
+import { describe, expect, it } from 'vitest';
+import { GOALS, dataWarning, goalById } from '../../../renderer/src/pages/train/goals';
+import { withPreferenceKeys } from '../../../renderer/src/pages/train/run-math';
+import { resolveTrainingConfig } from '../../../main/training/config';
+
+describe('New run goals', () => {
+  it('each trainable goal resolves to a valid config with its objective', () => {
+    for (const g of GOALS.filter((x) => x.config)) {
+      const c = resolveTrainingConfig({ model: 'm', dataset: 'd', ...g.config });
+      expect(c.objective).toBe(g.config!.objective);
+    }
+    expect(goalById('preference').config?.objective).toBe('dpo');
+    expect(goalById('facts').config).toBeUndefined();
+  });
+
+  it('warns when the data does not fit the objective', () => {
+    expect(dataWarning(goalById('preference'), 'alpaca')).toMatch(/needs preference pairs/);
+    expect(dataWarning(goalById('preference'), 'preference')).toBeNull();
+    expect(dataWarning(goalById('behaviour'), 'preference')).toMatch(/only the chosen answers/);
+    expect(dataWarning(goalById('behaviour'), 'messages')).toBeNull();
+    expect(dataWarning(goalById('preference'), undefined)).toBeNull();
+  });
+
+  it('lifts preference figures out of extra for the charts', () => {
+    const m = withPreferenceKeys({ step: 3, loss: 0.6, lr: 1, gradNorm: 1, tokensPerSecond: 1, evalLoss: null, memoryBytes: null, skipped: null, at: '', extra: { 'rewards/accuracy': 0.75, 'eval/rewards/margin': 0.2 } });
+    expect(m.rewardAccuracy).toBe(0.75);
+    expect(m.evalRewardMargin).toBe(0.2);
+    expect(m.rewardChosen).toBeUndefined();
+  });
+});
