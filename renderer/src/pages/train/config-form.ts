@@ -50,11 +50,17 @@ const LABELS: Record<string, string> = {
   keepCheckpoints: 'Checkpoints kept',
   lossMask: 'Train on',
   validationFraction: 'Validation fraction',
+  objective: 'Objective',
+  beta: 'Beta (β)',
+  labelSmoothing: 'Label smoothing',
+  simpoGamma: 'SimPO margin (γ)',
+  initAdapter: 'Start from adapter',
 };
 
 /** Groups in the order a user tunes them; keys matching none go to "Engine". */
-export const GROUP_ORDER = ['Adapter', 'Optimization', 'Data', 'Evaluation & checkpoints', 'Engine'];
+export const GROUP_ORDER = ['Objective', 'Adapter', 'Optimization', 'Data', 'Evaluation & checkpoints', 'Engine'];
 const GROUPS: [string, RegExp][] = [
+  ['Objective', /^(objective|beta|labelSmoothing|simpoGamma|initAdapter)$/],
   ['Adapter', /^(quant|lora|rslora)/],
   ['Data', /^(validation|seqLen|packing|lossMask)/],
   ['Optimization', /^(microBatch|gradAccum|epochs|maxSteps|learningRate|schedule|warmupSteps|weightDecay|maxGradNorm|seed)$/],
