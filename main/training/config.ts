@@ -6,14 +6,14 @@ import { LatheError } from '../api/errors';
 export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 export type LoraTarget = (typeof LORA_TARGETS)[number];
 /** Training objectives: what the loss rewards. The preference ones train on (chosen, rejected) pairs. */
-export const OBJECTIVES = ['sft', 'dpo', 'ipo', 'orpo', 'simpo'] as const;
+export const OBJECTIVES = ['sft', 'cpt', 'dpo', 'ipo', 'orpo', 'simpo'] as const;
 export type ObjectiveName = (typeof OBJECTIVES)[number];
 export const PREFERENCE_OBJECTIVES: readonly ObjectiveName[] = ['dpo', 'ipo', 'orpo', 'simpo'];
 
 /** Each field: its schema (with default) and why the default is what it is. */
 const fields = {
   model: { schema: z.string().min(1), why: 'Folder of the base model (Hugging Face layout: config.json, *.safetensors, tokenizer.json).' },
-  objective: { schema: z.enum(OBJECTIVES).default('sft'), why: 'sft teaches format, tone and behaviour from example answers; dpo/ipo/orpo/simpo learn a preference between a chosen and a rejected answer (needs preference rows).' },
+  objective: { schema: z.enum(OBJECTIVES).default('sft'), why: 'sft teaches format, tone and behaviour from example answers; cpt (continued pre-training) learns the language of raw domain text, every token; dpo/ipo/orpo/simpo learn a preference between a chosen and a rejected answer (needs preference rows).' },
   beta: { schema: z.number().positive().max(100).optional(), why: 'Preference strength: 0.1 for dpo/ipo/orpo (the DPO paper and TRL default), 2.0 for simpo (its paper), when not set. Higher keeps the adapter closer to the base (dpo) or sharpens the preference (simpo).' },
   labelSmoothing: { schema: z.number().min(0).max(0.49).default(0), why: 'dpo/simpo: the assumed share of mislabelled pairs (conservative DPO); 0 trusts every label.' },
   simpoGamma: { schema: z.number().min(0).max(10).default(0.5), why: 'simpo: the target reward margin; 0.5 is TRL\'s default (gamma/beta around 0.25-0.5 in the SimPO paper).' },
@@ -32,7 +32,10 @@ const fields = {
   epochs: { schema: z.number().positive().max(1000).default(2), why: '1-3 epochs is typical for LoRA; more tends to overfit small datasets.' },
   maxSteps: { schema: z.number().int().min(1).optional(), why: 'Stop after this many optimizer steps (overrides epochs when set).' },
   learningRate: { schema: z.number().positive().max(1).default(2e-4), why: '2e-4 is the QLoRA paper and common-practice LoRA learning rate.' },
-  schedule: { schema: z.enum(['cosine', 'linear', 'constant']).default('cosine'), why: 'Cosine decay after warmup is the robust default for short fine-tunes.' },
+  schedule: { schema: z.enum(['cosine', 'linear', 'constant', 'wsd']).default('cosine'), why: 'Cosine decay after warmup is the robust default for short fine-tunes; wsd (warmup-stable-decay) holds the peak and decays at the end, the mid-training recipe.' },
+  minLrRatio: { schema: z.number().min(0).max(1).default(0), why: 'Floor of the decay as a fraction of the peak rate; 0 decays to zero (fine-tunes), about 0.1 keeps learning at the end of continued pre-training.' },
+  decayFraction: { schema: z.number().positive().max(1).default(0.2), why: 'wsd: the share of the steps after warmup spent decaying; 0.1-0.2 is what the WSD papers use.' },
+  cptStride: { schema: z.number().int().min(1).optional(), why: 'cpt: tokens between the starts of consecutive windows; defaults to seqLen (windows touch, each token trained once). Smaller strides add context to each window.' },
   warmupSteps: { schema: z.number().int().min(0).default(10), why: 'A short linear warmup avoids large early updates while Adam moments are still noisy.' },
   weightDecay: { schema: z.number().min(0).max(1).default(0), why: 'LoRA rarely needs weight decay; its low rank already regularises.' },
   maxGradNorm: { schema: z.number().positive().default(1), why: 'Clipping the global gradient norm at 1.0 prevents rare spikes from wrecking the adapter.' },
@@ -56,6 +59,9 @@ export const TrainingConfigObject = z.object(shape).strict();
 export const TrainingConfigSchema = TrainingConfigObject.superRefine((c, ctx) => {
   if (c.warmupSteps > 0 && c.maxSteps !== undefined && c.warmupSteps >= c.maxSteps) {
     ctx.addIssue({ code: 'custom', path: ['warmupSteps'], message: `must be smaller than maxSteps (${c.maxSteps}); lower warmupSteps or raise maxSteps` });
+  }
+  if (c.cptStride !== undefined && c.cptStride > c.seqLen) {
+    ctx.addIssue({ code: 'custom', path: ['cptStride'], message: `must be at most seqLen (${c.seqLen}), or tokens between windows would never be trained` });
   }
   if (c.packing && PREFERENCE_OBJECTIVES.includes(c.objective)) {
     ctx.addIssue({ code: 'custom', path: ['packing'], message: `cannot be on with objective ${c.objective}: each chosen and rejected answer is scored as a whole sequence; set packing: false` });

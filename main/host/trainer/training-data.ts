@@ -10,6 +10,7 @@ import { loadTokenized, prepareTokenized, sequencesOf } from '../../data/cache';
 import { defaultTemplate, runPipeline } from '../../data/pipeline';
 import { splitFlags } from '../../data/split';
 import type { TokenSeq } from '../../data/tokenize';
+import { slidingWindows } from '../../data/windows';
 import { loadTokenizer, type LatheTokenizer } from '../../models/tokenizer';
 import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../training/config';
 import type { TokenizedExample } from './batches';
@@ -19,6 +20,21 @@ const toExample = (s: TokenSeq): TokenizedExample => ({ ids: s.ids, weights: s.m
 
 /** The longest sequence the batches can use: padding rows read T+1 tokens, packed rows T. */
 const maxLenFor = (c: TrainingConfig) => (c.packing ? c.seqLen : c.seqLen + 1);
+
+/** cpt reads whole documents (no truncation) and cuts them into windows afterwards. */
+const WHOLE = 2 ** 31 - 1;
+const isCpt = (c: TrainingConfig) => c.objective === 'cpt';
+
+/** Windows of the longest usable length, `cptStride` apart (default: touching, so each token is trained once). */
+function toWindows(docs: { ids: ArrayLike<number> }[], c: TrainingConfig): TokenSeq[] {
+  const len = maxLenFor(c);
+  const stride = Math.min(c.cptStride ?? c.seqLen, len - 1);
+  return docs.flatMap((d) => slidingWindows(d.ids, len, stride));
+}
+
+function notText(c: TrainingConfig, path: string, format: string): LatheError {
+  return new LatheError('data.objectiveMismatch', `objective cpt trains on raw text, but ${path} is ${format} data.`, 'Give a text file or a folder of .txt/.md files (or a JSONL with a "text" field); for conversations use objective: sft.');
+}
 
 /** Preference objectives train on whole pairs: chosen then rejected, side by side, never split. */
 const pairsWanted = (c: TrainingConfig) => PREFERENCE_OBJECTIVES.includes(c.objective);
@@ -44,7 +60,7 @@ async function fromRawFile(path: string, c: TrainingConfig, tokenizer: LatheToke
   const seqs: TokenSeq[] = [];
   const pairs = pairsWanted(c);
   const report = await runPipeline(path, {
-    tokenize: { tokenizer, mask: c.lossMask, maxLen: maxLenFor(c), policy: 'truncate' },
+    tokenize: { tokenizer, mask: c.lossMask, maxLen: isCpt(c) ? null : maxLenFor(c), policy: 'truncate' },
     // SFT trains on one sequence per example: the chosen answer of a preference pair. Preference objectives take both.
     onTokenized: (t) => {
       if (pairs && t.seqs.length === 2) seqs.push(t.seqs[0], t.seqs[1]);
@@ -52,6 +68,7 @@ async function fromRawFile(path: string, c: TrainingConfig, tokenizer: LatheToke
     },
   });
   if (pairs && report.format !== 'preference') throw wrongData(c, path, report.format);
+  if (isCpt(c) && report.format !== 'text') throw notText(c, path, report.format);
   const t = report.tokens;
   log(`${path}: ${report.valid} valid rows of ${report.total}; ${report.invalidCount} left out (listed in data-report.json), ${report.duplicates} duplicates` + (t ? `; ${t.truncated} truncated to ${maxLenFor(c)} tokens, template ${t.template}, mask ${t.mask}` : ''));
   return { seqs, report };
@@ -69,17 +86,18 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
   const group = pairsWanted(config) ? 2 : 1;
   if (statSync(source).isDirectory() && existsSync(join(source, DATASET_FILES.normalized))) {
     // A library dataset: tokenize once into its cache (keyed by tokenizer, template and options), split there.
-    const meta = JSON.parse(await readFile(join(source, DATASET_FILES.report), 'utf8')) as { valid: number };
+    const meta = JSON.parse(await readFile(join(source, DATASET_FILES.report), 'utf8')) as { valid: number; format?: string };
     // A library dataset folder is immutable once imported, so its path identifies its content for the cache key.
     const prepared = await prepareTokenized(join(source, DATASET_FILES.normalized), source, meta.valid, join(source, DATASET_FILES.cache), {
       tokenizer,
       template: defaultTemplate(tokenizer),
       mask: config.lossMask,
-      maxLen: maxLenFor(config),
+      maxLen: isCpt(config) ? WHOLE : maxLenFor(config),
       policy: 'truncate',
       split: config.validationDataset ? undefined : { valFraction: config.validationFraction, seed: config.seed },
     });
     const cache = await loadTokenized(prepared.dir);
+    if (isCpt(config) && meta.format !== undefined && meta.format !== 'text') throw notText(config, source, meta.format);
     if (group === 2) {
       // Role 0 is the chosen answer, role 1 the rejected one, in the same example order.
       const zip = (split: 0 | 1) => {
@@ -108,6 +126,14 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
   if (config.validationDataset) {
     const v = await fromRawFile(config.validationDataset, config, tokenizer, log);
     validation = v.seqs.map(toExample);
+  }
+  if (isCpt(config)) {
+    // Split by document first (above), then cut: no window of a held-out document is ever trained on.
+    const docs = [train.length, validation.length];
+    const cut = (xs: TokenizedExample[]) => toWindows(xs, config).map(toExample);
+    train = cut(train);
+    validation = cut(validation);
+    log(`continued pre-training: ${docs[0]} training and ${docs[1]} validation documents cut into ${train.length} and ${validation.length} windows of up to ${maxLenFor(config)} tokens`);
   }
   if (!train.length) throw new LatheError('data.empty', `No trainable example in ${source}.`, 'Check the data report: every row was left out (see data-report.json in the run folder).');
   return { train, validation, padId, group };

@@ -24,7 +24,8 @@ export interface PrepareInput {
 
 export async function prepareObjective(p: PrepareInput): Promise<TrainObjective> {
   const { config } = p;
-  if (config.objective === 'sft') return sftObjective;
+  // Continued pre-training is the SFT loss over windows whose every token is supervised (the data step makes them).
+  if (config.objective === 'sft' || config.objective === 'cpt') return sftObjective;
   const name: PreferenceObjective = config.objective;
   const params = { beta: betaFor(config), labelSmoothing: config.labelSmoothing, simpoGamma: config.simpoGamma };
   if (!needsReference(name)) return new PreferenceTrainObjective(name, params, { train: null, validation: null });
