@@ -21,6 +21,9 @@ describe('New run goals', () => {
     expect(dataWarning(goalById('behaviour'), 'preference')).toMatch(/only the chosen answers/);
     expect(dataWarning(goalById('behaviour'), 'messages')).toBeNull();
     expect(dataWarning(goalById('preference'), undefined)).toBeNull();
+    expect(dataWarning(goalById('domain'), 'alpaca')).toMatch(/reads raw text/);
+    expect(dataWarning(goalById('domain'), 'text')).toBeNull();
+    expect(dataWarning(goalById('behaviour'), 'text')).toMatch(/continued pre-training/);
   });
 
   it('lifts preference figures out of extra for the charts', () => {

@@ -40,8 +40,10 @@ export const GOALS: readonly Goal[] = [
   {
     id: 'domain',
     label: 'Domain language or knowledge',
-    advice: 'Continued pre-training on raw domain text, then SFT, is the usual recipe. Continued pre-training is not in this build yet; SFT on domain question-answer pairs (or a text dataset with "Train on: all") is the closest today.',
-    formats: [],
+    advice: 'Continued pre-training (CPT) on raw domain text (a text file or a folder of .txt/.md), every token trained, with a warmup-stable-decay schedule; then an SFT run teaches the answer format back.',
+    // Hold the peak and decay at the end to a tenth: the mid-training recipe; one pass over the text.
+    config: { objective: 'cpt', schedule: 'wsd', minLrRatio: 0.1, epochs: 1 },
+    formats: ['text'],
   },
   {
     id: 'facts',
@@ -58,6 +60,7 @@ export function dataWarning(goal: Goal, format: string | undefined): string | nu
   if (!format || !goal.config) return null;
   if (goal.id === 'preference' && format !== 'preference') return `DPO needs preference pairs (prompt, chosen, rejected), but this dataset is ${format} data. Pick a preference dataset, or choose "Format, tone or behaviour".`;
   if (goal.id === 'behaviour' && format === 'preference') return 'This is preference data: SFT would learn only the chosen answers and ignore the rejected ones. Choose "A preference between good and bad answers" to train on both.';
-  if (goal.id === 'behaviour' && format === 'text') return 'This is raw text: SFT on it learns the text itself (every token), which is continued pre-training rather than behaviour.';
+  if (goal.id === 'domain' && format !== 'text') return `Continued pre-training reads raw text, but this dataset is ${format} data. Pick a text dataset (a .txt/.md file or folder), or choose "Format, tone or behaviour".`;
+  if (goal.id === 'behaviour' && format === 'text') return 'This is raw text: learning it is continued pre-training. Choose "Domain language or knowledge".';
   return null;
 }
