@@ -129,6 +129,27 @@ function implicitPrompt(chosenRaw: unknown[], rejectedRaw: unknown[]): ChatMessa
   return chosen.slice(0, n);
 }
 
+/** The prompt of a preference or KTO row: a string (one user turn) or a message list, plus an optional system field. */
+function promptMessages(row: Record<string, unknown>): ChatMessage[] {
+  const p = row.prompt;
+  if (typeof p === 'string') {
+    if (p.trim() === '') fail('prompt', 'empty_field', 'field "prompt" is empty');
+    return withPromptChecks([{ role: 'user', content: p }], row);
+  }
+  if (Array.isArray(p)) return withPromptChecks(messageList(p, 'prompt', 'messages'), row);
+  if (p === undefined || p === null) return fail('prompt', 'missing_field', 'field "prompt" is missing');
+  return fail('prompt', 'wrong_type', `field "prompt" is ${describeType(p)}, expected a string or a list of messages`);
+}
+
+/** Adds the row's system field when the prompt has none, and checks the turns lead up to an answer. */
+function withPromptChecks(messages: ChatMessage[], row: Record<string, unknown>): ChatMessage[] {
+  const system = row.system;
+  if (typeof system === 'string' && system.trim() && messages[0]?.role !== 'system') messages.unshift({ role: 'system', content: system });
+  checkConversation(messages, 'prompt', false);
+  if (messages[messages.length - 1].role === 'assistant') fail('prompt', 'not_alternating', 'the prompt ends with an assistant turn; it must end with the user turn being answered');
+  return messages;
+}
+
 function convert(row: Record<string, unknown>, format: DataFormat, line: number): Example {
   switch (format) {
     case 'alpaca': {
@@ -152,28 +173,20 @@ function convert(row: Record<string, unknown>, format: DataFormat, line: number)
       return { line, kind: 'chat', messages };
     }
     case 'preference': {
-      const p = row.prompt;
-      let messages: ChatMessage[];
-      if (p === undefined && Array.isArray(row.chosen) && Array.isArray(row.rejected)) {
-        messages = implicitPrompt(row.chosen, row.rejected);
-      } else if (typeof p === 'string') {
-        if (p.trim() === '') fail('prompt', 'empty_field', 'field "prompt" is empty');
-        messages = [{ role: 'user', content: p }];
-      } else if (Array.isArray(p)) {
-        messages = messageList(p, 'prompt', 'messages');
-      } else if (p === undefined || p === null) {
-        return fail('prompt', 'missing_field', 'field "prompt" is missing');
-      } else {
-        return fail('prompt', 'wrong_type', `field "prompt" is ${describeType(p)}, expected a string or a list of messages`);
-      }
-      const system = row.system;
-      if (typeof system === 'string' && system.trim() && messages[0]?.role !== 'system') messages.unshift({ role: 'system', content: system });
-      checkConversation(messages, 'prompt', false);
-      if (messages[messages.length - 1].role === 'assistant') fail('prompt', 'not_alternating', 'the prompt ends with an assistant turn; it must end with the user turn being answered');
+      const messages = Array.isArray(row.chosen) && Array.isArray(row.rejected) && row.prompt === undefined ? withPromptChecks(implicitPrompt(row.chosen, row.rejected), row) : promptMessages(row);
       const chosen = side(row.chosen, 'chosen', messages);
       const rejected = side(row.rejected, 'rejected', messages);
       if (JSON.stringify(chosen) === JSON.stringify(rejected)) fail('rejected', 'identical_pair', 'chosen and rejected are the same answer, so there is no preference to learn');
       return { line, kind: 'preference', messages, chosen, rejected };
+    }
+    case 'kto': {
+      const messages = promptMessages(row);
+      const completion = side(row.completion, 'completion', messages);
+      const l = row.label;
+      // Booleans, and the 0/1 and "true"/"false" spellings CSV and some exports use.
+      const label = l === true || l === 1 || l === 'true' ? true : l === false || l === 0 || l === 'false' ? false : null;
+      if (label === null) fail('label', 'bad_label', `field "label" is ${l === undefined ? 'missing' : JSON.stringify(l)}; expected true (desirable) or false (undesirable)`);
+      return { line, kind: 'chat', messages: [...messages, ...completion], label };
     }
     case 'completion': {
       const prompt = str(row, 'prompt', { allowEmpty: true });
@@ -196,5 +209,5 @@ export function normalizeRow(row: Record<string, unknown>, format: DataFormat, l
 
 /** The text that decides whether two examples are exact duplicates (source line and file excluded). */
 export function contentKey(ex: Example): string {
-  return JSON.stringify([ex.kind, ex.messages, ex.chosen ?? null, ex.rejected ?? null, ex.text ?? null]);
+  return JSON.stringify([ex.kind, ex.messages, ex.chosen ?? null, ex.rejected ?? null, ex.text ?? null, ex.label ?? null]);
 }

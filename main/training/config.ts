@@ -6,16 +6,18 @@ import { LatheError } from '../api/errors';
 export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 export type LoraTarget = (typeof LORA_TARGETS)[number];
 /** Training objectives: what the loss rewards. The preference ones train on (chosen, rejected) pairs. */
-export const OBJECTIVES = ['sft', 'cpt', 'dpo', 'ipo', 'orpo', 'simpo'] as const;
+export const OBJECTIVES = ['sft', 'cpt', 'dpo', 'ipo', 'orpo', 'simpo', 'kto'] as const;
 export type ObjectiveName = (typeof OBJECTIVES)[number];
 export const PREFERENCE_OBJECTIVES: readonly ObjectiveName[] = ['dpo', 'ipo', 'orpo', 'simpo'];
 
 /** Each field: its schema (with default) and why the default is what it is. */
 const fields = {
   model: { schema: z.string().min(1), why: 'Folder of the base model (Hugging Face layout: config.json, *.safetensors, tokenizer.json).' },
-  objective: { schema: z.enum(OBJECTIVES).default('sft'), why: 'sft teaches format, tone and behaviour from example answers; cpt (continued pre-training) learns the language of raw domain text, every token; dpo/ipo/orpo/simpo learn a preference between a chosen and a rejected answer (needs preference rows).' },
+  objective: { schema: z.enum(OBJECTIVES).default('sft'), why: 'sft teaches format, tone and behaviour from example answers; cpt (continued pre-training) learns the language of raw domain text, every token; dpo/ipo/orpo/simpo learn a preference between a chosen and a rejected answer (needs preference rows); kto learns from single answers labelled good or bad (prompt/completion/label rows).' },
   beta: { schema: z.number().positive().max(100).optional(), why: 'Preference strength: 0.1 for dpo/ipo/orpo (the DPO paper and TRL default), 2.0 for simpo (its paper), when not set. Higher keeps the adapter closer to the base (dpo) or sharpens the preference (simpo).' },
   labelSmoothing: { schema: z.number().min(0).max(0.49).default(0), why: 'dpo/simpo: the assumed share of mislabelled pairs (conservative DPO); 0 trusts every label.' },
+  ktoDesirableWeight: { schema: z.number().positive().max(100).default(1), why: 'kto: weight of the desirable examples\' loss; with unbalanced labels, keep desirableWeight x desirable count / (undesirableWeight x undesirable count) between 1 and 4/3 (KTO paper).' },
+  ktoUndesirableWeight: { schema: z.number().positive().max(100).default(1), why: 'kto: weight of the undesirable examples\' loss (see ktoDesirableWeight).' },
   simpoGamma: { schema: z.number().min(0).max(10).default(0.5), why: 'simpo: the target reward margin; 0.5 is TRL\'s default (gamma/beta around 0.25-0.5 in the SimPO paper).' },
   dataset: { schema: z.string().min(1), why: 'Dataset to train on: a file (JSONL, JSON, CSV, Parquet, text) or a dataset id from the library.' },
   initAdapter: { schema: z.string().min(1).optional(), why: 'Start from this PEFT adapter folder (e.g. an SFT run\'s adapter/) instead of a fresh one; its rank and targets replace loraR/loraTargets. For dpo/ipo the reference is then the model with this adapter: the usual SFT-then-DPO recipe.' },
@@ -63,7 +65,10 @@ export const TrainingConfigSchema = TrainingConfigObject.superRefine((c, ctx) =>
   if (c.cptStride !== undefined && c.cptStride > c.seqLen) {
     ctx.addIssue({ code: 'custom', path: ['cptStride'], message: `must be at most seqLen (${c.seqLen}), or tokens between windows would never be trained` });
   }
-  if (c.packing && PREFERENCE_OBJECTIVES.includes(c.objective)) {
+  if (c.objective === 'kto' && c.microBatch * c.gradAccum < 2) {
+    ctx.addIssue({ code: 'custom', path: ['gradAccum'], message: 'kto needs at least 2 examples per step (microBatch x gradAccum) to estimate its KL baseline from mismatched pairs; raise gradAccum' });
+  }
+  if (c.packing && (PREFERENCE_OBJECTIVES.includes(c.objective) || c.objective === 'kto')) {
     ctx.addIssue({ code: 'custom', path: ['packing'], message: `cannot be on with objective ${c.objective}: each chosen and rejected answer is scored as a whole sequence; set packing: false` });
   }
 });

@@ -8,6 +8,8 @@ export interface TokenizedExample {
   ids: ArrayLike<number>;
   /** Loss weight of each token as a target (weights[i] applies to predicting ids[i] from ids[0..i-1]; weights[0] is unused). */
   weights: ArrayLike<number>;
+  /** KTO: whether this example is desirable. */
+  label?: boolean;
 }
 
 export interface DataCursor {
@@ -64,6 +66,11 @@ export class BatchSource {
   /** Rows (sequences) per micro-batch. */
   private get rowsPerMicro(): number {
     return this.opts.microBatch * this.group;
+  }
+
+  /** Other examples with the same options, in order (one pass over them, e.g. KTO's mismatched pairs). */
+  over(examples: TokenizedExample[]): BatchSource {
+    return new BatchSource(examples, { ...this.opts, shuffle: false, group: 1 });
   }
 
   /** The same examples and options, in file order (for one pass over every example). */

@@ -48,26 +48,34 @@ function wrongData(c: TrainingConfig, path: string, format: string): LatheError 
 }
 
 /** Groups of `size` consecutive sequences (pairs stay whole) split into train/validation by a seeded draw per group. */
-function splitGroups(seqs: TokenSeq[], size: number, c: TrainingConfig): { train: TokenizedExample[]; validation: TokenizedExample[] } {
+function splitGroups(seqs: TokenizedExample[], size: number, c: TrainingConfig): { train: TokenizedExample[]; validation: TokenizedExample[] } {
   const flags = splitFlags(seqs.length / size, { valFraction: c.validationFraction, seed: c.seed });
   return {
-    train: seqs.filter((_, i) => !flags[Math.floor(i / size)]).map(toExample),
-    validation: seqs.filter((_, i) => flags[Math.floor(i / size)]).map(toExample),
+    train: seqs.filter((_, i) => !flags[Math.floor(i / size)]),
+    validation: seqs.filter((_, i) => flags[Math.floor(i / size)]),
   };
 }
 
 async function fromRawFile(path: string, c: TrainingConfig, tokenizer: LatheTokenizer, log: (m: string) => void) {
-  const seqs: TokenSeq[] = [];
+  const seqs: TokenizedExample[] = [];
   const pairs = pairsWanted(c);
+  // KTO labels come with the normalised example, which the pipeline hands over just before its tokens.
+  let label: boolean | undefined;
   const report = await runPipeline(path, {
+    onExample: (ex) => {
+      label = ex.label;
+    },
     tokenize: { tokenizer, mask: c.lossMask, maxLen: isCpt(c) ? null : maxLenFor(c), policy: 'truncate' },
     // SFT trains on one sequence per example: the chosen answer of a preference pair. Preference objectives take both.
     onTokenized: (t) => {
-      if (pairs && t.seqs.length === 2) seqs.push(t.seqs[0], t.seqs[1]);
-      else if (!pairs && t.seqs[0]) seqs.push(t.seqs[0]);
+      if (pairs && t.seqs.length === 2) seqs.push(toExample(t.seqs[0]), toExample(t.seqs[1]));
+      else if (!pairs && t.seqs[0]) seqs.push(label === undefined ? toExample(t.seqs[0]) : { ...toExample(t.seqs[0]), label });
     },
   });
   if (pairs && report.format !== 'preference') throw wrongData(c, path, report.format);
+  if (c.objective === 'kto' && report.format !== 'kto') {
+    throw new LatheError('data.objectiveMismatch', `objective kto needs rows of prompt, completion and label (true/false), but ${path} is ${report.format} data.`, 'Pick a KTO dataset, or use objective dpo for preference pairs.');
+  }
   if (isCpt(c) && report.format !== 'text') throw notText(c, path, report.format);
   const t = report.tokens;
   log(`${path}: ${report.valid} valid rows of ${report.total}; ${report.invalidCount} left out (listed in data-report.json), ${report.duplicates} duplicates` + (t ? `; ${t.truncated} truncated to ${maxLenFor(c)} tokens, template ${t.template}, mask ${t.mask}` : ''));
@@ -118,14 +126,14 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
     // A run keeps the full report (every left-out row); a fit check (no run folder yet) only needs the counts.
     if (runDir) await writeFile(join(runDir, 'data-report.json'), JSON.stringify(report, null, 2));
     if (config.validationDataset) {
-      train = seqs.map(toExample);
+      train = seqs;
     } else {
       ({ train, validation } = splitGroups(seqs, group, config));
     }
   }
   if (config.validationDataset) {
     const v = await fromRawFile(config.validationDataset, config, tokenizer, log);
-    validation = v.seqs.map(toExample);
+    validation = v.seqs;
   }
   if (isCpt(config)) {
     // Split by document first (above), then cut: no window of a held-out document is ever trained on.

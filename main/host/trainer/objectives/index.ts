@@ -1,12 +1,13 @@
 // Picks the run's objective from `objective:` and prepares what it needs before the first step (for DPO/IPO: the
 // reference log-probs, computed once with the adapter off and cached in the run folder).
 import { betaFor, type TrainingConfig } from '../../../training/config';
-import type { BatchSource } from '../batches';
+import type { BatchSource, TokenizedExample } from '../batches';
 import type { TrainableModel } from '../engine-port';
 import type { JobData } from '../run-job';
 import type { TrainObjective } from './objective';
 import { PreferenceTrainObjective } from './preference';
-import { needsReference, type PreferenceObjective } from './preference-loss';
+import { needsReference } from './preference-loss';
+import { KtoTrainObjective } from './kto';
 import { loadOrComputeReference, referenceKey } from './reference-cache';
 import { sftObjective } from './sft-objective';
 
@@ -26,9 +27,9 @@ export async function prepareObjective(p: PrepareInput): Promise<TrainObjective>
   const { config } = p;
   // Continued pre-training is the SFT loss over windows whose every token is supervised (the data step makes them).
   if (config.objective === 'sft' || config.objective === 'cpt') return sftObjective;
-  const name: PreferenceObjective = config.objective;
+  const name = config.objective;
   const params = { beta: betaFor(config), labelSmoothing: config.labelSmoothing, simpoGamma: config.simpoGamma };
-  if (!needsReference(name)) return new PreferenceTrainObjective(name, params, { train: null, validation: null });
+  if (name !== 'kto' && !needsReference(name)) return new PreferenceTrainObjective(name, params, { train: null, validation: null });
   const key = referenceKey({ model: config.model, quant: config.quant, seqLen: config.seqLen, initAdapter: config.initAdapter ?? null }, p.data.train, p.data.validation);
   // The reference pass walks the data in file order (no shuffle), one row per answer.
   const ordered = (s: BatchSource, examples: number) => ({ source: s.unshuffled(), examples });
@@ -43,5 +44,18 @@ export async function prepareObjective(p: PrepareInput): Promise<TrainObjective>
     Boolean(config.initAdapter),
   );
   if (refs.fromCache) p.log('reference log-probs read from the run folder (computed before the first step)');
+  if (name === 'kto') {
+    const labels = (xs: TokenizedExample[]) => xs.map((x, i) => {
+      if (x.label === undefined) throw new Error(`kto: example ${i} has no label`);
+      return x.label;
+    });
+    const { train, validation } = p.data;
+    return new KtoTrainObjective(
+      { beta: params.beta, desirableWeight: config.ktoDesirableWeight, undesirableWeight: config.ktoUndesirableWeight },
+      { examples: train, labels: labels(train), ref: refs.train },
+      refs.validation ? { examples: validation, labels: labels(validation), ref: refs.validation } : null,
+      (examples) => p.train.over(examples),
+    );
+  }
   return new PreferenceTrainObjective(name, params, { train: refs.train, validation: refs.validation });
 }
