@@ -2,7 +2,7 @@
 // largest micro-batch and sequence length that would fit, and a time estimate from a short calibration (real steps).
 import { freemem, totalmem } from 'node:os';
 import { planModel, type MemoryPlan } from '../../engine/engine';
-import type { TrainingConfig } from '../../training/config';
+import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../training/config';
 import { BatchSource } from './batches';
 import { createNativeTrainable } from './native-model';
 import { sftSeeds } from './sft';
@@ -31,7 +31,9 @@ const BUDGET_SHARE = 0.85;
 
 export async function fitCheck(config: TrainingConfig, opts: { calibrate: boolean; runDir?: string; log?: (m: string) => void }): Promise<FitCheck> {
   const lora = { r: config.loraR, alpha: config.loraAlpha, dropout: config.loraDropout, rslora: config.rslora, targets: config.loraTargets, seed: config.seed };
-  const planFor = (batch: number, seqLen: number) => planModel(config.model, { quant: config.quant, lora, batch, seqLen, mode: 'train' });
+  // Preference objectives score a pair (chosen + rejected) per micro-batch slot: twice the rows.
+  const rowsPer = PREFERENCE_OBJECTIVES.includes(config.objective) ? 2 : 1;
+  const planFor = (batch: number, seqLen: number) => planModel(config.model, { quant: config.quant, lora, batch: batch * rowsPer, seqLen, mode: 'train' });
   const plan = await planFor(config.microBatch, config.seqLen);
   const freeBytes = freemem();
   const budgetBytes = Math.floor(freeBytes * BUDGET_SHARE);
@@ -67,7 +69,7 @@ export async function fitCheck(config: TrainingConfig, opts: { calibrate: boolea
   if (!opts.calibrate || !fits) return result;
 
   const data = await loadTrainingData(config, opts.runDir ?? '', opts.log ?? (() => {}));
-  const source = new BatchSource(data.train, { seqLen: config.seqLen, microBatch: config.microBatch, packing: config.packing, seed: config.seed, padId: data.padId, shuffle: true });
+  const source = new BatchSource(data.train, { seqLen: config.seqLen, microBatch: config.microBatch, packing: config.packing, seed: config.seed, padId: data.padId, shuffle: true, group: data.group ?? 1 });
   const totalSteps = totalStepsFor(config, source);
   const model = await createNativeTrainable(config);
   try {
