@@ -51,11 +51,12 @@ describeBrowser('preference training (web mode)', () => {
     await page.getByTestId('goal-preference').click();
     await expect.poll(() => page.getByTestId('goal-data-warning').count()).toBe(0);
     expect(await page.getByTestId('goal-advice').textContent()).toMatch(/Objective: dpo/);
+    await page.getByTestId('goal-guide').scrollIntoViewIfNeeded();
+    await screenshot(page, 'train-goal-preference-dark');
     await page.getByTestId('advanced-toggle').click();
     const field = (key: string) => page.getByTestId(`cfg-${key}`);
     expect(await field('objective').inputValue()).toBe('dpo');
     for (const [k, v] of Object.entries({ seqLen: '256', microBatch: '2', gradAccum: '1', maxSteps: '4', warmupSteps: '1', evalEvery: '2', checkpointEverySteps: '2', learningRate: '0.001', validationFraction: '0.1' })) await field(k).fill(v);
-    await screenshot(page, 'train-goal-preference-dark');
     await page.getByTestId('run-start').click();
     const dash = page.getByTestId('run-dashboard');
     await dash.waitFor({ timeout: 30_000 });
