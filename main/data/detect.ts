@@ -25,6 +25,7 @@ export const FORMAT_FIELDS: Record<DataFormat, { required: string[]; optional: s
   messages: { required: ['messages'], optional: [], description: 'messages: [{role, content}]' },
   preference: { required: ['chosen', 'rejected'], optional: ['prompt', 'system'], description: 'preference: prompt, chosen, rejected (or chosen/rejected message lists that share the prompt)' },
   kto: { required: ['prompt', 'completion', 'label'], optional: ['system'], description: 'KTO: prompt, completion, label (true = desirable)' },
+  prompts: { required: ['answer'], optional: ['prompt', 'messages', 'system'], description: 'prompts (GRPO): prompt or messages, answer' },
   completion: { required: ['prompt', 'completion'], optional: [], description: 'completion: prompt, completion' },
   text: { required: ['text'], optional: [], description: 'raw text: text' },
 };
@@ -81,18 +82,19 @@ export function scoreRow(row: Record<string, unknown>): Record<DataFormat, numbe
     // Hugging Face's implicit-prompt shape: no prompt field, chosen and rejected are whole conversations.
     preference: has('chosen') && has('rejected') && (has('prompt') || (isList(row.chosen) && isList(row.rejected))) ? 1 : 0,
     kto: has('prompt') && has('completion') && has('label') ? 1 : 0,
+    prompts: has('answer') && (has('prompt') || has('messages')) && !has('completion') && !has('chosen') ? 1 : 0,
     completion: has('prompt') && has('completion') ? 1 : 0,
     text: has('text') ? (Object.keys(row).length === 1 ? 1 : 0.9) : 0,
   };
 }
 
 // When two formats fit equally, the more specific one wins (preference rows also have a prompt; messages rows may have a text column).
-const PRIORITY: DataFormat[] = ['preference', 'kto', 'sharegpt', 'messages', 'alpaca', 'completion', 'text'];
+const PRIORITY: DataFormat[] = ['preference', 'kto', 'prompts', 'sharegpt', 'messages', 'alpaca', 'completion', 'text'];
 
 export function detectFormat(sample: Record<string, unknown>[], file = 'the file'): Detection {
   const fields: string[] = [];
   const seen = new Set<string>();
-  const totals: Record<DataFormat, number> = { alpaca: 0, sharegpt: 0, messages: 0, preference: 0, kto: 0, completion: 0, text: 0 };
+  const totals: Record<DataFormat, number> = { alpaca: 0, sharegpt: 0, messages: 0, preference: 0, kto: 0, prompts: 0, completion: 0, text: 0 };
   for (const row of sample) {
     for (const k of Object.keys(row)) if (!seen.has(k)) { seen.add(k); fields.push(k); }
     const s = scoreRow(row);
@@ -107,7 +109,7 @@ export function detectFormat(sample: Record<string, unknown>[], file = 'the file
     throw new LatheError(
       'data_format_unknown',
       `${file}: cannot tell the dataset format from the fields ${fields.length ? fields.map((f) => `"${f}"`).join(', ') : '(no readable rows)'}.`,
-      'Name the format with --format (alpaca, sharegpt, messages, preference, kto, completion, text) and map your columns, e.g. --map instruction=question --map output=answer.',
+      'Name the format with --format (alpaca, sharegpt, messages, preference, kto, prompts, completion, text) and map your columns, e.g. --map instruction=question --map output=answer.',
     );
   }
   return { format: best.format, confidence: best.confidence, candidates, fields };

@@ -188,6 +188,14 @@ function convert(row: Record<string, unknown>, format: DataFormat, line: number)
       if (label === null) fail('label', 'bad_label', `field "label" is ${l === undefined ? 'missing' : JSON.stringify(l)}; expected true (desirable) or false (undesirable)`);
       return { line, kind: 'chat', messages: [...messages, ...completion], label };
     }
+    case 'prompts': {
+      // A GRPO prompt: the turns to answer (ending with the user's) and the answer the rewards check against.
+      const messages = row.prompt === undefined && row.messages !== undefined ? withPromptChecks(messageList(row.messages, 'messages', 'messages'), row) : promptMessages(row);
+      const a = row.answer;
+      if (a === undefined || a === null) fail('answer', 'missing_field', 'field "answer" is missing');
+      if (typeof a !== 'string' && typeof a !== 'number') fail('answer', 'wrong_type', `field "answer" is ${describeType(a)}, expected a string or a number`);
+      return { line, kind: 'chat', messages, answer: String(a) };
+    }
     case 'completion': {
       const prompt = str(row, 'prompt', { allowEmpty: true });
       const completion = str(row, 'completion', { answer: true });
@@ -209,5 +217,5 @@ export function normalizeRow(row: Record<string, unknown>, format: DataFormat, l
 
 /** The text that decides whether two examples are exact duplicates (source line and file excluded). */
 export function contentKey(ex: Example): string {
-  return JSON.stringify([ex.kind, ex.messages, ex.chosen ?? null, ex.rejected ?? null, ex.text ?? null, ex.label ?? null]);
+  return JSON.stringify([ex.kind, ex.messages, ex.chosen ?? null, ex.rejected ?? null, ex.text ?? null, ex.label ?? null, ex.answer ?? null]);
 }

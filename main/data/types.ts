@@ -4,8 +4,8 @@
 export type SourceKind = 'jsonl' | 'json' | 'csv' | 'tsv' | 'parquet' | 'text';
 
 /** Dataset schemas that format detection recognises. */
-export type DataFormat = 'alpaca' | 'sharegpt' | 'messages' | 'preference' | 'kto' | 'completion' | 'text';
-export const DATA_FORMATS: DataFormat[] = ['alpaca', 'sharegpt', 'messages', 'preference', 'kto', 'completion', 'text'];
+export type DataFormat = 'alpaca' | 'sharegpt' | 'messages' | 'preference' | 'kto' | 'prompts' | 'completion' | 'text';
+export const DATA_FORMATS: DataFormat[] = ['alpaca', 'sharegpt', 'messages', 'preference', 'kto', 'prompts', 'completion', 'text'];
 
 export type IssueCode =
   | 'bad_json'
@@ -68,6 +68,8 @@ export interface Example {
   text?: string;
   /** KTO rows: whether the completion is desirable (true) or undesirable (false). */
   label?: boolean;
+  /** GRPO prompt rows: the reference answer handed to the reward functions (messages end with the user turn). */
+  answer?: string;
 }
 
 export interface ReadProgress {

@@ -6,16 +6,28 @@ import { LatheError } from '../api/errors';
 export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 export type LoraTarget = (typeof LORA_TARGETS)[number];
 /** Training objectives: what the loss rewards. The preference ones train on (chosen, rejected) pairs. */
-export const OBJECTIVES = ['sft', 'cpt', 'dpo', 'ipo', 'orpo', 'simpo', 'kto'] as const;
+export const OBJECTIVES = ['sft', 'cpt', 'dpo', 'ipo', 'orpo', 'simpo', 'kto', 'grpo'] as const;
+/** GRPO's verifiable rewards (main/host/trainer/objectives/rewards.ts). */
+export const REWARDS = ['exact', 'numeric', 'regex', 'json', 'json_schema', 'length', 'think'] as const;
 export type ObjectiveName = (typeof OBJECTIVES)[number];
 export const PREFERENCE_OBJECTIVES: readonly ObjectiveName[] = ['dpo', 'ipo', 'orpo', 'simpo'];
 
 /** Each field: its schema (with default) and why the default is what it is. */
 const fields = {
   model: { schema: z.string().min(1), why: 'Folder of the base model (Hugging Face layout: config.json, *.safetensors, tokenizer.json).' },
-  objective: { schema: z.enum(OBJECTIVES).default('sft'), why: 'sft teaches format, tone and behaviour from example answers; cpt (continued pre-training) learns the language of raw domain text, every token; dpo/ipo/orpo/simpo learn a preference between a chosen and a rejected answer (needs preference rows); kto learns from single answers labelled good or bad (prompt/completion/label rows).' },
-  beta: { schema: z.number().positive().max(100).optional(), why: 'Preference strength: 0.1 for dpo/ipo/orpo (the DPO paper and TRL default), 2.0 for simpo (its paper), when not set. Higher keeps the adapter closer to the base (dpo) or sharpens the preference (simpo).' },
+  objective: { schema: z.enum(OBJECTIVES).default('sft'), why: 'sft teaches format, tone and behaviour from example answers; cpt (continued pre-training) learns the language of raw domain text, every token; dpo/ipo/orpo/simpo learn a preference between a chosen and a rejected answer (needs preference rows); kto learns from single answers labelled good or bad (prompt/completion/label rows); grpo samples answers to prompts and reinforces those the reward functions score higher (prompt/answer rows).' },
+  beta: { schema: z.number().min(0).max(100).optional(), why: 'Preference strength: 0.1 for dpo/ipo/orpo/kto (the DPO paper and TRL default), 2.0 for simpo (its paper), when not set; for grpo the KL penalty to the base, 0.04 (DeepSeekMath) by default, 0 to drop it. Higher keeps the adapter closer to the base.' },
   labelSmoothing: { schema: z.number().min(0).max(0.49).default(0), why: 'dpo/simpo: the assumed share of mislabelled pairs (conservative DPO); 0 trusts every label.' },
+  grpoGroupSize: { schema: z.number().int().min(2).max(64).default(8), why: 'grpo: completions sampled per prompt; advantages compare answers within this group (8 is a common GRPO setting).' },
+  grpoMaxNewTokens: { schema: z.number().int().min(1).max(32768).default(256), why: 'grpo: the longest completion sampled; seqLen must hold the prompt plus this.' },
+  grpoTemperature: { schema: z.number().positive().max(2).default(1), why: 'grpo: sampling temperature 1 keeps the group diverse enough to compare answers.' },
+  grpoClip: { schema: z.number().positive().max(1).default(0.2), why: 'grpo: PPO clip range of the policy ratio (0.2, as in PPO and GRPO).' },
+  grpoLoss: { schema: z.enum(['grpo', 'dapo', 'dr_grpo']).default('dapo'), why: 'grpo: loss normalisation. dapo averages over every completion token of the step (no bias to short answers); grpo per sequence; dr_grpo by a constant, without dividing advantages by the group std.' },
+  rewards: { schema: z.array(z.enum(REWARDS)).min(1).default(['exact']), why: 'grpo: reward functions (summed with rewardWeights): exact answer match, numeric answer (\\boxed{}, ####, or the last number), regex, valid json, json_schema, length penalty, <think> format.' },
+  rewardWeights: { schema: z.array(z.number().min(-100).max(100)).optional(), why: 'grpo: one weight per reward function, in the same order; all 1 when not set.' },
+  rewardRegex: { schema: z.string().min(1).optional(), why: 'grpo: the pattern the regex reward looks for in a completion.' },
+  rewardSchema: { schema: z.string().min(1).optional(), why: 'grpo: path of the JSON schema file the json_schema reward validates completions against.' },
+  lengthTarget: { schema: z.number().int().min(1).optional(), why: 'grpo: the length reward penalises completions longer than this many characters (-1 at twice it).' },
   ktoDesirableWeight: { schema: z.number().positive().max(100).default(1), why: 'kto: weight of the desirable examples\' loss; with unbalanced labels, keep desirableWeight x desirable count / (undesirableWeight x undesirable count) between 1 and 4/3 (KTO paper).' },
   ktoUndesirableWeight: { schema: z.number().positive().max(100).default(1), why: 'kto: weight of the undesirable examples\' loss (see ktoDesirableWeight).' },
   simpoGamma: { schema: z.number().min(0).max(10).default(0.5), why: 'simpo: the target reward margin; 0.5 is TRL\'s default (gamma/beta around 0.25-0.5 in the SimPO paper).' },
@@ -65,6 +77,14 @@ export const TrainingConfigSchema = TrainingConfigObject.superRefine((c, ctx) =>
   if (c.cptStride !== undefined && c.cptStride > c.seqLen) {
     ctx.addIssue({ code: 'custom', path: ['cptStride'], message: `must be at most seqLen (${c.seqLen}), or tokens between windows would never be trained` });
   }
+  if (c.rewardWeights && c.rewardWeights.length !== c.rewards.length) {
+    ctx.addIssue({ code: 'custom', path: ['rewardWeights'], message: `has ${c.rewardWeights.length} weights for ${c.rewards.length} rewards; give one weight per reward, in the same order` });
+  }
+  if (c.objective === 'grpo') {
+    if (c.rewards.includes('regex') && !c.rewardRegex) ctx.addIssue({ code: 'custom', path: ['rewardRegex'], message: 'is needed by the regex reward' });
+    if (c.rewards.includes('json_schema') && !c.rewardSchema) ctx.addIssue({ code: 'custom', path: ['rewardSchema'], message: 'is needed by the json_schema reward' });
+    if (c.rewards.includes('length') && !c.lengthTarget) ctx.addIssue({ code: 'custom', path: ['lengthTarget'], message: 'is needed by the length reward' });
+  }
   if (c.objective === 'kto' && c.microBatch * c.gradAccum < 2) {
     ctx.addIssue({ code: 'custom', path: ['gradAccum'], message: 'kto needs at least 2 examples per step (microBatch x gradAccum) to estimate its KL baseline from mismatched pairs; raise gradAccum' });
   }
@@ -77,7 +97,7 @@ export type TrainingConfig = z.output<typeof TrainingConfigSchema>;
 
 /** beta for the chosen objective: the user's value, else the objective's own default (see the beta help text). */
 export function betaFor(c: Pick<TrainingConfig, 'objective' | 'beta'>): number {
-  return c.beta ?? (c.objective === 'simpo' ? 2 : 0.1);
+  return c.beta ?? (c.objective === 'simpo' ? 2 : c.objective === 'grpo' ? 0.04 : 0.1);
 }
 
 /** What kind of input a key takes (the UI builds its form from this). */

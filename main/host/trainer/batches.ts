@@ -10,6 +10,8 @@ export interface TokenizedExample {
   weights: ArrayLike<number>;
   /** KTO: whether this example is desirable. */
   label?: boolean;
+  /** GRPO: the reference answer of this prompt. */
+  answer?: string;
 }
 
 export interface DataCursor {
@@ -69,8 +71,8 @@ export class BatchSource {
   }
 
   /** Other examples with the same options, in order (one pass over them, e.g. KTO's mismatched pairs). */
-  over(examples: TokenizedExample[]): BatchSource {
-    return new BatchSource(examples, { ...this.opts, shuffle: false, group: 1 });
+  over(examples: TokenizedExample[], microBatch = this.opts.microBatch): BatchSource {
+    return new BatchSource(examples, { ...this.opts, microBatch, shuffle: false, group: 1 });
   }
 
   /** The same examples and options, in file order (for one pass over every example). */

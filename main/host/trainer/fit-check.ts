@@ -32,8 +32,9 @@ const BUDGET_SHARE = 0.85;
 export async function fitCheck(config: TrainingConfig, opts: { calibrate: boolean; runDir?: string; log?: (m: string) => void }): Promise<FitCheck> {
   const lora = { r: config.loraR, alpha: config.loraAlpha, dropout: config.loraDropout, rslora: config.rslora, targets: config.loraTargets, seed: config.seed };
   // Preference objectives score a pair (chosen + rejected) per micro-batch slot: twice the rows.
+  // GRPO trains one group of completions per forward.
   const rowsPer = PREFERENCE_OBJECTIVES.includes(config.objective) ? 2 : 1;
-  const planFor = (batch: number, seqLen: number) => planModel(config.model, { quant: config.quant, lora, batch: batch * rowsPer, seqLen, mode: 'train' });
+  const planFor = (batch: number, seqLen: number) => planModel(config.model, { quant: config.quant, lora, batch: config.objective === 'grpo' ? config.grpoGroupSize : batch * rowsPer, seqLen, mode: 'train' });
   const plan = await planFor(config.microBatch, config.seqLen);
   const freeBytes = freemem();
   const budgetBytes = Math.floor(freeBytes * BUDGET_SHARE);

@@ -51,8 +51,9 @@ export async function createNativeTrainable(config: TrainingConfig): Promise<Nat
       throw new LatheError('config.initAdapter', `initAdapter ${config.initAdapter} cannot be loaded: ${e.message ?? String(err)}`, 'Point initAdapter at a PEFT adapter folder (adapter_config.json + adapter_model.safetensors) trained on this base model.');
     }
   }
-  // Preference objectives put a pair (chosen + rejected) in every micro-batch slot: twice the rows.
-  const rows = config.microBatch * (PREFERENCE_OBJECTIVES.includes(config.objective) ? 2 : 1);
+  // Preference objectives put a pair (chosen + rejected) in every micro-batch slot: twice the rows. GRPO trains one
+  // group (grpoGroupSize completions of a prompt) per forward; its generation's KV cache is not in this plan.
+  const rows = config.objective === 'grpo' ? config.grpoGroupSize : config.microBatch * (PREFERENCE_OBJECTIVES.includes(config.objective) ? 2 : 1);
   const planned = model.planTrain({ batch: rows, seqLen: config.seqLen }).total;
   let forwards = 0;
   const forward = (b: TrainBatch, adapter: boolean, signal?: AbortSignal) => {
@@ -69,6 +70,11 @@ export async function createNativeTrainable(config: TrainingConfig): Promise<Nat
       return { gradNorm: r.gradNorm, skipped: r.skipped };
     },
     zeroGrad: () => model.zeroGrad(),
+    // Sampling with the adapter on; the stop token, when one ends the answer, is part of what is learned.
+    generate: async (prompt, o) => {
+      const r = await model.generate(prompt, { maxNewTokens: o.maxNewTokens, temperature: o.temperature, seed: o.seed, stop: o.stop, adapter: true, signal: o.signal });
+      return r.tokens;
+    },
     saveAdapter: (dir) => model.saveAdapter(dir),
     saveState: (file) => model.saveState(file, { rng: forwards }),
     loadState: async (file) => {

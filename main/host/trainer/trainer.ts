@@ -103,14 +103,14 @@ export async function train(opts: TrainerOptions, start: TrainerState = initialT
     const metrics: StepMetrics = { step: state.step + 1, epoch: cursor.epoch, loss: null, lr, gradNorm: null, tokens, tokensPerSecond: 0 };
     const filterLogp = hooks.filterLogp;
     const stepNo = state.step + 1;
-    const result = await objective.accumulate(model, micros, { signal, ...(filterLogp ? { filterLogp: (l: Float32Array) => filterLogp(stepNo, l) } : {}) });
+    const result = await objective.accumulate(model, micros, { step: stepNo, signal, ...(filterLogp ? { filterLogp: (l: Float32Array) => filterLogp(stepNo, l) } : {}) });
+    if (result.metrics) metrics.extra = result.metrics;
     if (result.empty) {
       // Nothing to learn from: a mean over zero tokens is NaN, so the step is skipped and counted, never averaged in.
       metrics.skipped = 'no-supervised-tokens';
       state.skippedEmpty++;
     } else {
       const loss = result.loss;
-      if (result.metrics) metrics.extra = result.metrics;
       metrics.loss = loss;
       if (!Number.isFinite(loss)) {
         await model.zeroGrad();

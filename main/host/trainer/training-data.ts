@@ -14,6 +14,7 @@ import { slidingWindows } from '../../data/windows';
 import { loadTokenizer, type LatheTokenizer } from '../../models/tokenizer';
 import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../training/config';
 import type { TokenizedExample } from './batches';
+import { loadGrpoPrompts } from './grpo-data';
 import type { JobData } from './run-job';
 
 const toExample = (s: TokenSeq): TokenizedExample => ({ ids: s.ids, weights: s.mask });
@@ -88,6 +89,11 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
   const source = config.dataset;
   if (!existsSync(source)) {
     throw new LatheError('data.notFound', `The dataset ${source} does not exist.`, 'Give the path of a dataset file (JSONL, JSON, CSV, Parquet, text) or import it in the Data step first.');
+  }
+  if (config.objective === 'grpo') {
+    const g = await loadGrpoPrompts(config, tokenizer, runDir, log);
+    if (!g.train.length) throw new LatheError('data.empty', `No prompt to train on in ${source}.`, 'Check the data report: every row was left out (see data-report.json in the run folder).');
+    return { ...g, padId };
   }
   let train: TokenizedExample[];
   let validation: TokenizedExample[] = [];

@@ -10,6 +10,7 @@ import { needsReference } from './preference-loss';
 import { KtoTrainObjective } from './kto';
 import { loadOrComputeReference, referenceKey } from './reference-cache';
 import { sftObjective } from './sft-objective';
+import { grpoObjective } from './grpo-setup';
 
 export interface PrepareInput {
   config: TrainingConfig;
@@ -27,6 +28,7 @@ export async function prepareObjective(p: PrepareInput): Promise<TrainObjective>
   const { config } = p;
   // Continued pre-training is the SFT loss over windows whose every token is supervised (the data step makes them).
   if (config.objective === 'sft' || config.objective === 'cpt') return sftObjective;
+  if (config.objective === 'grpo') return grpoObjective(p);
   const name = config.objective;
   const params = { beta: betaFor(config), labelSmoothing: config.labelSmoothing, simpoGamma: config.simpoGamma };
   if (name !== 'kto' && !needsReference(name)) return new PreferenceTrainObjective(name, params, { train: null, validation: null });

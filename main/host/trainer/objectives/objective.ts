@@ -5,6 +5,8 @@ import type { BatchSource, MicroBatch } from '../batches';
 import type { TrainableModel } from '../engine-port';
 
 export interface AccumulateContext {
+  /** The optimizer step being computed (1-based): sampling seeds derive from it, so a resume samples the same. */
+  step: number;
   signal?: AbortSignal;
   /** Test hook: lets a test corrupt the log-probs of a forward (NaN injection). */
   filterLogp?(logp: Float32Array): Float32Array;
