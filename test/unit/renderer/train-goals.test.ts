@@ -22,6 +22,8 @@ describe('New run goals', () => {
     expect(dataWarning(goalById('behaviour'), 'messages')).toBeNull();
     expect(dataWarning(goalById('preference'), undefined)).toBeNull();
     expect(dataWarning(goalById('domain'), 'alpaca')).toMatch(/reads raw text/);
+    expect(dataWarning(goalById('reasoning'), 'alpaca')).toMatch(/GRPO needs prompts/);
+    expect(dataWarning(goalById('reasoning'), 'prompts')).toBeNull();
     expect(dataWarning(goalById('domain'), 'text')).toBeNull();
     expect(dataWarning(goalById('behaviour'), 'text')).toMatch(/continued pre-training/);
   });

@@ -34,8 +34,10 @@ export const GOALS: readonly Goal[] = [
   {
     id: 'reasoning',
     label: 'Reasoning that can be checked',
-    advice: 'RL with verifiable rewards (GRPO) is not in this build yet. Meanwhile, SFT on worked solutions that end in a checked answer teaches the format of the reasoning.',
-    formats: [],
+    advice: 'GRPO: for each prompt the model samples a group of answers, verifiable rewards score them (exact or numeric answer by default; regex, JSON, JSON schema, length, <think> format in Advanced settings), and the better ones are reinforced. Prompts need an "answer" field. Start from an SFT adapter that already answers in the right format.',
+    // 8 samples per prompt at temperature 1, DAPO's token-level normalisation, a small KL to the base.
+    config: { objective: 'grpo', rewards: ['numeric'], grpoGroupSize: 8, grpoLoss: 'dapo', beta: 0.04, learningRate: 1e-5, epochs: 1, packing: false },
+    formats: ['prompts'],
   },
   {
     id: 'domain',
@@ -60,6 +62,7 @@ export function dataWarning(goal: Goal, format: string | undefined): string | nu
   if (!format || !goal.config) return null;
   if (goal.id === 'preference' && format !== 'preference') return `DPO needs preference pairs (prompt, chosen, rejected), but this dataset is ${format} data. Pick a preference dataset, or choose "Format, tone or behaviour".`;
   if (goal.id === 'behaviour' && format === 'preference') return 'This is preference data: SFT would learn only the chosen answers and ignore the rejected ones. Choose "A preference between good and bad answers" to train on both.';
+  if (goal.id === 'reasoning' && format !== 'prompts') return `GRPO needs prompts with a checkable answer (prompt or messages, and answer), but this dataset is ${format} data.`;
   if (goal.id === 'domain' && format !== 'text') return `Continued pre-training reads raw text, but this dataset is ${format} data. Pick a text dataset (a .txt/.md file or folder), or choose "Format, tone or behaviour".`;
   if (goal.id === 'behaviour' && format === 'text') return 'This is raw text: learning it is continued pre-training. Choose "Domain language or knowledge".';
   return null;

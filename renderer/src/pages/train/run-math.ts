@@ -38,6 +38,12 @@ export const PREFERENCE_KEYS = {
   rewardRejected: 'rewards/rejected',
   rewardMargin: 'rewards/margin',
   evalRewardMargin: 'eval/rewards/margin',
+  // GRPO
+  rewardMean: 'reward/mean',
+  rewardStd: 'reward/std',
+  evalRewardMean: 'eval/reward/mean',
+  completionLength: 'completion/length',
+  kl: 'kl',
 } as const;
 export type PreferenceKey = keyof typeof PREFERENCE_KEYS;
 
