@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { GOALS, dataWarning, goalById } from '../../../renderer/src/pages/train/goals';
 import { withPreferenceKeys } from '../../../renderer/src/pages/train/run-math';
+import { configFields, parseOverrides } from '../../../renderer/src/pages/train/config-form';
+import { trainingHandlers } from '../../../main/services/training';
 import { resolveTrainingConfig } from '../../../main/training/config';
 
 describe('New run goals', () => {
@@ -33,5 +35,13 @@ describe('New run goals', () => {
     expect(m.rewardAccuracy).toBe(0.75);
     expect(m.evalRewardMargin).toBe(0.2);
     expect(m.rewardChosen).toBeUndefined();
+  });
+
+  it('reward settings: rewards are toggles, rewardWeights a typed list of numbers', async () => {
+    const fields = configFields(await trainingHandlers['training.configHelp']());
+    expect(fields.find((f) => f.key === 'rewards')?.kind).toEqual({ type: 'multi', options: ['exact', 'numeric', 'regex', 'json', 'json_schema', 'length', 'think'] });
+    expect(fields.find((f) => f.key === 'rewardWeights')?.kind).toEqual({ type: 'numberList' });
+    expect(parseOverrides(fields, { rewardWeights: '1, 0.5' }).values.rewardWeights).toEqual([1, 0.5]);
+    expect(parseOverrides(fields, { rewardWeights: '1, x' }).error).toMatchObject({ key: 'rewardWeights', code: 'form.notANumber' });
   });
 });
