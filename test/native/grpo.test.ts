@@ -4,7 +4,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BatchSource, type TokenizedExample } from '../../main/host/trainer/batches';
 import { createNativeTrainable } from '../../main/host/trainer/native-model';
+import { GrpoTrainObjective } from '../../main/host/trainer/objectives/grpo';
+import { rowSums } from '../../main/host/trainer/objectives/preference';
+import { mixSeed } from '../../main/host/trainer/rng';
 import { runTrainingJob } from '../../main/host/trainer/run-job';
 import { loadTrainingData } from '../../main/host/trainer/training-data';
 import type { StepMetrics } from '../../main/host/trainer/trainer';
@@ -44,5 +48,36 @@ describe('grpo on the native engine', () => {
     const b = await run('b');
     const key = (m: StepMetrics) => [m.step, m.loss, m.extra?.['reward/mean'] ?? null, m.extra?.['completion/length'] ?? null];
     expect(b.metrics.map(key)).toEqual(a.metrics.map(key));
+  });
+
+  it('one step raises the log-probs of above-average completions and lowers the others', async () => {
+    const model = await tinyModel({ arch: 'llama', tokenizer: 'synthetic' });
+    const m = await createNativeTrainable(resolveTrainingConfig({ model, dataset: 'unused', quant: 'none', seqLen: 32, threads: 2, loraR: 8 }));
+    try {
+      const prompt = { ids: [1, 5, 9, 13], answer: null };
+      const src = new BatchSource([{ ids: prompt.ids, weights: [0, 0, 0, 0] }], { seqLen: 32, microBatch: 1, packing: false, seed: 1, shuffle: false, padId: 0 });
+      // Rewards alternate 0, 1 over the group: advantages -, +, -, +, ...
+      let n = 0;
+      const env = {
+        decode: (ids: number[]) => ids.join(','),
+        stop: [],
+        reward: () => ({ total: n % 2, parts: [n++ % 2] }),
+        rewardNames: ['alternating'],
+        batch: (xs: TokenizedExample[]) => src.over(xs, xs.length).next({ epoch: 0, index: 0 }).micro,
+      };
+      const obj = new GrpoTrainObjective({ groupSize: 8, maxNewTokens: 3, temperature: 1, clip: 0.2, beta: 0, norm: 'dapo', seed: 3 }, [prompt], [prompt], env);
+      // The same completions the objective samples at step 1 (same seeds), to score before and after the update.
+      const completions: number[][] = [];
+      for (let g = 0; g < 8; g++) completions.push(await m.generate!(prompt.ids, { maxNewTokens: 3, temperature: 1, seed: mixSeed(mixSeed(3, 1), g), stop: [] }));
+      const group = env.batch(completions.map((c) => ({ ids: [...prompt.ids, ...c], weights: [0, 0, 0, 0, ...c.map(() => 1)] })));
+      const score = async () => rowSums(await m.forward(group.batch, { adapter: true, keepForBackward: false }), group).sums;
+      const before = await score();
+      await obj.accumulate(m, [src.next({ epoch: 0, index: 0 }).micro], { step: 1 });
+      await m.step({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
+      const after = await score();
+      for (let g = 0; g < 8; g++) expect(Math.sign(after[g] - before[g]), `completion ${g}`).toBe(g % 2 ? 1 : -1);
+    } finally {
+      await m.close();
+    }
   });
 });
