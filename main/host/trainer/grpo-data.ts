@@ -12,7 +12,7 @@ import type { TokenizedExample } from './batches';
 
 async function prompts(path: string, tokenizer: LatheTokenizer, runDir: string, log: (m: string) => void): Promise<TokenizedExample[]> {
   if (statSync(path).isDirectory()) {
-    throw new LatheError('data.objectiveMismatch', `objective grpo reads a prompt file (rows of prompt or messages, and answer); ${path} is a folder.`, 'Give the path of the JSONL/JSON/CSV/Parquet file of prompts.');
+    throw new LatheError('data.objectiveMismatch', `objective grpo reads a prompt file (rows of prompt or messages, and answer); ${path} is a folder (imported datasets are not read by grpo yet).`, 'Give the path of the JSONL/JSON/CSV/Parquet file of prompts.');
   }
   const report = emptyReport(path, 'jsonl');
   const out: TokenizedExample[] = [];

@@ -99,6 +99,9 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
   let validation: TokenizedExample[] = [];
   const group = pairsWanted(config) ? 2 : 1;
   if (statSync(source).isDirectory() && existsSync(join(source, DATASET_FILES.normalized))) {
+    if (config.objective === 'kto') {
+      throw new LatheError('data.objectiveMismatch', `objective kto reads its desirable/undesirable labels from the dataset file; ${source} is an imported dataset, whose tokenized cache has no labels.`, 'Give the path of the KTO file (prompt, completion, label) as the dataset.');
+    }
     // A library dataset: tokenize once into its cache (keyed by tokenizer, template and options), split there.
     const meta = JSON.parse(await readFile(join(source, DATASET_FILES.report), 'utf8')) as { valid: number; format?: string };
     // A library dataset folder is immutable once imported, so its path identifies its content for the cache key.
