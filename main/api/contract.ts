@@ -16,7 +16,8 @@ import { evalsMethods } from './contract-evals';
 export type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary };
 
 export type Run = RunRecord;
-export type RunMetric = MetricRecord;
+/** extra: objective-specific figures of the step (e.g. rewards/accuracy), from the run's metrics.jsonl. */
+export type RunMetric = MetricRecord & { extra?: Record<string, number> };
 export type { FitCheck, ModelSummary, StepMetrics };
 export interface RunDetail {
   run: Run;

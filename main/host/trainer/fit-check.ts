@@ -3,7 +3,7 @@
 import { freemem, totalmem } from 'node:os';
 import { planModel, type MemoryPlan } from '../../engine/engine';
 import { BUDGET_SHARE } from '../../models/fit';
-import type { TrainingConfig } from '../../training/config';
+import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../training/config';
 import { BatchSource } from './batches';
 import { createNativeTrainable } from './native-model';
 import { sftSeeds } from './sft';
@@ -28,7 +28,6 @@ export interface FitCheck {
   trainExamples?: number;
 }
 
-
 /**
  * The engine's training plan for a config at a micro-batch and sequence length. With `storageDtype` the plan comes
  * from config.json alone (a catalog model not downloaded yet); the numbers are the same as for the full folder.
@@ -39,7 +38,10 @@ export function planTraining(config: TrainingConfig, batch: number, seqLen: numb
 }
 
 export async function fitCheck(config: TrainingConfig, opts: { calibrate: boolean; runDir?: string; log?: (m: string) => void }): Promise<FitCheck> {
-  const planFor = (batch: number, seqLen: number) => planTraining(config, batch, seqLen);
+  // Preference objectives score a pair (chosen + rejected) per micro-batch slot: twice the rows.
+  // GRPO trains one group of completions per forward.
+  const rowsPer = PREFERENCE_OBJECTIVES.includes(config.objective) ? 2 : 1;
+  const planFor = (batch: number, seqLen: number) => planTraining(config, config.objective === 'grpo' ? config.grpoGroupSize : batch * rowsPer, seqLen);
   const plan = await planFor(config.microBatch, config.seqLen);
   const freeBytes = freemem();
   const budgetBytes = Math.floor(freeBytes * BUDGET_SHARE);
@@ -75,7 +77,7 @@ export async function fitCheck(config: TrainingConfig, opts: { calibrate: boolea
   if (!opts.calibrate || !fits) return result;
 
   const data = await loadTrainingData(config, opts.runDir ?? '', opts.log ?? (() => {}));
-  const source = new BatchSource(data.train, { seqLen: config.seqLen, microBatch: config.microBatch, packing: config.packing, seed: config.seed, padId: data.padId, shuffle: true });
+  const source = new BatchSource(data.train, { seqLen: config.seqLen, microBatch: config.microBatch, packing: config.packing, seed: config.seed, padId: data.padId, shuffle: true, group: data.group ?? 1 });
   const totalSteps = totalStepsFor(config, source);
   const model = await createNativeTrainable(config);
   try {
