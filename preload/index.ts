@@ -1,7 +1,8 @@
 // Preload: exposes window.lathe, a small domain API generated from the contract's method list — never raw ipcRenderer.
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { eventNames, methodNames } from '../main/api/contract';
 import { IPC_CALL, IPC_EVENT } from '../main/api/ipc-channels';
+import { IPC_PICK_FOLDER, type DesktopApi } from '../main/api/ipc-desktop';
 
 type Result = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string; hint?: string } };
 
@@ -30,3 +31,10 @@ api.on = (event: string, listener: (payload: unknown) => void) => {
 };
 
 contextBridge.exposeInMainWorld('lathe', api);
+
+// Desktop-only helpers: the native folder picker and the path of a dropped folder (web mode has neither).
+const desktop: DesktopApi = {
+  pickFolder: (opts) => ipcRenderer.invoke(IPC_PICK_FOLDER, { title: String(opts?.title ?? '') }) as Promise<string | null>,
+  pathForFile: (file) => webUtils.getPathForFile(file as File),
+};
+contextBridge.exposeInMainWorld('latheDesktop', desktop);

@@ -1,6 +1,7 @@
 // The typed API contract: every request, response and event of the app, with runtime validators for every argument.
 // Electron IPC, the web-mode WebSocket and the preload bridge are all generated from this one table.
 import { z } from 'zod';
+import { libraryMethods } from './contract-library';
 import type { MetricRecord, RunRecord } from '../library/runs-repo';
 import type { ModelSummary } from '../models/model-dir';
 import type { StepMetrics } from '../host/trainer/trainer';
@@ -8,10 +9,15 @@ import type { FitCheck } from '../host/trainer/fit-check';
 import { TrainingConfigSchema, type ConfigFieldKind } from '../training/config';
 import { ImportArgs, InspectArgs, PreviewArgs, RawLinesArgs } from '../data/api-schemas';
 import type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary } from '../data/api-types';
+import { exportsMethods, type ExportsEvents, type ExportView } from './contract-exports';
+export type { ExportView };
+import { modelMethods, type ModelProgress } from './contract-models';
+import { evalsMethods } from './contract-evals';
 export type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary };
 
 export type Run = RunRecord;
-export type RunMetric = MetricRecord;
+/** extra: objective-specific figures of the step (e.g. rewards/accuracy), from the run's metrics.jsonl. */
+export type RunMetric = MetricRecord & { extra?: Record<string, number> };
 export type { FitCheck, ModelSummary, StepMetrics };
 export interface RunDetail {
   run: Run;
@@ -61,13 +67,37 @@ export interface GpuInfo {
   computeCapability?: string;
 }
 
+/** A Vulkan device as the engine's probe sees it (`lathe info`); CPU devices such as lavapipe are listed, not used. */
+export interface VulkanDeviceInfo {
+  index: number;
+  name: string;
+  type: 'discrete' | 'integrated' | 'virtual' | 'cpu' | 'other';
+  /** Size of the largest device-local memory heap. */
+  vramBytes: number;
+  /** What this process may use of that heap now (VK_EXT_memory_budget); absent without the extension. */
+  budgetBytes?: number;
+  apiVersion: string;
+  driverName: string;
+  driverInfo: string;
+  driverVersion: number;
+  subgroupSize: number;
+  sharedMemoryBytes: number;
+  cooperativeMatrix: { nv: boolean; khr: boolean };
+  fp16: boolean;
+  /** False for CPU devices (unless LATHE_VULKAN_ALLOW_CPU=1) and devices below Vulkan 1.2; `reason` says why. */
+  usable: boolean;
+  reason?: string;
+}
+
 export interface SystemInfo {
   cpu: { model: string; cores: number; features: { avx2: boolean; avx512f: boolean; amx: boolean; fma: boolean; f16c: boolean } };
   memory: { totalBytes: number; freeBytes: number };
   gpus: GpuInfo[];
+  /** Every Vulkan device, usable or not (empty when the engine was built without Vulkan or no driver is installed). */
+  vulkanDevices: VulkanDeviceInfo[];
   engine: {
     version: string;
-    /** Backends the engine can run on this machine, e.g. ['cpu'] or ['cpu', 'cuda']. */
+    /** Backends the engine can run on this machine, e.g. ['cpu'], ['cpu', 'cuda'] or ['cpu', 'vulkan']. */
     backends: string[];
     /** Backends compiled into this build (cuda may be compiled but have no GPU to run on). */
     compiled: string[];
@@ -88,7 +118,7 @@ export interface HostCrash {
 // ---------- the method table ----------
 
 /** method<Output>()(inputSchema, description): the input type is inferred from the schema. */
-function method<O>() {
+export function method<O>() {
   return <I extends z.ZodType>(input: I, description: string) => ({ input, description, output: undefined as unknown as O });
 }
 
@@ -100,6 +130,8 @@ export const LocalPath = z
   .refine((s) => !s.includes('\0'), 'must not contain NUL characters');
 
 export const methods = {
+  ...libraryMethods,
+  ...evalsMethods,
   'app.info': method<AppInfo>()(NoArgs, 'Name, version and where the library lives.'),
   'system.info': method<SystemInfo>()(NoArgs, 'CPU, memory, GPUs and engine backends, probed in the engine host.'),
   'projects.list': method<Project[]>()(NoArgs, 'All projects, most recently updated first.'),
@@ -132,6 +164,8 @@ export const methods = {
   'datasets.cancel': method<{ cancelled: boolean }>()(z.object({ jobId: z.string().uuid() }).strict(), 'Cancel a running inspect or import by its job id (nothing is stored).'),
   'datasets.list': method<DatasetSummary[]>()(z.object({ projectId: Id.optional() }).strict().optional(), 'Imported datasets, newest first (optionally of one project).'),
   'datasets.delete': method<{ deleted: true }>()(z.object({ id: Id }).strict(), 'Delete an imported dataset and its files.'),
+  ...exportsMethods,
+  ...modelMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -141,16 +175,31 @@ export type MethodOutput<M extends MethodName> = (typeof methods)[M]['output'];
 
 // ---------- events (main -> UI) ----------
 
-export interface EventPayloads {
+export interface EventPayloads extends ExportsEvents {
   'engine.hostCrashed': HostCrash;
   'projects.changed': { ids: string[] };
   'training.metrics': { runId: string; metrics: StepMetrics };
   'training.status': { run: Run };
   'training.log': { runId: string; message: string };
   'datasets.progress': { jobId: string; bytesRead: number; totalBytes: number; rows: number };
+  'models.progress': ModelProgress;
+  'evals.progress': { jobId: string; phase: string; done: number; total: number; message?: string };
+  'evals.chatToken': { chatId: string; index: number; delta: string };
 }
 export type EventName = keyof EventPayloads;
-export const eventNames: EventName[] = ['engine.hostCrashed', 'projects.changed', 'training.metrics', 'training.status', 'training.log', 'datasets.progress'];
+export const eventNames: EventName[] = [
+  'engine.hostCrashed',
+  'projects.changed',
+  'training.metrics',
+  'training.status',
+  'training.log',
+  'datasets.progress',
+  'exports.progress',
+  'exports.status',
+  'models.progress',
+  'evals.progress',
+  'evals.chatToken',
+];
 
 // ---------- the client shape (what window.lathe and the WebSocket client expose) ----------
 

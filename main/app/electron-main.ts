@@ -2,23 +2,28 @@
 import { app, BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRuntime, type Runtime } from '../services/runtime';
+import { openLibraryGate, type LibraryGate } from '../services/library-gate';
 import { electronHostSpawner } from './electron-host-spawner';
 import { registerIpc } from './ipc';
+import { registerDesktopIpc } from './desktop-ipc';
+import { rendererFileUrl } from './security-policy';
 import { createMainWindow } from './window';
 
 // out/main/index.js -> out/
 const outDir = fileURLToPath(new URL('..', import.meta.url));
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
-let runtime: Runtime | undefined;
+let gate: LibraryGate | undefined;
 let mainWindow: BrowserWindow | null = null;
 
 app.enableSandbox();
 if (!app.requestSingleInstanceLock()) app.quit();
 
 app.whenReady().then(() => {
-  runtime = createRuntime({ shell: 'electron', libraryRoot: process.env.LATHE_HOME || join(app.getPath('userData'), 'library'), spawnHost: electronHostSpawner(join(outDir, 'main', 'engine-host.js')) });
-  registerIpc(runtime, () => mainWindow, devServerUrl);
+  // A damaged or busy library still opens the window: its start screen says why and offers the rebuild.
+  gate = openLibraryGate({ shell: 'electron', libraryRoot: process.env.LATHE_HOME || join(app.getPath('userData'), 'library'), spawnHost: electronHostSpawner(join(outDir, 'main', 'engine-host.js')) });
+  const trusted = { rendererUrl: rendererFileUrl(outDir), devServerUrl };
+  registerIpc(gate, () => mainWindow, trusted);
+  registerDesktopIpc(() => mainWindow, trusted);
   mainWindow = createMainWindow(outDir, devServerUrl);
   mainWindow.on('closed', () => (mainWindow = null));
 });
@@ -31,6 +36,6 @@ app.on('second-instance', () => {
 });
 
 app.on('window-all-closed', async () => {
-  await runtime?.close();
+  await gate?.close();
   app.quit();
 });

@@ -1,22 +1,21 @@
 // Registers the single API channel: checks the sender frame, validates arguments (via dispatch) and forwards events.
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
-import { dispatch } from '../services/dispatch';
-import type { Runtime } from '../services/runtime';
+import type { LibraryGate } from '../services/library-gate';
 import { IPC_CALL, IPC_EVENT } from '../api/ipc-channels';
-import { isTrustedRendererUrl } from './security-policy';
+import { isTrustedRendererUrl, type TrustedRenderer } from './security-policy';
 
-export function registerIpc(runtime: Runtime, getWindow: () => BrowserWindow | null, devServerUrl?: string): void {
+export function registerIpc(gate: Pick<LibraryGate, 'dispatch' | 'subscribe'>, getWindow: () => BrowserWindow | null, trusted: TrustedRenderer): void {
   ipcMain.handle(IPC_CALL, async (event: IpcMainInvokeEvent, method: unknown, args: unknown) => {
     const frameUrl = event.senderFrame?.url ?? '';
-    if (!isTrustedRendererUrl(frameUrl, devServerUrl)) {
+    if (!isTrustedRendererUrl(frameUrl, trusted)) {
       console.warn(`[lathe] refused IPC call ${String(method)} from untrusted frame ${frameUrl}`);
       return { ok: false, error: { code: 'api.untrustedSender', message: 'This frame may not call the Lathe API.' } };
     }
-    const result = await dispatch(method, args, runtime.ctx);
+    const result = await gate.dispatch(method, args);
     if (!result.ok && result.error.code === 'api.unknownMethod') console.warn(`[lathe] refused unknown IPC method ${String(method)}`);
     return result;
   });
-  runtime.subscribe((name, payload) => {
+  gate.subscribe((name, payload) => {
     const win = getWindow();
     if (win && !win.isDestroyed()) win.webContents.send(IPC_EVENT, name, payload);
   });

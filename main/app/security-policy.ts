@@ -1,12 +1,32 @@
 // Security decisions for the Electron shell as pure functions, so they are unit-tested without Electron.
-import { SECURITY_HEADERS } from '../server/static-files';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { contentSecurityPolicy } from '../server/static-files';
 
-/** Pages the renderer may load: the packaged file:// renderer, or the dev server in development. */
-export function isTrustedRendererUrl(url: string, devServerUrl?: string): boolean {
+/** The file:// URL of this build's renderer page (out/renderer/index.html beside out/main). */
+export function rendererFileUrl(outDir: string): string {
+  return pathToFileURL(join(outDir, 'renderer', 'index.html')).href;
+}
+
+export interface TrustedRenderer {
+  /** rendererFileUrl(outDir) of the running build: the one file:// page trusted. */
+  rendererUrl?: string;
+  /** The dev server (development only): its origin is trusted. */
+  devServerUrl?: string;
+}
+
+/** Pages the renderer may load: exactly this build's renderer file (any hash route), or the dev server's origin. */
+export function isTrustedRendererUrl(url: string, trusted: TrustedRenderer): boolean {
   try {
     const u = new URL(url);
-    if (u.protocol === 'file:') return u.pathname.endsWith('/renderer/index.html');
-    if (devServerUrl) return u.origin === new URL(devServerUrl).origin;
+    if (u.protocol === 'file:') {
+      if (!trusted.rendererUrl) return false;
+      u.hash = '';
+      u.search = '';
+      // Both sides through the URL parser, so percent-encoding and `..` segments compare equal only when the file is the same.
+      return u.href === new URL(trusted.rendererUrl).href;
+    }
+    if (trusted.devServerUrl) return u.origin === new URL(trusted.devServerUrl).origin;
     return false;
   } catch {
     return false;
@@ -25,7 +45,12 @@ export function isAllowedExternalUrl(url: string): boolean {
   }
 }
 
-export const CONTENT_SECURITY_POLICY = SECURITY_HEADERS['Content-Security-Policy'];
+/** Under Electron the renderer talks over IPC only: it may connect nowhere, except to the dev server (hot reload) in development. */
+export function electronContentSecurityPolicy(devServerUrl?: string): string {
+  if (!devServerUrl) return contentSecurityPolicy("'none'");
+  const origin = new URL(devServerUrl).origin;
+  return contentSecurityPolicy(`${origin} ${origin.replace(/^http/, 'ws')}`);
+}
 
 /** webPreferences for every window: isolated, sandboxed, no Node. */
 export function secureWebPreferences(preloadPath: string) {

@@ -1,23 +1,24 @@
 // The one window factory: secure defaults, CSP on every response, navigation/new windows/permissions denied.
 import { BrowserWindow, session, shell } from 'electron';
 import { join } from 'node:path';
-import { CONTENT_SECURITY_POLICY, isAllowedExternalUrl, isTrustedRendererUrl, secureWebPreferences } from './security-policy';
+import { electronContentSecurityPolicy, isAllowedExternalUrl, isTrustedRendererUrl, rendererFileUrl, secureWebPreferences } from './security-policy';
 
 let hardened = false;
 
-function hardenSession(): void {
+function hardenSession(devServerUrl?: string): void {
   if (hardened) return;
   hardened = true;
+  const csp = electronContentSecurityPolicy(devServerUrl);
   const s = session.defaultSession;
   s.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   s.setPermissionCheckHandler(() => false);
   s.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });
   });
 }
 
 export function createMainWindow(outDir: string, devServerUrl?: string): BrowserWindow {
-  hardenSession();
+  hardenSession(devServerUrl);
   const win = new BrowserWindow({
     width: 1280,
     height: 820,
@@ -31,7 +32,7 @@ export function createMainWindow(outDir: string, devServerUrl?: string): Browser
   win.once('ready-to-show', () => win.show());
   const wc = win.webContents;
   wc.on('will-navigate', (event, url) => {
-    if (!isTrustedRendererUrl(url, devServerUrl)) event.preventDefault();
+    if (!isTrustedRendererUrl(url, { rendererUrl: rendererFileUrl(outDir), devServerUrl })) event.preventDefault();
   });
   wc.on('will-attach-webview', (event) => event.preventDefault());
   wc.setWindowOpenHandler(({ url }) => {

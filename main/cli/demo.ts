@@ -1,5 +1,6 @@
 // `lathe demo` (CLI process, which may load the engine itself): the whole job on an embedded default — generate the demo base model, train a LoRA on the bundled
-// instruction set in the engine host, then compare base and tuned generations on held-out prompts.
+// instruction set in the engine host, then compare base and tuned generations on held-out prompts. With objective dpo, a
+// DPO run then continues from the SFT adapter on the bundled preference pairs and reports held-out reward accuracy.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appRoot } from '../app-root';
@@ -10,9 +11,14 @@ import type { Runtime } from '../services/runtime';
 import { resolveTrainingConfig, type TrainingConfig } from '../training/config';
 import { ensureDemoBaseModel } from '../training/demo-model';
 import { readMetrics } from '../training/run-dir';
+import { validationCount } from '../data/split';
 
 export interface DemoOptions {
   steps: number;
+  /** 'dpo': after the SFT demo, train DPO on contacts-preference.jsonl starting from its adapter. */
+  objective?: 'sft' | 'dpo';
+  /** DPO steps (default: steps / 2). */
+  dpoSteps?: number;
   threads?: number;
   onProgress?(event: { kind: 'model' | 'start' | 'step' | 'generate'; message: string; step?: number; loss?: number | null }): void;
 }
@@ -38,9 +44,52 @@ export interface DemoSummary {
   status: RunRecord['status'];
   seconds: number;
   generations: DemoGeneration[];
+  dpo?: DemoDpoSummary;
+}
+
+/** Held-out preference figures of the DPO stage: at step 0 (the SFT model is its own reference) and at the end. */
+export interface DemoDpoSummary {
+  steps: number;
+  status: RunRecord['status'];
+  runDir: string;
+  seconds: number;
+  heldOutPairs: number;
+  rewardAccuracyBefore: number | null;
+  rewardAccuracyAfter: number | null;
+  marginBefore: number | null;
+  marginAfter: number | null;
+  evalLossBefore: number | null;
+  evalLossAfter: number | null;
 }
 
 export const demoDatasetPath = () => join(appRoot(), 'assets', 'demo', 'contacts-sft.jsonl');
+export const demoPreferencePath = () => join(appRoot(), 'assets', 'demo', 'contacts-preference.jsonl');
+
+/** DPO on the demo pairs, continuing from the SFT demo's adapter (which is also the reference). */
+export function demoDpoConfig(model: string, sftAdapter: string, steps: number, threads?: number): TrainingConfig {
+  return resolveTrainingConfig({
+    model,
+    dataset: demoPreferencePath(),
+    objective: 'dpo',
+    initAdapter: sftAdapter,
+    beta: 0.1,
+    quant: 'nf4',
+    loraR: 16,
+    loraAlpha: 32,
+    seqLen: 256,
+    microBatch: 2,
+    gradAccum: 2,
+    maxSteps: steps,
+    learningRate: 1e-3,
+    warmupSteps: Math.min(5, Math.max(1, Math.floor(steps / 10))),
+    evalEvery: steps,
+    checkpointEverySteps: Math.max(1, Math.floor(steps / 2)),
+    // 20 held-out pairs: enough to read an accuracy to 5 %.
+    validationFraction: 0.1,
+    seed: 42,
+    ...(threads ? { threads } : {}),
+  });
+}
 
 export function demoConfig(model: string, steps: number, threads?: number): TrainingConfig {
   return resolveTrainingConfig({
@@ -92,7 +141,9 @@ export async function runDemo(runtime: Runtime, opts: DemoOptions): Promise<Demo
   const tokens = steps.reduce((s, m) => s + m.tokens, 0);
   const last = steps.at(-1);
   const generations = run.status === 'completed' ? await compareGenerations(model, join(run.runDir, 'adapter'), config, opts) : [];
+  const dpo = opts.objective === 'dpo' && run.status === 'completed' ? await runDpoStage(runtime, model, join(run.runDir, 'adapter'), opts) : undefined;
   return {
+    ...(dpo ? { dpo } : {}),
     initialLoss: steps[0]?.loss ?? null,
     finalLoss: last?.loss ?? null,
     evalLossBefore: evals[0]?.evalLoss ?? null,
@@ -106,6 +157,44 @@ export async function runDemo(runtime: Runtime, opts: DemoOptions): Promise<Demo
     status: run.status,
     seconds: (performance.now() - started) / 1000,
     generations,
+  };
+}
+
+async function runDpoStage(runtime: Runtime, model: string, sftAdapter: string, opts: DemoOptions): Promise<DemoDpoSummary> {
+  const started = performance.now();
+  const steps = opts.dpoSteps ?? Math.max(2, Math.floor(opts.steps / 2));
+  const config = demoDpoConfig(model, sftAdapter, steps, opts.threads);
+  const unsubscribe = runtime.subscribe((event, payload) => {
+    if (event === 'training.metrics') {
+      const m = (payload as { metrics: { step: number; loss: number | null } }).metrics;
+      opts.onProgress?.({ kind: 'step', message: `dpo step ${m.step}`, step: m.step, loss: m.loss });
+    }
+  });
+  let run: RunRecord;
+  try {
+    run = await runtime.ctx.jobs.create(config, { name: `Demo DPO ${new Date().toISOString().slice(0, 16).replace('T', ' ')}` });
+    opts.onProgress?.({ kind: 'start', message: `DPO: ${steps} steps on the preference pairs, from the SFT adapter, in ${run.runDir}` });
+    await runtime.ctx.jobs.idle();
+  } finally {
+    unsubscribe();
+  }
+  run = runtime.ctx.jobs.get(run.id)!;
+  const evals = (readMetrics(run.runDir) as { evalLoss?: number; extra?: Record<string, number> }[]).filter((m) => typeof m.evalLoss === 'number');
+  const [first, last] = [evals[0], evals.length > 1 ? evals.at(-1) : undefined];
+  const fig = (m: typeof first | undefined, k: string) => m?.extra?.[`eval/rewards/${k}`] ?? null;
+  const pairs = readFileSync(config.dataset, 'utf8').split('\n').filter(Boolean).length;
+  return {
+    steps,
+    status: run.status,
+    runDir: run.runDir,
+    seconds: (performance.now() - started) / 1000,
+    heldOutPairs: validationCount(pairs, { valFraction: config.validationFraction, seed: config.seed }),
+    rewardAccuracyBefore: fig(first, 'accuracy'),
+    rewardAccuracyAfter: fig(last, 'accuracy'),
+    marginBefore: fig(first, 'margin'),
+    marginAfter: fig(last, 'margin'),
+    evalLossBefore: first?.evalLoss ?? null,
+    evalLossAfter: last?.evalLoss ?? null,
   };
 }
 

@@ -15,9 +15,9 @@ export const DatasetSource = z.union([
 const Field = z.string().min(1).max(200);
 export const ReadArgs = {
   source: DatasetSource,
-  format: z.enum(['alpaca', 'sharegpt', 'messages', 'preference', 'completion', 'text']).optional(),
+  format: z.enum(['alpaca', 'sharegpt', 'messages', 'preference', 'kto', 'prompts', 'completion', 'text']).optional(),
   sourceKind: z.enum(['jsonl', 'json', 'csv', 'tsv', 'parquet', 'text']).optional(),
-  map: z.record(z.enum(['instruction', 'input', 'output', 'system', 'conversations', 'messages', 'prompt', 'chosen', 'rejected', 'completion', 'text']), Field).optional(),
+  map: z.record(z.enum(['instruction', 'input', 'output', 'system', 'conversations', 'messages', 'prompt', 'chosen', 'rejected', 'completion', 'label', 'answer', 'text']), Field).optional(),
   jsonField: Field.optional(),
   textUnit: z.enum(['document', 'paragraph']).optional(),
   /** Chosen by the client: progress events carry it and datasets.cancel takes it. */

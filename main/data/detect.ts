@@ -23,7 +23,9 @@ export const FORMAT_FIELDS: Record<DataFormat, { required: string[]; optional: s
   alpaca: { required: ['instruction', 'output'], optional: ['input', 'system'], description: 'Alpaca: instruction, input, output (optional system)' },
   sharegpt: { required: ['conversations'], optional: ['system'], description: 'ShareGPT: conversations: [{from, value}]' },
   messages: { required: ['messages'], optional: [], description: 'messages: [{role, content}]' },
-  preference: { required: ['prompt', 'chosen', 'rejected'], optional: ['system'], description: 'preference: prompt, chosen, rejected' },
+  preference: { required: ['chosen', 'rejected'], optional: ['prompt', 'system'], description: 'preference: prompt, chosen, rejected (or chosen/rejected message lists that share the prompt)' },
+  kto: { required: ['prompt', 'completion', 'label'], optional: ['system'], description: 'KTO: prompt, completion, label (true = desirable)' },
+  prompts: { required: ['answer'], optional: ['prompt', 'messages', 'system'], description: 'prompts (GRPO): prompt or messages, answer' },
   completion: { required: ['prompt', 'completion'], optional: [], description: 'completion: prompt, completion' },
   text: { required: ['text'], optional: [], description: 'raw text: text' },
 };
@@ -77,19 +79,22 @@ export function scoreRow(row: Record<string, unknown>): Record<DataFormat, numbe
     alpaca: has('instruction') && has('output') ? 1 : 0,
     sharegpt: has('conversations') || has('messages') ? (sharegptItem ? 1 : item ? 0 : 0.25) : 0,
     messages: has('messages') || has('conversations') ? (messagesItem ? 1 : item ? 0 : 0.25) : 0,
-    preference: has('prompt') && has('chosen') && has('rejected') ? 1 : 0,
+    // Hugging Face's implicit-prompt shape: no prompt field, chosen and rejected are whole conversations.
+    preference: has('chosen') && has('rejected') && (has('prompt') || (isList(row.chosen) && isList(row.rejected))) ? 1 : 0,
+    kto: has('prompt') && has('completion') && has('label') ? 1 : 0,
+    prompts: has('answer') && (has('prompt') || has('messages')) && !has('completion') && !has('chosen') ? 1 : 0,
     completion: has('prompt') && has('completion') ? 1 : 0,
     text: has('text') ? (Object.keys(row).length === 1 ? 1 : 0.9) : 0,
   };
 }
 
 // When two formats fit equally, the more specific one wins (preference rows also have a prompt; messages rows may have a text column).
-const PRIORITY: DataFormat[] = ['preference', 'sharegpt', 'messages', 'alpaca', 'completion', 'text'];
+const PRIORITY: DataFormat[] = ['preference', 'kto', 'prompts', 'sharegpt', 'messages', 'alpaca', 'completion', 'text'];
 
 export function detectFormat(sample: Record<string, unknown>[], file = 'the file'): Detection {
   const fields: string[] = [];
   const seen = new Set<string>();
-  const totals: Record<DataFormat, number> = { alpaca: 0, sharegpt: 0, messages: 0, preference: 0, completion: 0, text: 0 };
+  const totals: Record<DataFormat, number> = { alpaca: 0, sharegpt: 0, messages: 0, preference: 0, kto: 0, prompts: 0, completion: 0, text: 0 };
   for (const row of sample) {
     for (const k of Object.keys(row)) if (!seen.has(k)) { seen.add(k); fields.push(k); }
     const s = scoreRow(row);
@@ -104,7 +109,7 @@ export function detectFormat(sample: Record<string, unknown>[], file = 'the file
     throw new LatheError(
       'data_format_unknown',
       `${file}: cannot tell the dataset format from the fields ${fields.length ? fields.map((f) => `"${f}"`).join(', ') : '(no readable rows)'}.`,
-      'Name the format with --format (alpaca, sharegpt, messages, preference, completion, text) and map your columns, e.g. --map instruction=question --map output=answer.',
+      'Name the format with --format (alpaca, sharegpt, messages, preference, kto, prompts, completion, text) and map your columns, e.g. --map instruction=question --map output=answer.',
     );
   }
   return { format: best.format, confidence: best.confidence, candidates, fields };

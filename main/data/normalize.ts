@@ -115,6 +115,41 @@ function side(v: unknown, field: string, prompt: ChatMessage[]): ChatMessage[] {
   return msgs;
 }
 
+/**
+ * The implicit prompt of a pair given as two whole conversations: their longest common run of leading messages.
+ * What follows it on each side is that side's answer (checked by side()).
+ */
+function implicitPrompt(chosenRaw: unknown[], rejectedRaw: unknown[]): ChatMessage[] {
+  const chosen = messageList(chosenRaw, 'chosen', 'messages');
+  const rejected = messageList(rejectedRaw, 'rejected', 'messages');
+  let n = 0;
+  while (n < chosen.length && n < rejected.length && chosen[n].role === rejected[n].role && chosen[n].content === rejected[n].content) n++;
+  if (n === 0) fail('chosen[0]', 'missing_field', 'there is no "prompt" field and chosen and rejected do not start with the same messages, so the prompt is unknown; add a "prompt" field or repeat the prompt turns at the start of both lists');
+  if (n === chosen.length || n === rejected.length) fail('rejected', 'identical_pair', 'one side holds nothing after the shared prompt, so there is no answer to compare');
+  return chosen.slice(0, n);
+}
+
+/** The prompt of a preference or KTO row: a string (one user turn) or a message list, plus an optional system field. */
+function promptMessages(row: Record<string, unknown>): ChatMessage[] {
+  const p = row.prompt;
+  if (typeof p === 'string') {
+    if (p.trim() === '') fail('prompt', 'empty_field', 'field "prompt" is empty');
+    return withPromptChecks([{ role: 'user', content: p }], row);
+  }
+  if (Array.isArray(p)) return withPromptChecks(messageList(p, 'prompt', 'messages'), row);
+  if (p === undefined || p === null) return fail('prompt', 'missing_field', 'field "prompt" is missing');
+  return fail('prompt', 'wrong_type', `field "prompt" is ${describeType(p)}, expected a string or a list of messages`);
+}
+
+/** Adds the row's system field when the prompt has none, and checks the turns lead up to an answer. */
+function withPromptChecks(messages: ChatMessage[], row: Record<string, unknown>): ChatMessage[] {
+  const system = row.system;
+  if (typeof system === 'string' && system.trim() && messages[0]?.role !== 'system') messages.unshift({ role: 'system', content: system });
+  checkConversation(messages, 'prompt', false);
+  if (messages[messages.length - 1].role === 'assistant') fail('prompt', 'not_alternating', 'the prompt ends with an assistant turn; it must end with the user turn being answered');
+  return messages;
+}
+
 function convert(row: Record<string, unknown>, format: DataFormat, line: number): Example {
   switch (format) {
     case 'alpaca': {
@@ -138,26 +173,28 @@ function convert(row: Record<string, unknown>, format: DataFormat, line: number)
       return { line, kind: 'chat', messages };
     }
     case 'preference': {
-      const p = row.prompt;
-      let messages: ChatMessage[];
-      if (typeof p === 'string') {
-        if (p.trim() === '') fail('prompt', 'empty_field', 'field "prompt" is empty');
-        messages = [{ role: 'user', content: p }];
-      } else if (Array.isArray(p)) {
-        messages = messageList(p, 'prompt', 'messages');
-      } else if (p === undefined || p === null) {
-        return fail('prompt', 'missing_field', 'field "prompt" is missing');
-      } else {
-        return fail('prompt', 'wrong_type', `field "prompt" is ${describeType(p)}, expected a string or a list of messages`);
-      }
-      const system = row.system;
-      if (typeof system === 'string' && system.trim() && messages[0]?.role !== 'system') messages.unshift({ role: 'system', content: system });
-      checkConversation(messages, 'prompt', false);
-      if (messages[messages.length - 1].role === 'assistant') fail('prompt', 'not_alternating', 'the prompt ends with an assistant turn; it must end with the user turn being answered');
+      const messages = Array.isArray(row.chosen) && Array.isArray(row.rejected) && row.prompt === undefined ? withPromptChecks(implicitPrompt(row.chosen, row.rejected), row) : promptMessages(row);
       const chosen = side(row.chosen, 'chosen', messages);
       const rejected = side(row.rejected, 'rejected', messages);
       if (JSON.stringify(chosen) === JSON.stringify(rejected)) fail('rejected', 'identical_pair', 'chosen and rejected are the same answer, so there is no preference to learn');
       return { line, kind: 'preference', messages, chosen, rejected };
+    }
+    case 'kto': {
+      const messages = promptMessages(row);
+      const completion = side(row.completion, 'completion', messages);
+      const l = row.label;
+      // Booleans, and the 0/1 and "true"/"false" spellings CSV and some exports use.
+      const label = l === true || l === 1 || l === 'true' ? true : l === false || l === 0 || l === 'false' ? false : null;
+      if (label === null) fail('label', 'bad_label', `field "label" is ${l === undefined ? 'missing' : JSON.stringify(l)}; expected true (desirable) or false (undesirable)`);
+      return { line, kind: 'chat', messages: [...messages, ...completion], label };
+    }
+    case 'prompts': {
+      // A GRPO prompt: the turns to answer (ending with the user's) and the answer the rewards check against.
+      const messages = row.prompt === undefined && row.messages !== undefined ? withPromptChecks(messageList(row.messages, 'messages', 'messages'), row) : promptMessages(row);
+      const a = row.answer;
+      if (a === undefined || a === null) fail('answer', 'missing_field', 'field "answer" is missing');
+      if (typeof a !== 'string' && typeof a !== 'number') fail('answer', 'wrong_type', `field "answer" is ${describeType(a)}, expected a string or a number`);
+      return { line, kind: 'chat', messages, answer: String(a) };
     }
     case 'completion': {
       const prompt = str(row, 'prompt', { allowEmpty: true });
@@ -180,5 +217,5 @@ export function normalizeRow(row: Record<string, unknown>, format: DataFormat, l
 
 /** The text that decides whether two examples are exact duplicates (source line and file excluded). */
 export function contentKey(ex: Example): string {
-  return JSON.stringify([ex.kind, ex.messages, ex.chosen ?? null, ex.rejected ?? null, ex.text ?? null]);
+  return JSON.stringify([ex.kind, ex.messages, ex.chosen ?? null, ex.rejected ?? null, ex.text ?? null, ex.label ?? null, ex.answer ?? null]);
 }

@@ -8,7 +8,7 @@ import { Transform } from 'node:stream';
 import { LatheError } from '../api/errors';
 import type { DatasetSummary } from './api-types';
 import type { Db } from '../library/db';
-import { DatasetsRepo } from '../library/datasets-repo';
+import { DatasetsRepo, type NewDataset } from '../library/datasets-repo';
 import type { LibraryPaths } from '../library/paths';
 import { runPipeline, type DatasetReport, type PipelineOptions } from './pipeline';
 import { listTextFiles } from './readers/text';
@@ -26,7 +26,7 @@ export interface ImportResult {
 }
 
 /** Files of one imported dataset inside its folder. */
-export const DATASET_FILES = { raw: 'raw', normalized: 'normalized.jsonl', report: 'report.json', invalid: 'invalid.jsonl', cache: 'cache' } as const;
+export const DATASET_FILES = { raw: 'raw', normalized: 'normalized.jsonl', report: 'report.json', invalid: 'invalid.jsonl', cache: 'cache', identity: 'dataset.json' } as const;
 
 async function copyHashed(src: string, dst: string, hash: ReturnType<typeof createHash>, signal?: AbortSignal): Promise<void> {
   await mkdir(dirname(dst), { recursive: true });
@@ -114,30 +114,34 @@ export async function importDataset(db: Db, paths: LibraryPaths, sourcePath: str
       throw new LatheError('data_no_valid_rows', `${basename(sourcePath)}: none of its ${report.total} rows is valid (${Object.entries(report.byCode).map(([k, v]) => `${v} ${k}`).join(', ')}).`, 'Run `lathe data inspect` on the file to see each problem with its line number.');
     }
     await writeFile(join(tmp, DATASET_FILES.report), JSON.stringify(report, null, 1));
-    await rename(tmp, final);
     const options: Record<string, unknown> = {};
     if (opts.map && Object.keys(opts.map).length) options.map = opts.map;
     if (opts.format) options.format = opts.format;
     if (opts.jsonField) options.jsonField = opts.jsonField;
     if (opts.textUnit) options.textUnit = opts.textUnit;
     options.onInvalid = opts.onInvalid ?? 'skip';
+    // The folder describes itself (dataset.json holds its library row), so a lost library can be rebuilt from it.
+    const row: NewDataset = {
+      id,
+      projectId: opts.projectId,
+      name: opts.name ?? basename(sourcePath),
+      sourcePath,
+      sourceKind: report.source,
+      format: report.format,
+      total: report.total,
+      valid: report.valid,
+      invalid: report.invalidCount,
+      duplicates: report.duplicates,
+      rawSha256: rawHash.digest('hex'),
+      contentHash: normalized.hash.digest('hex'),
+      dir: id,
+      options,
+      createdAt: new Date().toISOString(),
+    };
+    await writeFile(join(tmp, DATASET_FILES.identity), JSON.stringify(row, null, 1));
+    await rename(tmp, final);
     try {
-      const dataset = new DatasetsRepo(db).insert({
-        id,
-        projectId: opts.projectId,
-        name: opts.name ?? basename(sourcePath),
-        sourcePath,
-        sourceKind: report.source,
-        format: report.format,
-        total: report.total,
-        valid: report.valid,
-        invalid: report.invalidCount,
-        duplicates: report.duplicates,
-        rawSha256: rawHash.digest('hex'),
-        contentHash: normalized.hash.digest('hex'),
-        dir: id,
-        options,
-      });
+      const dataset = new DatasetsRepo(db).insert(row);
       return { dataset, report };
     } catch (err) {
       await rm(final, { recursive: true, force: true });

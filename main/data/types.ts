@@ -4,8 +4,8 @@
 export type SourceKind = 'jsonl' | 'json' | 'csv' | 'tsv' | 'parquet' | 'text';
 
 /** Dataset schemas that format detection recognises. */
-export type DataFormat = 'alpaca' | 'sharegpt' | 'messages' | 'preference' | 'completion' | 'text';
-export const DATA_FORMATS: DataFormat[] = ['alpaca', 'sharegpt', 'messages', 'preference', 'completion', 'text'];
+export type DataFormat = 'alpaca' | 'sharegpt' | 'messages' | 'preference' | 'kto' | 'prompts' | 'completion' | 'text';
+export const DATA_FORMATS: DataFormat[] = ['alpaca', 'sharegpt', 'messages', 'preference', 'kto', 'prompts', 'completion', 'text'];
 
 export type IssueCode =
   | 'bad_json'
@@ -21,6 +21,7 @@ export type IssueCode =
   | 'not_alternating'
   | 'no_answer'
   | 'identical_pair'
+  | 'bad_label'
   | 'duplicate'
   | 'too_long'
   | 'template_error';
@@ -55,6 +56,7 @@ export type ExampleKind = 'chat' | 'preference' | 'completion' | 'text';
  * preference: messages is the prompt; chosen/rejected are the competing assistant turns.
  * completion: [user prompt, assistant completion] rendered without a chat template by default.
  * text: raw text for continued pre-training; messages is empty.
+ * KTO rows are chat examples (prompt + one assistant completion) with a `label`.
  */
 export interface Example {
   line: number;
@@ -64,6 +66,10 @@ export interface Example {
   chosen?: ChatMessage[];
   rejected?: ChatMessage[];
   text?: string;
+  /** KTO rows: whether the completion is desirable (true) or undesirable (false). */
+  label?: boolean;
+  /** GRPO prompt rows: the reference answer handed to the reward functions (messages end with the user turn). */
+  answer?: string;
 }
 
 export interface ReadProgress {

@@ -369,10 +369,19 @@ export function openEngine(opts: { threads?: number } = {}): Engine {
  */
 export async function planModel(
   dir: string,
-  opts: { quant?: Quant; lora?: LoraOptions; batch: number; seqLen: number; mode?: 'score' | 'generate' | 'train'; checkpointing?: boolean },
+  opts: {
+    quant?: Quant;
+    lora?: LoraOptions;
+    batch: number;
+    seqLen: number;
+    mode?: 'score' | 'generate' | 'train';
+    checkpointing?: boolean;
+    /** Plan from config.json alone, with the weights' stored dtype given (a model not downloaded yet). */
+    storageDtype?: 'F32' | 'BF16' | 'F16';
+  },
 ): Promise<MemoryPlan> {
   try {
-    return await bindings().planModel(dir, { quant: opts.quant ?? 'none', lora: opts.lora }, opts.batch, opts.seqLen, opts.mode ?? 'score', opts.checkpointing ?? true);
+    return await bindings().planModel(dir, { quant: opts.quant ?? 'none', lora: opts.lora, storageDtype: opts.storageDtype }, opts.batch, opts.seqLen, opts.mode ?? 'score', opts.checkpointing ?? true);
   } catch (err) {
     return wrapError(err);
   }

@@ -1,7 +1,8 @@
 // ggml tensor types and their reference encoders/decoders (F32, F16, BF16, Q8_0, Q4_0), bit-exact with ggml-quants.c *_ref.
 import { f16BitsToF32, f32ToBf16Bits, f32ToF16Bits, bf16BitsToF32 } from '../models/dtype';
+import { dequantizeQ4_K, dequantizeQ5_0, dequantizeQ6_K, quantizeQ4_K, quantizeQ5_0, quantizeQ6_K } from './ggml-kquants';
 
-export const GgmlType = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8, BF16: 30 } as const;
+export const GgmlType = { F32: 0, F16: 1, Q4_0: 2, Q5_0: 6, Q8_0: 8, Q4_K: 12, Q6_K: 14, BF16: 30 } as const;
 export type GgmlTypeName = keyof typeof GgmlType;
 
 /** Elements per block and bytes per block (formats.md §4). */
@@ -11,6 +12,9 @@ export const GGML_BLOCK: Record<GgmlTypeName, { elems: number; bytes: number }> 
   BF16: { elems: 1, bytes: 2 },
   Q8_0: { elems: 32, bytes: 34 },
   Q4_0: { elems: 32, bytes: 18 },
+  Q5_0: { elems: 32, bytes: 22 },
+  Q4_K: { elems: 256, bytes: 144 },
+  Q6_K: { elems: 256, bytes: 210 },
 };
 
 export function ggmlTypeName(id: number): GgmlTypeName | undefined {
@@ -93,6 +97,12 @@ export function encodeGgml(values: Float32Array, type: GgmlTypeName): Uint8Array
       return quantizeQ8_0(values);
     case 'Q4_0':
       return quantizeQ4_0(values);
+    case 'Q5_0':
+      return quantizeQ5_0(values);
+    case 'Q4_K':
+      return quantizeQ4_K(values);
+    case 'Q6_K':
+      return quantizeQ6_K(values);
   }
 }
 
@@ -126,5 +136,11 @@ export function decodeGgml(bytes: Uint8Array, type: GgmlTypeName, n: number): Fl
         }
       }
       return out;
+    case 'Q5_0':
+      return dequantizeQ5_0(bytes, n);
+    case 'Q4_K':
+      return dequantizeQ4_K(bytes, n);
+    case 'Q6_K':
+      return dequantizeQ6_K(bytes, n);
   }
 }

@@ -7,7 +7,7 @@ import { encodeGgml, GGML_BLOCK, type GgmlTypeName } from './ggml-quants';
 import { gv, GgufWriter } from './gguf-writer';
 import { addTokenizerMetadata } from './gguf-tokenizer';
 
-export type GgufOutType = 'f32' | 'f16' | 'bf16' | 'q8_0' | 'q4_0';
+export type GgufOutType = 'f32' | 'f16' | 'bf16' | 'q8_0' | 'q4_0' | 'q4_k_m';
 
 const OUT_TYPE: Record<GgufOutType, { ggml: GgmlTypeName; fileType: number }> = {
   f32: { ggml: 'F32', fileType: 0 },
@@ -15,9 +15,29 @@ const OUT_TYPE: Record<GgufOutType, { ggml: GgmlTypeName; fileType: number }> = 
   q4_0: { ggml: 'Q4_0', fileType: 2 },
   q8_0: { ggml: 'Q8_0', fileType: 7 },
   bf16: { ggml: 'BF16', fileType: 32 },
+  q4_k_m: { ggml: 'Q4_K', fileType: 15 },
 };
 
-const GGUF_ARCH: Record<ModelSummary['modelType'], 'llama' | 'qwen2' | 'qwen3'> = {
+/** llama.cpp's use_more_bits: the first and last eighth of the layers, and every third one between. */
+export function useMoreBits(i: number, n: number): boolean {
+  return i < Math.floor(n / 8) || i >= Math.floor((7 * n) / 8) || (i - Math.floor(n / 8)) % 3 === 2;
+}
+
+/**
+ * The Q4_K_M mixture of llama.cpp's llama_tensor_get_type: Q4_K by default; Q6_K for the output head (or the tied
+ * embedding that serves as it) and for attn_v / ffn_down in the layers use_more_bits picks. Rows that are not a
+ * multiple of 256 fall back as llama.cpp does (Q4_K → Q5_0, Q6_K → Q8_0).
+ */
+export function q4kmType(name: string, ne: number[], nLayers: number, tied: boolean): GgmlTypeName {
+  let t: GgmlTypeName = 'Q4_K';
+  const layer = /^blk\.(\d+)\./.exec(name);
+  if (name === 'output.weight' || (tied && name === 'token_embd.weight')) t = 'Q6_K';
+  else if (layer && /\.(attn_v|ffn_down)\.weight$/.test(name) && useMoreBits(Number(layer[1]), nLayers)) t = 'Q6_K';
+  if (ne[0] % 256 !== 0) t = t === 'Q4_K' ? 'Q5_0' : 'Q8_0';
+  return t;
+}
+
+export const GGUF_ARCH: Record<ModelSummary['modelType'], 'llama' | 'qwen2' | 'qwen3'> = {
   llama: 'llama', mistral: 'llama', qwen2: 'qwen2', qwen3: 'qwen3',
 };
 
@@ -91,6 +111,9 @@ export function llama3RopeFreqDivisors(headDim: number, theta: number, s: Record
 export interface GgufExportOptions {
   outType?: GgufOutType;
   name?: string;
+  /** Where tensor values come from (e.g. base + merged LoRA); default: the folder's stored weights. */
+  read?: (info: StTensorInfo) => Promise<Float32Array>;
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface GgufExportResult {
@@ -118,7 +141,7 @@ export async function exportGguf(dir: string, outPath: string, opts: GgufExportO
   w.set('general.type', gv.str('model'));
   w.set('general.name', gv.str(opts.name ?? basename(dir)));
   w.set('general.file_type', gv.u32(outType.fileType));
-  if (outType.ggml === 'Q4_0' || outType.ggml === 'Q8_0') w.set('general.quantization_version', gv.u32(2));
+  if (outType.ggml === 'Q4_0' || outType.ggml === 'Q8_0' || outType.ggml === 'Q4_K') w.set('general.quantization_version', gv.u32(2));
   w.set(`${arch}.context_length`, gv.u32(m.maxPositionEmbeddings));
   w.set(`${arch}.embedding_length`, gv.u32(m.hidden));
   w.set(`${arch}.block_count`, gv.u32(m.layers));
@@ -136,12 +159,13 @@ export async function exportGguf(dir: string, outPath: string, opts: GgufExportO
   await addTokenizerMetadata(w, dir, m.vocab);
 
   const tensors = await readCheckpointIndex(dir);
+  let done = 0;
   const permute = arch === 'llama';
   const add = (name: string, info: StTensorInfo) => {
     const shape = info.shape;
     const ne = [...shape].reverse();
     const oneDim = shape.length === 1;
-    let type: GgmlTypeName = oneDim || name.endsWith('_norm.weight') ? 'F32' : outType.ggml;
+    let type: GgmlTypeName = oneDim || name.endsWith('_norm.weight') ? 'F32' : opts.outType === 'q4_k_m' ? q4kmType(name, ne, m.layers, m.tied) : outType.ggml;
     // Rows that do not fill whole quant blocks fall back to F16, as the converter does.
     if (ne[0] % GGML_BLOCK[type].elems !== 0) type = 'F16';
     w.addTensor({
@@ -149,7 +173,8 @@ export async function exportGguf(dir: string, outPath: string, opts: GgufExportO
       ne,
       type,
       data: async () => {
-        let x = await readTensorF32(info);
+        let x = await (opts.read ? opts.read(info) : readTensorF32(info));
+        opts.onProgress?.(++done, byGguf.size);
         if (permute && /attn_[qk]\.(weight|bias)$/.test(name)) {
           const nHead = name.includes('attn_q') ? m.heads : m.kvHeads;
           x = permuteQK(x, shape[0], shape.length > 1 ? shape[1] : 1, nHead);

@@ -7,6 +7,10 @@ import { fitCheck } from './trainer/fit-check';
 import { createNativeTrainable } from './trainer/native-model';
 import { trainRunOp } from './trainer/train-op';
 import { loadTrainingData } from './trainer/training-data';
+import { exportRunOp } from './export-op';
+import { planCatalog } from '../models/catalog-plan';
+import { runEval } from './eval/run-eval';
+import { chatOp } from './eval/chat-op';
 
 export interface OpContext {
   signal: AbortSignal;
@@ -26,6 +30,7 @@ function probeSystem(): HostSystemProbe {
     available: backends.available,
     gpus: backends.gpus,
     notes: backends.notes,
+    vulkanDevices: backends.vulkanDevices ?? [],
   };
 }
 
@@ -53,5 +58,9 @@ export const hostOps: { [K in HostOpName]: OpImpl<K> } = {
       createModel: (config) => createNativeTrainable(config),
     }),
   'train.fitCheck': (args, ctx) => fitCheck(resolveTrainingConfig(args.config), { calibrate: args.calibrate, log: (m) => ctx.progress('log', m) }),
+  'export.run': (args, ctx) => exportRunOp(args, ctx),
+  'models.planCatalog': (args) => planCatalog(args),
+  'eval.run': (args, ctx) => runEval(args, { signal: ctx.signal, onProgress: (p) => ctx.progress('progress', p), log: (m) => ctx.progress('log', m) }),
+  'eval.chat': chatOp,
   'debug.sleep': sleep,
 };

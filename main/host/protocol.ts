@@ -1,6 +1,12 @@
 // Typed messages between main (the supervisor) and the engine host process, both ways.
+import type { VulkanDeviceInfo } from '../api/contract';
 import type { ApiErrorShape } from '../api/errors';
 import type { FitCheck } from './trainer/fit-check';
+import type { ExportJobArgs } from '../export/export-args';
+import type { ExportResult } from '../export/export-job';
+import type { CatalogPlanArgs, CatalogPlans } from '../models/catalog-plan';
+import type { EvalArgs, EvalResult } from '../eval/types';
+import type { ChatAnswer, ChatArgs } from './eval/chat-op';
 
 /** Operations the host can run, with their argument and result types. Later issues add training, eval and generation. */
 export interface HostOps {
@@ -10,6 +16,14 @@ export interface HostOps {
   'train.run': { args: { runDir: string }; result: { status: string; step: number } };
   /** Memory plan vs free memory for a config, with a calibrated time estimate. */
   'train.fitCheck': { args: { config: unknown; calibrate: boolean }; result: FitCheck };
+  /** Writes one export (emits 'progress' {phase, done, total}); cancellation leaves nothing behind. */
+  'export.run': { args: ExportJobArgs; result: ExportResult };
+  /** The engine's QLoRA plan for each catalog model from its config.json (the catalog's fit column). */
+  'models.planCatalog': { args: CatalogPlanArgs; result: CatalogPlans };
+  /** Loss/perplexity or task pass-rates, base vs adapter on one loaded model; emits 'progress' events. */
+  'eval.run': { args: EvalArgs; result: EvalResult };
+  /** One prompt answered by each side (base or adapter folders), streamed as 'token' events {index, delta}. */
+  'eval.chat': { args: ChatArgs; result: { answers: ChatAnswer[] } };
   /** Test hook: resolves after `ms`, emitting a progress event every `everyMs` (used to test cancellation and crashes). */
   'debug.sleep': { args: { ms: number; everyMs?: number }; result: { slept: number } };
 }
@@ -22,6 +36,7 @@ export interface HostSystemProbe {
   available: string[];
   gpus: { index: number; name: string; memoryBytes: number; computeCapability: string }[];
   notes: Record<string, string>;
+  vulkanDevices?: VulkanDeviceInfo[];
 }
 
 export type MainToHost =

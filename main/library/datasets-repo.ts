@@ -38,7 +38,7 @@ const toSummary = (r: DatasetRow): DatasetSummary => ({
   options: JSON.parse(r.options_json) as Record<string, unknown>,
 });
 
-export type NewDataset = Omit<DatasetSummary, 'createdAt'> & { dir: string };
+export type NewDataset = Omit<DatasetSummary, 'createdAt'> & { dir: string; createdAt?: string };
 
 export class DatasetsRepo {
   constructor(private readonly db: Db) {}
@@ -62,7 +62,7 @@ export class DatasetsRepo {
         `INSERT INTO datasets (id, project_id, name, source_path, source_kind, format, total, valid, invalid, duplicates, raw_sha256, content_hash, dir, options_json, created_at)
          VALUES (@id, @projectId, @name, @sourcePath, @sourceKind, @format, @total, @valid, @invalid, @duplicates, @rawSha256, @contentHash, @dir, @options, @createdAt)`,
       )
-      .run({ ...d, options: JSON.stringify(d.options), createdAt: new Date().toISOString() });
+      .run({ ...d, options: JSON.stringify(d.options), createdAt: d.createdAt ?? new Date().toISOString() });
     return this.get(d.id);
   }
 

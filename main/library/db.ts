@@ -10,7 +10,12 @@ export interface OpenOptions {
   migrations?: Migration[];
   /** Skip PRAGMA integrity_check (only for throwaway in-memory databases). */
   skipIntegrityCheck?: boolean;
+  /** Size the -wal file is cut back to after a checkpoint (tests pass a small one). */
+  walLimitBytes?: number;
 }
+
+/** A long-lived reader lets the WAL grow while it holds its snapshot; after the next checkpoint the file shrinks to this. */
+export const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
 
 export function openLibraryDb(file: string, opts: OpenOptions = {}): Db {
   let db: Db;
@@ -25,11 +30,12 @@ export function openLibraryDb(file: string, opts: OpenOptions = {}): Db {
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    db.pragma(`journal_size_limit = ${Math.floor(opts.walLimitBytes ?? WAL_LIMIT_BYTES)}`);
     if (!opts.skipIntegrityCheck) {
       const rows = db.pragma('integrity_check') as { integrity_check: string }[];
       const result = rows.map((r) => r.integrity_check).join('; ');
       if (result !== 'ok') {
-        throw new LatheError('library.corrupt', `The library database ${file} failed its integrity check: ${result}`, 'Restore it from a backup, or move it aside: Lathe can rebuild the library from the run folders.');
+        throw new LatheError('library.corrupt', `The library database ${file} failed its integrity check: ${result}`, 'Run `lathe library rebuild` (it keeps the damaged file beside the new one and rebuilds the index from the project, dataset and run folders), or restore it from a backup.');
       }
     }
     migrate(db, opts.migrations ?? allMigrations);
@@ -39,7 +45,7 @@ export function openLibraryDb(file: string, opts: OpenOptions = {}): Db {
     if (err instanceof LatheError) throw err;
     const code = (err as { code?: string }).code ?? '';
     if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
-      throw new LatheError('library.corrupt', `The library database ${file} is damaged (${(err as Error).message}).`, 'Restore it from a backup, or move it aside: Lathe can rebuild the library from the run folders.');
+      throw new LatheError('library.corrupt', `The library database ${file} is damaged (${(err as Error).message}).`, 'Run `lathe library rebuild` (it keeps the damaged file beside the new one and rebuilds the index from the project, dataset and run folders), or restore it from a backup.');
     }
     throw new LatheError('library.open', `Cannot open the library database ${file}: ${(err as Error).message}`, 'Check that the folder is writable and that no other program holds the file.');
   }

@@ -1,7 +1,7 @@
 // Where the library lives: LATHE_HOME if set, else the OS app-data folder; files sit beside the database.
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export interface LibraryPaths {
   root: string;
@@ -11,6 +11,8 @@ export interface LibraryPaths {
   runs: string;
   exports: string;
   uploads: string;
+  /** One <id>.json per project, so a lost database can be rebuilt from the folders. */
+  projects: string;
 }
 
 /** The per-user app-data folder, as Electron's app.getPath('userData') would give for "Lathe". */
@@ -30,9 +32,15 @@ export function libraryPaths(root: string): LibraryPaths {
     runs: join(root, 'runs'),
     exports: join(root, 'exports'),
     uploads: join(root, 'uploads'),
+    projects: join(root, 'projects'),
   };
 }
 
 export function ensureLibraryFolders(p: LibraryPaths): void {
-  for (const dir of [p.root, p.models, p.datasets, p.runs, p.exports, p.uploads]) mkdirSync(dir, { recursive: true });
+  for (const dir of [p.root, p.models, p.datasets, p.runs, p.exports, p.uploads, p.projects]) mkdirSync(dir, { recursive: true });
+}
+
+/** The library folder of an open database file (files sit beside it); undefined for an in-memory database. */
+export function libraryRootOf(db: { name: string; memory: boolean }): string | undefined {
+  return db.memory || !db.name || db.name === ':memory:' ? undefined : dirname(resolve(db.name));
 }

@@ -77,12 +77,22 @@ const toRun = (r: RunRow): RunRecord => ({
 export class RunsRepo {
   constructor(private readonly db: Db) {}
 
-  create(r: { id: string; projectId: string | null; name: string; runDir: string; config: unknown }): RunRecord {
-    const now = new Date().toISOString();
+  create(r: { id: string; projectId: string | null; name: string; runDir: string; config: unknown; createdAt?: string }): RunRecord {
+    const now = r.createdAt ?? new Date().toISOString();
     this.db
       .prepare('INSERT INTO runs (id, project_id, name, status, run_dir, config_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(r.id, r.projectId, r.name, 'queued', r.runDir, JSON.stringify(r.config), now, now);
     return this.get(r.id)!;
+  }
+
+  /** Puts back a run read from its folder (library rebuild), with every field as the folder says. */
+  restore(r: RunRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO runs (id, project_id, name, status, run_dir, config_json, step, total_steps, last_loss, best_eval_loss, error_json, host_pid, created_at, updated_at, started_at, finished_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(r.id, r.projectId, r.name, r.status, r.runDir, JSON.stringify(r.config), r.step, r.totalSteps, r.lastLoss, r.bestEvalLoss, r.error ? JSON.stringify(r.error) : null, r.hostPid, r.createdAt, r.updatedAt, r.startedAt, r.finishedAt);
   }
 
   get(id: string): RunRecord | undefined {

@@ -1,6 +1,7 @@
 // Reads a Hugging Face model folder (config.json, safetensors headers, tokenizer presence) into a typed, validated summary.
 import { readFile, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { checkTokenizerJson } from './tokenizer-check';
 import { LatheError } from '../api/errors';
 import { readCheckpointIndex } from './safetensors';
 
@@ -148,6 +149,7 @@ export async function readModelDir(dir: string): Promise<ModelSummary> {
     throw new LatheError('model_weights_invalid', `${emb.file}: model.embed_tokens.weight has shape [${emb.shape}] but config.json says [${base.vocab}, ${base.hidden}]`, 'config.json and the weights do not belong together.');
   }
   const hasTokenizer = files.includes('tokenizer.json');
+  if (hasTokenizer) await checkTokenizerJson(dir, base.vocab);
   let hasChatTemplate = files.includes('chat_template.jinja');
   if (!hasChatTemplate && files.includes('tokenizer_config.json')) {
     try {

@@ -2,6 +2,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LatheError } from '../api/errors';
+import { findDuplicateKey } from './json-duplicates';
 import { DTYPE_BITS, decodeFloats, isStDtype, type StDtype } from './dtype';
 
 export interface StTensorInfo {
@@ -60,6 +61,8 @@ export async function readSafetensorsHeader(path: string): Promise<StHeader> {
       fail(path, 'InvalidHeaderDeserialization', (err as Error).message);
     }
     if (!json || typeof json !== 'object' || Array.isArray(json)) fail(path, 'InvalidHeaderDeserialization', 'header is not a JSON object');
+    const dup = findDuplicateKey(text);
+    if (dup) fail(path, 'InvalidHeaderDeserialization', dup.path ? `duplicate key "${dup.key}" in "${dup.path}"` : `duplicate tensor name "${dup.key}"`);
     const tensors: StTensorInfo[] = [];
     let metadata: Record<string, string> | null = null;
     for (const [name, v] of Object.entries(json as Record<string, unknown>)) {

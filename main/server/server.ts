@@ -6,18 +6,23 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_MESSAGE_BYTES, WS_PATH, type CallMessage, type ServerMessage } from '../api/wire';
-import { dispatch } from '../services/dispatch';
+import { gateOf, type LibraryGate } from '../services/library-gate';
 import type { Runtime } from '../services/runtime';
 import { serveStatic } from './static-files';
 import { handleUpload } from './upload';
+import { sweepUploads, UPLOAD_LIMITS, type UploadLimits } from '../library/uploads';
 
 export interface WebServerOptions {
-  runtime: Runtime;
+  /** The open library, or a gate that can also serve a damaged one (its start screen offers the rebuild). */
+  runtime?: Runtime;
+  gate?: LibraryGate;
   rendererDir: string;
   host?: string;
   port?: number;
   /** Fixed token (tests); otherwise 24 random bytes. */
   token?: string;
+  /** Size and age limits of the uploads folder (tests pass small ones). */
+  uploadLimits?: UploadLimits;
 }
 
 export interface WebServer {
@@ -54,7 +59,7 @@ function parseCall(data: unknown): CallMessage | null {
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const host = opts.host ?? '127.0.0.1';
   const token = opts.token ?? randomBytes(24).toString('hex');
-  const { runtime } = opts;
+  const gate = opts.gate ?? gateOf(opts.runtime!);
   const sockets = new Set<WebSocket>();
 
   // DNS-rebinding guard: only answer requests addressed to the host we bound (or loopback names when bound to loopback).
@@ -64,6 +69,16 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (isLoopback(host)) return isLoopback(name);
     return name === host.toLowerCase() || h === `${host}:${port}`;
   };
+
+  // A browser sends Origin on WebSocket and POST requests: only pages served by this server itself (same scheme, host
+  // and port as the request addressed) may use them, not any other page on a loopback port. Non-browser clients send none.
+  const originAllowed = (req: IncomingMessage): boolean => {
+    const origin = req.headers.origin;
+    return origin === undefined || origin === `http://${(req.headers.host ?? '').toLowerCase()}`;
+  };
+
+  // Uploads never imported and older than the age limit go at start, not only at the next upload.
+  sweepUploads(gate.uploadsDir, opts.uploadLimits ?? UPLOAD_LIMITS);
 
   const server = createServer((req, res) => {
     const port = (server.address() as AddressInfo).port;
@@ -77,11 +92,15 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         res.writeHead(405).end();
         return;
       }
+      if (!originAllowed(req)) {
+        res.writeHead(403, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'auth.origin', message: `Uploads are accepted only from pages of this server, not from ${req.headers.origin}.`, hint: 'Open the URL that `lathe serve` printed.' } }));
+        return;
+      }
       if (!tokenMatches(token, url.searchParams.get('token'))) {
         res.writeHead(401, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'auth', message: 'Missing or wrong token.', hint: 'Open the URL that `lathe serve` printed.' } }));
         return;
       }
-      void handleUpload(runtime.ctx.paths.uploads, req, res);
+      void handleUpload(gate.uploadsDir, req, res, opts.uploadLimits);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -95,9 +114,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const port = (server.address() as AddressInfo).port;
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const origin = req.headers.origin;
-    const originOk = !origin || hostAllowed({ headers: { host: origin.replace(/^https?:\/\//, '') } } as IncomingMessage, port);
-    if (url.pathname !== WS_PATH || !hostAllowed(req, port) || !originOk || !tokenMatches(token, url.searchParams.get('token'))) {
+    if (url.pathname !== WS_PATH || !hostAllowed(req, port) || !originAllowed(req) || !tokenMatches(token, url.searchParams.get('token'))) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       socket.destroy();
       return;
@@ -110,14 +127,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const send = (msg: ServerMessage) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
     };
-    const unsubscribe = runtime.subscribe((event, payload) => send({ type: 'event', event, payload }));
+    const unsubscribe = gate.subscribe((event, payload) => send({ type: 'event', event, payload }));
     ws.on('message', async (data) => {
       const call = parseCall(data);
       if (!call) {
         send({ type: 'result', id: -1, ok: false, error: { code: 'api.badMessage', message: 'The message is not a valid API call.', hint: 'Send {type:"call", id, method, args} as JSON.' } });
         return;
       }
-      const result = await dispatch(call.method, call.args, runtime.ctx);
+      const result = await gate.dispatch(call.method, call.args);
       send(result.ok ? { type: 'result', id: call.id, ok: true, value: result.value } : { type: 'result', id: call.id, ok: false, error: result.error });
     });
     ws.on('close', () => {

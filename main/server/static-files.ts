@@ -16,9 +16,17 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
+/** The renderer's CSP; `connectSrc` names exactly where it may connect ("'none'" under Electron, which uses IPC). */
+export function contentSecurityPolicy(connectSrc: string): string {
+  return `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src ${connectSrc}; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'`;
+}
+
+/** In web mode the page talks only to the server that served it: its http origin (uploads) and ws origin (the API). */
+export function webConnectSrc(host: string): string {
+  return `http://${host} ws://${host}`;
+}
+
 export const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',
@@ -51,7 +59,9 @@ export function serveStatic(root: string, req: IncomingMessage, res: ServerRespo
     return;
   }
   const type = TYPES[extname(file)] ?? 'application/octet-stream';
-  res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': type, 'Cache-Control': extname(file) === '.html' ? 'no-store' : 'max-age=3600' });
+  // The Host header was checked by the server (DNS-rebinding guard), so it names this server's own origin.
+  const csp = contentSecurityPolicy(webConnectSrc((req.headers.host ?? '127.0.0.1').toLowerCase()));
+  res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Security-Policy': csp, 'Content-Type': type, 'Cache-Control': extname(file) === '.html' ? 'no-store' : 'max-age=3600' });
   if (req.method === 'HEAD') {
     res.end();
     return;

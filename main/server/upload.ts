@@ -4,9 +4,10 @@ import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { sweepUploads, UPLOAD_LIMITS, type UploadLimits } from '../library/uploads';
 
 /** Uploads larger than this are refused (datasets are streamed, but a runaway client must not fill the disk). */
-export const MAX_UPLOAD_BYTES = 64 * 1024 ** 3;
+export const MAX_UPLOAD_BYTES = UPLOAD_LIMITS.maxFileBytes;
 
 export function safeUploadName(raw: string | null): string | null {
   if (!raw) return null;
@@ -15,7 +16,7 @@ export function safeUploadName(raw: string | null): string | null {
   return name;
 }
 
-export async function handleUpload(uploadsDir: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleUpload(uploadsDir: string, req: IncomingMessage, res: ServerResponse, limits: UploadLimits = UPLOAD_LIMITS): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const name = safeUploadName(url.searchParams.get('name'));
   const json = (status: number, body: unknown) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
@@ -24,8 +25,17 @@ export async function handleUpload(uploadsDir: string, req: IncomingMessage, res
     return;
   }
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_UPLOAD_BYTES) {
-    json(413, { error: { code: 'upload.tooLarge', message: `The file is larger than ${MAX_UPLOAD_BYTES} bytes.`, hint: 'Split it, or import it from the command line with `lathe data import`.' } });
+  if (declared > limits.maxFileBytes) {
+    json(413, { error: { code: 'upload.tooLarge', message: `The file is larger than ${limits.maxFileBytes} bytes.`, hint: 'Split it, or import it from the command line with `lathe data import`.' } });
+    return;
+  }
+  // Old uploads that were never imported go first; then the new one must fit beside what is left.
+  const { totalBytes } = sweepUploads(uploadsDir, limits);
+  const room = limits.maxTotalBytes - totalBytes;
+  const fullMessage = () => `The uploads folder holds ${totalBytes} bytes of files not imported yet, and this file would pass its ${limits.maxTotalBytes}-byte limit.`;
+  const fullHint = 'Import or discard the files uploaded before (uploads are removed once imported, or after a day), or import this one with `lathe data import`.';
+  if (declared > room) {
+    json(413, { error: { code: 'upload.folderFull', message: fullMessage(), hint: fullHint } });
     return;
   }
   const uploadId = randomUUID();
@@ -35,7 +45,8 @@ export async function handleUpload(uploadsDir: string, req: IncomingMessage, res
   let bytes = 0;
   req.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
-    if (bytes > MAX_UPLOAD_BYTES) req.destroy(new Error('upload too large'));
+    if (bytes > limits.maxFileBytes) req.destroy(new Error(`the file is larger than ${limits.maxFileBytes} bytes`));
+    else if (bytes > room) req.destroy(new Error(fullMessage()));
   });
   try {
     await pipeline(req, createWriteStream(dest, { flags: 'wx' }));

@@ -14,4 +14,6 @@ export interface ServiceContext {
   supervisor: EngineSupervisor;
   jobs: TrainingJobs;
   emit<E extends EventName>(event: E, payload: EventPayloads[E]): void;
+  /** Remote web mode: the only folders API paths may name (the library and --allow-dir); undefined/null = no limit. */
+  allowedRoots?: string[] | null;
 }

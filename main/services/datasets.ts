@@ -15,6 +15,7 @@ import { deleteDataset, importDataset } from '../data/store';
 import { ExampleTokenizer } from '../data/tokenize';
 import type { Example } from '../data/types';
 import { emptyReport, validateDataset, type ValidateOptions } from '../data/validate';
+import { removeUpload } from '../library/uploads';
 import { DatasetsRepo } from '../library/datasets-repo';
 import { loadTokenizer, type LatheTokenizer } from '../models/tokenizer';
 import type { ServiceContext } from './context';
@@ -145,6 +146,9 @@ export const datasetHandlers = {
     const { dataset, report } = await withDataJob(ctx, a.jobId, (job) =>
       importDataset(ctx.db, ctx.paths, path, { ...readOptions(a, name), ...job, projectId: a.projectId, name: a.name ?? name, onInvalid: a.onInvalid }),
     );
+    // The dataset holds its own raw copy: the upload goes. A failed import keeps it (to retry with other options) until
+    // the uploads folder's age limit removes it.
+    if ('uploadId' in a.source) removeUpload(ctx.paths.uploads, a.source.uploadId);
     return { dataset, report: view(report) };
   },
 

@@ -5,6 +5,7 @@ import { methods, type MethodName } from '../api/contract';
 import { LatheError, toApiError, type ApiErrorShape } from '../api/errors';
 import type { ServiceContext } from './context';
 import { handlers } from './handlers';
+import { checkCallPaths } from './path-policy';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_DEPTH = 32;
@@ -40,6 +41,7 @@ export async function dispatch(method: unknown, args: unknown, ctx: ServiceConte
     assertPlainData(args);
     const parsed = methods[method].input.safeParse(args ?? undefined);
     if (!parsed.success) throw formatIssues(method, parsed.error);
+    checkCallPaths(method, parsed.data, ctx);
     const handler = handlers[method] as (a: unknown, c: ServiceContext) => Promise<unknown>;
     return { ok: true, value: await handler(parsed.data, ctx) };
   } catch (err) {

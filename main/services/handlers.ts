@@ -6,6 +6,10 @@ import { systemHandlers } from './system';
 import { modelHandlers } from './models';
 import { trainingHandlers } from './training';
 import { datasetHandlers } from './datasets';
+import { exportsHandlers } from './exports';
+import { modelLibraryHandlers } from './models-library';
+import { libraryHandlers } from './library';
+import { evalsHandlers } from './evals';
 
 export type Handler<M extends MethodName> = (args: MethodParsedInput<M>, ctx: ServiceContext) => Promise<MethodOutput<M>>;
 export type HandlerTable = { [M in MethodName]: Handler<M> };
@@ -16,4 +20,8 @@ export const handlers: HandlerTable = {
   ...modelHandlers,
   ...trainingHandlers,
   ...datasetHandlers,
+  ...exportsHandlers,
+  ...modelLibraryHandlers,
+  ...libraryHandlers,
+  ...evalsHandlers,
 };

@@ -4,9 +4,14 @@ import { existsSync } from 'node:fs';
 import { datasetDir } from '../data/store';
 import { openLibraryDb } from '../library/db';
 import { DatasetsRepo } from '../library/datasets-repo';
+import { releaseLibraryLease, takeLibraryLease } from '../library/lease';
+import { newOwner } from '../library/owner-lock';
 import { defaultLibraryRoot, ensureLibraryFolders, libraryPaths } from '../library/paths';
 import { nodeHostSpawner, type HostSpawner } from '../training/host-process';
+import type { TrainingConfig } from '../training/config';
 import { TrainingJobs } from '../training/jobs';
+import { ExportsRepo } from '../library/exports-repo';
+import { validateRunInputs } from '../training/validate-inputs';
 import { EngineSupervisor } from '../training/supervisor';
 import type { ServiceContext } from './context';
 
@@ -23,12 +28,27 @@ export interface RuntimeOptions {
   libraryRoot?: string;
   shell: 'electron' | 'web' | 'cli';
   spawnHost?: HostSpawner;
+  /** Checks a run's model and data before its folder is created (tests of the toy trainer pass their own). */
+  validateRunInputs?: (config: TrainingConfig) => Promise<void>;
+  /** Remote web mode: API path arguments are limited to the library and these folders (services/path-policy). */
+  allowDirs?: string[];
 }
+
+const OWNER_LABEL = { electron: 'the Lathe desktop app', web: 'lathe serve', cli: 'the lathe command line' } as const;
 
 export function createRuntime(opts: RuntimeOptions): Runtime {
   const paths = libraryPaths(opts.libraryRoot ?? defaultLibraryRoot());
   ensureLibraryFolders(paths);
-  const db = openLibraryDb(paths.database);
+  const owner = newOwner(OWNER_LABEL[opts.shell]);
+  // One app (desktop or serve) per library; one-shot CLI commands cooperate with it through each run's owner lock.
+  if (opts.shell !== 'cli') takeLibraryLease(paths, owner);
+  let db: ReturnType<typeof openLibraryDb>;
+  try {
+    db = openLibraryDb(paths.database);
+  } catch (err) {
+    releaseLibraryLease(paths, owner);
+    throw err;
+  }
   const listeners = new Set<EventListener>();
   const emit: EventListener = (event, payload) => {
     for (const l of listeners) {
@@ -52,6 +72,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     onStatus: (run) => emit('training.status', { run }),
     onLog: (runId, message) => emit('training.log', { runId, message }),
   }, {
+    owner,
+    validate: opts.validateRunInputs ?? validateRunInputs,
     resolveDataset: (ref) => {
       if (existsSync(ref)) return undefined;
       const repo = new DatasetsRepo(db);
@@ -61,7 +83,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   });
   // Runs left 'running' by a crash of the app or its host are marked interrupted and offered for resume.
   jobs.recoverInterrupted();
-  const ctx: ServiceContext = { db, paths, shell: opts.shell, supervisor, jobs, emit };
+  new ExportsRepo(db).failInterrupted();
+  const ctx: ServiceContext = { db, paths, shell: opts.shell, supervisor, jobs, emit, allowedRoots: opts.allowDirs ? [paths.root, ...opts.allowDirs] : null };
   return {
     ctx,
     subscribe(listener) {
@@ -72,6 +95,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       await jobs.shutdown();
       await supervisor.stop();
       db.close();
+      releaseLibraryLease(paths, owner);
     },
   };
 }

@@ -2,7 +2,7 @@
 import { TrainingConfigObject, configHelp, configKinds } from '../training/config';
 import { readFile } from 'node:fs/promises';
 import { LatheError } from '../api/errors';
-import { runFiles } from '../training/run-dir';
+import { readMetrics, runFiles } from '../training/run-dir';
 import type { MethodOutput, MethodParsedInput } from '../api/contract';
 import { ProjectsRepo } from '../library/projects-repo';
 import type { ServiceContext } from './context';
@@ -42,6 +42,10 @@ export const trainingHandlers = {
   'runs.get': async (args: MethodParsedInput<'runs.get'>, ctx: ServiceContext): Promise<MethodOutput<'runs.get'>> => {
     const run = ctx.jobs.get(args.id);
     if (!run) throw new LatheError('runs.notFound', `No run with id ${args.id}.`, 'Reload the run list.');
-    return { run, metrics: ctx.jobs.metrics(args.id), checkpoints: ctx.jobs.checkpoints(args.id) };
+    const metrics = ctx.jobs.metrics(args.id);
+    // Objective-specific figures (DPO rewards, accuracy) live only in the run's metrics.jsonl, keyed by step.
+    const extra = new Map<number, Record<string, number>>();
+    for (const m of readMetrics(run.runDir)) if (typeof m.step === 'number' && m.extra && typeof m.extra === 'object') extra.set(m.step, m.extra as Record<string, number>);
+    return { run, metrics: extra.size ? metrics.map((m) => (extra.has(m.step) ? { ...m, extra: extra.get(m.step)! } : m)) : metrics, checkpoints: ctx.jobs.checkpoints(args.id) };
   },
 };

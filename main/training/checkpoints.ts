@@ -7,6 +7,7 @@ import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LatheError } from '../api/errors';
 import { fsyncBestEffort, writeFileAtomic } from '../export/atomic-file';
+import { isDiskFull } from './disk-full';
 
 export const MANIFEST = 'manifest.json';
 const MANIFEST_VERSION = 1;
@@ -64,9 +65,9 @@ export async function writeCheckpoint(checkpointsDir: string, step: number, eval
     return finalDir;
   } catch (err) {
     await rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOSPC') {
-      throw new LatheError('checkpoint.diskFull', `The disk is full: checkpoint ${step} could not be saved in ${checkpointsDir}.`, 'Free some disk space; training state is unchanged and the previous checkpoint is intact.');
+    // The engine reports a failed write as io_error with the OS reason in its message: that is disk full too.
+    if (isDiskFull(err)) {
+      throw new LatheError('checkpoint.diskFull', `The disk is full: checkpoint ${step} could not be saved in ${checkpointsDir} (${(err as Error).message}).`, 'Free some disk space; training state is unchanged and the previous checkpoint is intact.');
     }
     throw err;
   }

@@ -5,11 +5,34 @@ import { LatheError } from '../api/errors';
 
 export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 export type LoraTarget = (typeof LORA_TARGETS)[number];
+/** Training objectives: what the loss rewards. The preference ones train on (chosen, rejected) pairs. */
+export const OBJECTIVES = ['sft', 'cpt', 'dpo', 'ipo', 'orpo', 'simpo', 'kto', 'grpo'] as const;
+/** GRPO's verifiable rewards (main/host/trainer/objectives/rewards.ts). */
+export const REWARDS = ['exact', 'numeric', 'regex', 'json', 'json_schema', 'length', 'think'] as const;
+export type ObjectiveName = (typeof OBJECTIVES)[number];
+export const PREFERENCE_OBJECTIVES: readonly ObjectiveName[] = ['dpo', 'ipo', 'orpo', 'simpo'];
 
 /** Each field: its schema (with default) and why the default is what it is. */
 const fields = {
   model: { schema: z.string().min(1), why: 'Folder of the base model (Hugging Face layout: config.json, *.safetensors, tokenizer.json).' },
+  objective: { schema: z.enum(OBJECTIVES).default('sft'), why: 'sft teaches format, tone and behaviour from example answers; cpt (continued pre-training) learns the language of raw domain text, every token; dpo/ipo/orpo/simpo learn a preference between a chosen and a rejected answer (needs preference rows); kto learns from single answers labelled good or bad (prompt/completion/label rows); grpo samples answers to prompts and reinforces those the reward functions score higher (prompt/answer rows).' },
+  beta: { schema: z.number().min(0).max(100).optional(), why: 'Preference strength: 0.1 for dpo/ipo/orpo/kto (the DPO paper and TRL default), 2.0 for simpo (its paper), when not set; for grpo the KL penalty to the base, 0.04 (DeepSeekMath) by default, 0 to drop it. Higher keeps the adapter closer to the base.' },
+  labelSmoothing: { schema: z.number().min(0).max(0.49).default(0), why: 'dpo/simpo: the assumed share of mislabelled pairs (conservative DPO); 0 trusts every label.' },
+  grpoGroupSize: { schema: z.number().int().min(2).max(64).default(8), why: 'grpo: completions sampled per prompt; advantages compare answers within this group (8 is a common GRPO setting).' },
+  grpoMaxNewTokens: { schema: z.number().int().min(1).max(32768).default(256), why: 'grpo: the longest completion sampled; seqLen must hold the prompt plus this.' },
+  grpoTemperature: { schema: z.number().positive().max(2).default(1), why: 'grpo: sampling temperature 1 keeps the group diverse enough to compare answers.' },
+  grpoClip: { schema: z.number().positive().max(1).default(0.2), why: 'grpo: PPO clip range of the policy ratio (0.2, as in PPO and GRPO).' },
+  grpoLoss: { schema: z.enum(['grpo', 'dapo', 'dr_grpo']).default('dapo'), why: 'grpo: loss normalisation. dapo averages over every completion token of the step (no bias to short answers); grpo per sequence; dr_grpo by a constant, without dividing advantages by the group std.' },
+  rewards: { schema: z.array(z.enum(REWARDS)).min(1).default(['exact']), why: 'grpo: reward functions (summed with rewardWeights): exact answer match, numeric answer (\\boxed{}, ####, or the last number), regex, valid json, json_schema, length penalty, <think> format.' },
+  rewardWeights: { schema: z.array(z.number().min(-100).max(100)).optional(), why: 'grpo: one weight per reward function, in the same order; all 1 when not set.' },
+  rewardRegex: { schema: z.string().min(1).optional(), why: 'grpo: the pattern the regex reward looks for in a completion.' },
+  rewardSchema: { schema: z.string().min(1).optional(), why: 'grpo: path of the JSON schema file the json_schema reward validates completions against.' },
+  lengthTarget: { schema: z.number().int().min(1).optional(), why: 'grpo: the length reward penalises completions longer than this many characters (-1 at twice it).' },
+  ktoDesirableWeight: { schema: z.number().positive().max(100).default(1), why: 'kto: weight of the desirable examples\' loss; with unbalanced labels, keep desirableWeight x desirable count / (undesirableWeight x undesirable count) between 1 and 4/3 (KTO paper).' },
+  ktoUndesirableWeight: { schema: z.number().positive().max(100).default(1), why: 'kto: weight of the undesirable examples\' loss (see ktoDesirableWeight).' },
+  simpoGamma: { schema: z.number().min(0).max(10).default(0.5), why: 'simpo: the target reward margin; 0.5 is TRL\'s default (gamma/beta around 0.25-0.5 in the SimPO paper).' },
   dataset: { schema: z.string().min(1), why: 'Dataset to train on: a file (JSONL, JSON, CSV, Parquet, text) or a dataset id from the library.' },
+  initAdapter: { schema: z.string().min(1).optional(), why: 'Start from this PEFT adapter folder (e.g. an SFT run\'s adapter/) instead of a fresh one; its rank and targets replace loraR/loraTargets. For dpo/ipo the reference is then the model with this adapter: the usual SFT-then-DPO recipe.' },
   validationDataset: { schema: z.string().min(1).optional(), why: 'Optional separate validation file; otherwise a split of the dataset is held out.' },
   quant: { schema: z.enum(['nf4', 'int8', 'none']).default('nf4'), why: 'NF4 (QLoRA) stores frozen weights in 4 bits: ~4x less memory than bf16 for nearly the same quality.' },
   loraR: { schema: z.number().int().min(1).max(512).default(16), why: 'Rank 16 is the common sweet spot: enough capacity for most tasks, tiny adapters.' },
@@ -23,7 +46,10 @@ const fields = {
   epochs: { schema: z.number().positive().max(1000).default(2), why: '1-3 epochs is typical for LoRA; more tends to overfit small datasets.' },
   maxSteps: { schema: z.number().int().min(1).optional(), why: 'Stop after this many optimizer steps (overrides epochs when set).' },
   learningRate: { schema: z.number().positive().max(1).default(2e-4), why: '2e-4 is the QLoRA paper and common-practice LoRA learning rate.' },
-  schedule: { schema: z.enum(['cosine', 'linear', 'constant']).default('cosine'), why: 'Cosine decay after warmup is the robust default for short fine-tunes.' },
+  schedule: { schema: z.enum(['cosine', 'linear', 'constant', 'wsd']).default('cosine'), why: 'Cosine decay after warmup is the robust default for short fine-tunes; wsd (warmup-stable-decay) holds the peak and decays at the end, the mid-training recipe.' },
+  minLrRatio: { schema: z.number().min(0).max(1).default(0), why: 'Floor of the decay as a fraction of the peak rate; 0 decays to zero (fine-tunes), about 0.1 keeps learning at the end of continued pre-training.' },
+  decayFraction: { schema: z.number().positive().max(1).default(0.2), why: 'wsd: the share of the steps after warmup spent decaying; 0.1-0.2 is what the WSD papers use.' },
+  cptStride: { schema: z.number().int().min(1).optional(), why: 'cpt: tokens between the starts of consecutive windows; defaults to seqLen (windows touch, each token trained once). Smaller strides add context to each window.' },
   warmupSteps: { schema: z.number().int().min(0).default(10), why: 'A short linear warmup avoids large early updates while Adam moments are still noisy.' },
   weightDecay: { schema: z.number().min(0).max(1).default(0), why: 'LoRA rarely needs weight decay; its low rank already regularises.' },
   maxGradNorm: { schema: z.number().positive().default(1), why: 'Clipping the global gradient norm at 1.0 prevents rare spikes from wrecking the adapter.' },
@@ -48,9 +74,31 @@ export const TrainingConfigSchema = TrainingConfigObject.superRefine((c, ctx) =>
   if (c.warmupSteps > 0 && c.maxSteps !== undefined && c.warmupSteps >= c.maxSteps) {
     ctx.addIssue({ code: 'custom', path: ['warmupSteps'], message: `must be smaller than maxSteps (${c.maxSteps}); lower warmupSteps or raise maxSteps` });
   }
+  if (c.cptStride !== undefined && c.cptStride > c.seqLen) {
+    ctx.addIssue({ code: 'custom', path: ['cptStride'], message: `must be at most seqLen (${c.seqLen}), or tokens between windows would never be trained` });
+  }
+  if (c.rewardWeights && c.rewardWeights.length !== c.rewards.length) {
+    ctx.addIssue({ code: 'custom', path: ['rewardWeights'], message: `has ${c.rewardWeights.length} weights for ${c.rewards.length} rewards; give one weight per reward, in the same order` });
+  }
+  if (c.objective === 'grpo') {
+    if (c.rewards.includes('regex') && !c.rewardRegex) ctx.addIssue({ code: 'custom', path: ['rewardRegex'], message: 'is needed by the regex reward' });
+    if (c.rewards.includes('json_schema') && !c.rewardSchema) ctx.addIssue({ code: 'custom', path: ['rewardSchema'], message: 'is needed by the json_schema reward' });
+    if (c.rewards.includes('length') && !c.lengthTarget) ctx.addIssue({ code: 'custom', path: ['lengthTarget'], message: 'is needed by the length reward' });
+  }
+  if (c.objective === 'kto' && c.microBatch * c.gradAccum < 2) {
+    ctx.addIssue({ code: 'custom', path: ['gradAccum'], message: 'kto needs at least 2 examples per step (microBatch x gradAccum) to estimate its KL baseline from mismatched pairs; raise gradAccum' });
+  }
+  if (c.packing && (PREFERENCE_OBJECTIVES.includes(c.objective) || c.objective === 'kto')) {
+    ctx.addIssue({ code: 'custom', path: ['packing'], message: `cannot be on with objective ${c.objective}: each chosen and rejected answer is scored as a whole sequence; set packing: false` });
+  }
 });
 export type TrainingConfigInput = z.input<typeof TrainingConfigSchema>;
 export type TrainingConfig = z.output<typeof TrainingConfigSchema>;
+
+/** beta for the chosen objective: the user's value, else the objective's own default (see the beta help text). */
+export function betaFor(c: Pick<TrainingConfig, 'objective' | 'beta'>): number {
+  return c.beta ?? (c.objective === 'simpo' ? 2 : c.objective === 'grpo' ? 0.04 : 0.1);
+}
 
 /** What kind of input a key takes (the UI builds its form from this). */
 export interface ConfigFieldKind {

@@ -1,13 +1,17 @@
 // Training jobs in main: creates run folders, queues jobs (one at a time per device), runs each in its own engine host
 // process, ingests its metrics into SQLite, and handles pause / resume / cancel and runs interrupted by a crash.
+// Each queued or running job holds its run folder's owner lock, so no two processes ever train one run.
 import { randomUUID } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepMetrics } from '../host/trainer/trainer';
 import { RunsRepo, type RunRecord } from '../library/runs-repo';
 import { LatheError } from '../api/errors';
 import { listCheckpoints } from './checkpoints';
 import type { TrainingConfig } from './config';
-import { createRunDir, readRunStatus, writeRunStatus } from './run-dir';
+import { appendLog, createRunDir, readRunStatus, runFiles, writeRunStatus, type RunStatusFile } from './run-dir';
+import { IndexGuard, indexRunFolder, summarizeMetrics } from './run-index';
+import { acquireLock, describeOwner, newOwner, otherLiveHolder, releaseLock, type LockOwner } from '../library/owner-lock';
 import type { HostSpawner } from './host-process';
 import { EngineSupervisor } from './supervisor';
 import type { Db } from '../library/db';
@@ -15,6 +19,10 @@ import type { Db } from '../library/db';
 export interface JobOptions {
   /** Maps a dataset id (or name) from the library to its folder; undefined when it is not one. */
   resolveDataset?(ref: string): string | undefined;
+  /** Checks the model and dataset before a run folder is created: an input error leaves no failed run behind. */
+  validate?(config: TrainingConfig): Promise<void>;
+  /** Who this job manager is, in the owner lock of every run it trains (one per process or app instance). */
+  owner?: LockOwner;
 }
 
 export interface JobEvents {
@@ -44,18 +52,43 @@ export class TrainingJobs {
   private readonly repo: RunsRepo;
   private readonly queue: string[] = [];
   private active: Active | undefined;
+  private readonly owner: LockOwner;
+  private readonly guard: IndexGuard;
+  private readonly fileWrites = new Set<Promise<void>>();
 
-  constructor(db: Db, private readonly runsDir: string, private readonly spawn: HostSpawner, private readonly events: JobEvents = {}, private readonly options: JobOptions = {}) {
+  constructor(private readonly db: Db, private readonly runsDir: string, private readonly spawn: HostSpawner, private readonly events: JobEvents = {}, private readonly options: JobOptions = {}) {
     this.repo = new RunsRepo(db);
+    this.owner = options.owner ?? newOwner('Lathe');
+    this.guard = new IndexGuard((runId, message) => this.logToRun(runId, message), (runId) => {
+      const run = this.repo.get(runId);
+      return run ? runFiles(run.runDir).indexBehind : undefined;
+    });
   }
 
-  /** On start-up: runs that were running or queued when the app or its host died are marked interrupted (resumable). */
+  /**
+   * On start-up: runs that were running or queued when the app or its host died are marked interrupted (resumable);
+   * a run whose folder says it finished while the index could not be written (disk full) gets its folder's state.
+   * Runs owned by another live process are left alone.
+   */
   recoverInterrupted(): RunRecord[] {
     const out: RunRecord[] = [];
     for (const run of this.repo.list()) {
-      if ((run.status === 'running' || run.status === 'queued') && !isAlive(run.hostPid) && !this.isActiveOrQueued(run.id)) {
-        this.setStatus(run.id, { status: 'interrupted', hostPid: null });
+      if (this.isActiveOrQueued(run.id) || otherLiveHolder(runFiles(run.runDir).ownerLock, this.owner)) continue;
+      const behind = existsSync(runFiles(run.runDir).indexBehind);
+      if ((run.status === 'running' || run.status === 'queued') && !isAlive(run.hostPid)) {
+        let file: RunStatusFile | undefined;
+        try {
+          file = readRunStatus(run.runDir);
+        } catch {
+          file = undefined;
+        }
+        // The folder finished after the index's last write (which failed, e.g. disk full): the folder wins.
+        const settled = file && ['completed', 'failed', 'cancelled', 'paused'].includes(file.status) && file.updatedAt > run.updatedAt;
+        this.setStatus(run.id, settled ? { status: file!.status, step: file!.step, hostPid: null, error: file!.error, finishedAt: file!.finishedAt ?? undefined } : { status: 'interrupted', hostPid: null });
+        if (settled || behind) this.track(this.reindexFromStartup(run));
         out.push(this.repo.get(run.id)!);
+      } else if (behind) {
+        this.track(this.reindexFromStartup(run));
       }
     }
     return out;
@@ -69,12 +102,14 @@ export class TrainingJobs {
 
   async create(input: TrainingConfig, opts: { name?: string; projectId?: string | null } = {}): Promise<RunRecord> {
     const config = this.resolveConfig(input);
+    await this.options.validate?.(config);
     const id = `run-${new Date().toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
     const runDir = join(this.runsDir, id);
     const name = opts.name ?? `Run ${new Date().toLocaleString('en-GB', { hour12: false })}`;
     const now = new Date().toISOString();
     await createRunDir(runDir, config, { id, name, projectId: opts.projectId ?? null, createdAt: now, status: 'queued', step: 0, totalSteps: 0, hostPid: null, error: null, updatedAt: now });
-    const run = this.repo.create({ id, projectId: opts.projectId ?? null, name, runDir, config });
+    const run = this.repo.create({ id, projectId: opts.projectId ?? null, name, runDir, config, createdAt: now });
+    this.takeOwnership(run);
     this.enqueue(id);
     return run;
   }
@@ -86,6 +121,7 @@ export class TrainingJobs {
     if (this.queue.includes(runId)) return run;
     // Resumed while its previous job is still stopping: queue it; it starts as soon as that job has finished.
     if (this.active?.runId === runId && !this.active.abort.signal.aborted) return run;
+    this.takeOwnership(run);
     this.setStatus(runId, { status: 'queued', error: null });
     this.enqueue(runId);
     return this.mustGet(runId);
@@ -120,10 +156,11 @@ export class TrainingJobs {
   /** Resolves when the queue is empty and nothing runs (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.active) await this.active.done;
+    while (this.fileWrites.size) await Promise.all([...this.fileWrites]);
   }
 
   async shutdown(): Promise<void> {
-    this.queue.length = 0;
+    for (const id of this.queue.splice(0)) this.releaseOwnership(id);
     if (this.active) {
       this.active.abort.abort('pause');
       await this.active.done;
@@ -136,8 +173,11 @@ export class TrainingJobs {
     if (q >= 0) {
       this.queue.splice(q, 1);
       this.setStatus(runId, { status: reason === 'pause' ? 'paused' : 'cancelled' });
+      this.releaseOwnership(runId);
     } else if (this.active?.runId === runId) {
       this.active.abort.abort(reason);
+    } else if (otherLiveHolder(runFiles(run.runDir).ownerLock, this.owner)) {
+      this.refuseNotOwner(run, reason);
     } else if (run.status === 'running') {
       throw new LatheError('runs.notAttached', `Run "${run.name}" is not running in this Lathe session.`, 'Restart Lathe: the run will be marked interrupted and can be resumed.');
     }
@@ -148,6 +188,44 @@ export class TrainingJobs {
     return this.active?.runId === runId || this.queue.includes(runId);
   }
 
+  /** Takes the run folder's owner lock, or refuses naming the process that trains it. */
+  private takeOwnership(run: RunRecord): void {
+    const got = acquireLock(runFiles(run.runDir).ownerLock, this.owner);
+    if (!got.ok) this.refuseNotOwner(run, 'resume');
+  }
+
+  private refuseNotOwner(run: RunRecord, action: string): never {
+    const holder = otherLiveHolder(runFiles(run.runDir).ownerLock, this.owner);
+    const who = holder ? describeOwner(holder) : 'another process';
+    throw new LatheError('runs.ownedElsewhere', `Cannot ${action} run "${run.name}": it is owned by ${who}.`, `Only its owner may resume, pause or cancel it: use that Lathe, or stop it there first (the lock is ${runFiles(run.runDir).ownerLock}).`);
+  }
+
+  private releaseOwnership(runId: string): void {
+    const run = this.repo.get(runId);
+    if (!run) return;
+    try {
+      releaseLock(runFiles(run.runDir).ownerLock, this.owner);
+    } catch {
+      // A lock that cannot be removed is stale once this process exits.
+    }
+  }
+
+  /** A message from main about a run: in its log.txt (when the disk allows) and to the UI. */
+  private logToRun(runId: string, message: string): void {
+    const run = this.repo.get(runId);
+    try {
+      if (run) appendLog(run.runDir, message);
+    } catch {
+      // The folder's disk may be full too; the UI still gets the message.
+    }
+    this.events.onLog?.(runId, message);
+  }
+
+  private track(p: Promise<void>): void {
+    this.fileWrites.add(p);
+    void p.finally(() => this.fileWrites.delete(p));
+  }
+
   private mustGet(runId: string): RunRecord {
     const run = this.repo.get(runId);
     if (!run) throw new LatheError('runs.notFound', `No run with id ${runId}.`, 'Reload the run list.');
@@ -155,16 +233,38 @@ export class TrainingJobs {
   }
 
   private setStatus(runId: string, patch: Parameters<RunsRepo['update']>[1]): void {
-    this.repo.update(runId, patch);
-    const run = this.repo.get(runId)!;
+    const indexed = this.guard.write(runId, 'the run status', () => this.repo.update(runId, patch));
+    // A failed index write (disk full) still updates the folder and the UI with the new status.
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    const stored = this.repo.get(runId)!;
+    const run: RunRecord = indexed ? stored : { ...stored, ...defined, updatedAt: new Date().toISOString() };
     // The run folder stays the source of truth for status too.
     try {
       const file = readRunStatus(run.runDir);
-      void writeRunStatus(run.runDir, { ...file, status: run.status, hostPid: run.hostPid, error: run.error, updatedAt: run.updatedAt });
+      const write = writeRunStatus(run.runDir, { ...file, status: run.status, hostPid: run.hostPid, error: run.error, updatedAt: run.updatedAt, startedAt: run.startedAt, finishedAt: run.finishedAt }).catch((err: Error) => {
+        this.events.onLog?.(runId, `could not update run.json (${err.message}); the trainer's own status in it stands`);
+      });
+      this.track(write);
     } catch {
       // A missing run folder is reported when the run is started.
     }
     this.events.onStatus?.(run);
+  }
+
+  private async reindexFromStartup(run: RunRecord): Promise<void> {
+    try {
+      await this.reindex(run);
+      rmSync(runFiles(run.runDir).indexBehind, { force: true });
+    } catch (err) {
+      this.events.onLog?.(run.id, `library index still behind the run folder: ${(err as Error).message}`);
+    }
+  }
+
+  /** Rebuilds the run's index rows from its folder (metrics.jsonl, checkpoints). */
+  private async reindex(run: RunRecord): Promise<void> {
+    const rows = await indexRunFolder(this.repo, run, this.db);
+    const file = readRunStatus(run.runDir);
+    this.repo.update(run.id, { ...summarizeMetrics(rows), step: file.step, totalSteps: file.totalSteps });
   }
 
   private enqueue(runId: string): void {
@@ -183,6 +283,7 @@ export class TrainingJobs {
     active.done = this.execute(run, supervisor, abort).finally(async () => {
       await supervisor.stop().catch(() => undefined);
       this.active = undefined;
+      if (!this.queue.includes(runId)) this.releaseOwnership(runId);
       this.pump();
     });
   }
@@ -196,7 +297,7 @@ export class TrainingJobs {
     this.setStatus(run.id, { status: 'running', hostPid: host.pid ?? null, startedAt: run.startedAt ?? new Date().toISOString(), error: null });
     // A resume re-trains the steps after its checkpoint: their old metric rows go.
     const latest = (await listCheckpoints(join(run.runDir, 'checkpoints')))[0];
-    this.repo.truncateMetrics(run.id, latest?.step ?? 0);
+    this.guard.write(run.id, 'the metrics of a resume', () => this.repo.truncateMetrics(run.id, latest?.step ?? 0));
     try {
       const result = await supervisor.request('train.run', { runDir: run.runDir }, {
         signal: abort.signal,
@@ -222,18 +323,41 @@ export class TrainingJobs {
         error: { code: e.code ?? 'train.failed', message: e.message ?? String(err), ...(e.hint ? { hint: e.hint } : {}) },
       });
     } finally {
+      if (this.guard.isBehind(run.id)) await this.catchUp(run, true);
       await this.indexCheckpoints(run, true);
     }
   }
 
+  /** Re-indexes a run that fell behind (disk full) from its folder, then re-applies its status. */
+  private async catchUp(run: RunRecord, force = false): Promise<void> {
+    await this.guard.catchUp(run.id, async () => {
+      await this.reindex(run);
+      const file = readRunStatus(run.runDir);
+      if (!force) return this.repo.update(run.id, { status: 'running' });
+      // The job has ended: its folder holds the final status.
+      this.repo.update(run.id, { status: file.status, hostPid: null, error: file.error, finishedAt: file.status === 'completed' ? (file.finishedAt ?? new Date().toISOString()) : undefined });
+    }, force);
+  }
+
   /** Re-reads the run's checkpoint folder into the library (it is the source of truth). */
   private async indexCheckpoints(run: RunRecord, announce = true): Promise<void> {
-    const cps = await listCheckpoints(join(run.runDir, 'checkpoints'));
-    this.repo.replaceCheckpoints(run.id, cps.map((c) => ({ step: c.step, dir: c.dir, evalLoss: c.evalLoss })));
+    const cps = await listCheckpoints(join(run.runDir, 'checkpoints')).catch(() => []);
+    this.guard.write(run.id, 'the checkpoint list', () => this.repo.replaceCheckpoints(run.id, cps.map((c) => ({ step: c.step, dir: c.dir, evalLoss: c.evalLoss }))));
     if (announce) this.events.onStatus?.(this.repo.get(run.id)!);
   }
 
-  private ingest(runId: string, m: StepMetrics): void {
+  private ingest(runId: string, m: StepMetrics & { at?: string }): void {
+    if (this.guard.isBehind(runId)) {
+      // The folder has every line: re-index from it (at most every few seconds) instead of writing one row.
+      void this.catchUp(this.repo.get(runId)!);
+      this.events.onMetrics?.(runId, m);
+      return;
+    }
+    this.guard.write(runId, `the metrics of step ${m.step}`, () => this.indexMetric(runId, m));
+    this.events.onMetrics?.(runId, m);
+  }
+
+  private indexMetric(runId: string, m: StepMetrics & { at?: string }): void {
     this.repo.addMetric(runId, {
       step: m.step,
       loss: m.loss,
@@ -244,7 +368,8 @@ export class TrainingJobs {
       memoryBytes: m.memoryBytes ?? null,
       plannedBytes: m.plannedBytes ?? null,
       skipped: m.skipped ?? null,
-      at: new Date().toISOString(),
+      // The trainer's own time stamp, so the index and metrics.jsonl agree (a rebuilt library shows the same rows).
+      at: m.at ?? new Date().toISOString(),
     });
     const patch: Parameters<RunsRepo['update']>[1] = { step: m.step };
     if (m.loss !== null) patch.lastLoss = m.loss;
@@ -253,6 +378,5 @@ export class TrainingJobs {
       if (best === null || best === undefined || m.evalLoss < best) patch.bestEvalLoss = m.evalLoss;
     }
     this.repo.update(runId, patch);
-    this.events.onMetrics?.(runId, m);
   }
 }

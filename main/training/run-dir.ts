@@ -23,6 +23,9 @@ export interface RunStatusFile extends RunIdentity {
   hostPid: number | null;
   error: { code: string; message: string; hint?: string } | null;
   updatedAt: string;
+  /** Kept so a rebuilt library shows the same times (written by main with each status change). */
+  startedAt?: string | null;
+  finishedAt?: string | null;
 }
 
 export const runFiles = (dir: string) => ({
@@ -33,6 +36,10 @@ export const runFiles = (dir: string) => ({
   log: join(dir, 'log.txt'),
   checkpoints: join(dir, 'checkpoints'),
   adapter: join(dir, 'adapter'),
+  /** Who trains this run now (main/library/owner-lock.ts): one owner per run folder. */
+  ownerLock: join(dir, 'owner.lock'),
+  /** Present while the library index lacks some of this folder's metrics (a failed write, e.g. disk full). */
+  indexBehind: join(dir, 'index-behind'),
 });
 
 /** config.yaml with every key's reason as a comment above it, so the file documents itself. */

@@ -14,8 +14,10 @@ import { useTheme } from './hooks/useTheme';
 import { DataPage } from './pages/data';
 import { EvaluatePage } from './pages/evaluate';
 import { ExportPage } from './pages/export';
+import { LibraryProblem } from './pages/library';
 import { ModelPage } from './pages/model';
 import { ProjectsPage } from './pages/projects';
+import { useProjectModelSync } from './pages/model/useProjectModelSync';
 import { TrainPage } from './pages/train';
 import { STEPS, type StepId } from './steps';
 
@@ -35,6 +37,7 @@ export function App(): JSX.Element {
   const conn = useConnection();
   const { toasts, notify, dismiss } = useToasts();
   const projects = useApiQuery<Project[]>(() => api.projects.list());
+  const library = useApiQuery(() => api.library.status());
   const [activeId, setActiveId] = useState<string | undefined>(readActive);
 
   const reloadProjects = projects.reload;
@@ -59,11 +62,13 @@ export function App(): JSX.Element {
     }
   }, []);
 
-  // Forget an open project that no longer exists (deleted elsewhere, or a different library).
+  // Forget an open project that no longer exists (deleted elsewhere, or a different library). Not while the list is
+  // reloading: a project just created opens before the fresh list that holds it arrives.
   const activeProject = projects.data?.find((p) => p.id === activeId);
+  useProjectModelSync(activeProject?.id);
   useEffect(() => {
-    if (projects.data && activeId && !activeProject) setActive(undefined);
-  }, [projects.data, activeId, activeProject, setActive]);
+    if (projects.data && !projects.loading && activeId && !activeProject) setActive(undefined);
+  }, [projects.data, projects.loading, activeId, activeProject, setActive]);
 
   // Ctrl/Cmd+1..6 jumps to a step, like tabs in an editor.
   useEffect(() => {
@@ -103,9 +108,12 @@ export function App(): JSX.Element {
     model: () => <ModelPage project={activeProject} />,
     data: () => <DataPage project={activeProject} />,
     train: () => <TrainPage project={activeProject} notify={notify} />,
-    evaluate: () => <EvaluatePage />,
-    export: () => <ExportPage />,
+    evaluate: () => <EvaluatePage project={activeProject} notify={notify} />,
+    export: () => <ExportPage project={activeProject} notify={notify} />,
   };
+
+  // A damaged or busy library: its own start screen (why, and the rebuild) instead of steps that cannot work.
+  if (library.data && library.data.state !== 'ok') return <LibraryProblem status={library.data} onRetry={() => window.location.reload()} />;
 
   return (
     <div className="app">

@@ -183,7 +183,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 // ---------- shared steps ----------
 
-/** Creates a project through the Projects page and opens it (the app then shows the Model step). */
+/** Creates a project through the Projects page; it opens itself and the app moves on to the Model step. */
 export async function createAndOpenProject(page: Page, name: string): Promise<void> {
   await page.goto(new URL('#/projects', page.url()).toString());
   const first = page.getByRole('button', { name: 'Create your first project' });
@@ -191,7 +191,6 @@ export async function createAndOpenProject(page: Page, name: string): Promise<vo
   await first.or(more).first().click();
   await page.getByLabel('Name', { exact: true }).fill(name);
   await page.keyboard.press('Enter');
-  const row = page.getByTestId('project-row').filter({ has: page.getByTestId('project-name').getByText(name, { exact: true }) });
-  await row.getByRole('button', { name: `Open project ${name}` }).click();
   await page.getByTestId('active-project').getByText(name).waitFor();
+  await page.getByTestId('model-page').waitFor();
 }

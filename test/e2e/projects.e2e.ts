@@ -74,6 +74,11 @@ describeBrowser('projects (web mode)', () => {
     await page.getByLabel('Name', { exact: true }).fill('Support assistant');
     await page.getByLabel('Description').fill('Answers billing questions in our tone of voice');
     await page.getByTestId('create-submit').click();
+    // A new project opens itself and the wizard moves on to the Model step.
+    await page.getByTestId('model-page').waitFor();
+    expect(await page.getByTestId('active-project').textContent()).toContain('Support assistant');
+    expect(page.url()).toMatch(/#\/model$/);
+    await page.keyboard.press('Control+1');
     await rowNamed('Support assistant').waitFor();
     expect(await page.getByTestId('create-form').count()).toBe(0);
 
@@ -82,6 +87,8 @@ describeBrowser('projects (web mode)', () => {
     await page.getByLabel('Name', { exact: true }).waitFor();
     await page.keyboard.type('Legal summaries');
     await page.keyboard.press('Enter');
+    await page.getByTestId('active-project').getByText('Legal summaries').waitFor();
+    await page.keyboard.press('Control+1');
     await rowNamed('Legal summaries').waitFor();
     // Most recently updated first.
     expect(await names()).toEqual(['Legal summaries', 'Support assistant']);

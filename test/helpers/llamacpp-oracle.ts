@@ -13,6 +13,8 @@ export interface OracleOptions {
   /** Context length; must cover the longest sequence evaluated. */
   contextSize?: number;
   threads?: number;
+  /** A GGUF LoRA adapter file applied at scale 1. */
+  lora?: string;
 }
 
 export class LlamaCppOracle {
@@ -39,6 +41,7 @@ export class LlamaCppOracle {
         batchSize: opts.contextSize ?? 256,
         threads: opts.threads ?? 2,
         sequences: 1,
+        ...(opts.lora ? { lora: { adapters: [{ filePath: opts.lora }] } } : {}),
       });
       return new LlamaCppOracle(model, context);
     } catch (err) {

@@ -60,6 +60,28 @@ export class ToyModel implements TrainableModel {
     return out;
   }
 
+  /** Samples from the adapted bigram (greedy at temperature 0), seeded: the same seed gives the same tokens. */
+  async generate(prompt: number[], o: { maxNewTokens: number; temperature: number; seed: number; stop: number[] }): Promise<number[]> {
+    const rand = mulberry32(o.seed);
+    const out: number[] = [];
+    let prev = prompt[prompt.length - 1];
+    for (let i = 0; i < o.maxNewTokens; i++) {
+      const l = this.logits(prev, true);
+      let next = 0;
+      if (o.temperature <= 0) {
+        for (let v = 1; v < this.V; v++) if (l[v] > l[next]) next = v;
+      } else {
+        const p = this.softmax(l.map((x) => x / o.temperature));
+        let u = rand();
+        while (next < this.V - 1 && u >= p[next]) u -= p[next++];
+      }
+      out.push(next);
+      if (o.stop.includes(next)) break;
+      prev = next;
+    }
+    return out;
+  }
+
   async backward(seeds: Float32Array): Promise<void> {
     const b = this.kept;
     if (!b) throw new Error('backward without a kept forward');

@@ -52,6 +52,7 @@ describe('safetensors validation', () => {
     ['metadata not a string map', 'safetensors_invalid_header_deserialization', () => withHeader({ __metadata__: { format: 1 } }, Buffer.alloc(0))],
     ['unknown dtype', 'safetensors_invalid_header_deserialization', () => withHeader({ a: { dtype: 'Q4', shape: [2], data_offsets: [0, 8] } }, d8)],
     ['duplicate tensor name', 'safetensors_duplicate_tensor', () => withHeader(null, Buffer.alloc(16), '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}')],
+    ['duplicate tensor name spelled with an escape', 'safetensors_duplicate_tensor', () => withHeader(null, Buffer.alloc(16), '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"\\u0061":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}')],
     ['InvalidOffset (gap)', 'safetensors_invalid_offset', () => withHeader({ a: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }, Buffer.alloc(16))],
     ['InvalidOffset (overlap)', 'safetensors_invalid_offset', () => withHeader({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, Buffer.alloc(12))],
     ['InvalidOffset (end < begin)', 'safetensors_invalid_offset', () => withHeader({ a: { dtype: 'F32', shape: [0], data_offsets: [0, 0] }, b: { dtype: 'F32', shape: [0], data_offsets: [0, 0] }, c: { dtype: 'U8', shape: [1], data_offsets: [8, 4] } }, d8)],

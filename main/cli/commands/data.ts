@@ -152,7 +152,7 @@ export function register(program: Command): void {
       try {
         const projects = new ProjectsRepo(runtime.ctx.db);
         const project = projects.findByName(o.project) ?? projects.list().find((p) => p.id === o.project);
-        if (!project) throw new LatheError('projects.notFound', `No project named or with id "${o.project}".`, 'Create it in the app first, or check `lathe projects list`.');
+        if (!project) throw new LatheError('projects.notFound', `No project named or with id "${o.project}".`, 'Create it with `lathe projects create NAME` (or in the app), or see `lathe projects list`.');
         const { dataset, report } = await importDataset(runtime.ctx.db, runtime.ctx.paths, file, { ...readOptions(o), projectId: project.id, name: o.name });
         if (o.json) process.stdout.write(JSON.stringify({ dataset, report: jsonReport(report) }) + '\n');
         else process.stdout.write(formatReport(report, 20) + `\nimported as dataset ${dataset.id} ("${dataset.name}") in project "${project.name}"\n`);

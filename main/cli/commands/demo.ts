@@ -17,13 +17,20 @@ export function register(program: Command): void {
     .description('train a LoRA on the bundled demo data with a generated base model, then compare generations')
     .option('--steps <n>', 'optimizer steps', positiveInt, 100)
     .option('--threads <n>', 'CPU threads for the engine (default: all cores)', positiveInt)
+    .option('--objective <name>', 'sft, or dpo: after SFT, train DPO on the bundled preference pairs from the SFT adapter', (v: string) => {
+      if (v !== 'sft' && v !== 'dpo') throw new InvalidArgumentError('must be sft or dpo');
+      return v;
+    }, 'sft')
+    .option('--dpo-steps <n>', 'DPO steps with --objective dpo (default: half of --steps)', positiveInt)
     .option('--json', 'print one JSON object with the summary')
-    .action(async (opts: { steps: number; threads?: number; json?: boolean }) => {
+    .action(async (opts: { steps: number; threads?: number; json?: boolean; objective: 'sft' | 'dpo'; dpoSteps?: number }) => {
       const runtime = createRuntime({ shell: 'cli' });
       try {
         const summary = await runDemo(runtime, {
           steps: opts.steps,
           threads: opts.threads,
+          objective: opts.objective,
+          ...(opts.dpoSteps ? { dpoSteps: opts.dpoSteps } : {}),
           onProgress: (e) => {
             if (opts.json) return;
             if (e.kind === 'step') {
@@ -31,7 +38,7 @@ export function register(program: Command): void {
             } else process.stderr.write(`${e.message}\n`);
           },
         });
-        if (summary.status !== 'completed') process.exitCode = 1;
+        if (summary.status !== 'completed' || (summary.dpo && summary.dpo.status !== 'completed')) process.exitCode = 1;
         if (opts.json) {
           process.stdout.write(JSON.stringify(summary) + '\n');
           return;
@@ -46,6 +53,17 @@ export function register(program: Command): void {
           `  adapter         ${summary.adapterPath}`,
           ...summary.generations.flatMap((g) => ['', `  note:     ${g.prompt}`, `  base:     ${g.base.replace(/\s+/g, ' ').slice(0, 160)}`, `  tuned:    ${g.tuned.replace(/\s+/g, ' ').slice(0, 160)}`, `  expected: ${g.expected}`]),
         ];
+        const d = summary.dpo;
+        const pct = (n: number | null) => (n === null ? 'n/a' : `${(n * 100).toFixed(0)} %`);
+        if (d) {
+          lines.push(
+            '',
+            `DPO ${d.status} in ${d.seconds.toFixed(0)} s: ${d.steps} steps from the SFT adapter (the reference), ${d.heldOutPairs} held-out pairs`,
+            `  reward accuracy ${pct(d.rewardAccuracyBefore)} -> ${pct(d.rewardAccuracyAfter)}`,
+            `  reward margin   ${f(d.marginBefore)} -> ${f(d.marginAfter)}`,
+            `  DPO eval loss   ${f(d.evalLossBefore)} -> ${f(d.evalLossAfter)}`,
+          );
+        }
         process.stdout.write(lines.join('\n') + '\n');
       } finally {
         await runtime.close();

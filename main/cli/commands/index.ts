@@ -9,6 +9,12 @@ import { register as registerDev } from './dev';
 import { register as registerModel } from './model';
 import { register as registerScore } from './score';
 import { register as registerGenerate } from './generate';
+import { register as registerExport } from './export';
+import { register as registerMerge } from './merge';
+import { register as registerLibrary } from './library';
+import { register as registerProjects } from './projects';
+import { register as registerEval } from './eval';
+import { register as registerChat } from './chat';
 
 export function registerCommands(program: Command): void {
   registerInfo(program);
@@ -20,4 +26,10 @@ export function registerCommands(program: Command): void {
   registerModel(program);
   registerScore(program);
   registerGenerate(program);
+  registerExport(program);
+  registerMerge(program);
+  registerLibrary(program);
+  registerProjects(program);
+  registerEval(program);
+  registerChat(program);
 }

@@ -1,9 +1,11 @@
-// `lathe model info DIR`: what a model folder holds (architecture, sizes, parameters, dtype, tokenizer, chat template).
+// `lathe model info DIR` (and the library subcommands, see model-library.ts): what a model folder holds (architecture, sizes, parameters, dtype, tokenizer, chat template).
 import type { Command } from 'commander';
 import { readModelDir } from '../../models/model-dir';
+import { registerModelLibrary } from './model-library';
 
 export function register(program: Command): void {
-  const model = program.command('model').description('inspect model folders');
+  const model = program.command('model').description('the model library: pull from the hub, import, list, remove, catalog; inspect folders');
+  registerModelLibrary(model);
   model
     .command('info')
     .argument('<dir>', 'Hugging Face model folder (config.json + *.safetensors)')

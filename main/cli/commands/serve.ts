@@ -1,11 +1,11 @@
 // `lathe serve`: web mode — the same UI in a browser, with the API over a token-protected WebSocket.
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { appRoot } from '../../app-root';
 import { isLoopback, startWebServer } from '../../server/server';
-import { createRuntime } from '../../services/runtime';
+import { openLibraryGate } from '../../services/library-gate';
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -30,17 +30,23 @@ export function register(program: Command): void {
     .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 7860)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--open', 'open the UI in the default browser')
-    .action(async (opts: { port: number; host: string; open?: boolean }) => {
-      const runtime = createRuntime({ shell: 'web' });
-      if (!isLoopback(opts.host)) {
+    .option('--allow-dir <dir>', 'with a non-loopback --host: a folder API paths may name besides the library (repeatable)', (v: string, all: string[]) => [...all, resolve(v)], [] as string[])
+    .action(async (opts: { port: number; host: string; open?: boolean; allowDir: string[] }) => {
+      const remote = !isLoopback(opts.host);
+      // Remote mode: API paths are limited to the library and the listed folders (see services/path-policy).
+      const gate = openLibraryGate({ shell: 'web', allowDirs: remote ? opts.allowDir : undefined });
+      const problem = gate.status().problem;
+      if (problem) process.stderr.write(`warning: ${problem.message}\n${problem.hint ? `hint: ${problem.hint}\n` : ''}The UI opens on a screen that says so${gate.status().state === 'damaged' ? ' and offers to rebuild the library' : ''}.\n`);
+      if (remote) {
         process.stderr.write(`warning: binding to ${opts.host} exposes Lathe to your network; anyone with the token can use it.\n`);
+        process.stderr.write(`file access limited to: ${[gate.status().root, ...opts.allowDir].join(', ')}\n`);
       }
-      const web = await startWebServer({ runtime, rendererDir: join(appRoot(), 'out', 'renderer'), host: opts.host, port: opts.port });
+      const web = await startWebServer({ gate, rendererDir: join(appRoot(), 'out', 'renderer'), host: opts.host, port: opts.port });
       process.stdout.write(`Lathe web UI: ${web.url}\n`);
       if (opts.open) openBrowser(web.url);
       const shutdown = async () => {
         await web.close();
-        await runtime.close();
+        await gate.close();
         process.exit(0);
       };
       process.once('SIGINT', shutdown);

@@ -82,7 +82,7 @@ function tooLong(line: number, bytes: number, max: number): Line {
     line,
     text: '',
     newline: true,
-    issue: { code: 'line_too_long', reason: `line is longer than the ${max}-byte limit (${bytes >= max ? 'over ' + max : bytes} bytes)` },
+    issue: { code: 'line_too_long', reason: `line is ${bytes} bytes, longer than the ${max}-byte limit` },
   };
 }
 
@@ -104,6 +104,8 @@ export async function* readLines(path: string, opts: ReaderOptions = {}): AsyncG
   let carryLen = 0;
   let carryStr = '';
   let overflow = false;
+  // Bytes of the over-long line so far: it is counted to its end (for a true figure in the report) but never kept.
+  let overflowLen = 0;
   try {
     for await (const raw of stream as AsyncIterable<Buffer>) {
       if (opts.signal?.aborted) throw cancelledError(path);
@@ -123,29 +125,37 @@ export async function* readLines(path: string, opts: ReaderOptions = {}): AsyncG
         let nl: number;
         while ((nl = s.indexOf('\n', start)) !== -1) {
           lineNo++;
-          if (overflow || (nl - start) * 2 > max) batch.push(tooLong(lineNo, (nl - start) * 2, max));
+          const len = (overflow ? overflowLen : 0) + (nl - start) * 2;
+          if (overflow || len > max) batch.push(tooLong(lineNo, len, max));
           else batch.push({ line: lineNo, text: s.charCodeAt(nl - 1) === 13 && nl > start ? s.slice(start, nl - 1) : s.slice(start, nl), newline: true });
           overflow = false;
+          overflowLen = 0;
           start = nl + 1;
         }
-        carryStr = s.slice(start);
-        if (carryStr.length * 2 > max) { overflow = true; carryStr = ''; }
+        const rest = s.length - start;
+        if (overflow || rest * 2 > max) {
+          overflowLen += rest * 2;
+          overflow = true;
+          carryStr = '';
+        } else carryStr = s.slice(start);
       } else {
         let start = 0;
         let nl: number;
         while ((nl = chunk.indexOf(10, start)) !== -1) {
           lineNo++;
-          const len = carryLen + nl - start;
+          const len = (overflow ? overflowLen : carryLen) + nl - start;
           if (overflow || len > max) batch.push(tooLong(lineNo, len, max));
           else batch.push(decodeUtf8Line(carryLen ? Buffer.concat([...carry, chunk.subarray(start, nl)]) : chunk.subarray(start, nl), lineNo));
           overflow = false;
+          overflowLen = 0;
           carry = [];
           carryLen = 0;
           start = nl + 1;
         }
-        if (start < chunk.length && !overflow) {
+        if (start < chunk.length) {
           const rest = chunk.subarray(start);
-          if (carryLen + rest.length > max) { overflow = true; carry = []; carryLen = 0; } else { carry.push(rest); carryLen += rest.length; }
+          if (overflow) overflowLen += rest.length;
+          else if (carryLen + rest.length > max) { overflow = true; overflowLen = carryLen + rest.length; carry = []; carryLen = 0; } else { carry.push(rest); carryLen += rest.length; }
         }
       }
       if (batch.length) yield batch;
@@ -153,7 +163,7 @@ export async function* readLines(path: string, opts: ReaderOptions = {}): AsyncG
     }
     // The last line has no terminator: a file cut off mid-write ends like this.
     if (decoder) carryStr += decoder.decode();
-    if (overflow) yield [{ ...tooLong(lineNo + 1, max, max), newline: false }];
+    if (overflow) yield [{ ...tooLong(lineNo + 1, overflowLen, max), newline: false }];
     else if (carryLen > 0) yield [{ ...decodeUtf8Line(Buffer.concat(carry), lineNo + 1), newline: false }];
     else if (carryStr.length > 0) yield [{ line: lineNo + 1, text: carryStr.endsWith('\r') ? carryStr.slice(0, -1) : carryStr, newline: false }];
   } finally {

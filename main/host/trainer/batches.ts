@@ -8,6 +8,10 @@ export interface TokenizedExample {
   ids: ArrayLike<number>;
   /** Loss weight of each token as a target (weights[i] applies to predicting ids[i] from ids[0..i-1]; weights[0] is unused). */
   weights: ArrayLike<number>;
+  /** KTO: whether this example is desirable. */
+  label?: boolean;
+  /** GRPO: the reference answer of this prompt. */
+  answer?: string;
 }
 
 export interface DataCursor {
@@ -24,6 +28,8 @@ export interface MicroBatch {
   tokens: number;
   /** Sum of weights. */
   supervised: number;
+  /** (B) index of the example each row starts with (with padding, the row's only example). */
+  examples: Int32Array;
 }
 
 export interface BatchOptions {
@@ -34,6 +40,11 @@ export interface BatchOptions {
   shuffle: boolean;
   /** Id used for padding positions (never scored). */
   padId: number;
+  /**
+   * Examples come in groups of this many consecutive ones (2 for preference pairs: chosen, rejected) that are
+   * shuffled as a unit and never split across micro-batches (microBatch counts groups then). Needs packing off.
+   */
+  group?: number;
 }
 
 /** A row: slices of examples laid end to end (packing) or one example (padding). */
@@ -46,6 +57,27 @@ export class BatchSource {
 
   constructor(private readonly examples: TokenizedExample[], private readonly opts: BatchOptions) {
     if (examples.length === 0) throw new Error('no examples to train on');
+    const g = opts.group ?? 1;
+    if (g > 1 && (opts.packing || examples.length % g !== 0)) throw new Error(`BatchSource: groups of ${g} need packing off and a multiple of ${g} examples (got ${examples.length})`);
+  }
+
+  private get group(): number {
+    return this.opts.group ?? 1;
+  }
+
+  /** Rows (sequences) per micro-batch. */
+  private get rowsPerMicro(): number {
+    return this.opts.microBatch * this.group;
+  }
+
+  /** Other examples with the same options, in order (one pass over them, e.g. KTO's mismatched pairs). */
+  over(examples: TokenizedExample[], microBatch = this.opts.microBatch): BatchSource {
+    return new BatchSource(examples, { ...this.opts, microBatch, shuffle: false, group: 1 });
+  }
+
+  /** The same examples and options, in file order (for one pass over every example). */
+  unshuffled(): BatchSource {
+    return new BatchSource(this.examples, { ...this.opts, shuffle: false });
   }
 
   /** Rows (sequences) in one epoch. */
@@ -55,7 +87,7 @@ export class BatchSource {
 
   /** Micro-batches in one epoch (the last one may be short). */
   microBatchesPerEpoch(): number {
-    return Math.ceil(this.rowsPerEpoch() / this.opts.microBatch);
+    return Math.ceil(this.rowsPerEpoch() / this.rowsPerMicro);
   }
 
   /** Builds the micro-batch at `cursor` and returns the cursor after it. An epoch's last micro-batch may hold fewer rows. */
@@ -66,14 +98,16 @@ export class BatchSource {
       c = { epoch: c.epoch + 1, index: 0 };
       rows = this.rowsFor(c.epoch);
     }
-    const take = rows.slice(c.index, c.index + this.opts.microBatch);
+    const take = rows.slice(c.index, c.index + this.rowsPerMicro);
     return { micro: this.build(take), cursor: { epoch: c.epoch, index: c.index + take.length } };
   }
 
   private rowsFor(epoch: number): Row[] {
     if (this.epochRows?.epoch === epoch) return this.epochRows.rows;
-    const n = this.examples.length;
-    const order = this.opts.shuffle ? permutation(n, mixSeed(this.opts.seed, epoch)) : Uint32Array.from({ length: n }, (_, i) => i);
+    const g = this.group;
+    const n = this.examples.length / g;
+    const groups = this.opts.shuffle ? permutation(n, mixSeed(this.opts.seed, epoch)) : Uint32Array.from({ length: n }, (_, i) => i);
+    const order = g === 1 ? groups : Uint32Array.from({ length: n * g }, (_, i) => groups[Math.floor(i / g)] * g + (i % g));
     const T = this.opts.seqLen;
     const rows: Row[] = [];
     let current: Row = [];
@@ -106,6 +140,7 @@ export class BatchSource {
     const weights = new Float32Array(B * T);
     const segments = this.opts.packing ? new Int32Array(B * T).fill(-1) : undefined;
     const positions = this.opts.packing ? new Int32Array(B * T) : undefined;
+    const examples = Int32Array.from(rows, (row) => row[0].example);
     let real = 0;
     let supervised = 0;
     rows.forEach((row, b) => {
@@ -129,6 +164,6 @@ export class BatchSource {
         off += inputs;
       });
     });
-    return { batch: { batch: B, seqLen: T, tokens, targets, ...(segments ? { segments, positions } : {}) }, weights, tokens: real, supervised };
+    return { batch: { batch: B, seqLen: T, tokens, targets, ...(segments ? { segments, positions } : {}) }, weights, tokens: real, supervised, examples };
   }
 }

@@ -46,6 +46,8 @@ export interface TrainableModel {
   /** Full training state (LoRA weights, Adam moments, optimizer step, RNG) to one file, atomically. */
   saveState(file: string): Promise<void>;
   loadState(file: string): Promise<void>;
+  /** Samples one completion with the adapter on (KV cache); the same seed gives the same tokens. GRPO needs it. */
+  generate?(prompt: number[], opts: { maxNewTokens: number; temperature: number; seed: number; stop: number[]; signal?: AbortSignal }): Promise<number[]>;
   /** Engine memory now, its peak, and the plan made before allocating (bytes), when the engine tracks them. */
   memory?(): { usedBytes: number; peakBytes: number; plannedBytes: number };
 }

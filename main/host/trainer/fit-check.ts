@@ -2,7 +2,8 @@
 // largest micro-batch and sequence length that would fit, and a time estimate from a short calibration (real steps).
 import { freemem, totalmem } from 'node:os';
 import { planModel, type MemoryPlan } from '../../engine/engine';
-import type { TrainingConfig } from '../../training/config';
+import { BUDGET_SHARE } from '../../models/fit';
+import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../training/config';
 import { BatchSource } from './batches';
 import { createNativeTrainable } from './native-model';
 import { sftSeeds } from './sft';
@@ -27,11 +28,20 @@ export interface FitCheck {
   trainExamples?: number;
 }
 
-const BUDGET_SHARE = 0.85;
+/**
+ * The engine's training plan for a config at a micro-batch and sequence length. With `storageDtype` the plan comes
+ * from config.json alone (a catalog model not downloaded yet); the numbers are the same as for the full folder.
+ */
+export function planTraining(config: TrainingConfig, batch: number, seqLen: number, storageDtype?: 'F32' | 'BF16' | 'F16'): Promise<MemoryPlan> {
+  const lora = { r: config.loraR, alpha: config.loraAlpha, dropout: config.loraDropout, rslora: config.rslora, targets: config.loraTargets, seed: config.seed };
+  return planModel(config.model, { quant: config.quant, lora, batch, seqLen, mode: 'train', storageDtype });
+}
 
 export async function fitCheck(config: TrainingConfig, opts: { calibrate: boolean; runDir?: string; log?: (m: string) => void }): Promise<FitCheck> {
-  const lora = { r: config.loraR, alpha: config.loraAlpha, dropout: config.loraDropout, rslora: config.rslora, targets: config.loraTargets, seed: config.seed };
-  const planFor = (batch: number, seqLen: number) => planModel(config.model, { quant: config.quant, lora, batch, seqLen, mode: 'train' });
+  // Preference objectives score a pair (chosen + rejected) per micro-batch slot: twice the rows.
+  // GRPO trains one group of completions per forward.
+  const rowsPer = PREFERENCE_OBJECTIVES.includes(config.objective) ? 2 : 1;
+  const planFor = (batch: number, seqLen: number) => planTraining(config, config.objective === 'grpo' ? config.grpoGroupSize : batch * rowsPer, seqLen);
   const plan = await planFor(config.microBatch, config.seqLen);
   const freeBytes = freemem();
   const budgetBytes = Math.floor(freeBytes * BUDGET_SHARE);
@@ -67,7 +77,7 @@ export async function fitCheck(config: TrainingConfig, opts: { calibrate: boolea
   if (!opts.calibrate || !fits) return result;
 
   const data = await loadTrainingData(config, opts.runDir ?? '', opts.log ?? (() => {}));
-  const source = new BatchSource(data.train, { seqLen: config.seqLen, microBatch: config.microBatch, packing: config.packing, seed: config.seed, padId: data.padId, shuffle: true });
+  const source = new BatchSource(data.train, { seqLen: config.seqLen, microBatch: config.microBatch, packing: config.packing, seed: config.seed, padId: data.padId, shuffle: true, group: data.group ?? 1 });
   const totalSteps = totalStepsFor(config, source);
   const model = await createNativeTrainable(config);
   try {

@@ -3,13 +3,33 @@
 // dropout masks; the count travels in the engine state file's RNG word.
 import { openEngine, type EngineModel } from '../../engine/engine';
 import { LatheError } from '../../api/errors';
-import type { TrainingConfig } from '../../training/config';
+import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../training/config';
 import type { StepResult, TrainBatch, TrainableModel } from './engine-port';
 import { mixSeed } from './rng';
 
 export interface NativeTrainable extends TrainableModel {
   model: EngineModel;
   close(): Promise<void>;
+}
+
+/**
+ * The reference policy (adapter off) through the scoring path: each padded row becomes T+1 ids (its tokens, then its
+ * last target) so position t scores ids[t+1] = targets[t]. Padding follows the content, and attention is causal, so
+ * it changes nothing before it. Packed rows (several documents per row) are not scored this way.
+ */
+async function referenceForward(model: EngineModel, b: TrainBatch, signal?: AbortSignal): Promise<Float32Array> {
+  if (b.segments) throw new LatheError('engine.unsupported', 'The reference pass (adapter off) needs unpacked rows.', 'Set packing: false for this objective.');
+  const T = b.seqLen;
+  const ids = new Int32Array(b.batch * (T + 1));
+  for (let r = 0; r < b.batch; r++) {
+    ids.set(b.tokens.subarray(r * T, (r + 1) * T), r * (T + 1));
+    const last = b.targets[r * T + T - 1];
+    ids[r * (T + 1) + T] = last >= 0 ? last : b.tokens[r * T + T - 1];
+  }
+  const lp = await model.logprobs(ids, { adapter: false, batch: b.batch, signal });
+  const out = new Float32Array(b.batch * T);
+  for (let i = 0; i < out.length; i++) if (b.targets[i] >= 0) out[i] = lp[i];
+  return out;
 }
 
 export async function createNativeTrainable(config: TrainingConfig): Promise<NativeTrainable> {
@@ -22,10 +42,22 @@ export async function createNativeTrainable(config: TrainingConfig): Promise<Nat
     maxSeqLen: config.seqLen + 1,
     lora: { r: config.loraR, alpha: config.loraAlpha, dropout: config.loraDropout, rslora: config.rslora, targets: config.loraTargets, seed: config.seed },
   });
-  const planned = model.planTrain({ batch: config.microBatch, seqLen: config.seqLen }).total;
+  if (config.initAdapter) {
+    try {
+      await model.loadAdapter(config.initAdapter);
+    } catch (err) {
+      await model.close();
+      const e = err as { message?: string };
+      throw new LatheError('config.initAdapter', `initAdapter ${config.initAdapter} cannot be loaded: ${e.message ?? String(err)}`, 'Point initAdapter at a PEFT adapter folder (adapter_config.json + adapter_model.safetensors) trained on this base model.');
+    }
+  }
+  // Preference objectives put a pair (chosen + rejected) in every micro-batch slot: twice the rows. GRPO trains one
+  // group (grpoGroupSize completions of a prompt) per forward; its generation's KV cache is not in this plan.
+  const rows = config.objective === 'grpo' ? config.grpoGroupSize : config.microBatch * (PREFERENCE_OBJECTIVES.includes(config.objective) ? 2 : 1);
+  const planned = model.planTrain({ batch: rows, seqLen: config.seqLen }).total;
   let forwards = 0;
   const forward = (b: TrainBatch, adapter: boolean, signal?: AbortSignal) => {
-    if (!adapter) throw new LatheError('engine.unsupported', 'Scoring with the adapter off during training is not supported by this engine build.', 'Report this as a bug.');
+    if (!adapter) return referenceForward(model, b, signal);
     forwards++;
     return model.forward({ tokens: b.tokens, targets: b.targets, batch: b.batch, positions: b.positions, segments: b.segments }, { dropoutSeed: mixSeed(config.seed, forwards), signal });
   };
@@ -38,6 +70,11 @@ export async function createNativeTrainable(config: TrainingConfig): Promise<Nat
       return { gradNorm: r.gradNorm, skipped: r.skipped };
     },
     zeroGrad: () => model.zeroGrad(),
+    // Sampling with the adapter on; the stop token, when one ends the answer, is part of what is learned.
+    generate: async (prompt, o) => {
+      const r = await model.generate(prompt, { maxNewTokens: o.maxNewTokens, temperature: o.temperature, seed: o.seed, stop: o.stop, adapter: true, signal: o.signal });
+      return r.tokens;
+    },
     saveAdapter: (dir) => model.saveAdapter(dir),
     saveState: (file) => model.saveState(file, { rng: forwards }),
     loadState: async (file) => {

@@ -12,6 +12,7 @@ import { parseTrainingConfigYaml } from '../../training/config-yaml';
 import { appendLog, appendMetrics, readMetrics, readRunStatus, runFiles, writeRunStatus, type RunStatusFile } from '../../training/run-dir';
 import { BatchSource, type TokenizedExample } from './batches';
 import type { TrainableModel } from './engine-port';
+import { prepareObjective } from './objectives';
 import { initialTrainerState, totalStepsFor, train, type StepMetrics, type TrainerState } from './trainer';
 
 export const TRAINER_STATE_FILE = 'trainer_state.json';
@@ -21,6 +22,8 @@ export interface JobData {
   train: TokenizedExample[];
   validation: TokenizedExample[];
   padId: number;
+  /** 2 when examples are preference pairs (chosen, rejected) that must stay together; 1 or absent otherwise. */
+  group?: number;
 }
 
 export interface RunJobDeps {
@@ -63,7 +66,7 @@ export async function runTrainingJob(runDir: string, deps: RunJobDeps): Promise<
   for (const s of skipped) log(`checkpoint at step ${s.step} is damaged (${s.reason}); falling back to an earlier one`);
 
   const data = await deps.loadData(config, runDir, log);
-  const sourceOpts = { seqLen: config.seqLen, microBatch: config.microBatch, packing: config.packing, seed: config.seed, padId: data.padId };
+  const sourceOpts = { seqLen: config.seqLen, microBatch: config.microBatch, packing: config.packing, seed: config.seed, padId: data.padId, group: data.group ?? 1 };
   const trainSource = new BatchSource(data.train, { ...sourceOpts, shuffle: true });
   const validation = data.validation.length ? new BatchSource(data.validation, { ...sourceOpts, shuffle: false }) : undefined;
   const totalSteps = totalStepsFor(config, trainSource);
@@ -74,6 +77,8 @@ export async function runTrainingJob(runDir: string, deps: RunJobDeps): Promise<
   let lastSaved = checkpoint?.step ?? 0;
   try {
     model = await deps.createModel(config);
+    // Before any checkpoint is loaded: a reference pass (when its cache is missing) must see the starting adapter.
+    const objective = await prepareObjective({ config, model, runDir, data, train: trainSource, validation, log, signal: deps.signal });
     let state = initialTrainerState();
     if (checkpoint) {
       await model.loadState(join(checkpoint.dir, ENGINE_STATE_FILE));
@@ -110,6 +115,7 @@ export async function runTrainingJob(runDir: string, deps: RunJobDeps): Promise<
         validation,
         config,
         totalSteps,
+        objective,
         signal: deps.signal,
         hooks: {
           onStep: async (m, s) => {

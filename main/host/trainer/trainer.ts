@@ -1,11 +1,12 @@
-// The training loop: micro-batches with gradient accumulation, the LR schedule, the SFT objective, the numerics guard,
-// periodic evaluation and checkpoint hooks. All of its state is {step, cursor, counters}; with the engine's own state
+// The training loop: micro-batches with gradient accumulation, the LR schedule, a pluggable objective (SFT by
+// default; objectives/), the numerics guard, periodic evaluation and checkpoint hooks. All of its state is {step, cursor, counters}; with the engine's own state
 // (LoRA, Adam moments, RNG) that is everything needed for an exact resume.
 import type { TrainingConfig } from '../../training/config';
 import { learningRateAt } from '../../training/schedule';
 import type { BatchSource, DataCursor } from './batches';
 import type { TrainableModel } from './engine-port';
-import { sftLoss, sftSeeds } from './sft';
+import type { TrainObjective } from './objectives/objective';
+import { sftObjective } from './objectives/sft-objective';
 
 export interface TrainerState {
   /** Optimizer steps completed (including skipped ones: the schedule moves on). */
@@ -36,6 +37,8 @@ export interface StepMetrics {
   /** Engine memory in use after the step, and the plan it is held against (bytes), when the engine reports them. */
   memoryBytes?: number;
   plannedBytes?: number;
+  /** Objective-specific figures (preference: rewards/chosen, rewards/accuracy, ..., and eval/... at evaluations). */
+  extra?: Record<string, number>;
 }
 
 export interface TrainerHooks {
@@ -53,6 +56,8 @@ export interface TrainerOptions {
   validation?: BatchSource;
   config: TrainingConfig;
   totalSteps: number;
+  /** What the loss is; SFT when absent. */
+  objective?: TrainObjective;
   hooks?: TrainerHooks;
   /** Aborting stops after the current step ('stop' checkpoint): pause and cancel both use it. */
   signal?: AbortSignal;
@@ -63,32 +68,21 @@ export function totalStepsFor(config: TrainingConfig, train: BatchSource): numbe
   return Math.max(1, Math.ceil((config.epochs * train.microBatchesPerEpoch()) / config.gradAccum));
 }
 
-/** Mean loss and perplexity over the whole validation set, adapter on. */
+/** Mean SFT loss and perplexity over the whole validation set, adapter on. */
 export async function evaluate(model: TrainableModel, validation: BatchSource, signal?: AbortSignal): Promise<{ loss: number; perplexity: number }> {
-  let cursor: DataCursor = { epoch: 0, index: 0 };
-  let weighted = 0;
-  let total = 0;
-  const rows = validation.rowsPerEpoch();
-  while (cursor.epoch === 0 && cursor.index < rows) {
-    const { micro, cursor: next } = validation.next(cursor);
-    cursor = next;
-    const logp = await model.forward(micro.batch, { adapter: true, keepForBackward: false, signal });
-    for (let i = 0; i < logp.length; i++) if (micro.weights[i] !== 0) weighted -= micro.weights[i] * logp[i];
-    total += micro.supervised;
-  }
-  const loss = total > 0 ? weighted / total : NaN;
-  return { loss, perplexity: Math.exp(loss) };
+  return sftObjective.evaluate(model, validation, signal);
 }
 
 export async function train(opts: TrainerOptions, start: TrainerState = initialTrainerState()): Promise<TrainerState> {
   const { model, train: source, config, hooks = {}, signal } = opts;
+  const objective = opts.objective ?? sftObjective;
   const now = hooks.now ?? (() => performance.now());
   const state: TrainerState = { ...start, cursor: { ...start.cursor } };
   let lastCheckpointAt = now();
   if (state.step === 0 && opts.validation && config.evalEvery > 0) {
     // The baseline: validation loss before any update (the adapter starts as a no-op), reported as step 0.
-    const ev = await evaluate(model, opts.validation, signal);
-    await hooks.onStep?.({ step: 0, epoch: 0, loss: null, lr: 0, gradNorm: null, tokens: 0, tokensPerSecond: 0, evalLoss: ev.loss, evalPerplexity: ev.perplexity }, state);
+    const ev = await objective.evaluate(model, opts.validation, signal);
+    await hooks.onStep?.({ step: 0, epoch: 0, loss: null, lr: 0, gradNorm: null, tokens: 0, tokensPerSecond: 0, evalLoss: ev.loss, evalPerplexity: ev.perplexity, ...(ev.metrics ? { extra: ev.metrics } : {}) }, state);
   }
   while (state.step < opts.totalSteps) {
     if (signal?.aborted) {
@@ -105,21 +99,18 @@ export async function train(opts: TrainerOptions, start: TrainerState = initialT
       micros.push(r.micro);
       cursor = r.cursor;
     }
-    const totalWeight = micros.reduce((s, m) => s + m.supervised, 0);
     const tokens = micros.reduce((s, m) => s + m.tokens, 0);
     const metrics: StepMetrics = { step: state.step + 1, epoch: cursor.epoch, loss: null, lr, gradNorm: null, tokens, tokensPerSecond: 0 };
-    if (totalWeight === 0) {
+    const filterLogp = hooks.filterLogp;
+    const stepNo = state.step + 1;
+    const result = await objective.accumulate(model, micros, { step: stepNo, signal, ...(filterLogp ? { filterLogp: (l: Float32Array) => filterLogp(stepNo, l) } : {}) });
+    if (result.metrics) metrics.extra = result.metrics;
+    if (result.empty) {
       // Nothing to learn from: a mean over zero tokens is NaN, so the step is skipped and counted, never averaged in.
       metrics.skipped = 'no-supervised-tokens';
       state.skippedEmpty++;
     } else {
-      let loss = 0;
-      for (const m of micros) {
-        let logp = await model.forward(m.batch, { adapter: true, keepForBackward: true, signal });
-        if (hooks.filterLogp) logp = hooks.filterLogp(state.step + 1, logp);
-        loss += sftLoss(logp, m.weights, totalWeight);
-        await model.backward(sftSeeds(m.weights, totalWeight), { signal });
-      }
+      const loss = result.loss;
       metrics.loss = loss;
       if (!Number.isFinite(loss)) {
         await model.zeroGrad();
@@ -146,10 +137,11 @@ export async function train(opts: TrainerOptions, start: TrainerState = initialT
     }
     let evalLoss: number | null = null;
     if (opts.validation && config.evalEvery > 0 && (state.step % config.evalEvery === 0 || state.step === opts.totalSteps)) {
-      const ev = await evaluate(model, opts.validation, signal);
+      const ev = await objective.evaluate(model, opts.validation, signal);
       evalLoss = ev.loss;
       metrics.evalLoss = ev.loss;
       metrics.evalPerplexity = ev.perplexity;
+      if (ev.metrics) metrics.extra = { ...metrics.extra, ...ev.metrics };
       if (Number.isFinite(ev.loss) && (state.bestEvalLoss === null || ev.loss < state.bestEvalLoss)) state.bestEvalLoss = ev.loss;
     }
     await hooks.onStep?.(metrics, state);

@@ -10,9 +10,11 @@ import { loadTokenized, prepareTokenized, sequencesOf } from '../../data/cache';
 import { defaultTemplate, runPipeline } from '../../data/pipeline';
 import { splitFlags } from '../../data/split';
 import type { TokenSeq } from '../../data/tokenize';
+import { slidingWindows } from '../../data/windows';
 import { loadTokenizer, type LatheTokenizer } from '../../models/tokenizer';
-import type { TrainingConfig } from '../../training/config';
+import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../training/config';
 import type { TokenizedExample } from './batches';
+import { loadGrpoPrompts } from './grpo-data';
 import type { JobData } from './run-job';
 
 const toExample = (s: TokenSeq): TokenizedExample => ({ ids: s.ids, weights: s.mask });
@@ -20,15 +22,62 @@ const toExample = (s: TokenSeq): TokenizedExample => ({ ids: s.ids, weights: s.m
 /** The longest sequence the batches can use: padding rows read T+1 tokens, packed rows T. */
 const maxLenFor = (c: TrainingConfig) => (c.packing ? c.seqLen : c.seqLen + 1);
 
+/** cpt reads whole documents (no truncation) and cuts them into windows afterwards. */
+const WHOLE = 2 ** 31 - 1;
+const isCpt = (c: TrainingConfig) => c.objective === 'cpt';
+
+/** Windows of the longest usable length, `cptStride` apart (default: touching, so each token is trained once). */
+function toWindows(docs: { ids: ArrayLike<number> }[], c: TrainingConfig): TokenSeq[] {
+  const len = maxLenFor(c);
+  const stride = Math.min(c.cptStride ?? c.seqLen, len - 1);
+  return docs.flatMap((d) => slidingWindows(d.ids, len, stride));
+}
+
+function notText(c: TrainingConfig, path: string, format: string): LatheError {
+  return new LatheError('data.objectiveMismatch', `objective cpt trains on raw text, but ${path} is ${format} data.`, 'Give a text file or a folder of .txt/.md files (or a JSONL with a "text" field); for conversations use objective: sft.');
+}
+
+/** Preference objectives train on whole pairs: chosen then rejected, side by side, never split. */
+const pairsWanted = (c: TrainingConfig) => PREFERENCE_OBJECTIVES.includes(c.objective);
+
+function wrongData(c: TrainingConfig, path: string, format: string): LatheError {
+  return new LatheError(
+    'data.objectiveMismatch',
+    `objective ${c.objective} needs preference pairs (prompt/chosen/rejected, or chosen/rejected message lists), but ${path} is ${format} data.`,
+    'Pick a preference dataset, or train this data with objective: sft.',
+  );
+}
+
+/** Groups of `size` consecutive sequences (pairs stay whole) split into train/validation by a seeded draw per group. */
+function splitGroups(seqs: TokenizedExample[], size: number, c: TrainingConfig): { train: TokenizedExample[]; validation: TokenizedExample[] } {
+  const flags = splitFlags(seqs.length / size, { valFraction: c.validationFraction, seed: c.seed });
+  return {
+    train: seqs.filter((_, i) => !flags[Math.floor(i / size)]),
+    validation: seqs.filter((_, i) => flags[Math.floor(i / size)]),
+  };
+}
+
 async function fromRawFile(path: string, c: TrainingConfig, tokenizer: LatheTokenizer, log: (m: string) => void) {
-  const seqs: TokenSeq[] = [];
+  const seqs: TokenizedExample[] = [];
+  const pairs = pairsWanted(c);
+  // KTO labels come with the normalised example, which the pipeline hands over just before its tokens.
+  let label: boolean | undefined;
   const report = await runPipeline(path, {
-    tokenize: { tokenizer, mask: c.lossMask, maxLen: maxLenFor(c), policy: 'truncate' },
-    // SFT trains on one sequence per example: the chosen answer of a preference pair.
+    onExample: (ex) => {
+      label = ex.label;
+    },
+    tokenize: { tokenizer, mask: c.lossMask, maxLen: isCpt(c) ? null : maxLenFor(c), policy: 'truncate' },
+    // SFT trains on one sequence per example: the chosen answer of a preference pair. Preference objectives take both.
     onTokenized: (t) => {
-      if (t.seqs[0]) seqs.push(t.seqs[0]);
+      if (pairs && t.seqs.length === 2) seqs.push(toExample(t.seqs[0]), toExample(t.seqs[1]));
+      else if (!pairs && t.seqs[0]) seqs.push(label === undefined ? toExample(t.seqs[0]) : { ...toExample(t.seqs[0]), label });
     },
   });
+  if (pairs && report.format !== 'preference') throw wrongData(c, path, report.format);
+  if (c.objective === 'kto' && report.format !== 'kto') {
+    throw new LatheError('data.objectiveMismatch', `objective kto needs rows of prompt, completion and label (true/false), but ${path} is ${report.format} data.`, 'Pick a KTO dataset, or use objective dpo for preference pairs.');
+  }
+  if (isCpt(c) && report.format !== 'text') throw notText(c, path, report.format);
   const t = report.tokens;
   log(`${path}: ${report.valid} valid rows of ${report.total}; ${report.invalidCount} left out (listed in data-report.json), ${report.duplicates} duplicates` + (t ? `; ${t.truncated} truncated to ${maxLenFor(c)} tokens, template ${t.template}, mask ${t.mask}` : ''));
   return { seqs, report };
@@ -41,40 +90,68 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
   if (!existsSync(source)) {
     throw new LatheError('data.notFound', `The dataset ${source} does not exist.`, 'Give the path of a dataset file (JSONL, JSON, CSV, Parquet, text) or import it in the Data step first.');
   }
+  if (config.objective === 'grpo') {
+    const g = await loadGrpoPrompts(config, tokenizer, runDir, log);
+    if (!g.train.length) throw new LatheError('data.empty', `No prompt to train on in ${source}.`, 'Check the data report: every row was left out (see data-report.json in the run folder).');
+    return { ...g, padId };
+  }
   let train: TokenizedExample[];
   let validation: TokenizedExample[] = [];
+  const group = pairsWanted(config) ? 2 : 1;
   if (statSync(source).isDirectory() && existsSync(join(source, DATASET_FILES.normalized))) {
+    if (config.objective === 'kto') {
+      throw new LatheError('data.objectiveMismatch', `objective kto reads its desirable/undesirable labels from the dataset file; ${source} is an imported dataset, whose tokenized cache has no labels.`, 'Give the path of the KTO file (prompt, completion, label) as the dataset.');
+    }
     // A library dataset: tokenize once into its cache (keyed by tokenizer, template and options), split there.
-    const meta = JSON.parse(await readFile(join(source, DATASET_FILES.report), 'utf8')) as { valid: number };
+    const meta = JSON.parse(await readFile(join(source, DATASET_FILES.report), 'utf8')) as { valid: number; format?: string };
     // A library dataset folder is immutable once imported, so its path identifies its content for the cache key.
     const prepared = await prepareTokenized(join(source, DATASET_FILES.normalized), source, meta.valid, join(source, DATASET_FILES.cache), {
       tokenizer,
       template: defaultTemplate(tokenizer),
       mask: config.lossMask,
-      maxLen: maxLenFor(config),
+      maxLen: isCpt(config) ? WHOLE : maxLenFor(config),
       policy: 'truncate',
       split: config.validationDataset ? undefined : { valFraction: config.validationFraction, seed: config.seed },
     });
     const cache = await loadTokenized(prepared.dir);
-    train = [...sequencesOf(cache, 0)].map(toExample);
-    validation = [...sequencesOf(cache, 1)].map(toExample);
+    if (isCpt(config) && meta.format !== undefined && meta.format !== 'text') throw notText(config, source, meta.format);
+    if (group === 2) {
+      // Role 0 is the chosen answer, role 1 the rejected one, in the same example order.
+      const zip = (split: 0 | 1) => {
+        const chosen = [...sequencesOf(cache, split, 0)];
+        const rejected = [...sequencesOf(cache, split, 1)];
+        if (rejected.length !== chosen.length) throw wrongData(config, source, 'non-preference');
+        return chosen.flatMap((s, i) => [toExample(s), toExample(rejected[i])]);
+      };
+      train = zip(0);
+      validation = zip(1);
+    } else {
+      train = [...sequencesOf(cache, 0)].map(toExample);
+      validation = [...sequencesOf(cache, 1)].map(toExample);
+    }
     log(`dataset ${source}: ${train.length} training and ${validation.length} validation sequences (${prepared.fromCache ? 'from cache' : 'tokenized now'}; ${prepared.meta.truncated} truncated)`);
   } else {
     const { seqs, report } = await fromRawFile(source, config, tokenizer, log);
     // A run keeps the full report (every left-out row); a fit check (no run folder yet) only needs the counts.
     if (runDir) await writeFile(join(runDir, 'data-report.json'), JSON.stringify(report, null, 2));
     if (config.validationDataset) {
-      train = seqs.map(toExample);
+      train = seqs;
     } else {
-      const flags = splitFlags(seqs.length, { valFraction: config.validationFraction, seed: config.seed });
-      train = seqs.filter((_, i) => !flags[i]).map(toExample);
-      validation = seqs.filter((_, i) => flags[i]).map(toExample);
+      ({ train, validation } = splitGroups(seqs, group, config));
     }
   }
   if (config.validationDataset) {
     const v = await fromRawFile(config.validationDataset, config, tokenizer, log);
-    validation = v.seqs.map(toExample);
+    validation = v.seqs;
+  }
+  if (isCpt(config)) {
+    // Split by document first (above), then cut: no window of a held-out document is ever trained on.
+    const docs = [train.length, validation.length];
+    const cut = (xs: TokenizedExample[]) => toWindows(xs, config).map(toExample);
+    train = cut(train);
+    validation = cut(validation);
+    log(`continued pre-training: ${docs[0]} training and ${docs[1]} validation documents cut into ${train.length} and ${validation.length} windows of up to ${maxLenFor(config)} tokens`);
   }
   if (!train.length) throw new LatheError('data.empty', `No trainable example in ${source}.`, 'Check the data report: every row was left out (see data-report.json in the run folder).');
-  return { train, validation, padId };
+  return { train, validation, padId, group };
 }

@@ -445,7 +445,7 @@ Napi::Value inspect_safetensors(const Napi::CallbackInfo& info) {
   });
 }
 
-// planModel(dir, {quant, lora, maxSeqLen}, batch, seqLen, mode: 'score'|'generate'|'train', checkpointing)
+// planModel(dir, {quant, lora, maxSeqLen, storageDtype?}, batch, seqLen, mode: 'score'|'generate'|'train', checkpointing)
 //   → Promise<plan>: the memory plan from config.json + safetensors headers, nothing loaded or quantized.
 Napi::Value plan_model(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -453,6 +453,7 @@ Napi::Value plan_model(const Napi::CallbackInfo& info) {
     return throw_invalid(env, "planModel(dir, options, batch, seqLen, mode, checkpointing?)");
   std::string dir = info[0].As<Napi::String>().Utf8Value();
   model::LoadOptions opt;
+  std::string storage_dtype;  // set: plan from config.json alone (no weights on disk yet)
   if (info[1].IsObject()) {
     Napi::Object o = info[1].As<Napi::Object>();
     Napi::Value q = o.Get("quant");
@@ -461,6 +462,11 @@ Napi::Value plan_model(const Napi::CallbackInfo& info) {
     else if (qs == "int8") opt.quant = model::Quant::int8;
     else if (qs != "none") return throw_invalid(env, "quant must be none, nf4 or int8");
     if (!parse_lora(env, o.Get("lora"), opt.lora)) return env.Undefined();
+    Napi::Value sd = o.Get("storageDtype");
+    if (sd.IsString()) {
+      storage_dtype = sd.As<Napi::String>().Utf8Value();
+      if (storage_dtype != "F32" && storage_dtype != "BF16" && storage_dtype != "F16") return throw_invalid(env, "storageDtype must be F32, BF16 or F16");
+    }
   }
   int64_t B = info[2].As<Napi::Number>().Int64Value(), T = info[3].As<Napi::Number>().Int64Value();
   if (B < 1 || T < 1 || B > (1 << 20) || T > (1 << 24)) return throw_invalid(env, "planModel: batch and seqLen must be positive");
@@ -468,8 +474,8 @@ Napi::Value plan_model(const Napi::CallbackInfo& info) {
   bool ckpt = info.Length() > 5 && info[5].IsBoolean() ? info[5].As<Napi::Boolean>().Value() : true;
   auto m = std::make_shared<Model>();
   auto plan = std::make_shared<model::MemoryPlan>();
-  return run_async(env, [m, dir, opt, B, T, mode, ckpt, plan]() {
-    LATHE_RETURN_IF_ERROR(m->inspect(dir, opt));
+  return run_async(env, [m, dir, opt, B, T, mode, ckpt, plan, storage_dtype]() {
+    LATHE_RETURN_IF_ERROR(storage_dtype.empty() ? m->inspect(dir, opt) : m->inspect_config(dir, opt, storage_dtype));
     *plan = mode == "train" ? m->plan_train(B, T, ckpt) : m->plan(B, T, mode == "generate");
     return Status::Ok();
   }, [plan](Napi::Env env) -> Napi::Value { return plan_to_js(env, *plan); });

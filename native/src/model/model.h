@@ -119,6 +119,9 @@ class Model {
   // Reads config.json and validates the safetensors headers without loading or quantizing anything, so plan() and
   // plan_train() can answer "will it fit" before load(). The model cannot run after inspect().
   Status inspect(const std::string& dir, const LoadOptions& opt);
+  // Like inspect() from config.json alone, with the weights' stored dtype given (F32, BF16 or F16): plans a model
+  // whose weights are not on disk yet (the catalog's "will it fit" before a download).
+  Status inspect_config(const std::string& dir, const LoadOptions& opt, const std::string& storage_dtype);
 
   const ModelConfig& config() const { return cfg_; }
   const ModelInfo& info() const { return info_; }

@@ -60,4 +60,15 @@ Status Model::inspect(const std::string& dir, const LoadOptions& opt) {
   return Status::Ok();
 }
 
+Status Model::inspect_config(const std::string& dir, const LoadOptions& opt, const std::string& storage_dtype) {
+  quant_ = opt.quant;
+  max_seq_len_ = opt.max_seq_len;
+  lora_cfg_ = opt.lora;
+  LATHE_RETURN_IF_ERROR(read_config(dir));
+  // planned_weight_bytes() reads only the stored dtype of the weights, so this plan equals inspect()'s on the same folder.
+  info_.storage_dtype = storage_dtype;
+  inspected_only_ = true;
+  return Status::Ok();
+}
+
 }  // namespace lathe::model

@@ -23,6 +23,7 @@ export function createMockApi(): LatheApi {
     cpu: { model: 'Mock CPU @ 3.0GHz', cores: 8, features: { avx2: true, avx512f: false, amx: false, fma: true, f16c: true } },
     memory: { totalBytes: 32 * 2 ** 30, freeBytes: 20 * 2 ** 30 },
     gpus: [],
+    vulkanDevices: [],
     engine: { version: '0.1.0', backends: ['cpu'], compiled: ['cpu'], notes: {} },
   };
 
@@ -33,6 +34,7 @@ export function createMockApi(): LatheApi {
       info: async () => ({ name: 'Lathe', version: '0.1.0-mock', shell: 'web', libraryDir: '/mock/library', platform: 'linux-x64', node: '20' }),
     },
     system: { info: async () => (await sleep(300), system) },
+    library: { status: async () => ({ state: 'ok', root: '/mock/library' }) },
     projects: {
       list: async () => (await sleep(150), [...projects].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))),
       create: async (args: { name: string; description?: string }) => {

@@ -5,9 +5,6 @@ import type { Theme } from '../hooks/useTheme';
 import { STEPS, type StepId } from '../steps';
 import { Icon } from './Icon';
 
-/** Steps whose page is still a description of what is coming; marked so nobody expects them to work yet. */
-const PLANNED: ReadonlySet<StepId> = new Set(['evaluate', 'export']);
-
 const isMac = typeof navigator !== 'undefined' && /Mac/i.test(navigator.platform);
 export const MOD_LABEL = isMac ? '⌘' : 'Ctrl+';
 
@@ -40,7 +37,6 @@ export function Sidebar(props: {
       >
         {numbered ? <span className="nav-step" aria-hidden="true">{index}</span> : <Icon name={s.id} />}
         <span className="nav-label">{s.label}</span>
-        {PLANNED.has(s.id) && <span className="nav-badge">Soon</span>}
       </a>
     </li>
   );

@@ -1,18 +1,26 @@
 // Electron security decisions (pure functions): trusted renderer URLs, external link allow-list, webPreferences, version.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isAllowedExternalUrl, isTrustedRendererUrl, secureWebPreferences, CONTENT_SECURITY_POLICY } from '../../../main/app/security-policy';
+import { electronContentSecurityPolicy, isAllowedExternalUrl, isTrustedRendererUrl, rendererFileUrl, secureWebPreferences } from '../../../main/app/security-policy';
 import { APP_VERSION } from '../../../main/services/app-info';
 import { eventNames, methodNames, methods } from '../../../main/api/contract';
 
 describe('Electron security policy', () => {
-  it('trusts only the packaged renderer page or the dev server origin', () => {
-    expect(isTrustedRendererUrl('file:///opt/Lathe/resources/app/out/renderer/index.html')).toBe(true);
-    expect(isTrustedRendererUrl('file:///etc/passwd')).toBe(false);
-    expect(isTrustedRendererUrl('https://evil.example/renderer/index.html')).toBe(false);
-    expect(isTrustedRendererUrl('http://localhost:5173/', 'http://localhost:5173')).toBe(true);
-    expect(isTrustedRendererUrl('http://localhost:5174/', 'http://localhost:5173')).toBe(false);
-    expect(isTrustedRendererUrl('not a url')).toBe(false);
+  it('trusts only this build\'s renderer page or the dev server origin', () => {
+    const packaged = { rendererUrl: rendererFileUrl('/opt/Lathe/resources/app/out') };
+    expect(isTrustedRendererUrl('file:///opt/Lathe/resources/app/out/renderer/index.html', packaged)).toBe(true);
+    expect(isTrustedRendererUrl('file:///opt/Lathe/resources/app/out/renderer/index.html#/train', packaged)).toBe(true);
+    expect(isTrustedRendererUrl('file:///opt/Lathe/resources/app/out/main/../renderer/index.html', packaged)).toBe(true);
+    // Any other renderer/index.html on disk (a downloaded file, another app) is not this one.
+    expect(isTrustedRendererUrl('file:///home/me/Downloads/renderer/index.html', packaged)).toBe(false);
+    expect(isTrustedRendererUrl('file:///tmp/x/out/renderer/index.html', packaged)).toBe(false);
+    expect(isTrustedRendererUrl('file:///opt/Lathe/resources/app/out/renderer/index.html.evil', packaged)).toBe(false);
+    expect(isTrustedRendererUrl('file:///etc/passwd', packaged)).toBe(false);
+    expect(isTrustedRendererUrl('https://evil.example/renderer/index.html', packaged)).toBe(false);
+    expect(isTrustedRendererUrl('file:///opt/Lathe/resources/app/out/renderer/index.html', {})).toBe(false);
+    expect(isTrustedRendererUrl('http://localhost:5173/', { devServerUrl: 'http://localhost:5173' })).toBe(true);
+    expect(isTrustedRendererUrl('http://localhost:5174/', { devServerUrl: 'http://localhost:5173' })).toBe(false);
+    expect(isTrustedRendererUrl('not a url', packaged)).toBe(false);
   });
 
   it('opens only allow-listed https links externally', () => {
@@ -28,9 +36,16 @@ describe('Electron security policy', () => {
   it('uses isolated, sandboxed, Node-free web preferences and a strict CSP', () => {
     const p = secureWebPreferences('/x/preload.cjs');
     expect(p).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false });
-    expect(CONTENT_SECURITY_POLICY).toContain("default-src 'self'");
-    expect(CONTENT_SECURITY_POLICY).toContain("object-src 'none'");
-    expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-eval');
+    const csp = electronContentSecurityPolicy();
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).not.toContain('unsafe-eval');
+  });
+
+  it('lets the renderer connect nowhere under Electron, only to the dev server in development', () => {
+    expect(electronContentSecurityPolicy()).toContain("connect-src 'none';");
+    expect(electronContentSecurityPolicy('http://localhost:5173/')).toContain('connect-src http://localhost:5173 ws://localhost:5173;');
+    expect(electronContentSecurityPolicy()).not.toMatch(/ws:|wss:|\*/);
   });
 });
 

@@ -62,6 +62,21 @@ describe('JSONL', () => {
     const rows = await all(p, 'jsonl', { maxLineBytes: 1000 });
     expect(rows.map((r) => (r.issue ? `${r.line}:${r.issue.code}` : r.value!.text))).toEqual(['short', '2:line_too_long', 'after', '4:line_too_long']);
     expect(rows[1].issue!.reason).toMatch(/1000-byte limit/);
+    // The real size of each over-long line, though it was never held in memory.
+    expect(rows[1].issue!.reason).toMatch(/^line is 5011 bytes/);
+    expect(rows[3].issue!.reason).toMatch(/^line is 3009 bytes/);
+  });
+
+  it('reports the real byte count of a long line that spans many read chunks, in UTF-8 and UTF-16', async () => {
+    const p = join(TMP, 'huge-line.jsonl');
+    const long = `{"text":"${'z'.repeat(3 * 1024 * 1024)}"}`;
+    writeFileSync(p, `{"text":"a"}\n${long}\n{"text":"b"}\n`);
+    const rows = await all(p, 'jsonl', { maxLineBytes: 1000 });
+    expect(rows.map((r) => (r.issue ? r.issue.reason : r.value!.text))).toEqual(['a', `line is ${Buffer.byteLength(long)} bytes, longer than the 1000-byte limit`, 'b']);
+    const p16 = join(TMP, 'huge-line-16.jsonl');
+    writeFileSync(p16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`{"text":"a"}\n${'{"text":"' + 'q'.repeat(700) + '"}'}\n{"text":"b"}\n`, 'utf16le')]));
+    const rows16 = await all(p16, 'jsonl', { maxLineBytes: 1000 });
+    expect(rows16.map((r) => (r.issue ? r.issue.reason : r.value!.text))).toEqual(['a', 'line is 1422 bytes, longer than the 1000-byte limit', 'b']);
   });
 
   it('handles lines split across read chunks', async () => {

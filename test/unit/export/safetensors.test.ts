@@ -83,6 +83,10 @@ describe('reader rejects each hostile case with the rule name', () => {
     ['sub-byte slice', file({ a: { dtype: 'F4', shape: [3], data_offsets: [0, 2] } }, 2), 'MisalignedSlice'],
     ['trailing bytes', file({ a: t([0, 8]) }, 8, { trailing: 3 }), 'MetadataIncompleteBuffer'],
     ['truncated data', file({ a: t([0, 8]) }, 5), 'MetadataIncompleteBuffer'],
+    // JSON.parse would keep the second "a" silently: another reader keeping the first would see other weights.
+    ['duplicate tensor name', file(null, 16, { raw: Buffer.from('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}') }), 'InvalidHeaderDeserialization: duplicate tensor name "a"'],
+    ['duplicate field in a tensor', file(null, 8, { raw: Buffer.from('{"a":{"dtype":"F32","shape":[2],"dtype":"F16","data_offsets":[0,8]}}') }), 'InvalidHeaderDeserialization: duplicate key "dtype" in "a"'],
+    ['duplicate key hidden by an escape', file(null, 8, { raw: Buffer.from('{"__metadata__":{"k":"1","\\u006b":"2"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}') }), 'InvalidHeaderDeserialization: duplicate key "k" in "__metadata__"'],
   ];
   for (const [label, bytes, rule] of cases) {
     it(label, async () => {
@@ -90,7 +94,15 @@ describe('reader rejects each hostile case with the rule name', () => {
       await writeFile(path, bytes);
       const err = await readSafetensorsHeader(path).catch((e: unknown) => e as { code: string; message: string });
       expect(err).toMatchObject({ code: 'safetensors_invalid' });
-      expect((err as { message: string }).message).toContain(`${path}: ${rule}`);
+      expect((err as { message: string }).message).toContain(rule.includes(':') ? rule : `${path}: ${rule}`);
     });
   }
+
+  it('accepts keys that only look alike, and quotes and braces inside strings', async () => {
+    const path = join(tmp, 'lookalike.safetensors');
+    const header = '{"__metadata__":{"note":"a \\"}\\" {x: 1} \\"a\\":"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"A":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}';
+    await writeFile(path, file(null, 16, { raw: Buffer.from(header) }));
+    const h = await readSafetensorsHeader(path);
+    expect([...h.tensors.keys()].sort()).toEqual(['A', 'a']);
+  });
 });

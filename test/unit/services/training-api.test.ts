@@ -1,14 +1,21 @@
 // Training through the API: start validates the config and queues a job, status and metrics arrive as events,
 // runs.get returns the metrics; bad configs name the key.
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ConfigHelp } from '../../../main/api/contract';
 import { dispatch } from '../../../main/services/dispatch';
 import { createRuntime } from '../../../main/services/runtime';
 import { tempDir } from '../../helpers/temp-dir';
 import { toyHostSpawner } from '../../helpers/toy-host';
+import { validateRunInputs } from '../../../main/training/validate-inputs';
 
 describe('training API', () => {
-  const runtime = createRuntime({ shell: 'web', libraryRoot: tempDir(), spawnHost: toyHostSpawner() });
+  // The toy trainer's 'toy' model and dataset are not folders: only the toy inputs pass this check.
+  const toyInputsOnly = async (c: { model: string; dataset: string }) => {
+    if (c.model !== 'toy' || c.dataset !== 'toy') await validateRunInputs(c as Parameters<typeof validateRunInputs>[0]);
+  };
+  const runtime = createRuntime({ shell: 'web', libraryRoot: tempDir(), spawnHost: toyHostSpawner(), validateRunInputs: toyInputsOnly });
   const events: string[] = [];
   runtime.subscribe((e) => events.push(e));
   afterAll(() => runtime.close());
@@ -39,6 +46,16 @@ describe('training API', () => {
     expect(await dispatch('training.start', { config: { ...config, loraR: -1 } }, runtime.ctx)).toMatchObject({ ok: false, error: { message: expect.stringContaining('config.loraR') } });
     expect(await dispatch('training.start', { config, projectId: 'nope' }, runtime.ctx)).toMatchObject({ ok: false, error: { code: 'projects.notFound' } });
     expect(await dispatch('training.start', { config: { ...config, warmupSteps: 10 } }, runtime.ctx)).toMatchObject({ ok: false, error: { message: expect.stringContaining('config.warmupSteps must be smaller than maxSteps') } });
+    // Bad inputs are refused before a run folder exists: no failed run is left behind.
+    const before = (await dispatch('runs.list', undefined, runtime.ctx) as { value: unknown[] }).value.length;
+    const runsOnDisk = readdirSync(runtime.ctx.paths.runs).length;
+    expect(await dispatch('training.start', { config: { ...config, model: join(runtime.ctx.paths.root, 'no-model') } }, runtime.ctx)).toMatchObject({ ok: false, error: { code: 'model.notFound', message: expect.stringContaining('config key "model"') } });
+    const modelDir = join(runtime.ctx.paths.root, 'bad-model');
+    mkdirSync(modelDir);
+    writeFileSync(join(modelDir, 'config.json'), '{"model_type": "llama",');
+    expect(await dispatch('training.start', { config: { ...config, model: modelDir } }, runtime.ctx)).toMatchObject({ ok: false, error: { code: 'model_config_invalid', message: expect.stringContaining('config.json') } });
+    expect((await dispatch('runs.list', undefined, runtime.ctx) as { value: unknown[] }).value.length).toBe(before);
+    expect(readdirSync(runtime.ctx.paths.runs).length).toBe(runsOnDisk);
     expect(await dispatch('training.pause', { id: 'run-missing' }, runtime.ctx)).toMatchObject({ ok: false, error: { code: 'runs.notFound' } });
   });
 

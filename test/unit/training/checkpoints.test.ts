@@ -54,6 +54,26 @@ describe('checkpoints', () => {
     expect((await latestValidCheckpoint(dir)).checkpoint?.step).toBe(5);
   });
 
+  it('reports disk full, not io_error, when the engine cannot write a payload, and for a real ENOSPC', async () => {
+    const dir = join(tempDir(), 'checkpoints');
+    await writeCheckpoint(dir, 5, null, payload(5));
+    // What the native engine throws when its write() fails with ENOSPC (platform.cc puts strerror in the message).
+    const engine = async () => {
+      throw Object.assign(new Error('cannot write /x/engine_state.bin.tmp: No space left on device'), { code: 'io_error', hint: 'Check that the folder is writable and the disk is not full.' });
+    };
+    await expect(writeCheckpoint(dir, 6, null, engine)).rejects.toMatchObject({ code: 'checkpoint.diskFull', message: expect.stringContaining('No space left on device') });
+    if (existsSync('/dev/full')) {
+      const real = async () => writeFileSync('/dev/full', Buffer.alloc(10));
+      await expect(writeCheckpoint(dir, 7, null, real)).rejects.toMatchObject({ code: 'checkpoint.diskFull' });
+    }
+    expect(readdirSync(dir)).toEqual(['step-00000005']);
+    // Other I/O errors keep their own code.
+    const other = async () => {
+      throw Object.assign(new Error('cannot write /x: Permission denied'), { code: 'io_error' });
+    };
+    await expect(writeCheckpoint(dir, 8, null, other)).rejects.toMatchObject({ code: 'io_error' });
+  });
+
   it('ignores and cleans temp folders left by a kill during a write', async () => {
     const dir = join(tempDir(), 'checkpoints');
     await writeCheckpoint(dir, 3, null, payload(3));

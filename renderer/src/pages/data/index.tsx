@@ -13,8 +13,8 @@ import { uploadFile } from './upload';
 import './data.css';
 
 type Source = { path: string } | { uploadId: string; name: string };
-type Format = 'alpaca' | 'sharegpt' | 'messages' | 'preference' | 'completion' | 'text';
-const FORMATS: Format[] = ['alpaca', 'sharegpt', 'messages', 'preference', 'completion', 'text'];
+type Format = 'alpaca' | 'sharegpt' | 'messages' | 'preference' | 'kto' | 'prompts' | 'completion' | 'text';
+const FORMATS: Format[] = ['alpaca', 'sharegpt', 'messages', 'preference', 'kto', 'prompts', 'completion', 'text'];
 
 export function DataPage({ project }: { project?: Project } = {}): JSX.Element {
   const [path, setPath] = useState('');

@@ -123,6 +123,8 @@ export function ProjectsPage(props: {
             setHighlight(p.id);
             notify(`Created “${p.name}”`);
             projects.reload();
+            // A new project opens itself and the wizard moves on to its first step, the base model.
+            props.onOpen(p);
           }}
         />
       )}

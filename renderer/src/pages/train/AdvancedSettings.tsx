@@ -79,7 +79,7 @@ function Input({ field, value, onChange, invalid }: { field: ConfigField; value:
       return (
         <input
           {...common}
-          className={`${cls}${field.kind.mono ? ' input-mono' : ''}`}
+          className={`${cls}${field.kind.type === 'text' && field.kind.mono ? ' input-mono' : ''}`}
           value={value === null || value === undefined ? '' : String(value)}
           placeholder={field.defaultValue === null ? 'not set' : String(field.defaultValue)}
           onChange={(e) => onChange(e.target.value)}

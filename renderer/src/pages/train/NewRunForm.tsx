@@ -1,4 +1,4 @@
-// "New run": model and dataset, a preset, every other setting under Advanced (from training.configHelp), the fit
+// "New run": model and dataset, what the run should change (the goal picks the objective), a preset, every other setting under Advanced (from training.configHelp), the fit
 // check, then training.start. Server errors that name a config key are shown at that key's field.
 import { useMemo, useRef, useState, type FormEvent, type JSX } from 'react';
 import type { ConfigHelp, DatasetSummary, Project, Run } from '../../../../main/api/contract';
@@ -10,6 +10,8 @@ import { useApiQuery } from '../../hooks/useApiQuery';
 import { AdvancedSettings, type Overrides } from './AdvancedSettings';
 import { PRIMARY_KEYS, buildConfig, configFields, fieldOfError, parseOverrides } from './config-form';
 import { FitCheckPanel } from './FitCheckPanel';
+import { GoalGuide } from './GoalGuide';
+import { goalById, type GoalId } from './goals';
 import { suggestionOverrides } from './fit-math';
 import { DEFAULT_PRESET, PRESETS, presetById, type PresetId } from './presets';
 import { formatBytes } from './run-math';
@@ -25,6 +27,7 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
   const [model, setModel] = useState(props.defaultModel ?? '');
   const [dataset, setDataset] = useState('');
   const [presetId, setPresetId] = useState<PresetId>(DEFAULT_PRESET);
+  const [goalId, setGoalId] = useState<GoalId>('behaviour');
   const [overrides, setOverrides] = useState<Overrides>({});
   const [advanced, setAdvanced] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -32,7 +35,10 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
   const advancedRef = useRef<HTMLDetailsElement>(null);
 
   const fields = useMemo(() => (help.data ? configFields(help.data).filter((f) => !PRIMARY_KEYS.has(f.key)) : []), [help.data]);
-  const preset = presetById(presetId).config as Record<string, unknown>;
+  // The goal's objective and settings go over the preset; Advanced settings still override both.
+  const goalConfig = goalById(goalId).config;
+  const preset = useMemo(() => ({ ...presetById(presetId).config, ...goalConfig }) as Record<string, unknown>, [presetId, goalConfig]);
+  const datasetFormat = datasets.data?.find((d) => d.id === dataset)?.format;
   const changed = Object.keys(overrides).length;
 
   // The batch arithmetic users otherwise do by hand: sequences and tokens per optimizer step.
@@ -172,6 +178,8 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
           <input id="run-name" className="input" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. r16 first try" autoComplete="off" data-testid="run-name-input" />
         </Field>
       </div>
+
+      <GoalGuide goalId={goalId} onChange={setGoalId} datasetFormat={datasetFormat} />
 
       <div className="field">
         <span className="field-label" id="preset-label">

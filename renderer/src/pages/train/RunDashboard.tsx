@@ -32,6 +32,8 @@ import { useRunLive } from './useRunLive';
 
 // recharts is most of the renderer's weight: loaded when a dashboard first opens, not with the app.
 const MetricChart = lazy(() => import('./MetricChart').then((m) => ({ default: m.MetricChart })));
+const PreferenceCharts = lazy(() => import('./PreferenceCharts').then((m) => ({ default: m.PreferenceCharts })));
+const GrpoCharts = lazy(() => import('./GrpoCharts').then((m) => ({ default: m.GrpoCharts })));
 
 function ChartsFallback(): JSX.Element {
   return (
@@ -265,6 +267,8 @@ export function RunDashboard({ id, notify, onBack }: { id: string; notify: Notif
             <MetricChart title="Learning rate" testId="chart-lr" metrics={steps} series={[{ key: 'lr', label: 'Learning rate', color: 'var(--ok)' }]} format={formatLr} total={total} fromZero />
             <MetricChart title="Gradient norm" testId="chart-grad" metrics={steps} series={[{ key: 'gradNorm', label: 'Gradient norm', color: 'var(--danger)' }]} format={sig3} total={total} />
             <MetricChart title="Tokens per second" testId="chart-tps" metrics={steps} series={[{ key: 'tokensPerSecond', label: 'Tokens/s', color: 'var(--accent-hover)' }]} format={(v) => nf.format(v)} total={total} fromZero />
+            {metrics.some((m) => m.extra?.['rewards/accuracy'] !== undefined) && <PreferenceCharts metrics={metrics} total={total} />}
+            {metrics.some((m) => m.extra?.['reward/mean'] !== undefined) && <GrpoCharts metrics={metrics} total={total} />}
             {hasMemory && (
               <MetricChart
                 title="Memory: engine peak vs plan"

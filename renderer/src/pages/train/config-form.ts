@@ -7,6 +7,8 @@ export type FieldKind =
   | { type: 'boolean' }
   | { type: 'choice'; options: string[] }
   | { type: 'multi'; options: string[] }
+  /** A list of numbers (e.g. reward weights), typed as "1, 0.5". */
+  | { type: 'numberList' }
   | { type: 'text'; mono: boolean };
 
 export interface ConfigField {
@@ -50,11 +52,17 @@ const LABELS: Record<string, string> = {
   keepCheckpoints: 'Checkpoints kept',
   lossMask: 'Train on',
   validationFraction: 'Validation fraction',
+  objective: 'Objective',
+  beta: 'Beta (β)',
+  labelSmoothing: 'Label smoothing',
+  simpoGamma: 'SimPO margin (γ)',
+  initAdapter: 'Start from adapter',
 };
 
 /** Groups in the order a user tunes them; keys matching none go to "Engine". */
-export const GROUP_ORDER = ['Adapter', 'Optimization', 'Data', 'Evaluation & checkpoints', 'Engine'];
+export const GROUP_ORDER = ['Objective', 'Adapter', 'Optimization', 'Data', 'Evaluation & checkpoints', 'Engine'];
 const GROUPS: [string, RegExp][] = [
+  ['Objective', /^(objective|beta|labelSmoothing|simpoGamma|initAdapter)$/],
   ['Adapter', /^(quant|lora|rslora)/],
   ['Data', /^(validation|seqLen|packing|lossMask)/],
   ['Optimization', /^(microBatch|gradAccum|epochs|maxSteps|learningRate|schedule|warmupSteps|weightDecay|maxGradNorm|seed)$/],
@@ -72,7 +80,8 @@ function kindOf(key: string, h: ConfigHelp[string]): FieldKind {
     case 'enum':
       return { type: 'choice', options: h.options ?? [] };
     case 'list':
-      return { type: 'multi', options: h.options ?? [] };
+      // Lists of choices are toggles; the only free list the schema has is numbers.
+      return h.options?.length ? { type: 'multi', options: h.options } : { type: 'numberList' };
     case 'boolean':
       return { type: 'boolean' };
     case 'integer':
@@ -136,6 +145,13 @@ export function parseOverrides(fields: ConfigField[], overrides: FormValues): { 
     const s = raw.trim();
     if (!s) {
       values[f.key] = undefined;
+      continue;
+    }
+    if (f.kind.type === 'numberList') {
+      const parts = s.split(/[\s,]+/).filter(Boolean);
+      const bad = parts.find((x) => !Number.isFinite(Number(x)));
+      if (bad !== undefined) return { values, error: { key: f.key, code: 'form.notANumber', message: `${f.label}: “${bad}” is not a number.`, hint: 'Enter numbers separated by commas, e.g. 1, 0.5, or clear the field for the default.' } };
+      values[f.key] = parts.map(Number);
       continue;
     }
     if (f.kind.type !== 'number') {

@@ -28,7 +28,31 @@ export function totalStepsOf(run: Run): number | null {
 }
 
 /** A metric as the charts use it: the stored record plus the engine's memory plan (live events carry it). */
-export type ChartMetric = RunMetric & { plannedBytes?: number | null };
+export type ChartMetric = RunMetric & { plannedBytes?: number | null } & Partial<Record<PreferenceKey, number>>;
+
+/** Preference-objective figures lifted out of `extra` so charts can address them as plain keys. */
+export const PREFERENCE_KEYS = {
+  rewardAccuracy: 'rewards/accuracy',
+  evalRewardAccuracy: 'eval/rewards/accuracy',
+  rewardChosen: 'rewards/chosen',
+  rewardRejected: 'rewards/rejected',
+  rewardMargin: 'rewards/margin',
+  evalRewardMargin: 'eval/rewards/margin',
+  // GRPO
+  rewardMean: 'reward/mean',
+  rewardStd: 'reward/std',
+  evalRewardMean: 'eval/reward/mean',
+  completionLength: 'completion/length',
+  kl: 'kl',
+} as const;
+export type PreferenceKey = keyof typeof PREFERENCE_KEYS;
+
+export function withPreferenceKeys(m: ChartMetric): ChartMetric {
+  if (!m.extra) return m;
+  const out: ChartMetric = { ...m };
+  for (const [k, name] of Object.entries(PREFERENCE_KEYS) as [PreferenceKey, string][]) if (typeof m.extra[name] === 'number') out[k] = m.extra[name];
+  return out;
+}
 
 /** A metric from the live event, in the shape runs.get returns; stamped by the job (`at`), else with its arrival time. */
 export function toRunMetric(m: StepMetrics, at = new Date().toISOString()): ChartMetric {
@@ -43,6 +67,7 @@ export function toRunMetric(m: StepMetrics, at = new Date().toISOString()): Char
     plannedBytes: m.plannedBytes ?? null,
     skipped: m.skipped ?? null,
     at: m.at ?? at,
+    ...(m.extra ? { extra: m.extra } : {}),
   };
 }
 

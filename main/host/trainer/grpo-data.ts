@@ -1,0 +1,37 @@
+// GRPO prompt sets: rows of {prompt | messages, answer} validated like any dataset (every bad row listed in
+// data-report.json), each prompt rendered with the model's chat template and the generation prompt, then tokenized.
+import { statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LatheError } from '../../api/errors';
+import { splitFlags } from '../../data/split';
+import { emptyReport, validateDataset } from '../../data/validate';
+import type { LatheTokenizer } from '../../models/tokenizer';
+import type { TrainingConfig } from '../../training/config';
+import type { TokenizedExample } from './batches';
+
+async function prompts(path: string, tokenizer: LatheTokenizer, runDir: string, log: (m: string) => void): Promise<TokenizedExample[]> {
+  if (statSync(path).isDirectory()) {
+    throw new LatheError('data.objectiveMismatch', `objective grpo reads a prompt file (rows of prompt or messages, and answer); ${path} is a folder (imported datasets are not read by grpo yet).`, 'Give the path of the JSONL/JSON/CSV/Parquet file of prompts.');
+  }
+  const report = emptyReport(path, 'jsonl');
+  const out: TokenizedExample[] = [];
+  for await (const ex of validateDataset(path, {}, report)) {
+    const text = tokenizer.renderChat(ex.messages, { addGenerationPrompt: true });
+    const ids = tokenizer.encode(text, { addSpecialTokens: false });
+    out.push({ ids, weights: new Array<number>(ids.length).fill(0), ...(ex.answer !== undefined ? { answer: ex.answer } : {}) });
+  }
+  if (report.format !== 'prompts') {
+    throw new LatheError('data.objectiveMismatch', `objective grpo needs prompt rows with an answer (prompt or messages, and answer), but ${path} is ${report.format} data.`, 'Give a file of {"prompt": ..., "answer": ...} rows, or train this data with objective: sft.');
+  }
+  if (runDir) await writeFile(join(runDir, 'data-report.json'), JSON.stringify(report, null, 2));
+  log(`${path}: ${report.valid} prompts of ${report.total} rows; ${report.invalidCount} left out (listed in data-report.json)`);
+  return out;
+}
+
+export async function loadGrpoPrompts(c: TrainingConfig, tokenizer: LatheTokenizer, runDir: string, log: (m: string) => void): Promise<{ train: TokenizedExample[]; validation: TokenizedExample[] }> {
+  const all = await prompts(c.dataset, tokenizer, runDir, log);
+  if (c.validationDataset) return { train: all, validation: await prompts(c.validationDataset, tokenizer, '', log) };
+  const flags = splitFlags(all.length, { valFraction: c.validationFraction, seed: c.seed });
+  return { train: all.filter((_, i) => !flags[i]), validation: all.filter((_, i) => flags[i]) };
+}

@@ -1,0 +1,74 @@
+// Preference training through the browser: the New run guide's "preference" answer, the demo preference set imported
+// in the Data step, a warning when the data does not fit the goal, a few DPO steps on a tiny model, and the reward
+// accuracy chart on the dashboard.
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { tinyModel } from '../helpers/tiny-model';
+import { createAndOpenProject, describeBrowser, screenshot, startApp, type AppSession } from './harness';
+
+const root = new URL('../..', import.meta.url).pathname;
+const PREFS = join(root, 'assets/demo/contacts-preference.jsonl');
+
+describeBrowser('preference training (web mode)', () => {
+  let app: AppSession;
+  let page: Page;
+  let modelDir: string;
+
+  beforeAll(async () => {
+    modelDir = await tinyModel({ arch: 'llama', tokenizer: 'synthetic' });
+    app = await startApp({ colorScheme: 'dark' });
+    page = app.page;
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('imports the demo preference pairs', async () => {
+    await createAndOpenProject(page, 'DPO test');
+    await page.getByTestId('model-path').fill(modelDir);
+    await page.getByTestId('model-inspect').click();
+    await page.getByTestId('model-summary').waitFor();
+    await page.goto(new URL('#/data', page.url()).toString());
+    await page.getByTestId('data-path').fill(PREFS);
+    await page.getByTestId('data-tokenizer').fill(modelDir);
+    await page.getByTestId('inspect').click();
+    await expect.poll(() => page.getByTestId('detected-format').textContent(), { timeout: 60_000 }).toBe('preference');
+    await page.getByTestId('import').click();
+    const list = page.getByTestId('dataset-list');
+    await list.waitFor({ timeout: 60_000 });
+    expect(await list.textContent()).toContain('preference · 200 valid of 200');
+  });
+
+  it('guides to DPO, warns about data that does not fit, trains and charts reward accuracy', async () => {
+    await page.getByTestId('nav-train').click();
+    await page.getByTestId('new-run-empty').click();
+    await page.getByTestId('new-run-form').waitFor();
+    await page.getByTestId('run-dataset-pick').selectOption({ index: 1 });
+    // SFT on preference pairs would ignore the rejected answers: the guide says so.
+    await page.getByTestId('goal-data-warning').waitFor();
+    expect(await page.getByTestId('goal-data-warning').textContent()).toMatch(/preference data/);
+    await page.getByTestId('goal-preference').click();
+    await expect.poll(() => page.getByTestId('goal-data-warning').count()).toBe(0);
+    expect(await page.getByTestId('goal-advice').textContent()).toMatch(/Objective: dpo/);
+    await page.getByTestId('goal-guide').scrollIntoViewIfNeeded();
+    await screenshot(page, 'train-goal-preference-dark');
+    await page.getByTestId('advanced-toggle').click();
+    const field = (key: string) => page.getByTestId(`cfg-${key}`);
+    expect(await field('objective').inputValue()).toBe('dpo');
+    for (const [k, v] of Object.entries({ seqLen: '256', microBatch: '2', gradAccum: '1', maxSteps: '4', warmupSteps: '1', evalEvery: '2', checkpointEverySteps: '2', learningRate: '0.001', validationFraction: '0.1' })) await field(k).fill(v);
+    await page.getByTestId('run-start').click();
+    const dash = page.getByTestId('run-dashboard');
+    await dash.waitFor({ timeout: 30_000 });
+    await expect.poll(() => dash.getByTestId('run-status').getAttribute('data-status'), { timeout: 180_000, interval: 200 }).toBe('completed');
+    const chart = page.getByTestId('chart-reward-accuracy');
+    await chart.waitFor({ timeout: 30_000 });
+    await expect.poll(async () => Number(await chart.getAttribute('data-points-rewardaccuracy')), { timeout: 30_000 }).toBe(4);
+    // Held-out accuracy at the baseline (step 0) and at each evaluation.
+    expect(Number(await chart.getAttribute('data-points-evalrewardaccuracy'))).toBe(3);
+    await page.getByTestId('chart-rewards').waitFor();
+    await chart.scrollIntoViewIfNeeded();
+    await page.mouse.move(0, 0);
+    await screenshot(page, 'train-dpo-dashboard-dark');
+  });
+});
