@@ -1,6 +1,7 @@
 // GEMM front door: weight descriptors, validation, ISA dispatch and the static thread split over M or N.
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <string>
 
 #include "core/cpu_features.h"
@@ -9,11 +10,25 @@
 
 namespace lathe::cpu {
 
-Isa best_isa() {
+static Isa detect_isa() {
   const CpuFeatures& f = cpu_features();
   if (f.avx512f && f.avx512bw && f.avx512vl && f.fma && f.f16c) return Isa::avx512;
   if (f.avx2 && f.fma && f.f16c) return Isa::avx2;
   return Isa::scalar;
+}
+
+// LATHE_CPU_ISA=scalar|avx2 caps the level (read once), so tests and fixtures can pin the numerics of a lower path
+// on a machine that has a higher one; it never raises the level above what the CPU supports.
+Isa best_isa() {
+  static const Isa best = [] {
+    Isa isa = detect_isa();
+    const char* cap = std::getenv("LATHE_CPU_ISA");
+    if (!cap) return isa;
+    const std::string c = cap;
+    const Isa want = c == "scalar" ? Isa::scalar : c == "avx2" ? Isa::avx2 : Isa::avx512;
+    return static_cast<int>(want) < static_cast<int>(isa) ? want : isa;
+  }();
+  return best;
 }
 
 const char* isa_name(Isa isa) {
