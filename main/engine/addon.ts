@@ -17,6 +17,8 @@ export interface NativeCpuFeatures {
   avx512vl: boolean;
   avx512bf16: boolean;
   amx: boolean;
+  /** SIMD level the CPU kernels run: scalar, avx2 or avx512 (LATHE_CPU_ISA=scalar|avx2 caps it). */
+  isa: string;
   hardwareThreads: number;
 }
 

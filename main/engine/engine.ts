@@ -23,8 +23,13 @@ export interface LoadModelOptions {
   lora?: LoraOptions;
   /** Longest sequence (prompt + generated) any call may use; default 4096. */
   maxSeqLen?: number;
+  /** Backend that runs the model: 'cpu', or 'auto' (the CPU until a GPU backend is built in). Default 'cpu'. */
+  device?: EngineDevice;
   signal?: AbortSignal;
 }
+
+/** Device strings the engine accepts today; a GPU backend adds its own (e.g. 'vulkan:0'). */
+export type EngineDevice = 'cpu' | 'auto';
 
 export interface ModelInfo {
   architecture: string;
@@ -46,6 +51,8 @@ export interface ModelInfo {
   quant: Quant;
   maxSeqLen: number;
   hasAdapter: boolean;
+  /** The backend running the model, e.g. "cpu (avx512, 2 threads)". */
+  backend: string;
 }
 
 /** Bytes per arena. Memory-mapped checkpoint files are not counted (they are OS page cache). */
@@ -353,7 +360,7 @@ export class Engine {
   async loadModel(dir: string, opts: LoadModelOptions = {}): Promise<EngineModel> {
     const m = new (bindings().Model)(this.native);
     const { signal, ...rest } = opts;
-    await withSignal(signal, (tok) => m.load(dir, { quant: rest.quant ?? 'none', maxSeqLen: rest.maxSeqLen ?? 4096, lora: rest.lora }, tok));
+    await withSignal(signal, (tok) => m.load(dir, { quant: rest.quant ?? 'none', maxSeqLen: rest.maxSeqLen ?? 4096, lora: rest.lora, device: rest.device ?? 'cpu' }, tok));
     return new EngineModel(m, dir);
   }
 }

@@ -59,6 +59,7 @@ Napi::Object info_to_js(Napi::Env env, const Model& m) {
   o.Set("quant", model::quant_name(m.quant()));
   o.Set("maxSeqLen", static_cast<double>(m.max_seq_len()));
   o.Set("hasAdapter", m.has_adapter());
+  o.Set("backend", m.backend_name());
   return o;
 }
 
@@ -145,6 +146,9 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       else if (qs == "int8") opt.quant = model::Quant::int8;
       else return throw_invalid(env, "quant must be none, nf4 or int8 (got \"" + qs + "\")");
       opt.max_seq_len = static_cast<int64_t>(get_num(o, "maxSeqLen", 4096));
+      Napi::Value dev = o.Get("device");  // "cpu" | "auto"; the backend checks it and names what is accepted
+      if (!dev.IsUndefined() && !dev.IsString()) return throw_invalid(env, "device must be a string such as \"cpu\" or \"auto\"");
+      if (dev.IsString()) opt.device = dev.As<Napi::String>().Utf8Value();
       if (!parse_lora(env, o.Get("lora"), opt.lora)) return env.Undefined();
     }
     model_ = std::make_shared<Model>();

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "core/cpu_features.h"
+#include "cpu/ops.h"
 #include "cuda/cuda_loader.h"
 #ifdef LATHE_HAVE_VULKAN
 #include "vulkan/runtime.h"
@@ -23,6 +24,7 @@ static Napi::Value cpu_features_js(const Napi::CallbackInfo& info) {
   o.Set("avx512vl", f.avx512vl);
   o.Set("avx512bf16", f.avx512bf16);
   o.Set("amx", f.amx_tile && f.amx_bf16);
+  o.Set("isa", cpu::isa_name(cpu::best_isa()));  // the SIMD level the kernels run (LATHE_CPU_ISA may cap it)
   o.Set("hardwareThreads", static_cast<double>(std::thread::hardware_concurrency()));
   return o;
 }

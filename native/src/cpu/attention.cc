@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cpu/attention_internal.h"
+#include "cpu/dispatch.h"
 
 namespace lathe::cpu {
 
@@ -20,10 +21,6 @@ Status check_dims(const AttnDims& d) {
   return Status::Ok();
 }
 
-Isa clamp(Isa want) {
-  static const Isa best = best_isa();
-  return static_cast<int>(want) <= static_cast<int>(best) ? want : best;
-}
 
 // Work units ordered by decreasing cost (later query blocks see more keys): unit u is (kv head, query block).
 struct Units {
@@ -60,13 +57,12 @@ Status attention_forward(float* out, float* lse, const float* q, const float* k,
                          const int32_t* seg_k, const AttnDims& d, const Exec& ex) {
   LATHE_RETURN_IF_ERROR(check_dims(d));
   if ((seg_q == nullptr) != (seg_k == nullptr)) return Status::invalid("attention: pass both segment arrays or none");
-  Isa isa = clamp(ex.isa);
-  if (isa == Isa::scalar) return detail::attention_forward_gemm(out, lse, q, k, v, seg_q, seg_k, d, ex);
+  const auto unit = kernels(ex.isa).flash_fwd;
+  if (!unit) return detail::attention_forward_gemm(out, lse, q, k, v, seg_q, seg_k, d, ex);
   if (d.T == 0) return Status::Ok();
   detail::FlashArgs a = flash_args(q, k, v, seg_q, seg_k, d);
   a.out = out, a.lse = lse;
   const Units U{d.NKV, (d.T + a.bq - 1) / a.bq, a.bq, d.T};
-  auto unit = isa == Isa::avx512 ? detail::flash_fwd_unit_avx512 : detail::flash_fwd_unit_avx2;
   int nth = ex.pool ? static_cast<int>(std::min<int64_t>(ex.pool->size(), U.count())) : 1;
   Workspace ws(nth, detail::flash_rows_padded(d.NH / d.NKV, a.bq), d.HD);
   if (nth <= 1) {
@@ -90,8 +86,8 @@ Status attention_backward(float* dq, float* dk, float* dv, const float* dout, co
   LATHE_RETURN_IF_ERROR(check_dims(d));
   if (!lse) return Status::invalid("attention_backward: needs the forward's lse");
   if ((seg_q == nullptr) != (seg_k == nullptr)) return Status::invalid("attention: pass both segment arrays or none");
-  Isa isa = clamp(ex.isa);
-  if (isa == Isa::scalar) return detail::attention_backward_gemm(dq, dk, dv, dout, out, lse, q, k, v, seg_q, seg_k, d, ex);
+  const auto unit = kernels(ex.isa).flash_bwd;
+  if (!unit) return detail::attention_backward_gemm(dq, dk, dv, dout, out, lse, q, k, v, seg_q, seg_k, d, ex);
   const int64_t kv_n = d.S * d.NKV * d.HD;
   std::fill(dk, dk + kv_n, 0.f);
   std::fill(dv, dv + kv_n, 0.f);
@@ -99,7 +95,6 @@ Status attention_backward(float* dq, float* dk, float* dv, const float* dout, co
   detail::FlashArgs a = flash_args(q, k, v, seg_q, seg_k, d);
   a.dq = dq, a.dout = dout, a.fwd_out = out, a.fwd_lse = lse;
   const Units U{d.NKV, (d.T + a.bq - 1) / a.bq, a.bq, d.T};
-  auto unit = isa == Isa::avx512 ? detail::flash_bwd_unit_avx512 : detail::flash_bwd_unit_avx2;
   int nth = ex.pool ? static_cast<int>(std::min<int64_t>(ex.pool->size(), U.count())) : 1;
   Workspace ws(nth, detail::flash_rows_padded(d.NH / d.NKV, a.bq), d.HD);
   if (nth <= 1) {

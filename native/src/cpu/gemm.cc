@@ -1,33 +1,13 @@
-// GEMM front door: weight descriptors, validation, ISA dispatch and the static thread split over M or N.
+// GEMM front door: weight descriptors, validation and the thread split over M or N; the ISA kernel comes from dispatch.h.
 #include <algorithm>
 #include <atomic>
 #include <string>
 
-#include "core/cpu_features.h"
+#include "cpu/dispatch.h"
 #include "cpu/gemm_internal.h"
 #include "quant/bf16.h"
 
 namespace lathe::cpu {
-
-Isa best_isa() {
-  const CpuFeatures& f = cpu_features();
-  if (f.avx512f && f.avx512bw && f.avx512vl && f.fma && f.f16c) return Isa::avx512;
-  if (f.avx2 && f.fma && f.f16c) return Isa::avx2;
-  return Isa::scalar;
-}
-
-const char* isa_name(Isa isa) {
-  switch (isa) {
-    case Isa::avx512: return "avx512";
-    case Isa::avx2: return "avx2";
-    default: return "scalar";
-  }
-}
-
-static Isa clamp_isa(Isa want) {
-  static const Isa best = best_isa();
-  return static_cast<int>(want) <= static_cast<int>(best) ? want : best;
-}
 
 WeightRef WeightRef::from_f32(const float* w, int64_t out, int64_t in, int64_t ld) {
   WeightRef r;
@@ -143,14 +123,6 @@ void run_gemm(Worker worker, detail::GemmTask base, int64_t M, int64_t N, Isa is
   });
 }
 
-Worker pick(bool nt, Isa isa) {
-  switch (isa) {
-    case Isa::avx512: return nt ? detail::gemm_nt_avx512 : detail::gemm_nn_avx512;
-    case Isa::avx2: return nt ? detail::gemm_nt_avx2 : detail::gemm_nn_avx2;
-    default: return nt ? detail::gemm_nt_scalar : detail::gemm_nn_scalar;
-  }
-}
-
 }  // namespace
 
 Status gemm_nt(float* C, int64_t ldc, const float* A, int64_t lda, const WeightRef& W, int64_t M, float alpha,
@@ -158,9 +130,9 @@ Status gemm_nt(float* C, int64_t ldc, const float* A, int64_t lda, const WeightR
   LATHE_RETURN_IF_ERROR(validate(W));
   if (M < 0 || !C || !A || lda < W.in || ldc < W.out) return Status::invalid("gemm_nt: bad buffers or strides");
   if (M == 0) return Status::Ok();
-  Isa isa = clamp_isa(ex.isa);
+  const Kernels& k = kernels(ex.isa);
   detail::GemmTask t{C, ldc, A, lda, &W, W.in, 0, M, 0, W.out, alpha, accumulate};
-  run_gemm(pick(true, isa), t, M, W.out, isa, ex.pool);
+  run_gemm(k.gemm_nt, t, M, W.out, k.isa, ex.pool);
   return Status::Ok();
 }
 
@@ -169,16 +141,15 @@ Status gemm_nn(float* C, int64_t ldc, const float* A, int64_t lda, const WeightR
   LATHE_RETURN_IF_ERROR(validate(W));
   if (M < 0 || !C || !A || lda < W.out || ldc < W.in) return Status::invalid("gemm_nn: bad buffers or strides");
   if (M == 0) return Status::Ok();
-  Isa isa = clamp_isa(ex.isa);
+  const Kernels& k = kernels(ex.isa);
   detail::GemmTask t{C, ldc, A, lda, &W, W.out, 0, M, 0, W.in, alpha, accumulate};
-  run_gemm(pick(false, isa), t, M, W.in, isa, ex.pool);
+  run_gemm(k.gemm_nn, t, M, W.in, k.isa, ex.pool);
   return Status::Ok();
 }
 
 void gemm_tn_acc(float* C, const float* A, const float* B, int64_t K, int64_t M, int64_t N, float alpha,
                  const Exec& ex) {
-  Isa isa = clamp_isa(ex.isa);
-  auto fn = isa == Isa::avx512 ? detail::gemm_tn_avx512 : isa == Isa::avx2 ? detail::gemm_tn_avx2 : detail::gemm_tn_scalar;
+  const auto fn = kernels(ex.isa).gemm_tn;
   if (!ex.pool || ex.pool->size() <= 1 || static_cast<double>(K) * M * N < 2e5) {
     fn(C, A, B, K, M, N, 0, N, alpha);
     return;

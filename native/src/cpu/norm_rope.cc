@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu/dispatch.h"
 #include "cpu/ops.h"
 #include "cpu/vmath.h"
 
@@ -134,27 +135,13 @@ Status rope_backward(float* dx, const float* dy, const int32_t* pos, const float
 }
 
 void swiglu_forward(float* h, const float* g, const float* u, int64_t N, const Exec& ex) {
-  rows(ex, N, 4096, [&](int64_t b, int64_t e) {
-    if (ex.isa == Isa::avx512 && best_isa() == Isa::avx512) return detail::swiglu_fwd_avx512(h + b, g + b, u + b, e - b);
-    if (ex.isa >= Isa::avx2 && best_isa() >= Isa::avx2) return detail::swiglu_fwd_avx2(h + b, g + b, u + b, e - b);
-    for (int64_t i = b; i < e; ++i) h[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
-  });
+  const auto fn = kernels(ex.isa).swiglu_fwd;
+  rows(ex, N, 4096, [&](int64_t b, int64_t e) { fn(h + b, g + b, u + b, e - b); });
 }
 
 void swiglu_backward(float* dg, float* du, const float* dh, const float* g, const float* u, int64_t N, const Exec& ex) {
-  // d silu(g)/dg = sig(g) (1 + g (1 - sig(g)))
-  rows(ex, N, 4096, [&](int64_t b, int64_t e) {
-    if (ex.isa == Isa::avx512 && best_isa() == Isa::avx512)
-      return detail::swiglu_bwd_avx512(dg + b, du + b, dh + b, g + b, u + b, e - b);
-    if (ex.isa >= Isa::avx2 && best_isa() >= Isa::avx2) return detail::swiglu_bwd_avx2(dg + b, du + b, dh + b, g + b, u + b, e - b);
-    for (int64_t i = b; i < e; ++i) {
-      float sg = 1.0f / (1.0f + std::exp(-g[i]));
-      float silu = g[i] * sg;
-      float d = dh[i];
-      dg[i] = d * u[i] * sg * (1.0f + g[i] * (1.0f - sg));
-      du[i] = d * silu;
-    }
-  });
+  const auto fn = kernels(ex.isa).swiglu_bwd;
+  rows(ex, N, 4096, [&](int64_t b, int64_t e) { fn(dg + b, du + b, dh + b, g + b, u + b, e - b); });
 }
 
 void add(float* y, const float* a, const float* b, int64_t n, const Exec& ex) {

@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
 namespace lathe::cpu::detail {
@@ -54,6 +55,58 @@ struct V256 {
   static inline F mask_segment(F s, const int32_t* segq, int32_t sj) {
     __m256i same = _mm256_cmpeq_epi32(_mm256_set1_epi32(sj), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(segq)));
     return _mm256_blendv_ps(neg_inf(), s, _mm256_castsi256_ps(same));
+  }
+
+  // --- GEMM (gemm_simd.h): register blocking MR rows x 2 vectors, 8-byte broadcasts, weight-row conversions.
+  static constexpr int kGemmMR = 6;
+  static inline F broadcast(const float* p) { return _mm256_broadcast_ss(p); }
+  static inline F load_a(const float* p) { return _mm256_load_ps(p); }  // 32-byte aligned (packed panels)
+  static inline void store_a(float* p, F v) { _mm256_store_ps(p, v); }
+  static inline F from_bf16(const uint16_t* p) {
+    __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+  }
+  static inline F from_i8(const int8_t* p) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+  }
+  // NF4: the 16-entry codebook as two 8-entry permutes, blended on bit 3 of the code.
+  struct Nf4Lut {
+    F lo, hi;
+  };
+  static inline Nf4Lut nf4_lut(const float* codebook) { return {_mm256_loadu_ps(codebook), _mm256_loadu_ps(codebook + 8)}; }
+  // The 8 codebook values of the 8 codes packed in p[0..3] (element 2j = high nibble of byte j), before the absmax.
+  static inline F nf4(const Nf4Lut& lut, const uint8_t* p) {
+    int32_t word;
+    std::memcpy(&word, p, 4);
+    const __m128i bytes = _mm_cvtsi32_si128(word), lo_mask = _mm_set1_epi8(0x0f);
+    const __m128i codes8 = _mm_unpacklo_epi8(_mm_and_si128(_mm_srli_epi16(bytes, 4), lo_mask), _mm_and_si128(bytes, lo_mask));
+    const __m256i code = _mm256_cvtepu8_epi32(codes8);
+    const F sel = _mm256_castsi256_ps(_mm256_slli_epi32(code, 28));  // bit 3 -> sign: codes 8..15 take lut.hi
+    return _mm256_blendv_ps(_mm256_permutevar8x32_ps(lut.lo, code), _mm256_permutevar8x32_ps(lut.hi, code), sel);
+  }
+  // In-register 8x8 transpose: r[i] lane k -> r[k] lane i.
+  static inline void transpose(F r[8]) {
+    F t[8], u[8];
+    for (int i = 0; i < 4; ++i) {
+      t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 2; ++i) {
+      u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+      u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+      u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+      u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; ++i) {
+      r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+      r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+  }
+  // End of a dot product: the two accumulators summed, then the n - k leftover products one by one.
+  static inline float dot_finish(F s0, F s1, const float* a, const float* b, int64_t k, int64_t n) {
+    float s = hsum(_mm256_add_ps(s0, s1));
+    for (; k < n; ++k) s += a[k] * b[k];
+    return s;
   }
 
   // 2^x for the softmax (x <= ~0): 2^f (f = x - round(x)) by Cephes' exp2f polynomial, times 2^n built in the

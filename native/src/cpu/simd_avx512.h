@@ -56,6 +56,63 @@ struct V512 {
     return _mm512_mask_mov_ps(s, hide, neg_inf());
   }
 
+  // --- GEMM (gemm_simd.h): register blocking MR rows x 2 vectors, broadcasts, weight-row conversions.
+  static constexpr int kGemmMR = 8;
+  static inline F broadcast(const float* p) { return _mm512_set1_ps(*p); }
+  static inline F load_a(const float* p) { return _mm512_load_ps(p); }  // 64-byte aligned (packed panels)
+  static inline void store_a(float* p, F v) { _mm512_store_ps(p, v); }
+  static inline F from_bf16(const uint16_t* p) {
+    __m512i v = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(v, 16));
+  }
+  static inline F from_i8(const int8_t* p) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+  }
+  // NF4: the whole 16-entry codebook in one register (vpermps).
+  struct Nf4Lut {
+    F lut;
+  };
+  static inline Nf4Lut nf4_lut(const float* codebook) { return {_mm512_loadu_ps(codebook)}; }
+  // The 16 codebook values of the 16 codes packed in p[0..7] (element 2j = high nibble of byte j), before the absmax.
+  static inline F nf4(const Nf4Lut& lut, const uint8_t* p) {
+    const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)), lo_mask = _mm_set1_epi8(0x0f);
+    const __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), lo_mask), lo = _mm_and_si128(bytes, lo_mask);
+    return _mm512_permutexvar_ps(_mm512_cvtepu8_epi32(_mm_unpacklo_epi8(hi, lo)), lut.lut);
+  }
+  // In-register 16x16 transpose: r[i] lane k -> r[k] lane i.
+  static inline void transpose(F r[16]) {
+    F t[16];
+    for (int i = 0; i < 8; ++i) {
+      t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; ++i) {
+      __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+      __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+      r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+      r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+      r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+      r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+    for (int i = 0; i < 2; ++i)
+      for (int j = 0; j < 4; ++j) {
+        t[8 * i + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + j + 4], 0x88);
+        t[8 * i + j + 4] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + j + 4], 0xdd);
+      }
+    for (int j = 0; j < 8; ++j) {
+      r[j] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0x88);
+      r[j + 8] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0xdd);
+    }
+  }
+  // End of a dot product: the n - k leftover values as masked vectors into s0, then both accumulators summed.
+  static inline float dot_finish(F s0, F s1, const float* a, const float* b, int64_t k, int64_t n) {
+    for (; k < n; k += 16) {
+      const int left = static_cast<int>(n - k < 16 ? n - k : 16);
+      s0 = _mm512_fmadd_ps(load_n(a + k, left), load_n(b + k, left), s0);
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+  }
+
   // 2^x for the softmax (x <= ~0): n = round(x), f = x - n in [-1/2, 1/2], 2^f by a degree-6 polynomial (Cephes
   // exp2f coefficients, ~2e-7 relative), then scalef multiplies by 2^n with correct subnormals/underflow.
   // -inf gives 0, NaN gives NaN.

@@ -26,6 +26,12 @@ void swiglu_fwd_avx512(float* h, const float* g, const float* u, int64_t n);
 void swiglu_fwd_avx2(float* h, const float* g, const float* u, int64_t n);
 void swiglu_bwd_avx512(float* dg, float* du, const float* dh, const float* g, const float* u, int64_t n);
 void swiglu_bwd_avx2(float* dg, float* du, const float* dh, const float* g, const float* u, int64_t n);
+// The scalar level (std::exp; also the reference the SIMD kernels are tested against).
+void vexp_scalar(float* y, const float* x, int64_t n);
+float row_logsumexp_scalar(const float* x, int64_t n);
+void row_scaled_exp_scalar(float* y, const float* x, int64_t n, float L, float c);
+void swiglu_fwd_scalar(float* h, const float* g, const float* u, int64_t n);
+void swiglu_bwd_scalar(float* dg, float* du, const float* dh, const float* g, const float* u, int64_t n);
 }  // namespace detail
 
 }  // namespace lathe::cpu

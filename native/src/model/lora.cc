@@ -50,6 +50,7 @@ void Model::clear_lora() {
 }
 
 Status Model::init_lora(const LoraConfig& cfg) {
+  LATHE_RETURN_IF_ERROR(need_backend());
   if (cfg.r < 1 || cfg.r > 4096) return Status::invalid("LoRA r must be in [1, 4096] (got " + std::to_string(cfg.r) + ")", "Pick a rank such as 8, 16 or 64.");
   if (!(cfg.dropout >= 0.f && cfg.dropout < 1.f)) return Status::invalid("LoRA dropout must be in [0, 1)", "Use e.g. 0 or 0.05.");
   bool any = false;
@@ -65,10 +66,12 @@ Status Model::init_lora(const LoraConfig& cfg) {
       LoraModule& lm = layers_[l].lora[m];
       lm.r = cfg.r;
       lm.scale = lora_scale(cfg.alpha, cfg.r, cfg.rslora);
-      lm.A.alloc(&tracker_, ArenaKind::lora, cfg.r * w.in);
-      lm.B.alloc(&tracker_, ArenaKind::lora, w.out * cfg.r, /*zero=*/true);
+      LATHE_RETURN_IF_ERROR(lm.A.alloc(be_.get(), &tracker_, ArenaKind::lora, cfg.r * w.in));
+      LATHE_RETURN_IF_ERROR(lm.B.alloc(be_.get(), &tracker_, ArenaKind::lora, w.out * cfg.r, /*zero=*/true));
       const double bound = 1.0 / std::sqrt(static_cast<double>(w.in));
-      for (int64_t i = 0; i < lm.A.size(); ++i) lm.A[i] = static_cast<float>((2.0 * rng.uniform() - 1.0) * bound);
+      std::vector<float> a(static_cast<size_t>(lm.A.size()));  // drawn on the host, then uploaded
+      for (float& x : a) x = static_cast<float>((2.0 * rng.uniform() - 1.0) * bound);
+      lm.A.upload(a.data(), lm.A.size());
     }
   }
   info_.lora_parameters = 0;
@@ -78,6 +81,7 @@ Status Model::init_lora(const LoraConfig& cfg) {
 }
 
 Status Model::load_adapter(const std::string& dir) {
+  LATHE_RETURN_IF_ERROR(need_backend());
   namespace fs = std::filesystem;
   const std::string cfg_path = dir + "/adapter_config.json";
   const std::string st_path = dir + "/adapter_model.safetensors";
@@ -151,10 +155,13 @@ Status Model::load_adapter(const std::string& dir) {
     LoraModule& lm = layers_[l].lora[m];
     lm.r = static_cast<int64_t>(pair.A->shape[0]);
     lm.scale = lora_scale(alpha, lm.r, rslora);
-    lm.A.alloc(&tracker_, ArenaKind::lora, pair.A->numel());
-    lm.B.alloc(&tracker_, ArenaKind::lora, pair.B->numel());
-    LATHE_RETURN_IF_ERROR(io::st_to_f32(*pair.A, lm.A.data()));
-    LATHE_RETURN_IF_ERROR(io::st_to_f32(*pair.B, lm.B.data()));
+    std::vector<float> a(pair.A->numel()), b(pair.B->numel());
+    LATHE_RETURN_IF_ERROR(io::st_to_f32(*pair.A, a.data()));
+    LATHE_RETURN_IF_ERROR(io::st_to_f32(*pair.B, b.data()));
+    LATHE_RETURN_IF_ERROR(lm.A.alloc(be_.get(), &tracker_, ArenaKind::lora, static_cast<int64_t>(a.size())));
+    LATHE_RETURN_IF_ERROR(lm.B.alloc(be_.get(), &tracker_, ArenaKind::lora, static_cast<int64_t>(b.size())));
+    lm.A.upload(a.data(), lm.A.size());
+    lm.B.upload(b.data(), lm.B.size());
     lc.targets[m] = true;
     lc.r = std::max(lc.r, lm.r);
   }
@@ -169,6 +176,8 @@ Status Model::load_adapter(const std::string& dir) {
 Status Model::save_adapter(const std::string& dir, const std::string& base_model_name) const {
   namespace fs = std::filesystem;
   std::vector<io::F32TensorOut> out;
+  std::vector<std::vector<float>> host;  // the adapter downloaded from the backend (checkpoint)
+  host.reserve(2 * static_cast<size_t>(cfg_.layers) * static_cast<size_t>(Module::count));
   std::map<std::string, int64_t> ranks;  // module path → r, for rank_pattern when ranks differ
   int64_t r0 = 0;
   bool same_r = true;
@@ -178,8 +187,10 @@ Status Model::save_adapter(const std::string& dir, const std::string& base_model
       const LoraModule& lm = layers_[l].lora[m];
       if (lm.r == 0) continue;
       const cpu::WeightRef& w = layers_[l].lin[m].w;
-      out.push_back({peft_name(l, static_cast<Module>(m), "A"), {static_cast<uint64_t>(lm.r), static_cast<uint64_t>(w.in)}, lm.A.data()});
-      out.push_back({peft_name(l, static_cast<Module>(m), "B"), {static_cast<uint64_t>(w.out), static_cast<uint64_t>(lm.r)}, lm.B.data()});
+      host.push_back(lm.A.to_host());
+      out.push_back({peft_name(l, static_cast<Module>(m), "A"), {static_cast<uint64_t>(lm.r), static_cast<uint64_t>(w.in)}, host.back().data()});
+      host.push_back(lm.B.to_host());
+      out.push_back({peft_name(l, static_cast<Module>(m), "B"), {static_cast<uint64_t>(w.out), static_cast<uint64_t>(lm.r)}, host.back().data()});
       targets[m] = true;
       if (r0 == 0) r0 = lm.r;
       if (lm.r != r0) same_r = false;

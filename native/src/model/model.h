@@ -1,5 +1,8 @@
 // The Llama-family decoder held in memory: config, frozen (optionally quantized) weights, LoRA adapter, memory tracker.
-// Loading is in weights.cc, LoRA in lora.cc, forward/generation in forward.cc, the memory plan in plan.cc.
+// Loading is in weights.cc, LoRA in lora.cc, the one decoder-layer forward/backward in layer.cc, scoring/generation in
+// forward.cc, training in train.cc, the memory plan in plan.cc and the per-call buffer table in buffers.cc.
+// Every op runs through the backend (backend/backend.h); the model holds only backend handles to weights,
+// activations and LoRA tensors.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -10,9 +13,12 @@
 
 #include "core/status.h"
 #include "core/threadpool.h"
+#include "backend/array.h"
+#include "backend/backend.h"
 #include "cpu/ops.h"
 #include "io/safetensors.h"
 #include "model/config.h"
+#include "model/buffers.h"
 #include "model/memory.h"
 #include "model/sampling.h"
 
@@ -35,35 +41,24 @@ struct LoraConfig {
   uint64_t seed = 0;
 };
 
-// A frozen linear weight [OUT, IN] plus optional bias; storage is either mmapped (f32/bf16 as stored) or owned.
+// A frozen linear weight [OUT, IN] plus optional bias. The host side (w and the owned storage) is what loading and
+// quantization produce: mmapped (f32/bf16 as stored) or owned. The backend side (dw, bias) is what the ops use.
 struct Linear {
-  cpu::WeightRef w;
-  const float* bias = nullptr;  // (OUT) or nullptr
+  cpu::WeightRef w;             // host view (shapes, dequantized_weight, the upload source)
+  backend::Weight dw;           // the weight on the backend
+  backend::Array<float> bias;   // (OUT), empty when there is no bias
   Buf<float> owned_f32;         // converted / realigned weights
   Buf<uint16_t> owned_bf16;
   quant::Nf4Tensor nf4;         // counted in the weights arena by the model
   quant::Int8Tensor i8;
-  Buf<float> bias_owned;
 };
 
 // LoRA weights of one module: A (R, IN), B (OUT, R), fp32 masters; gradients and AdamW moments once training starts.
 struct LoraModule {
   int64_t r = 0;
   float scale = 0.f;
-  Buf<float> A, B;
-  Buf<float> dA, dB, mA, vA, mB, vB;  // optimizer arena
-};
-
-// What backward needs from one layer's forward (all (N, ·) with N = B*T). With checkpointing there is one of these,
-// refilled by recomputing each layer from its stored input; without, one per layer.
-struct LayerSaved {
-  Buf<float> h1, rstd1;          // (N, C), (N): attention-norm output
-  Buf<float> qraw, kraw, qkr;    // Qwen3: q/k projections before q/k norm, their rstd (N*(NH+NKV))
-  Buf<float> q, k, v;            // after norm + RoPE: (N, NH*HD), (N, NKV*HD) x2
-  Buf<float> att, lse;           // (N, NH*HD), (B, NH, T)
-  Buf<float> xmid, h2, rstd2;    // residual after attention, MLP-norm output, its rstd
-  Buf<float> g, u, a;            // (N, I): gate, up, silu(gate)*up
-  Buf<float> lu[7];              // (N, R_m) LoRA u = drop(x) A^T per module
+  backend::Array<float> A, B;
+  backend::Array<float> dA, dB, mA, vA, mB, vB;  // optimizer arena
 };
 
 // Training step options (AdamW with decoupled weight decay, global-norm clipping).
@@ -79,8 +74,8 @@ struct StepResult {
 };
 
 struct Layer {
-  Buf<float> attn_norm, ffn_norm;  // (C)
-  Buf<float> q_norm, k_norm;       // (HD) Qwen3 only
+  backend::Array<float> attn_norm, ffn_norm;  // (C)
+  backend::Array<float> q_norm, k_norm;       // (HD) Qwen3 only
   Linear lin[static_cast<int>(Module::count)];
   LoraModule lora[static_cast<int>(Module::count)];
 };
@@ -89,6 +84,7 @@ struct LoadOptions {
   Quant quant = Quant::none;
   LoraConfig lora;
   int64_t max_seq_len = 4096;
+  std::string device = "cpu";  // backend: "cpu", or "auto" (the CPU until a GPU backend is built in)
 };
 
 // Bytes per arena for a workload, computed from the config before anything for it is allocated.
@@ -127,6 +123,8 @@ class Model {
   const ModelInfo& info() const { return info_; }
   Quant quant() const { return quant_; }
   int64_t max_seq_len() const { return max_seq_len_; }
+  // The backend running this model ("cpu (avx512, 2 threads)"); empty before load().
+  std::string backend_name() const { return be_ ? be_->name() : std::string(); }
   MemTracker& tracker() { return tracker_; }
   bool has_adapter() const { return lora_cfg_.r > 0 || adapter_loaded_; }
   const LoraConfig& lora_config() const { return lora_cfg_; }
@@ -179,20 +177,41 @@ class Model {
 
  private:
   friend struct ForwardImpl;
+  // What one call of the decoder-layer forward reads, and what it keeps (see layer.cc).
+  struct LayerCall {
+    int64_t B = 0, T = 0;              // rows N = B*T
+    DPtr<float> xin, xout;             // (N, C); equal in inference (the residual stream is updated in place)
+    DPtr<int32_t> pos, seg;            // (N) RoPE positions; document ids or null (no packing)
+    DPtr<float> cos, sin;              // (P, HD/2)
+    int64_t P = 0;
+    bool cache = false;                // generation: k/v go to cache rows [p0, p0+T); attention reads rows [0, p0+T)
+    int64_t p0 = 0, cache_rows = 0;
+    DPtr<float> kcache, vcache;        // (L, cache_rows, NKV*HD)
+    bool adapter = true;               // run the LoRA branches
+    bool train = false;                // LoRA dropout (training), lse kept for backward
+    uint64_t dropout_seed = 0;
+  };
   Status load_tensors(const std::string& dir, std::vector<std::unique_ptr<io::SafetensorsFile>>& files);
   Status make_linear(Linear& lin, const io::StTensor* t, const io::StTensor* bias, int64_t out, int64_t in, bool quantize);
-  Status make_vector(Buf<float>& dst, const io::StTensor* t, int64_t n, const std::string& name);
+  Status make_vector(backend::Array<float>& dst, const io::StTensor* t, int64_t n, const std::string& name);
   Status make_table(cpu::WeightRef& ref, Buf<float>& own32, Buf<uint16_t>& own16, const io::StTensor* t, int64_t rows, int64_t cols);
-  // Forward core shared by scoring and generation: acts_.x (B*T, C) in, residual stream out. With the cache, B == 1.
-  Status run_layers(int64_t B, int64_t T, int64_t p0, bool adapter, bool use_cache, const CancelFlag& cancel);
+  // The LoRA branches of layer l as the ops take them (null where a module has none or the adapter is off).
+  void lora_refs(int64_t l, bool adapter, bool train, uint64_t dropout_seed, backend::Lora lr[7], const backend::Lora* lp[7]) const;
+  // One decoder layer, forward: scoring, generation (KV cache) and training (what S keeps) all go through it.
+  Status layer_forward(int64_t l, const LayerCall& call, const LayerBufs& S);
+  // One decoder layer, backward (training): LoRA gradients accumulate, dxin (N, C) is overwritten.
+  Status layer_backward(int64_t l, DPtr<float> xin, DPtr<float> dxout, DPtr<float> dxin, const LayerBufs& S);
   // Runs T tokens at positions [p0, p0+T) through the cached model; logits (V) of the last one.
   Status decode(const int32_t* toks, int64_t T, int64_t p0, bool adapter, const CancelFlag& cancel, std::vector<float>& logits);
-  Status alloc_acts(int64_t N, int64_t P, bool with_kv);
+  InferDims infer_dims(int64_t N, int64_t P, bool cache) const;
+  TrainDims train_dims(int64_t B, int64_t T, bool checkpointing) const;
+  Status alloc_acts(int64_t N, int64_t P, bool cache);
   void free_acts();
   int64_t max_lora_rank() const;
   // LoRA rank and parameter count of (layer, module): from the live adapter, or from lora_cfg_ after inspect().
   void lora_dims(int64_t l, int m, int64_t& r, int64_t& params) const;
   Status read_config(const std::string& dir);
+  Status need_backend() const;
   bool inspected_only_ = false;
   int64_t planned_weight_bytes() const;
 
@@ -201,55 +220,36 @@ class Model {
   Quant quant_ = Quant::none;
   int64_t max_seq_len_ = 4096;
   ThreadPool* pool_ = nullptr;
-  cpu::Exec ex_;
   MemTracker tracker_;
+  // Declared before every backend array so it is destroyed after them.
+  std::unique_ptr<backend::Backend> be_;
   int64_t owned_quant_bytes_ = 0;  // nf4/int8 vectors, counted in the weights arena
   std::vector<std::unique_ptr<io::SafetensorsFile>> files_;
   std::vector<Layer> layers_;
-  cpu::WeightRef embed_, head_;
+  cpu::WeightRef embed_, head_;      // host views
+  backend::Weight embed_w_, head_w_;  // on the backend
   Buf<float> embed_f32_, head_f32_;
   Buf<uint16_t> embed_bf16_, head_bf16_;
-  Buf<float> final_norm_;
+  backend::Array<float> final_norm_;
   std::vector<float> inv_freq_;
   LoraConfig lora_cfg_;
   bool adapter_loaded_ = false;
-  // Activations for the current call (allocated per call to the plan's sizes, released after). Shapes with N = B*T rows.
-  struct Acts {
-    Buf<float> x, h;            // (N, C) residual stream, normed input
-    Buf<float> q, att;          // (N, NH*HD)
-    Buf<float> k, v, kn;        // (N, NKV*HD) scoring only; kn: Qwen3 normed k
-    Buf<float> g, u;            // (N, I)
-    Buf<float> rstd, qk_rstd;   // (N), (N*(NH+NKV))
-    Buf<float> logp;            // (N)
-    Buf<float> cos, sin;        // (P, HD/2)
-    Buf<float> logits;          // (chunk, V) scratch
-    Buf<float> lora_u;          // (N, Rmax) scratch
-    Buf<int32_t> pos, targets;  // (N)
-    int64_t rope_rows = 0;
-  } acts_;
-  Buf<float> kcache_, vcache_;  // (L, cap, NKV*HD) while generating
-  // Training state between forward_train and backward.
+  // Buffers of the current scoring/generation call (the inference table), released after it.
+  InferBufs acts_;
+  InferDims acts_dims_;
+  BufferSet acts_mem_;
+  // Training state between forward_train and backward (the training table).
   struct Train {
     int64_t B = 0, T = 0, N = 0;
     bool checkpointing = true, pending = false, has_grads = false;
     uint64_t dropout_seed = 0;
-    Buf<int32_t> ids, targets, pos, seg;
     bool has_seg = false;  // seg holds packed-document ids for this batch
-    Buf<float> ckpt;                 // (L+1, N, C) layer inputs; row L = final residual
-    std::vector<LayerSaved> saved;   // 1 (checkpointing) or L
-    Buf<float> hf, rstdf, lse;       // final norm output (N, C), its rstd (N), per-token logsumexp (N)
-    Buf<float> cos, sin, logits;
-    Buf<float> dx, dx2, dh, dq, dk, dv, datt, dg, du, da, dqraw, dkraw, xtmp;
+    TrainBufs b;
   } tr_;
+  BufferSet tr_mem_;
   int64_t train_step_ = 0;
   Status alloc_train(int64_t B, int64_t T, bool checkpointing);
-  void alloc_saved(LayerSaved& S, int64_t N, int64_t B, int64_t T);
-  // Segment ids of batch row b for attention, or nullptr when the batch is not packed.
-  const int32_t* seg_row(int64_t b) const { return tr_.has_seg ? tr_.seg.data() + b * tr_.T : nullptr; }
-  Status layer_fwd(int64_t l, const float* xin, float* xout, LayerSaved& S);
-  Status layer_bwd(int64_t l, const float* xin, const float* dxout, float* dxin, LayerSaved& S);
   Status ensure_grads();
-  int64_t cache_cap_ = 0;
 };
 
 }  // namespace lathe::model

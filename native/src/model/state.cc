@@ -77,15 +77,15 @@ Status Model::save_state(const std::string& path, uint64_t rng) const {
       put<uint32_t>(b, static_cast<uint32_t>(lm.r));
       put<uint32_t>(b, static_cast<uint32_t>(w.in));
       put<uint32_t>(b, static_cast<uint32_t>(w.out));
-      put_floats(b, lm.A.data(), lm.A.size());
-      put_floats(b, lm.B.data(), lm.B.size());
+      put_floats(b, lm.A.to_host().data(), lm.A.size());
+      put_floats(b, lm.B.to_host().data(), lm.B.size());
       // Moments are zero until the first step (and absent before the first forward).
-      for (const Buf<float>* mo : {&lm.mA, &lm.vA}) {
-        if (mo->size() == lm.A.size()) put_floats(b, mo->data(), mo->size());
+      for (const backend::Array<float>* mo : {&lm.mA, &lm.vA}) {
+        if (mo->size() == lm.A.size()) put_floats(b, mo->to_host().data(), mo->size());
         else b.insert(b.end(), static_cast<size_t>(lm.A.size()) * 4, 0);
       }
-      for (const Buf<float>* mo : {&lm.mB, &lm.vB}) {
-        if (mo->size() == lm.B.size()) put_floats(b, mo->data(), mo->size());
+      for (const backend::Array<float>* mo : {&lm.mB, &lm.vB}) {
+        if (mo->size() == lm.B.size()) put_floats(b, mo->to_host().data(), mo->size());
         else b.insert(b.end(), static_cast<size_t>(lm.B.size()) * 4, 0);
       }
     }
@@ -96,6 +96,7 @@ Status Model::save_state(const std::string& path, uint64_t rng) const {
 }
 
 Status Model::load_state(const std::string& path, uint64_t& rng) {
+  LATHE_RETURN_IF_ERROR(need_backend());
   auto bad = [&](const std::string& what) {
     return Status::error("bad_state", path + ": " + what, "The training state file is damaged or belongs to another model; resume from an earlier checkpoint.");
   };
@@ -147,10 +148,10 @@ Status Model::load_state(const std::string& path, uint64_t& rng) {
     LoraModule& lm = layers_[md.l].lora[md.m];
     lm.r = md.r;
     lm.scale = static_cast<float>(lc.rslora ? alpha / std::sqrt(static_cast<double>(md.r)) : alpha / md.r);
-    lm.A.alloc(&tracker_, ArenaKind::lora, md.A.size());
-    lm.B.alloc(&tracker_, ArenaKind::lora, md.B.size());
-    std::memcpy(lm.A.data(), md.A.data(), md.A.size() * 4);
-    std::memcpy(lm.B.data(), md.B.data(), md.B.size() * 4);
+    LATHE_RETURN_IF_ERROR(lm.A.alloc(be_.get(), &tracker_, ArenaKind::lora, static_cast<int64_t>(md.A.size())));
+    LATHE_RETURN_IF_ERROR(lm.B.alloc(be_.get(), &tracker_, ArenaKind::lora, static_cast<int64_t>(md.B.size())));
+    lm.A.upload(md.A.data(), lm.A.size());
+    lm.B.upload(md.B.data(), lm.B.size());
     lc.targets[md.m] = true;
     lc.r = std::max<int64_t>(lc.r, md.r);
   }
@@ -159,10 +160,10 @@ Status Model::load_state(const std::string& path, uint64_t& rng) {
   LATHE_RETURN_IF_ERROR(ensure_grads());
   for (auto& md : mods) {
     LoraModule& lm = layers_[md.l].lora[md.m];
-    std::memcpy(lm.mA.data(), md.mA.data(), md.mA.size() * 4);
-    std::memcpy(lm.vA.data(), md.vA.data(), md.vA.size() * 4);
-    std::memcpy(lm.mB.data(), md.mB.data(), md.mB.size() * 4);
-    std::memcpy(lm.vB.data(), md.vB.data(), md.vB.size() * 4);
+    lm.mA.upload(md.mA.data(), lm.mA.size());
+    lm.vA.upload(md.vA.data(), lm.vA.size());
+    lm.mB.upload(md.mB.data(), lm.mB.size());
+    lm.vB.upload(md.vB.data(), lm.vB.size());
   }
   train_step_ = static_cast<int64_t>(step);
   tr_.has_grads = false;

@@ -112,13 +112,16 @@ Status Model::load_tensors(const std::string& dir, std::vector<std::unique_ptr<i
   return Status::Ok();
 }
 
-Status Model::make_vector(Buf<float>& dst, const io::StTensor* t, int64_t n, const std::string& name) {
+Status Model::make_vector(backend::Array<float>& dst, const io::StTensor* t, int64_t n, const std::string& name) {
   if (!t) return Status::error(status_code::bad_model, "missing tensor \"" + name + "\"", "The checkpoint does not match its config.json; re-download it.");
   if (t->shape.size() != 1 || static_cast<int64_t>(t->shape[0]) != n)
     return Status::error(status_code::bad_model, "tensor \"" + name + "\" has shape " + shape_str(t->shape) + ", expected [" + std::to_string(n) + "]",
                          "The checkpoint does not match its config.json.");
-  dst.alloc(&tracker_, ArenaKind::weights, n);
-  return io::st_to_f32(*t, dst.data());
+  std::vector<float> host(static_cast<size_t>(n));
+  LATHE_RETURN_IF_ERROR(io::st_to_f32(*t, host.data()));
+  LATHE_RETURN_IF_ERROR(dst.alloc(be_.get(), &tracker_, ArenaKind::weights, n));
+  dst.upload(host.data(), n);
+  return Status::Ok();
 }
 
 Status Model::make_table(cpu::WeightRef& ref, Buf<float>& own32, Buf<uint16_t>& own16, const io::StTensor* t, int64_t rows, int64_t cols) {
@@ -172,10 +175,8 @@ Status Model::make_linear(Linear& lin, const io::StTensor* t, const io::StTensor
       tracker_.add(ArenaKind::weights, lin.i8.bytes());
     }
   }
-  if (bias) {
-    LATHE_RETURN_IF_ERROR(make_vector(lin.bias_owned, bias, out, bias->name));
-    lin.bias = lin.bias_owned.data();
-  }
+  if (bias) LATHE_RETURN_IF_ERROR(make_vector(lin.bias, bias, out, bias->name));
+  lin.dw = be_->upload_weight(lin.w);
   return Status::Ok();
 }
 
@@ -193,8 +194,14 @@ Status Model::read_config(const std::string& dir) {
 
 Status Model::load(const std::string& dir, const LoadOptions& opt, ThreadPool* pool, const CancelFlag& cancel) {
   pool_ = pool;
-  ex_.pool = pool;
   quant_ = opt.quant;
+  // A model loads once; drop anything a previous load left before its backend goes.
+  free_acts();
+  tr_mem_.release();
+  tr_ = Train{};
+  layers_.clear();
+  final_norm_.release();
+  LATHE_RETURN_IF_ERROR(backend::make_backend(opt.device, pool, be_));
   max_seq_len_ = opt.max_seq_len;
   if (max_seq_len_ < 2 || max_seq_len_ > (int64_t(1) << 22))
     return Status::invalid("maxSeqLen must be between 2 and 4194304 (got " + std::to_string(max_seq_len_) + ")", "Pass a sensible maxSeqLen.");
@@ -233,6 +240,8 @@ Status Model::load(const std::string& dir, const LoadOptions& opt, ThreadPool* p
     LATHE_RETURN_IF_ERROR(need("lm_head.weight", head));
     LATHE_RETURN_IF_ERROR(make_table(head_, head_f32_, head_bf16_, head, V, C));
   }
+  embed_w_ = be_->upload_weight(embed_);
+  head_w_ = be_->upload_weight(head_);
   LATHE_RETURN_IF_ERROR(make_vector(final_norm_, find("model.norm.weight"), C, "model.norm.weight"));
 
   const int64_t outs[] = {QD, KVD, KVD, C, I, I, C};
