@@ -1,6 +1,7 @@
 # The Lathe engine addon. Sources are listed by scripts/list-sources.mjs: files ending _avx2.cc / _avx512.cc are compiled
 # into their own static libraries with wider SIMD flags and chosen at run time (src/core/cpu_features.*); the rest
-# must run on any x86-64 (or ARM) CPU.
+# must run on any x86-64 (or ARM) CPU. The Vulkan backend (src/vulkan/, gen/vk_shaders.cc) and its LATHE_HAVE_VULKAN
+# define are listed only when scripts/build.mjs found the Vulkan headers and glslc (see scripts/vulkan-shaders.mjs).
 {
   "variables": {
     "lathe_cflags": ["-O3", "-fno-math-errno", "-fPIC", "-Wall", "-Wno-unused-parameter", "-Wno-sign-compare", "-std=c++20"]
@@ -32,6 +33,8 @@
       "target_name": "lathe_native",
       "dependencies": ["lathe_avx2", "lathe_avx512"],
       "sources": ["<!@(node scripts/list-sources.mjs base)"],
+      "defines": ["<!@(node scripts/list-sources.mjs defines)"],
+      "include_dirs": ["<!@(node scripts/list-sources.mjs includes)"],
       "cflags_cc": ["<@(lathe_cflags)"],
       "libraries": ["-ldl", "-lpthread"]
     }

@@ -61,13 +61,37 @@ export interface GpuInfo {
   computeCapability?: string;
 }
 
+/** A Vulkan device as the engine's probe sees it (`lathe info`); CPU devices such as lavapipe are listed, not used. */
+export interface VulkanDeviceInfo {
+  index: number;
+  name: string;
+  type: 'discrete' | 'integrated' | 'virtual' | 'cpu' | 'other';
+  /** Size of the largest device-local memory heap. */
+  vramBytes: number;
+  /** What this process may use of that heap now (VK_EXT_memory_budget); absent without the extension. */
+  budgetBytes?: number;
+  apiVersion: string;
+  driverName: string;
+  driverInfo: string;
+  driverVersion: number;
+  subgroupSize: number;
+  sharedMemoryBytes: number;
+  cooperativeMatrix: { nv: boolean; khr: boolean };
+  fp16: boolean;
+  /** False for CPU devices (unless LATHE_VULKAN_ALLOW_CPU=1) and devices below Vulkan 1.2; `reason` says why. */
+  usable: boolean;
+  reason?: string;
+}
+
 export interface SystemInfo {
   cpu: { model: string; cores: number; features: { avx2: boolean; avx512f: boolean; amx: boolean; fma: boolean; f16c: boolean } };
   memory: { totalBytes: number; freeBytes: number };
   gpus: GpuInfo[];
+  /** Every Vulkan device, usable or not (empty when the engine was built without Vulkan or no driver is installed). */
+  vulkanDevices: VulkanDeviceInfo[];
   engine: {
     version: string;
-    /** Backends the engine can run on this machine, e.g. ['cpu'] or ['cpu', 'cuda']. */
+    /** Backends the engine can run on this machine, e.g. ['cpu'], ['cpu', 'cuda'] or ['cpu', 'vulkan']. */
     backends: string[];
     /** Backends compiled into this build (cuda may be compiled but have no GPU to run on). */
     compiled: string[];

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import type { VulkanDeviceInfo } from '../api/contract';
 import { LatheError } from '../api/errors';
 import { appRoot } from '../app-root';
 
@@ -26,6 +27,8 @@ export interface NativeBackendProbe {
   available: string[];
   gpus: { index: number; name: string; memoryBytes: number; computeCapability: string }[];
   notes: Record<string, string>;
+  /** Absent from addons built before the Vulkan backend existed. */
+  vulkanDevices?: VulkanDeviceInfo[];
 }
 
 /** The addon's surface. Engine bindings (models, training) extend this interface where they are declared. */

@@ -26,6 +26,7 @@ function probeSystem(): HostSystemProbe {
     available: backends.available,
     gpus: backends.gpus,
     notes: backends.notes,
+    vulkanDevices: backends.vulkanDevices ?? [],
   };
 }
 

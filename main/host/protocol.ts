@@ -1,4 +1,5 @@
 // Typed messages between main (the supervisor) and the engine host process, both ways.
+import type { VulkanDeviceInfo } from '../api/contract';
 import type { ApiErrorShape } from '../api/errors';
 import type { FitCheck } from './trainer/fit-check';
 
@@ -22,6 +23,7 @@ export interface HostSystemProbe {
   available: string[];
   gpus: { index: number; name: string; memoryBytes: number; computeCapability: string }[];
   notes: Record<string, string>;
+  vulkanDevices?: VulkanDeviceInfo[];
 }
 
 export type MainToHost =

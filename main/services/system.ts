@@ -21,6 +21,7 @@ export function systemInfoFromProbe(probe: HostSystemProbe): SystemInfo {
     },
     memory: { totalBytes: totalmem(), freeBytes: freemem() },
     gpus: probe.gpus.map((g) => ({ index: g.index, name: g.name, memoryBytes: g.memoryBytes, computeCapability: g.computeCapability })),
+    vulkanDevices: probe.vulkanDevices ?? [],
     engine: { version: probe.engineVersion, backends: probe.available, compiled: probe.compiled, notes: probe.notes },
   };
 }

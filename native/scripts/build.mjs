@@ -1,10 +1,13 @@
-// Builds the native engine: the N-API addon (node-gyp, always) and the CUDA backend (nvcc, only when nvcc is found).
+// Builds the native engine: the Vulkan shaders (glslc, only when the Vulkan headers and glslc are found), the N-API
+// addon (node-gyp, always; it links the Vulkan backend when the shaders were built) and the CUDA backend (nvcc, only
+// when nvcc is found).
 // Runs as the package's install script, so `npm install` on a fresh clone leaves a working engine.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildShaders } from './vulkan-shaders.mjs';
 
 const nativeDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -74,5 +77,11 @@ function buildCuda() {
   }
 }
 
+try {
+  buildShaders();
+} catch (e) {
+  console.error(`${e.message}\n[lathe build] fix the shader, or set LATHE_NO_VULKAN=1 to build without the Vulkan backend.`);
+  process.exit(1);
+}
 buildAddon();
 if (!process.argv.includes('--no-cuda')) buildCuda();

@@ -6,6 +6,9 @@
 #include "core/cpu_features.h"
 #include "cpu/ops.h"
 #include "cuda/cuda_loader.h"
+#ifdef LATHE_HAVE_VULKAN
+#include "vulkan/runtime.h"
+#endif
 
 namespace lathe::addon {
 
@@ -26,7 +29,33 @@ static Napi::Value cpu_features_js(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// probeBackends(cudaLibraryPath?: string) -> { compiled, available, gpus, notes }
+#ifdef LATHE_HAVE_VULKAN
+// One Vulkan device as JS (NativeVulkanDevice in main/engine/addon.ts).
+static Napi::Object vulkan_device_js(Napi::Env env, const vk::DeviceInfo& d) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("index", d.index);
+  o.Set("name", d.name);
+  o.Set("type", vk::device_type_name(d.type));
+  o.Set("vramBytes", static_cast<double>(d.device_local_bytes));
+  if (d.memory_budget_ext) o.Set("budgetBytes", static_cast<double>(d.budget_bytes));
+  o.Set("apiVersion", vk::version_string(d.api_version));
+  o.Set("driverName", d.driver_name);
+  o.Set("driverInfo", d.driver_info);
+  o.Set("driverVersion", static_cast<double>(d.driver_version));
+  o.Set("subgroupSize", d.subgroup_size);
+  o.Set("sharedMemoryBytes", d.max_shared_bytes);
+  Napi::Object cm = Napi::Object::New(env);
+  cm.Set("nv", d.coopmat_nv);
+  cm.Set("khr", d.coopmat_khr);
+  o.Set("cooperativeMatrix", cm);
+  o.Set("fp16", d.fp16);
+  o.Set("usable", d.usable);
+  if (!d.usable) o.Set("reason", d.unusable_reason);
+  return o;
+}
+#endif
+
+// probeBackends(cudaLibraryPath?: string) -> { compiled, available, gpus, notes, vulkanDevices }
 static Napi::Value probe_backends_js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path;
@@ -51,8 +80,26 @@ static Napi::Value probe_backends_js(const Napi::CallbackInfo& info) {
   }
   Napi::Object notes = Napi::Object::New(env);
   if (!probe.backend_ready) notes.Set("cuda", probe.note);
+  Napi::Array vk_devices = Napi::Array::New(env);
+#ifdef LATHE_HAVE_VULKAN
+  // Listing only: an instance is created and destroyed, no device. CPU devices (lavapipe) are listed but not usable
+  // unless LATHE_VULKAN_ALLOW_CPU=1.
+  compiled.Set(compiled.Length(), "vulkan");
+  std::vector<vk::DeviceInfo> devs;
+  Status st = vk::list_devices(&devs);
+  bool usable = false;
+  for (size_t i = 0; i < devs.size(); ++i) {
+    vk_devices.Set(static_cast<uint32_t>(i), vulkan_device_js(env, devs[i]));
+    usable = usable || devs[i].usable;
+  }
+  if (usable) available.Set(available.Length(), "vulkan");
+  else if (!st.ok()) notes.Set("vulkan", st.message + (st.hint.empty() ? "" : "; " + st.hint));
+  else if (devs.empty()) notes.Set("vulkan", "no Vulkan device found; install the GPU's Vulkan driver");
+  else notes.Set("vulkan", "no usable Vulkan device: " + devs[0].name + ": " + devs[0].unusable_reason);
+#endif
   o.Set("compiled", compiled);
   o.Set("available", available);
+  o.Set("vulkanDevices", vk_devices);
   o.Set("gpus", gpus);
   o.Set("notes", notes);
   return o;

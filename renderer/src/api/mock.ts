@@ -23,6 +23,7 @@ export function createMockApi(): LatheApi {
     cpu: { model: 'Mock CPU @ 3.0GHz', cores: 8, features: { avx2: true, avx512f: false, amx: false, fma: true, f16c: true } },
     memory: { totalBytes: 32 * 2 ** 30, freeBytes: 20 * 2 ** 30 },
     gpus: [],
+    vulkanDevices: [],
     engine: { version: '0.1.0', backends: ['cpu'], compiled: ['cpu'], notes: {} },
   };
 
