@@ -8,8 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 export const nativeDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const genDir = join(nativeDir, 'gen');
-const shaderDir = join(nativeDir, 'src', 'vulkan', 'shaders');
-const configPath = join(genDir, 'vulkan.json');
+const defaultShaderDir = join(nativeDir, 'src', 'vulkan', 'shaders');
 
 function which(cmd) {
   const r = spawnSync(process.platform === 'win32' ? 'where' : 'which', [cmd], { encoding: 'utf8' });
@@ -33,14 +32,15 @@ export function findVulkanToolchain() {
 
 function writeIfChanged(path, text) {
   if (existsSync(path) && readFileSync(path, 'utf8') === text) return;
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
+  const tmp = `${path}.${process.pid}.tmp`;  // unique: two builds (tests, addon) may run at once
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
 }
 
 /** Reads the configuration the last build step wrote ({ enabled, reason?, include? }); disabled when absent. */
 export function readVulkanConfig() {
   try {
-    const cfg = JSON.parse(readFileSync(configPath, 'utf8'));
+    const cfg = JSON.parse(readFileSync(join(genDir, 'vulkan.json'), 'utf8'));
     if (cfg.enabled && !existsSync(join(genDir, 'vk_shaders.cc'))) return { enabled: false, reason: 'generated shaders missing' };
     return cfg;
   } catch {
@@ -49,11 +49,13 @@ export function readVulkanConfig() {
 }
 
 /**
- * Compiles the shaders that changed and regenerates the embedding source. Returns the config written.
- * A shader that fails to compile throws (the build must fail loudly, not skip the backend).
+ * Compiles the shaders that changed and regenerates the embedding source. Returns the config written, with
+ * `compiled` = how many shaders were (re)compiled. A shader that fails to compile throws (the build must fail loudly,
+ * not skip the backend). shaderDir / outDir default to the engine's (tests point them elsewhere).
  */
-export function buildShaders({ log = console.log } = {}) {
-  mkdirSync(join(genDir, 'spv'), { recursive: true });
+export function buildShaders({ log = console.log, shaderDir = defaultShaderDir, outDir = genDir } = {}) {
+  const configPath = join(outDir, 'vulkan.json');
+  mkdirSync(join(outDir, 'spv'), { recursive: true });
   const tc = findVulkanToolchain();
   if (!tc.glslc) {
     const cfg = { enabled: false, reason: tc.reason };
@@ -71,13 +73,14 @@ export function buildShaders({ log = console.log } = {}) {
     const name = f.slice(0, -'.comp'.length);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`shader file name ${f}: use letters, digits and _ only`);
     const src = join(shaderDir, f);
-    const spv = join(genDir, 'spv', `${name}.spv`);
+    const spv = join(outDir, 'spv', `${name}.spv`);
     if (!existsSync(spv) || statSync(spv).mtimeMs < Math.max(statSync(src).mtimeMs, headerTime)) {
-      const r = spawnSync(tc.glslc, ['--target-env=vulkan1.2', '-O', '-I', shaderDir, '-o', `${spv}.tmp`, src], { encoding: 'utf8' });
+      const tmp = `${spv}.${process.pid}.tmp`;
+      const r = spawnSync(tc.glslc, ['--target-env=vulkan1.2', '-O', '-I', shaderDir, '-o', tmp, src], { encoding: 'utf8' });
       if (r.status !== 0) {
         throw new Error(`[lathe build] shader ${f} failed to compile:\n${r.stderr || r.stdout || r.error}`);
       }
-      renameSync(`${spv}.tmp`, spv);
+      renameSync(tmp, spv);
       compiled++;
     }
     blobs.push({ name, buf: readFileSync(spv) });
@@ -99,11 +102,11 @@ export function buildShaders({ log = console.log } = {}) {
     '    if (name == s.name) return &s;',
     '  return nullptr;',
     '}', '', '}  // namespace lathe::vk', '');
-  writeIfChanged(join(genDir, 'vk_shaders.cc'), lines.join('\n'));
+  writeIfChanged(join(outDir, 'vk_shaders.cc'), lines.join('\n'));
   const cfg = { enabled: true, include: tc.include, glslc: tc.glslc, shaders: blobs.length };
   writeIfChanged(configPath, `${JSON.stringify(cfg, null, 2)}\n`);
   log(`[lathe build] Vulkan shaders: ${blobs.length} embedded, ${compiled} compiled`);
-  return cfg;
+  return { ...cfg, compiled };
 }
 
 // Run directly: node native/scripts/vulkan-shaders.mjs

@@ -6,7 +6,7 @@
 //        compiling the shaders; prints "SKIP vulkan build: <reason>" instead when the headers or glslc are missing.
 //        node native/tests/build.mjs --vulkan --bench  -> also vulkan_bench (per-op GPU timings, test/bench/vulkan.mjs).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildShaders, genDir } from '../scripts/vulkan-shaders.mjs';
@@ -27,18 +27,22 @@ const isVulkanTest = (f) => /[\\/]test_vulkan_[^\\/]*\.cc$/.test(f);
 const engine = [join(nativeDir, 'src/core/threadpool.cc'), join(nativeDir, 'src/core/cpu_features.cc'),
   ...ccIn('src/quant'), ...ccIn('src/cpu')];
 const headersIn = (dirs) => dirs.flatMap((d) => (existsSync(join(nativeDir, d)) ? readdirSync(join(nativeDir, d)) : [])
-  .filter((f) => f.endsWith('.h')).map((f) => join(nativeDir, d, f)));
+  .filter((f) => f.endsWith('.h') && !f.startsWith('vulkan_')).map((f) => join(nativeDir, d, f)));
 const newest = (files) => Math.max(0, ...files.map((h) => statSync(h).mtimeMs));
 const newestHeader = newest(headersIn(['src/core', 'src/quant', 'src/cpu', 'tests']));
 // Vulkan headers only invalidate the Vulkan objects, so editing a shader wrapper does not rebuild the CPU engine.
-const newestVkHeader = Math.max(newestHeader, newest(headersIn(['src/vulkan'])));
+const newestVkHeader = Math.max(newestHeader, newest(headersIn(['src/vulkan'])),
+  newest(readdirSync(join(nativeDir, 'tests')).filter((f) => f.startsWith('vulkan_') && f.endsWith('.h')).map((f) => join(nativeDir, 'tests', f))));
 const isVulkanObj = (f) => /[\\/](src[\\/]vulkan|gen|bench[\\/]vulkan)[\\/]/.test(f) || isVulkanTest(f);
 
 function compile(src, extra = []) {
   const obj = join(outDir, src.slice(nativeDir.length + 1).replaceAll('/', '_').replace(/\.cc$/, '.o'));
   const deps = isVulkanObj(src) ? newestVkHeader : newestHeader;
   if (!existsSync(obj) || statSync(obj).mtimeMs < Math.max(statSync(src).mtimeMs, deps)) {
-    execFileSync(cxx, [...base, ...extra, ...simd(src), '-c', src, '-o', obj], { stdio: 'inherit' });
+    // Temp file + rename: vitest may run ops.test.ts and vulkan-ops.test.ts (both build here) at the same time.
+    const tmp = `${obj}.${process.pid}.tmp`;
+    execFileSync(cxx, [...base, ...extra, ...simd(src), '-c', src, '-o', tmp], { stdio: 'inherit' });
+    renameSync(tmp, obj);
   }
   return obj;
 }

@@ -1,6 +1,7 @@
 // Vulkan flash attention parity against the CPU scalar reference (the GEMM-based attention): forward out and lse,
-// backward dq/dk/dv, for head_dim 64/80/128 and small ones, GQA ratios 1/4/8, T = 1 and odd T, a KV-cache query block
-// (q_pos0 > 0) and packed-document segments including a query that sees no key (zeros, lse = -inf).
+// backward dq/dk/dv, for head_dim 64/80/128 and 8 (each head dim is its own pipeline; few keep cold runs short), GQA
+// ratios 1/4/8, T = 1 and odd T, a KV-cache query block (q_pos0 > 0) and packed-document segments including a query
+// that sees no key (zeros, lse = -inf).
 // Tolerance: max |vk - cpu| / max |cpu| <= 1e-4 for out, lse, dq, dk, dv (fp32 throughout; the slack over GEMM covers
 // exp() and the online-softmax rescaling order).
 #include <cmath>
@@ -82,10 +83,24 @@ LATHE_VK_SUITE(attention) {
   const Case cases[] = {
       {37, 37, 0, 2, 2, 64, false},  {37, 37, 0, 4, 1, 80, true},   {37, 37, 0, 8, 1, 128, false},
       {37, 37, 0, 8, 2, 64, true},   {1, 1, 0, 4, 1, 64, false},    {70, 70, 0, 4, 4, 8, true},
-      {5, 40, 35, 8, 1, 64, false},  {3, 19, 16, 2, 1, 16, true},   {33, 33, 0, 1, 1, 4, false},
+      {5, 40, 35, 8, 1, 64, false},  {3, 19, 16, 2, 1, 8, true},   {33, 33, 0, 1, 1, 8, false},
       {20, 20, 0, 4, 1, 128, true},
   };
   for (const Case& c : cases) run_case(h, env, rng, c);
+  // Bad arguments are Status errors, not device faults.
+  vk::Buffer b = env.upload(std::vector<float>(64, 0.f));
+  vk::Recorder rec(*env.ctx);
+  Status st = vk::attention_forward(*env.ctx, rec, b.view(), {}, b.view(), b.view(), b.view(), {}, {},
+                                    cpu::AttnDims{2, 2, 0, 3, 2, 4, 0.5f});
+  h.check(!st.ok() && st.message.find("multiple of NKV") != std::string::npos, "vk attention rejects NH % NKV != 0",
+          st.message);
+  st = vk::attention_forward(*env.ctx, rec, b.view(), {}, b.view(), b.view(), b.view(), b.view(), {},
+                             cpu::AttnDims{2, 2, 0, 2, 2, 4, 0.5f});
+  h.check(!st.ok() && st.message.find("segment") != std::string::npos, "vk attention rejects one segment array", st.message);
+  st = vk::attention_forward(*env.ctx, rec, b.view(), {}, b.view(), b.view(), b.view(), {}, {},
+                             cpu::AttnDims{2, 2, 1, 2, 2, 4, 0.5f});
+  h.check(!st.ok() && st.message.find("q_pos0 + T <= S") != std::string::npos, "vk attention rejects queries past the keys",
+          st.message);
 }
 
 }  // namespace lathe::test

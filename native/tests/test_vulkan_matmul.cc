@@ -192,6 +192,18 @@ LATHE_VK_SUITE(matmul) {
   gemm_cases(h, env, rng);
   matmul_cases(h, env, rng);
   coopmat_gate(h, env, rng);
+  // A scratch view smaller than matmul_forward_scratch_floats asks for is an error naming the sizing function.
+  TestWeight w;
+  Status st;
+  make_weight(w, env, rng, 0, 8, 8, &st);
+  vk::Buffer x = env.upload(std::vector<float>(4 * 8, 1.f)), y = env.upload(std::vector<float>(4 * 8, 0.f)),
+             la = env.upload(std::vector<float>(2 * 8, 1.f)), lb = env.upload(std::vector<float>(8 * 2, 1.f)),
+             small = env.upload(std::vector<float>(4, 0.f));
+  vk::DeviceLora dl{dm(la, 8), dm(lb, 2), 2, 1.f, 0.5f, 1};
+  vk::Recorder rec(*env.ctx);
+  if (st.ok())
+    st = vk::matmul_forward(*env.ctx, rec, dm(y, 8), {}, dm(x, 8), w.dev, {}, &dl, 4, dm(small, 0));
+  h.check(!st.ok() && st.message.find("scratch") != std::string::npos, "vk matmul rejects a too-small scratch", st.message);
 }
 
 }  // namespace lathe::test

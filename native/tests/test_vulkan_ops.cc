@@ -238,4 +238,76 @@ LATHE_VK_SUITE(optim) {
   h.check(st.ok() && std::isnan(got), "vk grad_norm propagates NaN", fmt(got));
 }
 
+// Tensors larger than one binding (maxStorageBufferRange) run as several dispatches over aligned slices. A context
+// whose binding limit is lowered to 64 KiB makes every op here slice (2-3 slices) at test sizes.
+LATHE_VK_SUITE(slicing) {
+  vk::Context ctx;
+  Status st = ctx.init({.max_binding_bytes = 64 * 1024});
+  h.check(st.ok(), "vk slicing context", st.message);
+  if (!st.ok()) return;
+  VkEnv e{&ctx};
+  std::mt19937 rng(16);
+  const int64_t n = 40000;  // 160 KB: 3 slices of at most 16384 floats
+  auto a = randn(rng, n), b = randn(rng, n), g = randn(rng, n), u = randn(rng, n);
+  vk::Buffer da = e.upload(a), db = e.upload(b), dy = e.upload(std::vector<float>(n)), dg = e.upload(g),
+             du = e.upload(u), dh = e.upload(std::vector<float>(n));
+  std::vector<float> want(n), hw(n);
+  cpu::add(want.data(), a.data(), b.data(), n, kRef);
+  cpu::add_inplace(want.data(), a.data(), n, kRef);
+  cpu::scale(want.data(), 1.5f, n, kRef);
+  cpu::swiglu_forward(hw.data(), g.data(), u.data(), n, kRef);
+  if (run(h, ctx, "vk sliced elementwise", [&](vk::Recorder& rec) {
+        LATHE_RETURN_IF_ERROR(vk::add(ctx, rec, dy.view(), da.view(), db.view(), n));
+        LATHE_RETURN_IF_ERROR(vk::add_inplace(ctx, rec, dy.view(), da.view(), n));
+        LATHE_RETURN_IF_ERROR(vk::scale(ctx, rec, dy.view(), 1.5f, n));
+        return vk::swiglu_forward(ctx, rec, dh.view(), dg.view(), du.view(), n);
+      })) {
+    close(h, "vk sliced add/add_inplace/scale", e.download<float>(dy, n), want, 0);
+    close(h, "vk sliced swiglu fwd", e.download<float>(dh, n), hw, 2e-6);
+  }
+  // AdamW over the same 3 slices.
+  auto p = randn(rng, n), m = std::vector<float>(n, 0.f), v = std::vector<float>(n, 0.f);
+  vk::Buffer dp = e.upload(p), dm = e.upload(m), dv = e.upload(v);
+  cpu::AdamW opt{1e-2f, 0.9f, 0.999f, 1e-8f, 0.1f, 1};
+  cpu::adamw_step(p.data(), m.data(), v.data(), g.data(), n, opt, 1.f, kRef);
+  if (run(h, ctx, "vk sliced adamw", [&](vk::Recorder& rec) {
+        return vk::adamw_step(ctx, rec, dp.view(), dm.view(), dv.view(), dg.view(), n, opt, 1.f);
+      }))
+    close(h, "vk sliced adamw param", e.download<float>(dp, n), p, 1e-6);
+  // RMSNorm: 300 rows of 100 -> 128-row slices; dw accumulates over the slices.
+  const int64_t N = 300, C = 100;
+  auto x = randn(rng, N * C), w = randn(rng, C), ddy = randn(rng, N * C);
+  std::vector<float> y(N * C), rstd(N), dx(N * C), dw(C, 0.f);
+  cpu::rmsnorm_forward(y.data(), rstd.data(), x.data(), w.data(), N, C, 1e-6f, kRef);
+  cpu::rmsnorm_backward(dx.data(), dw.data(), ddy.data(), x.data(), w.data(), rstd.data(), N, C, false, kRef);
+  vk::Buffer dX = e.upload(x), dW = e.upload(w), dY = e.upload(std::vector<float>(N * C)),
+             dR = e.upload(std::vector<float>(N)), dDY = e.upload(ddy), dDX = e.upload(std::vector<float>(N * C)),
+             dDW = e.upload(std::vector<float>(C));
+  if (run(h, ctx, "vk sliced rmsnorm", [&](vk::Recorder& rec) {
+        LATHE_RETURN_IF_ERROR(vk::rmsnorm_forward(ctx, rec, dY.view(), dR.view(), dX.view(), dW.view(), N, C, 1e-6f));
+        return vk::rmsnorm_backward(ctx, rec, dDX.view(), dDW.view(), dDY.view(), dX.view(), dW.view(), dR.view(), N, C,
+                                    false);
+      })) {
+    close(h, "vk sliced rmsnorm fwd", e.download<float>(dY, N * C), y, 1e-5);
+    close(h, "vk sliced rmsnorm rstd", e.download<float>(dR, N), rstd, 1e-5);
+    close(h, "vk sliced rmsnorm bwd dx", e.download<float>(dDX, N * C), dx, 1e-4);
+    close(h, "vk sliced rmsnorm bwd dw", e.download<float>(dDW, C), dw, 1e-5);
+  }
+  // RoPE: 300 tokens x 2 heads x 64 -> 128-token slices.
+  const int64_t T = 300, NHX = 2, HD = 64, P = 512;
+  std::vector<float> inv(HD / 2), cs(P * HD / 2), sn(P * HD / 2);
+  cpu::rope_inv_freq(inv.data(), HD, 10000.f, cpu::RopeScaling{});
+  cpu::rope_table(cs.data(), sn.data(), inv.data(), HD, P);
+  std::vector<int32_t> pos(T);
+  for (int64_t t = 0; t < T; ++t) pos[t] = int32_t((t * 7) % P);
+  auto q = randn(rng, T * NHX * HD);
+  std::vector<float> qr(q.size());
+  cpu::rope_forward(qr.data(), q.data(), pos.data(), cs.data(), sn.data(), T, NHX, HD, P, kRef);
+  vk::Buffer dq = e.upload(q), dpos = e.upload(pos), dcs = e.upload(cs), dsn = e.upload(sn);
+  if (run(h, ctx, "vk sliced rope", [&](vk::Recorder& rec) {
+        return vk::rope_forward(ctx, rec, dq.view(), dq.view(), dpos.view(), dcs.view(), dsn.view(), T, NHX, HD, P);
+      }))
+    close(h, "vk sliced rope fwd", e.download<float>(dq, q.size()), qr, 1e-6);
+}
+
 }  // namespace lathe::test

@@ -108,6 +108,27 @@ LATHE_VK_SUITE(runtime) {
   uint64_t budget = 0, usage = 0;
   ctx.memory_budget(&budget, &usage);
   h.check(budget > 0, "vk runtime memory budget reported", std::to_string(budget));
+  // A view longer than maxStorageBufferRange is an error, not a silently truncated binding (lavapipe: 128 MiB).
+  if (ctx.caps().max_storage_range < (1ull << 30) && ctx.caps().max_storage_range + 256 <= ctx.caps().max_allocation) {
+    vk::Buffer big;
+    Status st = ctx.alloc(&big, ctx.caps().max_storage_range + 256);
+    vk::Pipeline* add;
+    if (st.ok()) st = ctx.pipeline(&add, "add", 3, 4);
+    if (st.ok()) {
+      vk::Recorder rec(ctx);
+      uint32_t pc = 1;
+      rec.dispatch(*add, {big.view(), big.view(0, 256), big.view(0, 256)}, &pc, 4, 1);
+      st = rec.submit();
+      h.check(!st.ok() && st.message.find("maxStorageBufferRange") != std::string::npos,
+              "vk runtime view past maxStorageBufferRange is an error", st.message);
+    }
+  }
+  // More than the budget (or than one allocation may be): a typed out-of-memory Status with advice, before the
+  // driver is asked.
+  vk::Buffer huge;
+  Status st = ctx.alloc(&huge, budget + (1ull << 20));
+  h.check(!st.ok() && st.code == status_code::out_of_memory && !st.hint.empty() && !huge.valid(),
+          "vk runtime allocation past the budget is out_of_memory", st.message);
 }
 
 // A second context with a pipeline cache file: written (atomically), then read back by a third context.

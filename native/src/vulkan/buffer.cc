@@ -97,6 +97,21 @@ Status Context::alloc(Buffer* out, uint64_t bytes) {
   if (bytes == 0) return Status::invalid("vk::Context::alloc of 0 bytes");
   out->release();
   bytes = (bytes + 3) & ~uint64_t(3);
+  // Ask the budget first: some drivers over-commit device memory (paging to system RAM, or failing later), so a
+  // request past the budget becomes a typed error with advice instead.
+  if (c.caps.max_allocation && bytes > c.caps.max_allocation)
+    return Status::error(status_code::out_of_memory,
+                         "one buffer of " + std::to_string(bytes >> 20) + " MiB exceeds " + c.info.name +
+                         "'s largest allocation (" + std::to_string(c.caps.max_allocation >> 20) + " MiB)",
+                         "split the buffer (the memory plan carves arenas no larger than Caps::max_allocation)");
+  uint64_t budget = 0, usage = 0;
+  memory_budget(&budget, &usage);
+  if (budget > 0 && usage + bytes > budget)
+    return Status::error(status_code::out_of_memory,
+                         "allocating " + std::to_string(bytes >> 20) + " MiB on " + c.info.name + " would exceed its "
+                         "memory budget (" + std::to_string(usage >> 20) + " MiB used of " + std::to_string(budget >> 20) +
+                         " MiB)",
+                         "lower the LoRA rank, micro-batch or sequence length, or close other programs using the GPU");
   VkBufferCreateInfo bci{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
   bci.size = bytes;
   bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;

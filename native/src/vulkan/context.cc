@@ -362,8 +362,11 @@ Status Context::init(const ContextOptions& opts) {
   if ((r = f.vkCreateCommandPool(c.device, &pci, nullptr, &c.pool)) != VK_SUCCESS)
     return vk_error("vkCreateCommandPool", r);
 
-  VkPhysicalDeviceProperties props{};
-  f.vkGetPhysicalDeviceProperties(c.phys, &props);
+  VkPhysicalDeviceMaintenance3Properties m3{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES};
+  VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+  p2.pNext = &m3;
+  f.vkGetPhysicalDeviceProperties2(c.phys, &p2);
+  const VkPhysicalDeviceProperties& props = p2.properties;
   c.cache_path = opts.pipeline_cache_path;
   std::vector<char> cache_data = c.cache_path.empty() ? std::vector<char>{} : read_cache(c.cache_path, props);
   VkPipelineCacheCreateInfo cci{VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
@@ -387,6 +390,8 @@ Status Context::init(const ContextOptions& opts) {
   k.max_workgroup_invocations = props.limits.maxComputeWorkGroupInvocations;
   k.max_push_bytes = props.limits.maxPushConstantsSize;
   k.max_storage_range = props.limits.maxStorageBufferRange;
+  k.max_allocation = m3.maxMemoryAllocationSize;
+  if (opts.max_binding_bytes > 0) k.max_storage_range = std::min<uint64_t>(k.max_storage_range, opts.max_binding_bytes);
   k.storage_align = uint32_t(std::max<VkDeviceSize>(4, props.limits.minStorageBufferOffsetAlignment));
   k.fp16 = c.info.fp16;
   k.storage16 = c.info.storage16;

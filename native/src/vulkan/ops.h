@@ -5,9 +5,9 @@
 //
 // Views: f32 tensors are View{buffer, byte offset, bytes}; offsets must be multiples of ctx.storage_align() (carve
 // at 256 bytes). An optional tensor (nullptr on the CPU) is an empty View{}. Sizes are checked against the views and
-// must fit in 32 bits of elements per op. Accumulation is fp32 everywhere; reductions use trees, so results equal
-// the CPU's up to rounding (tolerances in docs/vulkan.md), except embedding_backward and rmsnorm dw which add in the
-// CPU's order.
+// must fit in 32 bits of elements per op. Accumulation is fp32 everywhere; reductions use trees or row lanes, so
+// results equal the CPU's up to rounding (tolerances in docs/vulkan.md), except embedding_backward, which adds in the
+// CPU's order. Every op is deterministic: no atomics, fixed reduction orders.
 #pragma once
 #include <cstdint>
 

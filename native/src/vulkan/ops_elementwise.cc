@@ -7,7 +7,9 @@ namespace lathe::vk {
 
 using detail::capped_groups;
 using detail::fits_u32;
+using detail::for_slices;
 using detail::need;
+using detail::sub;
 
 Status add(Context& ctx, Recorder& rec, View y, View a, View b, int64_t n) {
   LATHE_RETURN_IF_ERROR(fits_u32(n, "vk::add"));
@@ -15,9 +17,11 @@ Status add(Context& ctx, Recorder& rec, View y, View a, View b, int64_t n) {
   for (const View* v : {&y, &a, &b}) LATHE_RETURN_IF_ERROR(need(*v, n * 4, "vk::add"));
   Pipeline* p;
   LATHE_RETURN_IF_ERROR(ctx.pipeline(&p, "add", 3, 4));
-  uint32_t pc = uint32_t(n);
-  rec.dispatch(*p, {y, a, b}, &pc, 4, capped_groups(n, 256));
-  return Status::Ok();
+  return for_slices(ctx, n, 4, [&](int64_t s, int64_t k) {
+    uint32_t pc = uint32_t(k);
+    rec.dispatch(*p, {sub(y, s * 4, k * 4), sub(a, s * 4, k * 4), sub(b, s * 4, k * 4)}, &pc, 4, capped_groups(k, 256));
+    return Status::Ok();
+  });
 }
 
 Status add_inplace(Context& ctx, Recorder& rec, View y, View a, int64_t n) {
@@ -27,9 +31,11 @@ Status add_inplace(Context& ctx, Recorder& rec, View y, View a, int64_t n) {
   LATHE_RETURN_IF_ERROR(need(a, n * 4, "vk::add_inplace a"));
   Pipeline* p;
   LATHE_RETURN_IF_ERROR(ctx.pipeline(&p, "add_inplace", 2, 4));
-  uint32_t pc = uint32_t(n);
-  rec.dispatch(*p, {y, a}, &pc, 4, capped_groups(n, 256));
-  return Status::Ok();
+  return for_slices(ctx, n, 4, [&](int64_t s, int64_t k) {
+    uint32_t pc = uint32_t(k);
+    rec.dispatch(*p, {sub(y, s * 4, k * 4), sub(a, s * 4, k * 4)}, &pc, 4, capped_groups(k, 256));
+    return Status::Ok();
+  });
 }
 
 Status scale(Context& ctx, Recorder& rec, View y, float s, int64_t n) {
@@ -38,12 +44,14 @@ Status scale(Context& ctx, Recorder& rec, View y, float s, int64_t n) {
   LATHE_RETURN_IF_ERROR(need(y, n * 4, "vk::scale y"));
   Pipeline* p;
   LATHE_RETURN_IF_ERROR(ctx.pipeline(&p, "scale", 1, 8));
-  struct {
-    uint32_t n;
-    float s;
-  } pc{uint32_t(n), s};
-  rec.dispatch(*p, {y}, &pc, 8, capped_groups(n, 256));
-  return Status::Ok();
+  return for_slices(ctx, n, 4, [&](int64_t s0, int64_t k) {
+    struct {
+      uint32_t n;
+      float s;
+    } pc{uint32_t(k), s};
+    rec.dispatch(*p, {sub(y, s0 * 4, k * 4)}, &pc, 8, capped_groups(k, 256));
+    return Status::Ok();
+  });
 }
 
 Status fill(Context& ctx, Recorder& rec, View y, float v, int64_t n) {
@@ -61,9 +69,11 @@ Status swiglu_forward(Context& ctx, Recorder& rec, View h, View g, View u, int64
   for (const View* v : {&h, &g, &u}) LATHE_RETURN_IF_ERROR(need(*v, N * 4, "vk::swiglu_forward"));
   Pipeline* p;
   LATHE_RETURN_IF_ERROR(ctx.pipeline(&p, "swiglu_fwd", 3, 4));
-  uint32_t pc = uint32_t(N);
-  rec.dispatch(*p, {h, g, u}, &pc, 4, capped_groups(N, 256));
-  return Status::Ok();
+  return for_slices(ctx, N, 4, [&](int64_t s, int64_t k) {
+    uint32_t pc = uint32_t(k);
+    rec.dispatch(*p, {sub(h, s * 4, k * 4), sub(g, s * 4, k * 4), sub(u, s * 4, k * 4)}, &pc, 4, capped_groups(k, 256));
+    return Status::Ok();
+  });
 }
 
 Status swiglu_backward(Context& ctx, Recorder& rec, View dg, View du, View dh, View g, View u, int64_t N) {
@@ -72,9 +82,13 @@ Status swiglu_backward(Context& ctx, Recorder& rec, View dg, View du, View dh, V
   for (const View* v : {&dg, &du, &dh, &g, &u}) LATHE_RETURN_IF_ERROR(need(*v, N * 4, "vk::swiglu_backward"));
   Pipeline* p;
   LATHE_RETURN_IF_ERROR(ctx.pipeline(&p, "swiglu_bwd", 5, 4));
-  uint32_t pc = uint32_t(N);
-  rec.dispatch(*p, {dg, du, dh, g, u}, &pc, 4, capped_groups(N, 256));
-  return Status::Ok();
+  return for_slices(ctx, N, 4, [&](int64_t s, int64_t k) {
+    uint32_t pc = uint32_t(k);
+    const uint64_t o = s * 4, b = k * 4;
+    rec.dispatch(*p, {sub(dg, o, b), sub(du, o, b), sub(dh, o, b), sub(g, o, b), sub(u, o, b)}, &pc, 4,
+                 capped_groups(k, 256));
+    return Status::Ok();
+  });
 }
 
 Status check_ids(const int32_t* ids, int64_t T, int64_t V) {

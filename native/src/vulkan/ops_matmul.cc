@@ -13,6 +13,11 @@
 
 namespace lathe::vk {
 
+namespace detail {
+// ops_matmul_coopmat_probe.cc: does the driver list the cooperative-matrix shape gemm_coopmat_nv.comp uses?
+bool coopmat_nv_has_gemm_shape(Context& ctx, std::string* why);
+}  // namespace detail
+
 namespace {
 
 // Must match the push-constant block of gemm.comp (16 scalars, std430).
@@ -193,6 +198,8 @@ Status enable_coopmat_gemm(Context& ctx) {
   if (!k.coopmat_nv) return no("the device has no VK_NV_cooperative_matrix (lavapipe and non-NVIDIA GPUs)");
   if (!k.fp16) return no("the device lacks shaderFloat16");
   if (k.subgroup_size != 32) return no("the kernel assumes subgroups of 32, the device has " + std::to_string(k.subgroup_size));
+  std::string why;
+  if (!detail::coopmat_nv_has_gemm_shape(ctx, &why)) return no(why);
   // An f32 and an NF4 (double-quantized) weight, shapes that are not multiples of the tiles.
   std::vector<float> wf(72 * 80);
   uint32_t s = 777u;

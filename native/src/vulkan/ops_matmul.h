@@ -53,9 +53,9 @@ Status gemm_tn_acc(Context& ctx, Recorder& rec, DMat C, DMat A, DMat B, int64_t 
 
 // Tensor-core GEMM (shaders/gemm_coopmat_nv.comp: fp16 inputs, fp32 accumulation). Off by default: the FMA kernel
 // (gemm.comp) runs everywhere. enable_coopmat_gemm() turns it on for ctx only when the device exposes
-// VK_NV_cooperative_matrix with fp16 arithmetic and subgroups of 32, AND a start-up self-check (GEMMs with an f32 and
-// an NF4 weight, compared with the FMA kernel within 5e-3 relative) passes; otherwise it returns an `unsupported`
-// Status saying why and nothing changes. Enabled, GEMMs with M >= 32 rows use it. Call disable_coopmat_gemm() before
+// VK_NV_cooperative_matrix with fp16 arithmetic, subgroups of 32 and the 16x16x16 fp16/fp32 shape, AND a start-up
+// self-check (GEMMs with an f32 and an NF4 weight, compared with the FMA kernel within 5e-3 relative) passes;
+// otherwise it returns an `unsupported` Status saying why and nothing changes. Enabled, GEMMs with M >= 32 rows use it. Call disable_coopmat_gemm() before
 // destroying the context (the setting is kept per Context address).
 Status enable_coopmat_gemm(Context& ctx);
 bool coopmat_gemm_enabled(const Context& ctx);

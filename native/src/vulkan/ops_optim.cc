@@ -25,8 +25,13 @@ Status adamw_step(Context& ctx, Recorder& rec, View param, View m, View v, View 
        o.beta1, o.beta2, o.eps, grad_scale};
   Pipeline* p;
   LATHE_RETURN_IF_ERROR(ctx.pipeline(&p, "adamw", 4, 32));
-  rec.dispatch(*p, {param, m, v, grad}, &pc, 32, capped_groups(n, 256));
-  return Status::Ok();
+  return detail::for_slices(ctx, n, 4, [&](int64_t s, int64_t k) {
+    pc.n = uint32_t(k);
+    const uint64_t o = s * 4, b = k * 4;
+    using detail::sub;
+    rec.dispatch(*p, {sub(param, o, b), sub(m, o, b), sub(v, o, b), sub(grad, o, b)}, &pc, 32, capped_groups(k, 256));
+    return Status::Ok();
+  });
 }
 
 namespace {

@@ -32,8 +32,14 @@ Status rope_apply(Context& ctx, Recorder& rec, View y, View x, View pos, View co
     uint32_t T, NHX, HD, P;
     float sign;
   } pc{uint32_t(T), uint32_t(NHX), uint32_t(HD), uint32_t(P), sign};
-  rec.dispatch(*p, {y, x, pos, cos, sin}, &pc, 20, capped_groups(T * NHX * (HD / 2), 256));
-  return Status::Ok();
+  const uint64_t row = uint64_t(NHX * HD) * 4;  // one token
+  return detail::for_slices(ctx, T, row, [&](int64_t t, int64_t k) {
+    using detail::sub;
+    pc.T = uint32_t(k);
+    rec.dispatch(*p, {sub(y, t * row, k * row), sub(x, t * row, k * row), sub(pos, t * 4, k * 4), cos, sin}, &pc, 20,
+                 capped_groups(k * NHX * (HD / 2), 256));
+    return Status::Ok();
+  });
 }
 }  // namespace
 

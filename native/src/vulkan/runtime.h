@@ -82,6 +82,7 @@ struct ContextOptions {
                                       // LATHE_VULKAN_DEVICE=N overrides -1.
   std::string pipeline_cache_path;    // loaded at init, saved (temp + rename) by save_pipeline_cache() and ~Context
   bool validation = false;            // enable VK_LAYER_KHRONOS_validation when installed (or LATHE_VULKAN_VALIDATE=1)
+  uint64_t max_binding_bytes = 0;     // > 0: lower Caps::max_storage_range to this (tests exercise op slicing with it)
 };
 
 // Device capabilities the shaders and op wrappers branch on.
@@ -90,7 +91,8 @@ struct Caps {
   uint32_t max_shared_bytes = 0;
   uint32_t max_workgroup_invocations = 0;
   uint32_t max_push_bytes = 0;
-  uint64_t max_storage_range = 0;     // largest bytes one binding may cover
+  uint64_t max_storage_range = 0;     // largest bytes one binding (View) may cover (lavapipe: 128 MiB)
+  uint64_t max_allocation = 0;        // largest single allocation (maxMemoryAllocationSize)
   uint32_t storage_align = 0;         // minStorageBufferOffsetAlignment
   bool fp16 = false, storage16 = false, int8 = false;
   bool coopmat_nv = false, coopmat_khr = false;  // enabled on the device when present

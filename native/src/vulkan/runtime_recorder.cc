@@ -50,6 +50,10 @@ struct RecorderImpl {
     if (v.size == 0 || v.offset + v.size > v.buf->size())
       return fail(Status::invalid(std::string(what) + ": view [" + std::to_string(v.offset) + ", +" +
                                   std::to_string(v.size) + ") outside a buffer of " + std::to_string(v.buf->size())));
+    if (v.size > c->caps.max_storage_range)
+      return fail(Status::invalid(std::string(what) + ": a view of " + std::to_string(v.size) + " bytes exceeds the " +
+                                  "device's maxStorageBufferRange (" + std::to_string(c->caps.max_storage_range) + ")",
+                                  "split the op into slices that each fit the range"));
     return true;
   }
 };
