@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { createRuntime } from '../../services/runtime';
+import { parseDevice } from '../../engine/device';
 import { runDemo } from '../demo';
 import { formatBytes } from '../format';
 
@@ -17,13 +18,15 @@ export function register(program: Command): void {
     .description('train a LoRA on the bundled demo data with a generated base model, then compare generations')
     .option('--steps <n>', 'optimizer steps', positiveInt, 100)
     .option('--threads <n>', 'CPU threads for the engine (default: all cores)', positiveInt)
+    .option('--device <d>', 'backend: auto | cpu | vulkan | vulkan:N', 'auto')
     .option('--json', 'print one JSON object with the summary')
-    .action(async (opts: { steps: number; threads?: number; json?: boolean }) => {
+    .action(async (opts: { steps: number; threads?: number; device: string; json?: boolean }) => {
       const runtime = createRuntime({ shell: 'cli' });
       try {
         const summary = await runDemo(runtime, {
           steps: opts.steps,
           threads: opts.threads,
+          device: parseDevice(opts.device),
           onProgress: (e) => {
             if (opts.json) return;
             if (e.kind === 'step') {

@@ -28,3 +28,11 @@ describe('TrainingConfig.device', () => {
     expect(() => resolveTrainingConfig({ ...base, device: 'cuda:0' })).toThrow(/device: /);
   });
 });
+
+describe('lathe demo --device', () => {
+  it('sets the demo run config device, default auto', async () => {
+    const { demoConfig } = await import('../../../main/cli/demo');
+    expect(demoConfig('m', 10).device).toBe('auto');
+    expect(demoConfig('m', 10, undefined, 'cpu').device).toBe('cpu');
+  });
+});
