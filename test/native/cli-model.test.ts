@@ -74,5 +74,9 @@ describe.skipIf(!built)('lathe model/score/generate (skipped until `npm run buil
     const absent = lathe(['generate', '--model', dir, '--prompt', 'Hi', '--device', 'vulkan:0']);
     expect(absent.status).not.toBe(0);
     expect(absent.stderr).toContain('device "vulkan:0" is not available in this build');
+    const trainBad = lathe(['train', '--config', 'run.yaml', '--device', 'cuda']);
+    expect(trainBad.stderr).toContain('--device must be auto, cpu, vulkan or vulkan:N');
+    const trainResume = lathe(['train', '--resume', 'some-run', '--device', 'cpu']);
+    expect(trainResume.stderr).toContain('--device applies to a new run');
   });
 });
