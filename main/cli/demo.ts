@@ -8,6 +8,7 @@ import { openEngine } from '../engine/engine';
 import { loadTokenizer } from '../models/tokenizer';
 import type { RunRecord } from '../library/runs-repo';
 import type { Runtime } from '../services/runtime';
+import { parseDevice, type EngineDevice } from '../engine/device';
 import { resolveTrainingConfig, type TrainingConfig } from '../training/config';
 import { ensureDemoBaseModel } from '../training/demo-model';
 import { readMetrics } from '../training/run-dir';
@@ -20,6 +21,8 @@ export interface DemoOptions {
   /** DPO steps (default: steps / 2). */
   dpoSteps?: number;
   threads?: number;
+  /** Backend for training and the generations (auto | cpu | vulkan[:N]); default the config's (auto). */
+  device?: EngineDevice;
   onProgress?(event: { kind: 'model' | 'start' | 'step' | 'generate'; message: string; step?: number; loss?: number | null }): void;
 }
 
@@ -91,7 +94,7 @@ export function demoDpoConfig(model: string, sftAdapter: string, steps: number, 
   });
 }
 
-export function demoConfig(model: string, steps: number, threads?: number): TrainingConfig {
+export function demoConfig(model: string, steps: number, threads?: number, device?: EngineDevice): TrainingConfig {
   return resolveTrainingConfig({
     model,
     dataset: demoDatasetPath(),
@@ -110,6 +113,7 @@ export function demoConfig(model: string, steps: number, threads?: number): Trai
     validationFraction: 0.05,
     seed: 42,
     ...(threads ? { threads } : {}),
+    ...(device ? { device } : {}),
   });
 }
 
@@ -117,7 +121,7 @@ export async function runDemo(runtime: Runtime, opts: DemoOptions): Promise<Demo
   const started = performance.now();
   opts.onProgress?.({ kind: 'model', message: 'preparing the demo base model (generated once, deterministic)' });
   const model = await ensureDemoBaseModel(runtime.ctx.paths.models);
-  const config = demoConfig(model, opts.steps, opts.threads);
+  const config = demoConfig(model, opts.steps, opts.threads, opts.device);
   const jobs = runtime.ctx.jobs;
   const unsubscribe = runtime.subscribe((event, payload) => {
     if (event === 'training.metrics') {
@@ -203,7 +207,7 @@ async function compareGenerations(modelDir: string, adapterDir: string, config: 
   const rows = readFileSync(config.dataset, 'utf8').split('\n').filter(Boolean).slice(-3).map((l) => JSON.parse(l) as { instruction: string; input: string; output: string });
   const tok = await loadTokenizer(modelDir);
   const engine = openEngine({ threads: config.threads });
-  const model = await engine.loadModel(modelDir, { quant: config.quant, maxSeqLen: config.seqLen + 128 });
+  const model = await engine.loadModel(modelDir, { quant: config.quant, device: parseDevice(config.device, 'device'), maxSeqLen: config.seqLen + 128 });
   try {
     await model.loadAdapter(adapterDir);
     const out: DemoGeneration[] = [];

@@ -23,13 +23,13 @@ export interface LoadModelOptions {
   lora?: LoraOptions;
   /** Longest sequence (prompt + generated) any call may use; default 4096. */
   maxSeqLen?: number;
-  /** Backend that runs the model: 'cpu', or 'auto' (the CPU until a GPU backend is built in). Default 'cpu'. */
+  /** Backend that runs the model (see device.ts); the engine rejects one not built in with a clear error. Default 'cpu'. */
   device?: EngineDevice;
   signal?: AbortSignal;
 }
 
-/** Device strings the engine accepts today; a GPU backend adds its own (e.g. 'vulkan:0'). */
-export type EngineDevice = 'cpu' | 'auto';
+import type { EngineDevice } from './device';
+export type { EngineDevice };
 
 export interface ModelInfo {
   architecture: string;

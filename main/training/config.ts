@@ -1,6 +1,7 @@
 // The one TrainingConfig: every knob with its default and the reason for it (the UI and CLI help are generated from
 // this table), validated with clear errors for unknown keys and wrong types. YAML files: ./config-yaml.ts.
 import { z } from 'zod';
+import { DEVICE_PATTERN } from '../engine/device';
 import { LatheError } from '../api/errors';
 
 export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
@@ -62,7 +63,7 @@ const fields = {
   lossMask: { schema: z.enum(['assistant', 'all', 'last']).default('assistant'), why: 'Train on assistant turns only: the model learns to answer, not to predict prompts.' },
   validationFraction: { schema: z.number().min(0).max(0.5).default(0.05), why: 'Hold out 5% for validation when no separate validation file is given.' },
   threads: { schema: z.number().int().min(1).max(512).optional(), why: 'CPU threads for the engine; defaults to the number of cores.' },
-  device: { schema: z.string().regex(/^(auto|cpu|cuda(:\d+)?)$/).default('auto'), why: 'auto uses the first GPU if the CUDA backend is available, else the CPU.' },
+  device: { schema: z.string().regex(DEVICE_PATTERN).default('auto'), why: 'auto uses the first GPU when a GPU backend is built in, else the CPU; cpu, vulkan or vulkan:N force one.' },
 } as const;
 
 type Fields = typeof fields;

@@ -59,4 +59,24 @@ describe.skipIf(!built)('lathe model/score/generate (skipped until `npm run buil
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toContain('config.json');
   });
+
+  test('--device: cpu scores like the default; a bad spelling and a backend this build lacks are clear errors', () => {
+    const ids = ['9707', '1879', '11', '419'];
+    const def = lathe(['score', '--model', dir, '--ids', ids.join(','), '--json']);
+    const cpu = lathe(['score', '--model', dir, '--ids', ids.join(','), '--json', '--device', 'cpu']);
+    expect(cpu.status, cpu.stderr).toBe(0);
+    expect(cpu.stdout).toBe(def.stdout);
+    const gen = lathe(['generate', '--model', dir, '--prompt', 'Hi', '--max-tokens', '2', '--json', '--device', 'cpu']);
+    expect(gen.status, gen.stderr).toBe(0);
+    const bad = lathe(['score', '--model', dir, '--ids', '1,2', '--device', 'gpu']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('--device must be auto, cpu, vulkan or vulkan:N');
+    const absent = lathe(['generate', '--model', dir, '--prompt', 'Hi', '--device', 'vulkan:0']);
+    expect(absent.status).not.toBe(0);
+    expect(absent.stderr).toContain('device "vulkan:0" is not available in this build');
+    const trainBad = lathe(['train', '--config', 'run.yaml', '--device', 'cuda']);
+    expect(trainBad.stderr).toContain('--device must be auto, cpu, vulkan or vulkan:N');
+    const trainResume = lathe(['train', '--resume', 'some-run', '--device', 'cpu']);
+    expect(trainResume.stderr).toContain('--device applies to a new run');
+  });
 });

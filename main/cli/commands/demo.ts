@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { createRuntime } from '../../services/runtime';
+import { parseDevice } from '../../engine/device';
 import { runDemo } from '../demo';
 import { formatBytes } from '../format';
 
@@ -22,8 +23,9 @@ export function register(program: Command): void {
       return v;
     }, 'sft')
     .option('--dpo-steps <n>', 'DPO steps with --objective dpo (default: half of --steps)', positiveInt)
+    .option('--device <d>', 'backend: auto | cpu | vulkan | vulkan:N', 'auto')
     .option('--json', 'print one JSON object with the summary')
-    .action(async (opts: { steps: number; threads?: number; json?: boolean; objective: 'sft' | 'dpo'; dpoSteps?: number }) => {
+    .action(async (opts: { steps: number; threads?: number; device: string; json?: boolean; objective: 'sft' | 'dpo'; dpoSteps?: number }) => {
       const runtime = createRuntime({ shell: 'cli' });
       try {
         const summary = await runDemo(runtime, {
@@ -31,6 +33,7 @@ export function register(program: Command): void {
           threads: opts.threads,
           objective: opts.objective,
           ...(opts.dpoSteps ? { dpoSteps: opts.dpoSteps } : {}),
+          device: parseDevice(opts.device),
           onProgress: (e) => {
             if (opts.json) return;
             if (e.kind === 'step') {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { LatheError } from '../../api/errors';
 import { openEngine } from '../../engine/engine';
+import { parseDevice } from '../../engine/device';
 import { loadTokenizer } from '../../models/tokenizer';
 import { parseQuant, sigintSignal } from './score';
 
@@ -29,6 +30,7 @@ export function register(program: Command): void {
     .option('--repetition-penalty <r>', 'penalise tokens already in the context (1 = off)')
     .option('--seed <s>', 'sampling seed', '0')
     .option('--threads <n>', 'engine threads (default: all hardware threads)', '0')
+    .option('--device <d>', 'backend: auto | cpu | vulkan | vulkan:N', 'auto')
     .option('--json', 'print one JSON object at the end instead of streaming text')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const quant = parseQuant(String(opts.quant));
@@ -43,7 +45,7 @@ export function register(program: Command): void {
       }
       if (ids.length === 0) throw new LatheError('invalid_option', 'the prompt encodes to zero tokens', 'Pass a non-empty --prompt.');
       const engine = openEngine({ threads: Number(opts.threads) || 0 });
-      const model = await engine.loadModel(String(opts.model), { quant, maxSeqLen: ids.length + maxTokens + 1 });
+      const model = await engine.loadModel(String(opts.model), { quant, device: parseDevice(String(opts.device)), maxSeqLen: ids.length + maxTokens + 1 });
       const sig = sigintSignal();
       const out: number[] = [];
       let printed = '';

@@ -1,6 +1,7 @@
 // `lathe score`: teacher-forced per-token log-probs of a token sequence, logprobs[i] = log p(ids[i+1] | ids[0..i]).
 import type { Command } from 'commander';
 import { LatheError } from '../../api/errors';
+import { parseDevice } from '../../engine/device';
 import { openEngine, type Quant } from '../../engine/engine';
 import { loadTokenizer } from '../../models/tokenizer';
 
@@ -36,16 +37,18 @@ export function register(program: Command): void {
     .option('--ids <list>', 'comma-separated token ids')
     .option('--text <text>', 'text to tokenize with the model tokenizer (special tokens added as the tokenizer config says)')
     .option('--threads <n>', 'engine threads (default: all hardware threads)', '0')
+    .option('--device <d>', 'backend: auto | cpu | vulkan | vulkan:N', 'auto')
     .option('--json', 'print {"ids":[...],"logprobs":[...]}')
-    .action(async (opts: { model: string; adapter?: string; quant: string; ids?: string; text?: string; threads: string; json?: boolean }) => {
+    .action(async (opts: { model: string; adapter?: string; quant: string; ids?: string; text?: string; threads: string; device: string; json?: boolean }) => {
       if ((opts.ids === undefined) === (opts.text === undefined)) {
         throw new LatheError('invalid_option', 'pass exactly one of --ids or --text', 'Example: lathe score --model DIR --text "Hello" --json');
       }
       const quant = parseQuant(opts.quant);
+      const device = parseDevice(opts.device);
       const ids = opts.ids !== undefined ? parseIds(opts.ids) : (await loadTokenizer(opts.model)).encode(opts.text ?? '');
       if (ids.length < 2) throw new LatheError('invalid_option', `scoring needs at least 2 tokens (got ${ids.length})`, 'Pass a longer --text or more --ids.');
       const engine = openEngine({ threads: Number(opts.threads) || 0 });
-      const model = await engine.loadModel(opts.model, { quant, maxSeqLen: Math.max(ids.length, 2) });
+      const model = await engine.loadModel(opts.model, { quant, device, maxSeqLen: Math.max(ids.length, 2) });
       const sig = sigintSignal();
       try {
         if (opts.adapter) await model.loadAdapter(opts.adapter);

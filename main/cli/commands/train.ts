@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { LatheError } from '../../api/errors';
+import { parseDevice } from '../../engine/device';
 import type { RunRecord } from '../../library/runs-repo';
 import { configHelp } from '../../training/config';
 import { parseTrainingConfigYaml } from '../../training/config-yaml';
@@ -81,13 +82,17 @@ export function register(program: Command): void {
     .option('--resume <runDir>', 'resume a paused or interrupted run from its newest valid checkpoint')
     .option('--name <name>', 'name of the new run')
     .option('--help-config', 'list every config key with its default and the reason for it')
+    .option('--device <d>', "backend for a new run (auto | cpu | vulkan | vulkan:N); overrides the config's device")
     .option('--json', 'print JSON lines (metrics, log, result) instead of a progress bar')
-    .action(async (opts: { config?: string; resume?: string; name?: string; helpConfig?: boolean; json?: boolean }) => {
+    .action(async (opts: { config?: string; resume?: string; name?: string; device?: string; helpConfig?: boolean; json?: boolean }) => {
       if (opts.helpConfig) {
         for (const [k, why] of Object.entries(configHelp)) process.stdout.write(`${k}\n    ${why}\n`);
         return;
       }
       if (!opts.config === !opts.resume) throw new LatheError('cli.usage', 'Give exactly one of --config FILE.yaml or --resume RUN_DIR.', 'Example: lathe train --config my-run.yaml');
+      // A resumed run keeps the device in its saved config, so --device only applies to a new run.
+      if (opts.device !== undefined && opts.resume) throw new LatheError('cli.usage', '--device applies to a new run (--config), not to --resume.', "A resumed run uses the device saved in its config.");
+      const device = opts.device !== undefined ? parseDevice(opts.device) : undefined;
       const runtime = createRuntime({ shell: 'cli' });
       try {
         let run: RunRecord;
@@ -99,7 +104,7 @@ export function register(program: Command): void {
           } catch (err) {
             throw new LatheError('cli.config', `Cannot read ${file}: ${(err as Error).message}`, 'Check the path of the config file.');
           }
-          run = await runtime.ctx.jobs.create(parseTrainingConfigYaml(text, file), { name: opts.name });
+          run = await runtime.ctx.jobs.create({ ...parseTrainingConfigYaml(text, file), ...(device ? { device } : {}) }, { name: opts.name });
         } else {
           const dir = resolve(opts.resume!);
           const id = (() => {

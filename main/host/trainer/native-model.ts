@@ -2,6 +2,7 @@
 // config, and derives each training forward's dropout seed from (seed, forward count) so a resumed run draws the same
 // dropout masks; the count travels in the engine state file's RNG word.
 import { openEngine, type EngineModel } from '../../engine/engine';
+import { parseDevice } from '../../engine/device';
 import { LatheError } from '../../api/errors';
 import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../training/config';
 import type { StepResult, TrainBatch, TrainableModel } from './engine-port';
@@ -33,13 +34,11 @@ async function referenceForward(model: EngineModel, b: TrainBatch, signal?: Abor
 }
 
 export async function createNativeTrainable(config: TrainingConfig): Promise<NativeTrainable> {
-  if (config.device !== 'auto' && config.device !== 'cpu') {
-    throw new LatheError('engine.noDevice', `Device ${config.device} is not available: this build trains on the CPU backend only.`, 'Set device: cpu (or auto).');
-  }
   const engine = openEngine({ threads: config.threads });
   const model = await engine.loadModel(config.model, {
     quant: config.quant,
     maxSeqLen: config.seqLen + 1,
+    device: parseDevice(config.device, 'device'),  // the engine rejects a backend this build lacks, naming the choices
     lora: { r: config.loraR, alpha: config.loraAlpha, dropout: config.loraDropout, rslora: config.rslora, targets: config.loraTargets, seed: config.seed },
   });
   if (config.initAdapter) {
