@@ -29,6 +29,9 @@ describeBrowser('connection (web mode)', () => {
     await page.getByRole('button', { name: 'Create your first project' }).click();
     await page.getByLabel('Name', { exact: true }).fill('Survives restarts');
     await page.keyboard.press('Enter');
+    // A new project opens itself on the Model step; come back to the list.
+    await page.getByTestId('model-page').waitFor();
+    await page.keyboard.press('Control+1');
     await page.getByTestId('project-name').getByText('Survives restarts').waitFor();
     expect(await page.getByTestId('disconnected-banner').count()).toBe(0);
 

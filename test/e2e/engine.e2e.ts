@@ -44,6 +44,9 @@ describeBrowser('engine host crash (web mode)', () => {
     await page.getByRole('button', { name: 'Create your first project' }).click();
     await page.getByLabel('Name', { exact: true }).fill('After the crash');
     await page.keyboard.press('Enter');
+    // A new project opens itself on the Model step; come back to the list.
+    await page.getByTestId('model-page').waitFor();
+    await page.keyboard.press('Control+1');
     await page.getByTestId('project-name').getByText('After the crash').waitFor();
     expect(await page.getByTestId('status-connection').textContent()).toBe('Connected');
 

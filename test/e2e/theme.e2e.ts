@@ -41,6 +41,9 @@ describeBrowser('themes (web mode)', () => {
       await page.getByLabel('Name', { exact: true }).fill(name);
       if (description) await page.getByLabel('Description').fill(description);
       await page.getByTestId('create-submit').click();
+      // A new project opens itself on the Model step; come back to the list.
+      await page.getByTestId('model-page').waitFor();
+      await page.keyboard.press('Control+1');
       await page.getByTestId('project-name').getByText(name, { exact: true }).waitFor();
     }
     await page.mouse.move(0, 0);
