@@ -35,6 +35,9 @@ export function ModelPage({ project }: { project: Project | undefined }): JSX.El
   const library = useApiQuery<LibraryModel[]>(() => api.models.list());
   const seq = useRef(0);
   const inputRef = useRef<HTMLInputElement>(null);
+  // Set once the user types, drops or picks a folder: the project's saved model, read asynchronously, must not then
+  // overwrite what they entered (it used to blank the field and disable Inspect when it arrived late).
+  const userEdited = useRef(false);
 
   const inspect = useCallback(
     async (target: string, opts: { fromLibrary?: boolean } = {}) => {
@@ -72,6 +75,7 @@ export function ModelPage({ project }: { project: Project | undefined }): JSX.El
     setSummary(undefined);
     setError(undefined);
     setChosenId(null);
+    userEdited.current = false;
     if (!projectId) return;
     let live = true;
     void api.models.forProject({ projectId }).then(
@@ -79,6 +83,7 @@ export function ModelPage({ project }: { project: Project | undefined }): JSX.El
         if (!live) return;
         const saved = m?.dir ?? chosenModel(projectId);
         setChosenId(m?.id ?? null);
+        if (userEdited.current) return;
         setPath(saved ?? '');
         if (saved) void inspect(saved, { fromLibrary: true });
       },
@@ -199,6 +204,7 @@ export function ModelPage({ project }: { project: Project | undefined }): JSX.El
           const dropped = desktop && file ? desktop.pathForFile(file) : '';
           if (!dropped) return;
           e.preventDefault();
+          userEdited.current = true;
           setPath(dropped);
           void inspect(dropped);
         }}
@@ -210,7 +216,10 @@ export function ModelPage({ project }: { project: Project | undefined }): JSX.El
               ref={inputRef}
               className={`input input-mono${error ? ' input-invalid' : ''}`}
               value={path}
-              onChange={(e) => setPath(e.target.value)}
+              onChange={(e) => {
+                userEdited.current = true;
+                setPath(e.target.value);
+              }}
               placeholder="/home/me/models/SmolLM2-135M-Instruct"
               autoComplete="off"
               spellCheck={false}
@@ -226,6 +235,7 @@ export function ModelPage({ project }: { project: Project | undefined }): JSX.El
                 onClick={async () => {
                   const picked = await desktop!.pickFolder({ title: 'Choose a Hugging Face model folder' });
                   if (!picked) return;
+                  userEdited.current = true;
                   setPath(picked);
                   void inspect(picked);
                 }}
