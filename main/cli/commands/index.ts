@@ -15,6 +15,7 @@ import { register as registerLibrary } from './library';
 import { register as registerProjects } from './projects';
 import { register as registerEval } from './eval';
 import { register as registerChat } from './chat';
+import { register as registerFuses } from './fuses';
 
 export function registerCommands(program: Command): void {
   registerInfo(program);
@@ -32,4 +33,5 @@ export function registerCommands(program: Command): void {
   registerProjects(program);
   registerEval(program);
   registerChat(program);
+  registerFuses(program);
 }
