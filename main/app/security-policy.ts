@@ -52,19 +52,3 @@ export function electronContentSecurityPolicy(devServerUrl?: string): string {
   return contentSecurityPolicy(`${origin} ${origin.replace(/^http/, 'ws')}`);
 }
 
-/** webPreferences for every window: isolated, sandboxed, no Node. */
-export function secureWebPreferences(preloadPath: string) {
-  return {
-    preload: preloadPath,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    experimentalFeatures: false,
-    webviewTag: false,
-    spellcheck: false,
-  } as const;
-}

@@ -1,7 +1,7 @@
 // The one window factory: secure defaults, CSP on every response, navigation/new windows/permissions denied.
 import { BrowserWindow, session, shell } from 'electron';
 import { join } from 'node:path';
-import { electronContentSecurityPolicy, isAllowedExternalUrl, isTrustedRendererUrl, rendererFileUrl, secureWebPreferences } from './security-policy';
+import { electronContentSecurityPolicy, isAllowedExternalUrl, isTrustedRendererUrl, rendererFileUrl } from './security-policy';
 
 let hardened = false;
 
@@ -27,7 +27,23 @@ export function createMainWindow(outDir: string, devServerUrl?: string): Browser
     show: false,
     title: 'Lathe',
     backgroundColor: '#111318',
-    webPreferences: secureWebPreferences(join(outDir, 'preload', 'index.cjs')),
+    // Written out here, not built by a helper, so Electronegativity (test/unit/app/electronegativity.test.ts) sees
+    // every setting where the window is made.
+    webPreferences: {
+      preload: join(outDir, 'preload', 'index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      spellcheck: false,
+      // Middle-click (auxclick) could open a link in a new window without going through the window-open handler.
+      disableBlinkFeatures: 'Auxclick',
+    },
   });
   win.once('ready-to-show', () => win.show());
   const wc = win.webContents;

@@ -57,7 +57,8 @@ describe('window factory (Electronegativity checklist)', () => {
 
   it('CONTEXT_ISOLATION, NODE_INTEGRATION, SANDBOX, WEB_SECURITY, INSECURE_CONTENT, EXPERIMENTAL_FEATURES, BLINK_FEATURES', () => {
     expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false, webSecurity: true, allowRunningInsecureContent: false, experimentalFeatures: false, webviewTag: false });
-    for (const risky of ['enableBlinkFeatures', 'enableRemoteModule', 'additionalArguments', 'disableBlinkFeatures', 'nativeWindowOpen', 'allowpopups']) expect(prefs).not.toHaveProperty(risky);
+    for (const risky of ['enableBlinkFeatures', 'enableRemoteModule', 'additionalArguments', 'nativeWindowOpen', 'allowpopups']) expect(prefs).not.toHaveProperty(risky);
+    expect(prefs.disableBlinkFeatures).toBe('Auxclick'); // middle-click cannot open a window past the open handler
   });
 
   it('PRELOAD_JS: the preload script is the app\'s own file', () => {
