@@ -54,6 +54,7 @@ const fields = {
   warmupSteps: { schema: z.number().int().min(0).default(10), why: 'A short linear warmup avoids large early updates while Adam moments are still noisy.' },
   weightDecay: { schema: z.number().min(0).max(1).default(0), why: 'LoRA rarely needs weight decay; its low rank already regularises.' },
   maxGradNorm: { schema: z.number().positive().default(1), why: 'Clipping the global gradient norm at 1.0 prevents rare spikes from wrecking the adapter.' },
+  maxBadSteps: { schema: z.number().int().min(0).max(10000).default(10), why: 'Stop after this many non-finite steps in a row (0 = never): such a run has diverged, and skipping more only burns time. Resume from its last checkpoint with a lower learningRate.' },
   seed: { schema: z.number().int().min(0).max(2 ** 31 - 1).default(42), why: 'Fixed seed: same data order, dropout and init every run, so runs are reproducible.' },
   evalEvery: { schema: z.number().int().min(0).default(50), why: 'Validation loss every 50 steps shows overfitting early without slowing training much (0 = never).' },
   checkpointEverySteps: { schema: z.number().int().min(0).default(100), why: 'A checkpoint every 100 steps bounds what a crash can cost (0 = only by time and at the end).' },

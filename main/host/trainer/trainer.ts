@@ -1,6 +1,7 @@
 // The training loop: micro-batches with gradient accumulation, the LR schedule, a pluggable objective (SFT by
 // default; objectives/), the numerics guard, periodic evaluation and checkpoint hooks. All of its state is {step, cursor, counters}; with the engine's own state
 // (LoRA, Adam moments, RNG) that is everything needed for an exact resume.
+import { LatheError } from '../../api/errors';
 import type { TrainingConfig } from '../../training/config';
 import { learningRateAt } from '../../training/schedule';
 import type { BatchSource, DataCursor } from './batches';
@@ -14,6 +15,8 @@ export interface TrainerState {
   cursor: DataCursor;
   skippedNonFinite: number;
   skippedEmpty: number;
+  /** Non-finite steps in a row up to now (absent in checkpoints written before it existed: 0). */
+  nonFiniteStreak?: number;
   tokensSeen: number;
   bestEvalLoss: number | null;
 }
@@ -125,6 +128,8 @@ export async function train(opts: TrainerOptions, start: TrainerState = initialT
         }
       }
     }
+    if (metrics.skipped === 'non-finite') state.nonFiniteStreak = (state.nonFiniteStreak ?? 0) + 1;
+    else if (!metrics.skipped) state.nonFiniteStreak = 0;
     state.step++;
     state.cursor = cursor;
     state.tokensSeen += tokens;
@@ -145,6 +150,16 @@ export async function train(opts: TrainerOptions, start: TrainerState = initialT
       if (Number.isFinite(ev.loss) && (state.bestEvalLoss === null || ev.loss < state.bestEvalLoss)) state.bestEvalLoss = ev.loss;
     }
     await hooks.onStep?.(metrics, state);
+    const streak = state.nonFiniteStreak ?? 0;
+    if (config.maxBadSteps > 0 && streak >= config.maxBadSteps) {
+      // Skipped steps changed no weight, so the last checkpoint is good; a checkpoint now would only move the data
+      // cursor past the batches that diverged.
+      throw new LatheError(
+        'train.diverged',
+        `Training diverged: ${streak} steps in a row (steps ${state.step - streak + 1}-${state.step}) had a non-finite loss or gradient`,
+        'Resume from the last checkpoint with a lower learningRate (half is a good start) or a smaller maxGradNorm, and check the data for extreme examples; maxBadSteps sets how many such steps in a row are tolerated.',
+      );
+    }
     if (state.step === opts.totalSteps) {
       await hooks.checkpoint?.(state, 'final', evalLoss);
     } else if (config.checkpointEverySteps > 0 && state.step % config.checkpointEverySteps === 0) {

@@ -71,6 +71,24 @@ describe('trainer', () => {
     expect(metrics[29].loss).toBeLessThan(metrics[0].loss!);
   });
 
+  it('stops with a clear error after maxBadSteps non-finite steps in a row, without a checkpoint past the last good one', async () => {
+    const model = new ToyModel(V, 4);
+    const strict = { ...config, maxBadSteps: 3 };
+    const seen: StepMetrics[] = [];
+    const checkpoints: number[] = [];
+    const nanFrom = (from: number) => (step: number, logp: Float32Array) => (step >= from ? logp.map(() => NaN) : logp);
+    const run3 = train({ model, train: source(), config: strict, totalSteps: 30, hooks: { onStep: (m) => void seen.push(m), checkpoint: async (s) => void checkpoints.push(s.step), filterLogp: nanFrom(6) } });
+    await expect(run3).rejects.toMatchObject({ code: 'train.diverged', message: expect.stringContaining('3 steps in a row (steps 6-8)'), hint: expect.stringMatching(/lower learningRate/) });
+    expect(seen.at(-1)).toMatchObject({ step: 8, skipped: 'non-finite' });
+    expect(checkpoints).toEqual([]);
+    expect(model.weightsFinite()).toBe(true);
+    // Isolated bad steps never add up to a streak, and 0 turns the guard off.
+    const spotty = await train({ model: new ToyModel(V, 4), train: source(), config: strict, totalSteps: 30, hooks: { filterLogp: (step, l) => (step % 3 === 1 ? l.map(() => NaN) : l) } });
+    expect(spotty).toMatchObject({ step: 30, skippedNonFinite: 10, nonFiniteStreak: 0 });
+    const off = await train({ model: new ToyModel(V, 4), train: source(), config: { ...config, maxBadSteps: 0 }, totalSteps: 30, hooks: { filterLogp: nanFrom(6) } });
+    expect(off).toMatchObject({ step: 30, skippedNonFinite: 25 });
+  });
+
   it('skips a step with zero supervised tokens instead of averaging NaN into the run', async () => {
     const empty = toyExamples(8, V).map((e) => ({ ids: e.ids, weights: e.ids.map(() => 0) }));
     const src = new BatchSource(empty, { seqLen: 16, microBatch: 2, packing: false, seed: 1, shuffle: true, padId: 0 });
