@@ -1,4 +1,4 @@
-// The safetensors validator under ASan + UBSan with a deterministic mutation fuzzer (native/tests/fuzz_safetensors.cc;
+// The safetensors validator under ASan + UBSan with a deterministic mutation fuzzer (native/fuzz/safetensors.cc;
 // the same target builds with clang's libFuzzer): no out-of-bounds read, no undefined behaviour, every accepted file's
 // tensors inside the buffer, every refusal explained. Seeded, so a failure reproduces with the printed command.
 import { execFileSync } from 'node:child_process';
@@ -11,7 +11,7 @@ const exe = join(native, 'build', 'tests', 'fuzz_safetensors_asan');
 
 it('survives 200,000 mutated files under AddressSanitizer and UBSan', { timeout: 600_000 }, () => {
   mkdirSync(join(native, 'build', 'tests'), { recursive: true });
-  const src = ['tests/fuzz_safetensors.cc', 'src/io/safetensors.cc', 'src/io/json.cc', 'src/core/platform.cc'].map((f) => join(native, f));
+  const src = ['fuzz/safetensors.cc', 'src/io/safetensors.cc', 'src/io/json.cc', 'src/core/platform.cc'].map((f) => join(native, f));
   execFileSync(process.env.CXX ?? 'g++', ['-std=c++20', '-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all',
     '-fno-omit-frame-pointer', '-I', join(native, 'src'), ...src, '-o', exe, '-lpthread'], { stdio: 'inherit' });
   for (const seed of ['1', '2']) {
