@@ -1,5 +1,5 @@
-// The backend choice is plumbed through loading: 'cpu' and 'auto' run on the CPU backend (same numbers), and a device
-// this build lacks is a clear error naming the accepted values, not a crash or a silent fallback.
+// The backend choice is plumbed through loading: 'cpu' and 'auto' (no discrete GPU here) run on the CPU backend (same
+// numbers), and an unknown or absent device is a clear error naming the accepted values, not a crash or a fallback.
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { openEngine, type Engine, type EngineDevice } from '../../main/engine/engine';
@@ -27,8 +27,14 @@ describe('backend selection', () => {
   });
 
   test('an unknown device is a clear error', async () => {
-    await expect(engine.loadModel(dir, { device: 'vulkan:0' as EngineDevice, maxSeqLen: 16 })).rejects.toMatchObject({
-      message: expect.stringContaining('device "vulkan:0" is not available in this build (known: auto, cpu)'),
+    await expect(engine.loadModel(dir, { device: 'tpu' as EngineDevice, maxSeqLen: 16 })).rejects.toMatchObject({
+      message: expect.stringContaining('device "tpu" is not known (known: auto, cpu, vulkan, vulkan:N)'),
+    });
+  });
+
+  test('a Vulkan device index that does not exist is a clear error, not a crash', async () => {
+    await expect(engine.loadModel(dir, { device: 'vulkan:57', maxSeqLen: 16 })).rejects.toMatchObject({
+      message: expect.stringMatching(/vulkan|Vulkan/),
     });
   });
 });

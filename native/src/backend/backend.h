@@ -55,7 +55,9 @@ class Backend {
   virtual void free(void* handle) = 0;
   virtual void upload(void* handle, int64_t byte_off, const void* src, int64_t bytes) = 0;
   virtual void download(void* dst, const void* handle, int64_t byte_off, int64_t bytes) = 0;
-  virtual void sync() = 0;
+  // Waits for every op issued so far (no-op on the CPU) and returns the first error a void op or a transfer met since
+  // the last sync (a device backend records ops and runs them later; the CPU reports errors where they happen).
+  virtual Status sync() = 0;
   // Typed transfers of n elements to/from a DPtr.
   template <typename T>
   void write(DPtr<T> dst, const T* src, int64_t n) {
@@ -64,7 +66,7 @@ class Backend {
   template <typename T>
   void read(T* dst, DPtr<T> src, int64_t n) {
     if (n > 0) download(dst, src.h, src.off * static_cast<int64_t>(sizeof(T)), n * static_cast<int64_t>(sizeof(T)));
-  }  // waits for every op issued so far (no-op on the CPU)
+  }
   // Registers a weight prepared on the host (loaded, converted or quantized). The host data must outlive the
   // backend's use of it on a zero-copy backend (the CPU); a device backend copies it.
   virtual Weight upload_weight(const cpu::WeightRef& w) = 0;
@@ -107,8 +109,9 @@ class Backend {
   virtual double grad_norm(const GradBuf* bufs, int64_t n_bufs) = 0;  // synchronises: the caller needs the number
 };
 
-// The backend for a device string: "cpu", or "auto" (the CPU until a GPU backend is built in). Anything else is a
-// clear error naming the accepted values.
+// The backend for a device string: "cpu"; "vulkan" (the best usable Vulkan device) or "vulkan:N" (device N of `lathe
+// info`), when the build has the Vulkan backend; "auto": the first discrete Vulkan GPU, else the CPU. Anything else is
+// a clear error naming the accepted values. Implemented in make_backend.cc.
 Status make_backend(const std::string& device, ThreadPool* pool, std::unique_ptr<Backend>& out);
 
 }  // namespace lathe::backend

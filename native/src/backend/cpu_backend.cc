@@ -134,13 +134,4 @@ double CpuBackend::grad_norm(const GradBuf* bufs, int64_t n_bufs) {
   return cpu::grad_norm(views.data(), n_bufs, ex_);
 }
 
-Status make_backend(const std::string& device, ThreadPool* pool, std::unique_ptr<Backend>& out) {
-  if (device.empty() || device == "cpu" || device == "auto") {
-    out = std::make_unique<CpuBackend>(pool);
-    return Status::Ok();
-  }
-  return Status::invalid("device \"" + device + "\" is not available in this build (known: auto, cpu)",
-                         "Use device \"cpu\" or \"auto\"; GPU backends are added to the engine separately.");
-}
-
 }  // namespace lathe::backend

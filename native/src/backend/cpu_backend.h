@@ -18,7 +18,7 @@ class CpuBackend final : public Backend {
   void free(void* handle) override;
   void upload(void* handle, int64_t byte_off, const void* src, int64_t bytes) override;
   void download(void* dst, const void* handle, int64_t byte_off, int64_t bytes) override;
-  void sync() override {}
+  Status sync() override { return Status::Ok(); }
   Weight upload_weight(const cpu::WeightRef& w) override;
 
   Status matmul_forward(DPtr<float> y, DPtr<float> lora_u, DPtr<float> x, const Weight& w, DPtr<float> bias,

@@ -110,6 +110,7 @@ Status Model::logprobs(float* logp, const int32_t* ids, int64_t B, int64_t T, bo
   be_->rmsnorm_forward(acts_.h, acts_.rstd, acts_.x, final_norm_.ptr(), N, c.hidden, static_cast<float>(c.rms_eps));
   LATHE_RETURN_IF_ERROR(be_->logsoftmax_gather_forward(acts_.logp, DPtr<float>{}, acts_.h, head_w_, acts_.targets, N,
                                                        acts_dims_.chunk, acts_.logits));
+  LATHE_RETURN_IF_ERROR(be_->sync());  // a device backend runs the recorded ops here and reports their errors
   std::vector<float> all(static_cast<size_t>(N));
   be_->read(all.data(), acts_.logp, N);
   for (int64_t b = 0; b < B; ++b)
@@ -145,9 +146,10 @@ Status Model::decode(const int32_t* toks, int64_t T, int64_t p0, bool adapter, c
   const DPtr<float> last = acts_.x + (T - 1) * c.hidden;
   be_->rmsnorm_forward(acts_.h, acts_.rstd, last, final_norm_.ptr(), 1, c.hidden, static_cast<float>(c.rms_eps));
   LATHE_RETURN_IF_ERROR(be_->logits_row(acts_.logits, acts_.h, head_w_));
+  LATHE_RETURN_IF_ERROR(be_->sync());
   logits.resize(static_cast<size_t>(c.vocab));
   be_->read(logits.data(), acts_.logits, c.vocab);
-  return Status::Ok();
+  return be_->sync();
 }
 
 Status Model::generate(const std::vector<int32_t>& prompt, const GenerateOptions& opt, const CancelFlag& cancel,

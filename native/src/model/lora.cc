@@ -77,7 +77,7 @@ Status Model::init_lora(const LoraConfig& cfg) {
   info_.lora_parameters = 0;
   for (auto& L : layers_)
     for (auto& m : L.lora) info_.lora_parameters += m.A.size() + m.B.size();
-  return Status::Ok();
+  return be_->sync();  // uploads to a device backend report their errors here
 }
 
 Status Model::load_adapter(const std::string& dir) {
@@ -170,7 +170,7 @@ Status Model::load_adapter(const std::string& dir) {
   info_.lora_parameters = 0;
   for (auto& L : layers_)
     for (auto& m : L.lora) info_.lora_parameters += m.A.size() + m.B.size();
-  return Status::Ok();
+  return be_->sync();  // uploads to a device backend report their errors here
 }
 
 Status Model::save_adapter(const std::string& dir, const std::string& base_model_name) const {
@@ -197,6 +197,7 @@ Status Model::save_adapter(const std::string& dir, const std::string& base_model
       ranks["model.layers." + std::to_string(l) + "." + module_parent(static_cast<Module>(m)) + "." + module_name(static_cast<Module>(m))] = lm.r;
     }
   if (out.empty()) return Status::error("no_adapter", "the model has no LoRA adapter to save", "Load the model with a lora config or load an adapter first.");
+  LATHE_RETURN_IF_ERROR(be_->sync());  // the downloads above must have succeeded
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Status::error(status_code::io_error, "cannot create " + dir + ": " + ec.message(), "Check the path and permissions.");

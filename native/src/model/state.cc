@@ -90,6 +90,7 @@ Status Model::save_state(const std::string& path, uint64_t rng) const {
       }
     }
   put<uint64_t>(b, fnv1a(b.data(), b.size()));
+  LATHE_RETURN_IF_ERROR(be_->sync());  // a failed device download must never be written as a checkpoint
   std::string err = write_file_atomic(path, b.data(), b.size());
   if (!err.empty()) return Status::error(status_code::io_error, err, "Check that the folder is writable and the disk is not full.");
   return Status::Ok();
@@ -171,7 +172,7 @@ Status Model::load_state(const std::string& path, uint64_t& rng) {
   info_.lora_parameters = 0;
   for (auto& L : layers_)
     for (auto& m : L.lora) info_.lora_parameters += m.A.size() + m.B.size();
-  return Status::Ok();
+  return be_->sync();
 }
 
 }  // namespace lathe::model

@@ -135,7 +135,9 @@ Status Model::forward_train(float* logp, const int32_t* ids, const int32_t* targ
   const DPtr<float> xL = g.ckpt + c.layers * N * C;
   be_->rmsnorm_forward(g.hf, g.rstdf, xL, final_norm_.ptr(), N, C, static_cast<float>(c.rms_eps));
   LATHE_RETURN_IF_ERROR(be_->logsoftmax_gather_forward(g.logp, g.lse, g.hf, head_w_, g.targets, N, logits_chunk(N, c.vocab), g.logits));
+  LATHE_RETURN_IF_ERROR(be_->sync());  // a device backend runs the recorded ops here and reports their errors
   be_->read(logp, g.logp, N);
+  LATHE_RETURN_IF_ERROR(be_->sync());
   tr_.pending = true;
   return Status::Ok();
 }
@@ -178,6 +180,7 @@ Status Model::backward(const float* seeds, const CancelFlag& cancel) {
     LATHE_RETURN_IF_ERROR(layer_backward(l, xin, dx, dx2, S));
     std::swap(dx, dx2);
   }
+  LATHE_RETURN_IF_ERROR(be_->sync());
   tr_.has_grads = true;
   return Status::Ok();
 }
@@ -199,6 +202,7 @@ Status Model::step(const StepOptions& opt, StepResult& res) {
     return Status::Ok();
   }
   res.grad_norm = be_->grad_norm(grads.data(), static_cast<int64_t>(grads.size()));
+  LATHE_RETURN_IF_ERROR(be_->sync());  // a device error is an error, not a "non-finite" skipped step
   if (!std::isfinite(res.grad_norm)) {
     zero_grad();
     res.skipped = true;
@@ -224,7 +228,7 @@ Status Model::step(const StepOptions& opt, StepResult& res) {
     }
   zero_grad();
   res.step = train_step_;
-  return Status::Ok();
+  return be_->sync();
 }
 
 Status Model::lora_tensor(int64_t layer, Module m, const std::string& which, std::vector<float>& out) const {
@@ -233,7 +237,7 @@ Status Model::lora_tensor(int64_t layer, Module m, const std::string& which, std
   const backend::Array<float>* b = which == "A" ? &lm.A : which == "B" ? &lm.B : which == "dA" ? &lm.dA : which == "dB" ? &lm.dB : nullptr;
   if (!b) return Status::invalid("which must be A, B, dA or dB");
   out = b->to_host();
-  return Status::Ok();
+  return be_->sync();
 }
 
 Status Model::set_lora_tensor(int64_t layer, Module m, const std::string& which, const std::vector<float>& in) {
@@ -243,7 +247,7 @@ Status Model::set_lora_tensor(int64_t layer, Module m, const std::string& which,
   if (!b || lm.r == 0) return Status::invalid("no LoRA " + which + " on that module");
   if (static_cast<int64_t>(in.size()) != b->size()) return Status::invalid("size mismatch: expected " + std::to_string(b->size()));
   b->upload(in.data(), b->size());
-  return Status::Ok();
+  return be_->sync();
 }
 
 }  // namespace lathe::model

@@ -283,7 +283,7 @@ Status Model::load(const std::string& dir, const LoadOptions& opt, ThreadPool* p
   inv_freq_.assign(static_cast<size_t>(HD / 2), 0.f);
   cpu::rope_inv_freq(inv_freq_.data(), HD, static_cast<float>(c.rope_theta), rs);
   if (opt.lora.r > 0) LATHE_RETURN_IF_ERROR(init_lora(opt.lora));
-  return Status::Ok();
+  return be_->sync();  // weight uploads to a device backend report their errors here
 }
 
 Status Model::dequantized_weight(int64_t layer, Module m, std::vector<float>& out) const {
