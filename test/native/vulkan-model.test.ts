@@ -137,7 +137,7 @@ describe('Vulkan backend: the whole model against the CPU backend', () => {
     for (const device of ['cpu', 'vulkan'] as const) {
       const m = await load('mistral', device, 'nf4', 0.1);
       const losses: number[] = [];
-      const mask = TARGETS.map((t) => (t < 0 ? 0 : 1));
+      const mask: number[] = TARGETS.map((t) => (t < 0 ? 0 : 1));
       const n = mask.reduce((s, x) => s + x, 0);
       for (let step = 0; step < 30; step++) {
         const lp = await m.forward({ tokens: TOKENS, targets: TARGETS }, { dropoutSeed: step + 1 });
