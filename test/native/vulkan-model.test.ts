@@ -76,11 +76,11 @@ function seeds(n: number): Float32Array {
 }
 
 describe('Vulkan backend: the whole model against the CPU backend', () => {
-  test.each(Object.keys(SPECS).flatMap((a) => (['none', 'nf4', 'int8'] as Quant[]).map((q) => [a, q])))(
-    '%s / %s: log-probs and every LoRA gradient within 1e-4 relative', async (arch, quant, ctx) => {
+  test.for(Object.keys(SPECS).flatMap((a) => (['none', 'nf4', 'int8'] as Quant[]).map((q) => [a, q] as const)))(
+    '%s / %s: log-probs and every LoRA gradient within 1e-4 relative', { timeout: 120_000 }, async ([arch, quant], ctx) => {
       if (skipUnlessDevice(ctx)) return;
       const run = async (device: 'cpu' | 'vulkan') => {
-        const m = await load(arch, device, quant as Quant);
+        const m = await load(arch, device, quant);
         expect(m.info().backend).toMatch(device === 'cpu' ? /^cpu/ : /^vulkan \(/);
         const scored = await m.logprobs(TOKENS);
         const tokens = [...TOKENS, ...TOKENS.slice().reverse()];
@@ -102,7 +102,7 @@ describe('Vulkan backend: the whole model against the CPU backend', () => {
         worst = Math.max(worst, relErr(gpu.grads[i], g));
       });
       expect(worst).toBeLessThan(1e-4);
-    }, 120_000);
+    });
 
   test('a packed row (positions restart, attention stays per document) equals its documents run apart', async (ctx) => {
     if (skipUnlessDevice(ctx)) return;

@@ -50,4 +50,6 @@ export interface TrainableModel {
   generate?(prompt: number[], opts: { maxNewTokens: number; temperature: number; seed: number; stop: number[]; signal?: AbortSignal }): Promise<number[]>;
   /** Engine memory now, its peak, and the plan made before allocating (bytes), when the engine tracks them. */
   memory?(): { usedBytes: number; peakBytes: number; plannedBytes: number };
+  /** The backend running the model, e.g. "vulkan (NVIDIA GeForce RTX 4090, discrete)" or "cpu (avx2, 8 threads)". */
+  device?(): string;
 }

@@ -1,17 +1,21 @@
 // "Will it fit?": the engine's memory plan for a training config against the memory this device has free, the
 // largest micro-batch and sequence length that would fit, and a time estimate from a short calibration (real steps).
-import { freemem, totalmem } from 'node:os';
+import type { VulkanDeviceInfo } from '../../api/contract';
+import { loadAddon } from '../../engine/addon';
 import { planModel, type MemoryPlan } from '../../engine/engine';
-import { BUDGET_SHARE } from '../../models/fit';
 import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../training/config';
 import { BatchSource } from './batches';
+import { fitDevice } from './fit-device';
 import { createNativeTrainable } from './native-model';
 import { sftSeeds } from './sft';
 import { totalStepsFor } from './trainer';
 import { loadTrainingData } from './training-data';
 
 export interface FitCheck {
-  device: 'cpu';
+  /** Where the run's buffers live: system memory (cpu) or a Vulkan GPU's memory. */
+  device: 'cpu' | 'vulkan';
+  /** "CPU (system memory)" or the GPU's name. */
+  deviceName: string;
   plan: MemoryPlan;
   plannedBytes: number;
   /** Memory free now, and the share of it a run may plan to use (the rest stays for the OS and the app). */
@@ -37,14 +41,22 @@ export function planTraining(config: TrainingConfig, batch: number, seqLen: numb
   return planModel(config.model, { quant: config.quant, lora, batch, seqLen, mode: 'train', storageDtype });
 }
 
-export async function fitCheck(config: TrainingConfig, opts: { calibrate: boolean; runDir?: string; log?: (m: string) => void }): Promise<FitCheck> {
+function vulkanDevices(): VulkanDeviceInfo[] {
+  try {
+    return loadAddon().probeBackends().vulkanDevices ?? [];
+  } catch {
+    return [];  // no addon or no loader: the CPU's memory is the one that counts
+  }
+}
+
+export async function fitCheck(config: TrainingConfig, opts: { calibrate: boolean; runDir?: string; log?: (m: string) => void; vulkanDevices?: VulkanDeviceInfo[] }): Promise<FitCheck> {
   // Preference objectives score a pair (chosen + rejected) per micro-batch slot: twice the rows.
   // GRPO trains one group of completions per forward.
   const rowsPer = PREFERENCE_OBJECTIVES.includes(config.objective) ? 2 : 1;
   const planFor = (batch: number, seqLen: number) => planTraining(config, config.objective === 'grpo' ? config.grpoGroupSize : batch * rowsPer, seqLen);
   const plan = await planFor(config.microBatch, config.seqLen);
-  const freeBytes = freemem();
-  const budgetBytes = Math.floor(freeBytes * BUDGET_SHARE);
+  const dev = fitDevice(config.device, opts.vulkanDevices ?? vulkanDevices());
+  const { freeBytes, budgetBytes } = dev;
   const fits = plan.total <= budgetBytes;
   let suggestion: FitCheck['suggestion'] = null;
   if (!fits) {
@@ -60,19 +72,20 @@ export async function fitCheck(config: TrainingConfig, opts: { calibrate: boolea
   }
   const gib = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GiB`;
   const result: FitCheck = {
-    device: 'cpu',
+    device: dev.kind,
+    deviceName: dev.name,
     plan,
     plannedBytes: plan.total,
     freeBytes,
-    totalBytes: totalmem(),
+    totalBytes: dev.totalBytes,
     budgetBytes,
     fits,
     suggestion,
     message: fits
-      ? `Fits: the run plans ${gib(plan.total)} of the ${gib(budgetBytes)} it may use (${gib(freeBytes)} free).`
+      ? `Fits on ${dev.name}: the run plans ${gib(plan.total)} of the ${gib(budgetBytes)} it may use (${gib(freeBytes)} free).`
       : suggestion
-        ? `Does not fit: it plans ${gib(plan.total)} but only ${gib(budgetBytes)} is available. microBatch ${suggestion.microBatch} with seqLen ${suggestion.seqLen} would fit.`
-        : `Does not fit: it plans ${gib(plan.total)} but only ${gib(budgetBytes)} is available, and even microBatch 1 at seqLen 64 does not fit. Use quant nf4, or free memory.`,
+        ? `Does not fit on ${dev.name}: it plans ${gib(plan.total)} but only ${gib(budgetBytes)} is available. microBatch ${suggestion.microBatch} with seqLen ${suggestion.seqLen} would fit.`
+        : `Does not fit on ${dev.name}: it plans ${gib(plan.total)} but only ${gib(budgetBytes)} is available, and even microBatch 1 at seqLen 64 does not fit. Use quant nf4, a lower LoRA rank, or free memory.`,
   };
   if (!opts.calibrate || !fits) return result;
 

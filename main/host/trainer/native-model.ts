@@ -83,6 +83,7 @@ export async function createNativeTrainable(config: TrainingConfig): Promise<Nat
       const m = model.memory();
       return { usedBytes: m.current.total, peakBytes: m.peak.total, plannedBytes: planned };
     },
+    device: () => model.info().backend,
     close: () => model.close(),
   };
 }

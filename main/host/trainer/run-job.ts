@@ -77,6 +77,7 @@ export async function runTrainingJob(runDir: string, deps: RunJobDeps): Promise<
   let lastSaved = checkpoint?.step ?? 0;
   try {
     model = await deps.createModel(config);
+    if (model.device) log(`engine: ${model.device()}`);
     // Before any checkpoint is loaded: a reference pass (when its cache is missing) must see the starting adapter.
     const objective = await prepareObjective({ config, model, runDir, data, train: trainSource, validation, log, signal: deps.signal });
     let state = initialTrainerState();

@@ -91,7 +91,7 @@ export function createMockTraining(emit: Emit) {
     for (let s = seq; !fits && !suggestion && s >= 64; s = Math.floor(s / 2)) {
       for (let m = mb; m >= 1 && !suggestion; m = Math.floor(m / 2)) if (plan.total - plan.activations - mb * seq * 4e4 + m * s * 2.6e5 <= budgetBytes) suggestion = { microBatch: m, seqLen: s };
     }
-    const base: FitCheck = { device: 'cpu', plan, plannedBytes: plan.total, freeBytes, totalBytes: 32 * 2 ** 30, budgetBytes, fits, suggestion, message: fits ? 'Fits.' : 'Does not fit.' };
+    const base: FitCheck = { device: 'cpu', deviceName: 'CPU (system memory)', plan, plannedBytes: plan.total, freeBytes, totalBytes: 32 * 2 ** 30, budgetBytes, fits, suggestion, message: fits ? 'Fits.' : 'Does not fit.' };
     if (!calibrate || !fits) return base;
     const totalSteps = Number(config.maxSteps ?? 600);
     const secondsPerStep = 0.0004 * mb * seq * Number(config.gradAccum ?? 8);

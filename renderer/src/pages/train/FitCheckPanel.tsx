@@ -34,7 +34,7 @@ function MemoryBarView({ fit }: { fit: FitCheck }): JSX.Element {
         </span>
         <span className="fit-sep" aria-hidden="true" />
         <span data-testid="fit-budget" title={`A run may plan up to ${Math.round((fit.budgetBytes / Math.max(1, fit.freeBytes)) * 100)}% of the memory free now; the rest stays for the system and other programs.`}>
-          <strong>{formatBytes(fit.budgetBytes)}</strong> usable <span className="subtle">of {formatBytes(fit.freeBytes)} free</span>
+          <strong>{formatBytes(fit.budgetBytes)}</strong> usable <span className="subtle">of {formatBytes(fit.freeBytes)} free on <span data-testid="fit-device">{fit.deviceName}</span></span>
         </span>
         <span className="fit-sep" aria-hidden="true" />
         <span className={fit.fits ? 'subtle' : 'fit-over-text'} data-testid="fit-share">
