@@ -69,6 +69,8 @@ export interface MemoryPlan {
 export interface MemoryUsage {
   current: Omit<MemoryPlan, 'total'> & { total: number };
   peak: Omit<MemoryPlan, 'total'> & { total: number };
+  /** On a GPU backend: the device memory this process uses now and its budget, as the driver reports them. */
+  device?: { usedBytes: number; budgetBytes: number };
 }
 
 export interface GenerateOptions {

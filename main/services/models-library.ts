@@ -1,7 +1,7 @@
 // Model library handlers: list, import, demo model, delete (asking first when runs use it), a project's base model,
 // hub download with progress and cancel, the catalog's fit column (planned in the engine host), and the hub token.
 import { freemem } from 'node:os';
-import type { MethodOutput, MethodParsedInput } from '../api/contract';
+import type { MethodOutput, MethodParsedInput, SystemInfo } from '../api/contract';
 import { LatheError } from '../api/errors';
 import { ModelsRepo } from '../library/models-repo';
 import { loadCatalog } from '../models/catalog';
@@ -21,11 +21,15 @@ let catalogPlans: Promise<CatalogPlans> | undefined;
 const libraryPlans = new Map<string, number>();
 const FIT_SEQ = 1024;
 
-/** Free RAM now, and the GPUs the engine can train on (none while only the CPU backend is available). */
+/** The GPUs the engine can train on: usable Vulkan devices that are real GPUs (a CPU device such as lavapipe is not). */
+function trainingGpus(system: SystemInfo): { name: string; memoryBytes: number }[] {
+  return system.vulkanDevices.filter((d) => d.usable && d.type !== 'cpu').map((d) => ({ name: d.name, memoryBytes: d.budgetBytes ?? d.vramBytes }));
+}
+
+/** Free RAM now, and the memory of each GPU the engine can train on. */
 async function machineMemory(ctx: ServiceContext): Promise<MachineMemory> {
   const system = await systemHandlers['system.info'](undefined, ctx);
-  const gpuBackend = system.engine.backends.some((b) => b !== 'cpu');
-  return { freeBytes: freemem(), gpuBytes: gpuBackend ? system.gpus.map((g) => g.memoryBytes) : [] };
+  return { freeBytes: freemem(), gpuBytes: trainingGpus(system).map((g) => g.memoryBytes) };
 }
 
 async function tokenStatus(ctx: ServiceContext): Promise<MethodOutput<'models.tokenStatus'>> {
@@ -106,12 +110,11 @@ export const modelLibraryHandlers = {
       throw err;
     });
     const [plans, system] = await Promise.all([catalogPlans, systemHandlers['system.info'](undefined, ctx)]);
-    const gpuBackend = system.engine.backends.some((b) => b !== 'cpu');
     const machine = await machineMemory(ctx);
     const library = new ModelsRepo(ctx.db).list();
     const view: CatalogView = {
       settings: { quant: CATALOG_SETTINGS.quant, loraR: CATALOG_SETTINGS.loraR, microBatch: CATALOG_SETTINGS.microBatch, seqLens: CATALOG_SETTINGS.seqLens },
-      machine: { freeBytes: machine.freeBytes, gpus: gpuBackend ? system.gpus.map((g) => ({ name: g.name, memoryBytes: g.memoryBytes })) : [] },
+      machine: { freeBytes: machine.freeBytes, gpus: trainingGpus(system) },
       entries: entries.map(({ configJson: _c, config: _f, storageDtype: _d, ...e }) => ({
         ...e,
         plans: CATALOG_SETTINGS.seqLens.map((seqLen) => {

@@ -131,6 +131,22 @@ describe('Vulkan backend: the whole model against the CPU backend', () => {
     expect(out[1]).toEqual(out[0]);
   }, 60_000);
 
+  test('the memory plan is the device memory the driver reports (within 3%), and the weights arena measures it', async (ctx) => {
+    if (skipUnlessDevice(ctx)) return;
+    for (const quant of ['nf4', 'none'] as Quant[]) {
+      const m = await load('llama', 'vulkan', quant, 0.1);
+      await m.forward({ tokens: [...TOKENS, ...TOKENS], targets: [...TARGETS, ...TARGETS], batch: 2 }, { dropoutSeed: 1 });
+      await m.backward(seeds(2 * TOKENS.length));
+      await m.step({ lr: 1e-3 });
+      const plan = m.planTrain({ batch: 2, seqLen: TOKENS.length });
+      const mem = m.memory();
+      expect(mem.device, 'a GPU backend reports device memory').toBeDefined();
+      expect(Math.abs(mem.device!.usedBytes / plan.total - 1), `${quant}: device ${mem.device!.usedBytes} vs plan ${plan.total}`).toBeLessThan(0.03);
+      expect(Math.abs(mem.current.weights / plan.weights - 1), `${quant}: weights`).toBeLessThan(0.03);
+      await m.close();
+    }
+  }, 60_000);
+
   test('30 AdamW steps (dropout on) follow the CPU loss curve', async (ctx) => {
     if (skipUnlessDevice(ctx)) return;
     const curves: number[][] = [];

@@ -146,8 +146,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       else if (qs == "int8") opt.quant = model::Quant::int8;
       else return throw_invalid(env, "quant must be none, nf4 or int8 (got \"" + qs + "\")");
       opt.max_seq_len = static_cast<int64_t>(get_num(o, "maxSeqLen", 4096));
-      Napi::Value dev = o.Get("device");  // "cpu" | "auto"; the backend checks it and names what is accepted
-      if (!dev.IsUndefined() && !dev.IsString()) return throw_invalid(env, "device must be a string such as \"cpu\" or \"auto\"");
+      Napi::Value dev = o.Get("device");  // "cpu" | "auto" | "vulkan[:N]"; the backend checks it and names what is accepted
+      if (!dev.IsUndefined() && !dev.IsString()) return throw_invalid(env, "device must be a string such as \"cpu\", \"auto\" or \"vulkan\"");
       if (dev.IsString()) opt.device = dev.As<Napi::String>().Utf8Value();
       if (!parse_lora(env, o.Get("lora"), opt.lora)) return env.Undefined();
     }
@@ -200,6 +200,13 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     Napi::Object o = Napi::Object::New(env);
     o.Set("current", cur);
     o.Set("peak", peak);
+    uint64_t used = 0, budget = 0;
+    if (model_->device_memory(&used, &budget)) {
+      Napi::Object d = Napi::Object::New(env);
+      d.Set("usedBytes", static_cast<double>(used));
+      d.Set("budgetBytes", static_cast<double>(budget));
+      o.Set("device", d);
+    }
     return o;
   }
 
@@ -466,6 +473,8 @@ Napi::Value plan_model(const Napi::CallbackInfo& info) {
     else if (qs == "int8") opt.quant = model::Quant::int8;
     else if (qs != "none") return throw_invalid(env, "quant must be none, nf4 or int8");
     if (!parse_lora(env, o.Get("lora"), opt.lora)) return env.Undefined();
+    Napi::Value dev = o.Get("device");  // a GPU device also holds the weights the CPU maps from the file
+    if (dev.IsString()) opt.device = dev.As<Napi::String>().Utf8Value();
     Napi::Value sd = o.Get("storageDtype");
     if (sd.IsString()) {
       storage_dtype = sd.As<Napi::String>().Utf8Value();

@@ -107,11 +107,20 @@ class Backend {
   virtual void adamw_step(DPtr<float> param, DPtr<float> m, DPtr<float> v, DPtr<float> grad, int64_t n,
                           const cpu::AdamW& opt, float grad_scale) = 0;
   virtual double grad_norm(const GradBuf* bufs, int64_t n_bufs) = 0;  // synchronises: the caller needs the number
+
+  // Device memory as the driver reports it (bytes this process uses on the device's main heap, and its budget);
+  // false on the CPU, whose memory the engine's own tracker already counts.
+  virtual bool device_memory(uint64_t* used, uint64_t* budget) const { (void)used; (void)budget; return false; }
+  // Bytes of the weights copied into backend memory by upload_weight (0 on the CPU, which uses them in place).
+  virtual int64_t weight_bytes() const { return 0; }
 };
 
 // The backend for a device string: "cpu"; "vulkan" (the best usable Vulkan device) or "vulkan:N" (device N of `lathe
 // info`), when the build has the Vulkan backend; "auto": the first discrete Vulkan GPU, else the CPU. Anything else is
 // a clear error naming the accepted values. Implemented in make_backend.cc.
 Status make_backend(const std::string& device, ThreadPool* pool, std::unique_ptr<Backend>& out);
+// Whether make_backend(device) would give a GPU backend, which holds every weight in device memory (the CPU maps
+// unquantized weights from the file instead): the memory plan counts them only then.
+bool device_holds_weights(const std::string& device);
 
 }  // namespace lathe::backend

@@ -10,6 +10,17 @@ namespace lathe::backend {
 
 namespace {
 
+#ifdef LATHE_HAVE_VULKAN
+// The device "auto" opens: the first usable discrete GPU (-1: none).
+int auto_vulkan_index() {
+  std::vector<vk::DeviceInfo> devs;
+  if (!vk::list_devices(&devs, false).ok()) return -1;
+  for (const vk::DeviceInfo& d : devs)
+    if (d.usable && d.type == vk::DeviceType::discrete) return d.index;
+  return -1;
+}
+#endif
+
 // "vulkan" -> -1 (best device), "vulkan:N" -> N; false when the string is neither.
 bool parse_vulkan(const std::string& device, int* index) {
   if (device == "vulkan") { *index = -1; return true; }
@@ -35,13 +46,8 @@ Status make_backend(const std::string& device, ThreadPool* pool, std::unique_ptr
     // A GPU only when it is a real discrete one: an integrated GPU shares the CPU's memory bandwidth and a CPU device
     // (lavapipe) is slower than the CPU backend, so "auto" keeps those on the CPU. A discrete GPU that fails to start
     // falls back to the CPU too; info().backend names what was chosen.
-    std::vector<vk::DeviceInfo> devs;
-    if (vk::list_devices(&devs, false).ok())
-      for (const vk::DeviceInfo& d : devs)
-        if (d.usable && d.type == vk::DeviceType::discrete) {
-          if (VulkanBackend::create(d.index, out).ok()) return Status::Ok();
-          break;
-        }
+    const int index = auto_vulkan_index();
+    if (index >= 0 && VulkanBackend::create(index, out).ok()) return Status::Ok();
 #endif
     out = std::make_unique<CpuBackend>(pool);
     return Status::Ok();
@@ -58,6 +64,15 @@ Status make_backend(const std::string& device, ThreadPool* pool, std::unique_ptr
   }
   return Status::invalid("device \"" + device + "\" is not known (known: auto, cpu, vulkan, vulkan:N)",
                          "Use \"cpu\", \"auto\", \"vulkan\" or \"vulkan:N\" with N from `lathe info`.");
+}
+
+bool device_holds_weights(const std::string& device) {
+  int index = -1;
+  if (parse_vulkan(device, &index)) return true;
+#ifdef LATHE_HAVE_VULKAN
+  if (device == "auto") return auto_vulkan_index() >= 0;
+#endif
+  return false;
 }
 
 }  // namespace lathe::backend

@@ -147,7 +147,7 @@ Status VulkanBackend::scratch(int64_t floats, vk::View* out) {
   if (scratch_.size() < bytes) {
     LATHE_RETURN_IF_ERROR(flush());  // recorded ops may still read the old scratch
     scratch_.release();
-    LATHE_RETURN_IF_ERROR(ctx_.alloc(&scratch_, bytes + bytes / 4));
+    LATHE_RETURN_IF_ERROR(ctx_.alloc(&scratch_, bytes));  // exact: the memory plan counts the largest request
   }
   *out = scratch_.view(0, bytes);
   return Status::Ok();

@@ -64,10 +64,14 @@ class VulkanBackend final : public Backend {
   void adamw_step(DPtr<float> param, DPtr<float> m, DPtr<float> v, DPtr<float> grad, int64_t n, const cpu::AdamW& opt,
                   float grad_scale) override;
   double grad_norm(const GradBuf* bufs, int64_t n_bufs) override;
+  bool device_memory(uint64_t* used, uint64_t* budget) const override {
+    ctx_.memory_budget(budget, used);
+    return true;
+  }
 
   // Bytes the backend holds besides the model's arenas: uploaded weights and its own op scratch (for lathe info and
   // the memory report).
-  int64_t weight_bytes() const { return weight_bytes_; }
+  int64_t weight_bytes() const override { return weight_bytes_; }
   int64_t scratch_bytes() const;
   // Tensor views that were not at the device's storage alignment and went through a temporary copy (tests assert the
   // engine's buffer layout keeps this rare).

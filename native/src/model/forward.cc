@@ -52,7 +52,7 @@ MemoryPlan Model::plan(int64_t B, int64_t T, bool generate, int64_t prompt_len) 
   const int64_t N = generate ? (prompt_len > 0 ? prompt_len : T) : B * T;
   const ArenaBytes a = infer_bytes(cfg_, infer_dims(N, T, generate));
   p.activations = a[static_cast<int>(ArenaKind::activations)];
-  p.scratch = a[static_cast<int>(ArenaKind::scratch)];
+  p.scratch = a[static_cast<int>(ArenaKind::scratch)] + planned_device_scratch(N, T, /*train=*/false);
   p.kv_cache = a[static_cast<int>(ArenaKind::kv_cache)];
   return p;
 }

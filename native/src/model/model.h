@@ -84,7 +84,7 @@ struct LoadOptions {
   Quant quant = Quant::none;
   LoraConfig lora;
   int64_t max_seq_len = 4096;
-  std::string device = "cpu";  // backend: "cpu", or "auto" (the CPU until a GPU backend is built in)
+  std::string device = "cpu";  // backend: "cpu", "vulkan", "vulkan:N" or "auto" (see backend::make_backend)
 };
 
 // Bytes per arena for a workload, computed from the config before anything for it is allocated.
@@ -126,6 +126,8 @@ class Model {
   // The backend running this model ("cpu (avx512, 2 threads)"); empty before load().
   std::string backend_name() const { return be_ ? be_->name() : std::string(); }
   MemTracker& tracker() { return tracker_; }
+  // Device memory in use and its budget when the backend is a GPU (see Backend::device_memory).
+  bool device_memory(uint64_t* used, uint64_t* budget) const { return be_ && be_->device_memory(used, budget); }
   bool has_adapter() const { return lora_cfg_.r > 0 || adapter_loaded_; }
   const LoraConfig& lora_config() const { return lora_cfg_; }
 
@@ -213,7 +215,12 @@ class Model {
   Status read_config(const std::string& dir);
   Status need_backend() const;
   bool inspected_only_ = false;
+  // A GPU backend: every weight is resident in device memory, and the backend keeps its own op scratch.
+  bool device_weights_ = false;
   int64_t planned_weight_bytes() const;
+  // Bytes of op scratch a GPU backend allocates for N rows of T tokens (0 on the CPU): the largest of the LoRA
+  // temporaries, attention's backward row sums and the gradient-norm partials (vulkan_backend.cc scratch()).
+  int64_t planned_device_scratch(int64_t N, int64_t T, bool train) const;
 
   ModelConfig cfg_;
   ModelInfo info_;

@@ -1,5 +1,7 @@
 // Planned weight bytes from the config, the quantization and the stored dtype (mmapped f32/bf16 tensors cost nothing:
 // they stay in the OS page cache and are not counted; f16 is converted to f32; nf4/int8 are owned by the engine).
+#include <algorithm>
+
 #include "model/model.h"
 
 namespace lathe::model {
@@ -28,7 +30,38 @@ int64_t Model::planned_weight_bytes() const {
   }
   bytes += c.layers * 4 * (2 * C + (c.qk_norm ? 2 * HD : 0)) + 4 * C;
   if (f16) bytes += 4 * V * C * (c.tie_embeddings ? 1 : 2);
+  if (device_weights_) {
+    // The CPU maps f32/bf16 weights from the file; a GPU holds a copy of each (f16 is already counted as its f32
+    // conversion), and every NF4 weight carries its codebook and dequant map (272 words) on the device.
+    const int64_t stored = info_.storage_dtype == "BF16" ? 2 : 4;
+    if (!f16) bytes += stored * V * C * (c.tie_embeddings ? 1 : 2);
+    for (int m = 0; m < 7; ++m) {
+      const int64_t n = outs[m] * ins[m];
+      if (quant_ == Quant::none && !f16) bytes += c.layers * stored * n;
+      if (quant_ == Quant::nf4) bytes += c.layers * (4 * 272 + 12);  // + word rounding of codes and absmax
+      if (quant_ == Quant::int8) bytes += c.layers * 4;
+    }
+  }
   return bytes;
+}
+
+int64_t Model::planned_device_scratch(int64_t N, int64_t T, bool train) const {
+  if (!device_weights_) return 0;
+  const auto& c = cfg_;
+  int64_t rmax = 0, lora_params = 0;
+  for (int64_t l = 0; l < c.layers; ++l)
+    for (int m = 0; m < 7; ++m) {
+      int64_t r, p;
+      lora_dims(l, m, r, p);
+      rmax = std::max(rmax, r);
+      lora_params += p;
+    }
+  const int64_t in_max = std::max(c.intermediate, std::max(c.hidden, c.n_heads * c.head_dim));
+  const bool drop = train && lora_cfg_.dropout > 0.f;
+  int64_t floats = N * ((drop ? in_max : 0) + rmax);         // matmul backward: drop(x) and g (T, R)
+  if (train) floats = std::max(floats, c.n_heads * T);         // attention backward: D (NH, T) per row
+  if (train) floats = std::max(floats, lora_params / 4096 + 2 * 7 * c.layers);  // grad-norm partials
+  return 4 * std::max<int64_t>(floats, 1);
 }
 
 void Model::lora_dims(int64_t l, int m, int64_t& r, int64_t& params) const {
@@ -48,6 +81,7 @@ void Model::lora_dims(int64_t l, int m, int64_t& r, int64_t& params) const {
 
 Status Model::inspect(const std::string& dir, const LoadOptions& opt) {
   quant_ = opt.quant;
+  device_weights_ = backend::device_holds_weights(opt.device);
   max_seq_len_ = opt.max_seq_len;
   lora_cfg_ = opt.lora;
   LATHE_RETURN_IF_ERROR(read_config(dir));
@@ -62,6 +96,7 @@ Status Model::inspect(const std::string& dir, const LoadOptions& opt) {
 
 Status Model::inspect_config(const std::string& dir, const LoadOptions& opt, const std::string& storage_dtype) {
   quant_ = opt.quant;
+  device_weights_ = backend::device_holds_weights(opt.device);
   max_seq_len_ = opt.max_seq_len;
   lora_cfg_ = opt.lora;
   LATHE_RETURN_IF_ERROR(read_config(dir));

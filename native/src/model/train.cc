@@ -76,7 +76,7 @@ MemoryPlan Model::plan_train(int64_t B, int64_t T, bool checkpointing) const {
   p.optimizer = 4 * 3 * lora_params;  // gradients, Adam m and v (fp32), one of each per LoRA parameter
   const ArenaBytes a = train_bytes(cfg_, train_dims(B, T, checkpointing));
   p.activations = a[static_cast<int>(ArenaKind::activations)];
-  p.scratch = a[static_cast<int>(ArenaKind::scratch)];
+  p.scratch = a[static_cast<int>(ArenaKind::scratch)] + planned_device_scratch(B * T, T, /*train=*/true);
   return p;
 }
 

@@ -202,6 +202,7 @@ Status Model::load(const std::string& dir, const LoadOptions& opt, ThreadPool* p
   layers_.clear();
   final_norm_.release();
   LATHE_RETURN_IF_ERROR(backend::make_backend(opt.device, pool, be_));
+  device_weights_ = std::string(be_->device()) != "cpu";
   max_seq_len_ = opt.max_seq_len;
   if (max_seq_len_ < 2 || max_seq_len_ > (int64_t(1) << 22))
     return Status::invalid("maxSeqLen must be between 2 and 4194304 (got " + std::to_string(max_seq_len_) + ")", "Pass a sensible maxSeqLen.");
@@ -241,7 +242,7 @@ Status Model::load(const std::string& dir, const LoadOptions& opt, ThreadPool* p
     LATHE_RETURN_IF_ERROR(make_table(head_, head_f32_, head_bf16_, head, V, C));
   }
   embed_w_ = be_->upload_weight(embed_);
-  head_w_ = be_->upload_weight(head_);
+  head_w_ = c.tie_embeddings ? embed_w_ : be_->upload_weight(head_);  // a tied head is the same device weight
   LATHE_RETURN_IF_ERROR(make_vector(final_norm_, find("model.norm.weight"), C, "model.norm.weight"));
 
   const int64_t outs[] = {QD, KVD, KVD, C, I, I, C};
@@ -273,6 +274,9 @@ Status Model::load(const std::string& dir, const LoadOptions& opt, ThreadPool* p
     }
   }
   info_.parameters = params;
+  // On a GPU the weights arena is device memory: the uploaded copies replace the host's owned nf4/int8 bytes there
+  // (the tracker then measures what the plan, with device_weights_, predicts).
+  if (device_weights_) tracker_.add(ArenaKind::weights, be_->weight_bytes() - owned_quant_bytes_);
   cpu::RopeScaling rs;
   if (c.rope.type == "llama3") rs.kind = cpu::RopeScaling::Kind::llama3;
   else if (c.rope.type == "linear") rs.kind = cpu::RopeScaling::Kind::linear;

@@ -27,7 +27,12 @@ export function cpuFeatureLabels(f: SystemInfo['cpu']['features']): string[] {
 function Engine({ info }: { info: SystemInfo }): JSX.Element {
   const features = cpuFeatureLabels(info.cpu.features);
   const notes = Object.entries(info.engine.notes).map(([k, v]) => `${k.toUpperCase()}: ${v}`);
-  const gpuText = info.gpus.length === 0 ? 'No GPU' : info.gpus.map((g) => `${g.name} · ${formatGiB(g.memoryBytes)}`).join(', ');
+  // The GPUs the engine trains on are Vulkan devices; a CPU device (lavapipe) is not a GPU, and the CUDA list only
+  // says what the CUDA self-test saw when there is no Vulkan driver.
+  const vkGpus = info.vulkanDevices.filter((d) => d.usable && d.type !== 'cpu');
+  const gpuText = vkGpus.length
+    ? vkGpus.map((d) => `${d.name} · ${formatGiB(d.vramBytes)}`).join(', ')
+    : info.gpus.length === 0 ? 'No GPU' : info.gpus.map((g) => `${g.name} · ${formatGiB(g.memoryBytes)} (no Vulkan driver)`).join(', ');
   return (
     <>
       <span
