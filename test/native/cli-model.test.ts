@@ -60,7 +60,7 @@ describe.skipIf(!built)('lathe model/score/generate (skipped until `npm run buil
     expect(missing.stderr).toContain('config.json');
   });
 
-  test('--device: cpu scores like the default; a bad spelling and a backend this build lacks are clear errors', () => {
+  test('--device: cpu scores like the default; a bad spelling and an absent device are clear errors', () => {
     const ids = ['9707', '1879', '11', '419'];
     const def = lathe(['score', '--model', dir, '--ids', ids.join(','), '--json']);
     const cpu = lathe(['score', '--model', dir, '--ids', ids.join(','), '--json', '--device', 'cpu']);
@@ -71,9 +71,10 @@ describe.skipIf(!built)('lathe model/score/generate (skipped until `npm run buil
     const bad = lathe(['score', '--model', dir, '--ids', '1,2', '--device', 'gpu']);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('--device must be auto, cpu, vulkan or vulkan:N');
-    const absent = lathe(['generate', '--model', dir, '--prompt', 'Hi', '--device', 'vulkan:0']);
+    const absent = lathe(['generate', '--model', dir, '--prompt', 'Hi', '--device', 'vulkan:42']);
     expect(absent.status).not.toBe(0);
-    expect(absent.stderr).toContain('device "vulkan:0" is not available in this build');
+    // With the Vulkan backend built in: no such device; without it: the build has none. Either way it says so.
+    expect(absent.stderr).toMatch(/Vulkan device 42 does not exist|has no Vulkan backend|no Vulkan/);
     const trainBad = lathe(['train', '--config', 'run.yaml', '--device', 'cuda']);
     expect(trainBad.stderr).toContain('--device must be auto, cpu, vulkan or vulkan:N');
     const trainResume = lathe(['train', '--resume', 'some-run', '--device', 'cpu']);
