@@ -1,6 +1,7 @@
 // Builds the service context every front door shares: opens the library, creates the engine supervisor, fans out events.
 import type { EventName, EventPayloads } from '../api/contract';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { datasetDir } from '../data/store';
 import { openLibraryDb } from '../library/db';
 import { DatasetsRepo } from '../library/datasets-repo';
@@ -39,6 +40,8 @@ const OWNER_LABEL = { electron: 'the Lathe desktop app', web: 'lathe serve', cli
 export function createRuntime(opts: RuntimeOptions): Runtime {
   const paths = libraryPaths(opts.libraryRoot ?? defaultLibraryRoot());
   ensureLibraryFolders(paths);
+  // Engine hosts inherit this: compiled Vulkan pipelines are kept in the library, so a GPU run starts fast next time.
+  process.env.LATHE_VULKAN_PIPELINE_CACHE ??= join(paths.root, 'vulkan-pipelines.bin');
   const owner = newOwner(OWNER_LABEL[opts.shell]);
   // One app (desktop or serve) per library; one-shot CLI commands cooperate with it through each run's owner lock.
   if (opts.shell !== 'cli') takeLibraryLease(paths, owner);

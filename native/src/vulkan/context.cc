@@ -1,5 +1,10 @@
 // vk::Context: instance, device choice (discrete > integrated > virtual > CPU-when-allowed), compute queue, command
 // pool, pipeline cache on disk and the memory budget; plus the device probe that `lathe info` shows.
+#ifdef _WIN32
+#include <process.h>
+#else
+#include <unistd.h>
+#endif
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -419,7 +424,12 @@ Status Context::save_pipeline_cache() {
   c.f.vkGetPipelineCacheData(c.device, c.cache, &n, nullptr);
   std::vector<char> data(n);
   if (n && c.f.vkGetPipelineCacheData(c.device, c.cache, &n, data.data()) != VK_SUCCESS) return Status::Ok();
-  const std::string tmp = c.cache_path + ".tmp";
+  // Per-process temp name: the app's engine hosts (a run, the shared one) may save the same cache at once.
+#ifdef _WIN32
+  const std::string tmp = c.cache_path + "." + std::to_string(_getpid()) + ".tmp";
+#else
+  const std::string tmp = c.cache_path + "." + std::to_string(getpid()) + ".tmp";
+#endif
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return Status::error(status_code::io_error, "cannot write the Vulkan pipeline cache " + tmp);
