@@ -47,7 +47,14 @@ describe('continued pre-training (cpt)', () => {
     const lrs = (readMetrics(runDir) as unknown as StepMetrics[]).filter((m) => m.step > 0).map((m) => m.lr);
     expect(lrs[10]).toBeCloseTo(3e-3, 12);
     expect(lrs[29]).toBeCloseTo(3e-4, 12);
-    console.log(`cpt held-out perplexity: ${evals.map((m) => `step ${m.step} ${m.evalPerplexity!.toFixed(2)}`).join(', ')}`);
+    // The forgetting probe: perplexity on the general-text sample at every evaluation, against the base's.
+    const probe = evals.map((m) => m.extra?.['eval/forgettingPerplexity']);
+    expect(probe.every((p) => typeof p === 'number' && Number.isFinite(p))).toBe(true);
+    const base = evals[0].extra!['eval/forgettingBasePerplexity'];
+    expect(probe[0]).toBeCloseTo(base, 3);  // step 0: the adapter starts as the identity (B = 0)
+    expect(probe[2]).not.toBe(probe[0]);    // and training moves it
+    expect(logs.filter((l) => l.startsWith('forgetting probe: perplexity')).length).toBe(3);
+    console.log(`cpt held-out perplexity: ${evals.map((m) => `step ${m.step} ${m.evalPerplexity!.toFixed(2)}`).join(', ')}; forgetting probe: ${probe.map((p) => p!.toFixed(2)).join(', ')} (base ${base.toFixed(2)})`);
   });
 
   it('refuses data that does not fit the objective, saying which and how to fix it', async () => {

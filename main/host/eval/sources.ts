@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LatheError } from '../../api/errors';
-import { appRoot } from '../../app-root';
 import { runPipeline } from '../../data/pipeline';
 import { DATASET_FILES } from '../../data/store';
 import type { LatheTokenizer } from '../../models/tokenizer';
@@ -14,6 +13,9 @@ import { runFiles } from '../../training/run-dir';
 import type { ScoredSeq } from '../../eval/loss';
 import type { EvalSource } from '../../eval/types';
 import { loadTrainingData } from '../trainer/training-data';
+import { forgettingProbePath, textWindows } from './text-windows';
+
+export { forgettingProbePath, textWindows };
 
 export interface LoadedSequences {
   seqs: ScoredSeq[];
@@ -21,7 +23,6 @@ export interface LoadedSequences {
   truncated: number;
 }
 
-export const forgettingProbePath = () => join(appRoot(), 'assets', 'eval', 'general-text.txt');
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
@@ -36,20 +37,6 @@ function fileHash(path: string): string {
 
 function mustExist(path: string, what: string): void {
   if (!existsSync(path)) throw new LatheError('eval.notFound', `The ${what} ${path} does not exist.`, `Check the path of the ${what}.`);
-}
-
-/** Raw text: the whole file's tokens, cut into windows of seqLen tokens (each window starts with BOS when the model uses one). */
-export function textWindows(text: string, tok: LatheTokenizer, seqLen: number): ScoredSeq[] {
-  const body = tok.encode(text, { addSpecialTokens: false });
-  const bos = tok.addBosToken && tok.bosId != null ? [tok.bosId] : [];
-  const step = seqLen - bos.length;
-  const out: ScoredSeq[] = [];
-  for (let at = 0; at < body.length; at += step) {
-    const ids = [...bos, ...body.slice(at, at + step)];
-    // With no BOS, a window's first token has no context: it is not a target (mask[0] is never scored anyway).
-    out.push({ ids, mask: new Uint8Array(ids.length).fill(1) });
-  }
-  return out;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface JobData {
   padId: number;
   /** 2 when examples are preference pairs (chosen, rejected) that must stay together; 1 or absent otherwise. */
   group?: number;
+  /** cpt: the forgetting probe (Lathe's general-text sample) as windows, scored at every evaluation. */
+  probe?: TokenizedExample[];
 }
 
 export interface RunJobDeps {

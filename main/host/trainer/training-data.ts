@@ -14,6 +14,7 @@ import { slidingWindows } from '../../data/windows';
 import { loadTokenizer, type LatheTokenizer } from '../../models/tokenizer';
 import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../training/config';
 import type { TokenizedExample } from './batches';
+import { forgettingProbePath, textWindows } from '../eval/text-windows';
 import { loadGrpoPrompts } from './grpo-data';
 import type { JobData } from './run-job';
 
@@ -153,5 +154,9 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
     log(`continued pre-training: ${docs[0]} training and ${docs[1]} validation documents cut into ${train.length} and ${validation.length} windows of up to ${maxLenFor(config)} tokens`);
   }
   if (!train.length) throw new LatheError('data.empty', `No trainable example in ${source}.`, 'Check the data report: every row was left out (see data-report.json in the run folder).');
-  return { train, validation, padId, group };
+  // The forgetting probe, for cpt: windows of the longest length an unpacked row holds.
+  const probe = isCpt(config) && existsSync(forgettingProbePath())
+    ? textWindows(await readFile(forgettingProbePath(), 'utf8'), tokenizer, maxLenFor({ ...config, packing: false })).map((s) => ({ ids: s.ids, weights: s.mask }))
+    : undefined;
+  return { train, validation, padId, group, ...(probe ? { probe } : {}) };
 }

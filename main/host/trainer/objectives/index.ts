@@ -1,7 +1,8 @@
 // Picks the run's objective from `objective:` and prepares what it needs before the first step (for DPO/IPO: the
 // reference log-probs, computed once with the adapter off and cached in the run folder).
 import { betaFor, type TrainingConfig } from '../../../training/config';
-import type { BatchSource, TokenizedExample } from '../batches';
+import { BatchSource, type TokenizedExample } from '../batches';
+import { cptObjective } from './cpt';
 import type { TrainableModel } from '../engine-port';
 import type { JobData } from '../run-job';
 import type { TrainObjective } from './objective';
@@ -27,7 +28,13 @@ export interface PrepareInput {
 export async function prepareObjective(p: PrepareInput): Promise<TrainObjective> {
   const { config } = p;
   // Continued pre-training is the SFT loss over windows whose every token is supervised (the data step makes them).
-  if (config.objective === 'sft' || config.objective === 'cpt') return sftObjective;
+  if (config.objective === 'sft') return sftObjective;
+  if (config.objective === 'cpt') {
+    const probe = p.data.probe?.length
+      ? new BatchSource(p.data.probe, { seqLen: config.seqLen, microBatch: config.microBatch, packing: false, seed: config.seed, padId: p.data.padId, shuffle: false })
+      : null;
+    return cptObjective(p.model, probe, p.log, p.signal);
+  }
   if (config.objective === 'grpo') return grpoObjective(p);
   const name = config.objective;
   const params = { beta: betaFor(config), labelSmoothing: config.labelSmoothing, simpoGamma: config.simpoGamma };

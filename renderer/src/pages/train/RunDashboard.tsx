@@ -34,6 +34,7 @@ import { useRunLive } from './useRunLive';
 const MetricChart = lazy(() => import('./MetricChart').then((m) => ({ default: m.MetricChart })));
 const PreferenceCharts = lazy(() => import('./PreferenceCharts').then((m) => ({ default: m.PreferenceCharts })));
 const GrpoCharts = lazy(() => import('./GrpoCharts').then((m) => ({ default: m.GrpoCharts })));
+const ForgettingChart = lazy(() => import('./ForgettingChart').then((m) => ({ default: m.ForgettingChart })));
 
 function ChartsFallback(): JSX.Element {
   return (
@@ -269,6 +270,7 @@ export function RunDashboard({ id, notify, onBack }: { id: string; notify: Notif
             <MetricChart title="Tokens per second" testId="chart-tps" metrics={steps} series={[{ key: 'tokensPerSecond', label: 'Tokens/s', color: 'var(--accent-hover)' }]} format={(v) => nf.format(v)} total={total} fromZero />
             {metrics.some((m) => m.extra?.['rewards/accuracy'] !== undefined) && <PreferenceCharts metrics={metrics} total={total} />}
             {metrics.some((m) => m.extra?.['reward/mean'] !== undefined) && <GrpoCharts metrics={metrics} total={total} />}
+            {metrics.some((m) => m.extra?.['eval/forgettingPerplexity'] !== undefined) && <ForgettingChart metrics={metrics} total={total} />}
             {hasMemory && (
               <MetricChart
                 title="Memory: engine peak vs plan"
