@@ -7,6 +7,9 @@ export type Quant = 'none' | 'nf4' | 'int8';
 export type LoraTarget = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';
 export const ALL_LORA_TARGETS: LoraTarget[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 
+/** The trainable tables of trainEmbeddings (PEFT modules_to_save names). */
+export type TableName = 'embed_tokens' | 'lm_head';
+
 export interface LoraOptions {
   r: number;
   /** Defaults to r (scale 1). */
@@ -16,6 +19,8 @@ export interface LoraOptions {
   targets: LoraTarget[];
   /** Seeds the Kaiming-uniform init of A. */
   seed?: number;
+  /** Also train the embedding table and output head (f32 copies; PEFT modules_to_save). */
+  trainEmbeddings?: boolean;
 }
 
 export interface LoadModelOptions {
@@ -95,6 +100,8 @@ export interface StepOptions {
   weightDecay?: number;
   /** Global gradient-norm clipping; 0/undefined = off. */
   maxGradNorm?: number;
+  /** Learning rate of trainable embedding / head tables (default: lr). */
+  embeddingLr?: number;
 }
 
 export interface StepResult {
@@ -148,8 +155,8 @@ interface NativeModel {
   step(opts: object): Promise<StepResult>;
   zeroGrad(): void;
   planTrain(batch: number, seqLen: number, checkpointing: boolean): MemoryPlan;
-  loraTensor(layer: number, module: LoraTarget, which: 'A' | 'B' | 'dA' | 'dB'): Float32Array;
-  setLoraTensor(layer: number, module: LoraTarget, which: 'A' | 'B', values: Float32Array): void;
+  loraTensor(layer: number, module: LoraTarget | TableName, which: 'A' | 'B' | 'dA' | 'dB'): Float32Array;
+  setLoraTensor(layer: number, module: LoraTarget | TableName, which: 'A' | 'B', values: Float32Array): void;
   saveState(path: string, rng: number): Promise<void>;
   loadState(path: string): Promise<{ rng: number; step: number }>;
 }
@@ -287,7 +294,7 @@ export class EngineModel {
   step(o: StepOptions): Promise<StepResult> {
     return this.serial(() =>
       withSignal(undefined, () =>
-        this.native.step({ lr: o.lr, beta1: o.betas?.[0] ?? 0.9, beta2: o.betas?.[1] ?? 0.999, eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0, maxGradNorm: o.maxGradNorm ?? 0 }),
+        this.native.step({ lr: o.lr, beta1: o.betas?.[0] ?? 0.9, beta2: o.betas?.[1] ?? 0.999, eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0, maxGradNorm: o.maxGradNorm ?? 0, embeddingLr: o.embeddingLr ?? 0 }),
       ),
     );
   }
@@ -314,8 +321,11 @@ export class EngineModel {
     return this.serial(() => withSignal(undefined, () => this.native.loadState(path)));
   }
 
-  /** A LoRA tensor or its gradient: A [r, in], B [out, r]. */
-  loraTensor(layer: number, module: LoraTarget, which: 'A' | 'B' | 'dA' | 'dB'): Float32Array {
+  /**
+   * A LoRA tensor or its gradient: A [r, in], B [out, r]. With module 'embed_tokens' or 'lm_head' (trainEmbeddings):
+   * the trainable table [vocab, hidden] ('A') or its gradient ('dA'); the layer is ignored.
+   */
+  loraTensor(layer: number, module: LoraTarget | TableName, which: 'A' | 'B' | 'dA' | 'dB'): Float32Array {
     try {
       return this.native.loraTensor(layer, module, which);
     } catch (err) {
@@ -323,7 +333,7 @@ export class EngineModel {
     }
   }
 
-  setLoraTensor(layer: number, module: LoraTarget, which: 'A' | 'B', values: Float32Array): void {
+  setLoraTensor(layer: number, module: LoraTarget | TableName, which: 'A' | 'B', values: Float32Array): void {
     try {
       this.native.setLoraTensor(layer, module, which, values);
     } catch (err) {
@@ -387,10 +397,12 @@ export async function planModel(
     checkpointing?: boolean;
     /** Plan from config.json alone, with the weights' stored dtype given (a model not downloaded yet). */
     storageDtype?: 'F32' | 'BF16' | 'F16';
+    /** The device the plan is for: a GPU also holds the weights the CPU maps from the file. Default 'cpu'. */
+    device?: EngineDevice;
   },
 ): Promise<MemoryPlan> {
   try {
-    return await bindings().planModel(dir, { quant: opts.quant ?? 'none', lora: opts.lora, storageDtype: opts.storageDtype }, opts.batch, opts.seqLen, opts.mode ?? 'score', opts.checkpointing ?? true);
+    return await bindings().planModel(dir, { quant: opts.quant ?? 'none', lora: opts.lora, storageDtype: opts.storageDtype, device: opts.device }, opts.batch, opts.seqLen, opts.mode ?? 'score', opts.checkpointing ?? true);
   } catch (err) {
     return wrapError(err);
   }

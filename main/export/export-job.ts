@@ -110,7 +110,7 @@ export async function runExport(req: ExportRequest, hooks: ExportHooks = {}): Pr
       const baseModel = a.config.baseModel || src.baseDir;
       await writeFolderAtomic(out, force, async (tmp) => {
         checkAbort();
-        await writePeftAdapter(tmp, { baseModel, alpha: a.config.loraAlpha, useRslora: a.config.useRslora, modules: normalizedModules(a), dropout: Number(a.config.raw.lora_dropout ?? 0) });
+        await writePeftAdapter(tmp, { baseModel, alpha: a.config.loraAlpha, useRslora: a.config.useRslora, modules: normalizedModules(a), dropout: Number(a.config.raw.lora_dropout ?? 0), tables: a.tables });
         await writeFile(join(tmp, 'README.md'), await modelCard(src, { ...a.config, baseModel }, null));
       });
       break;

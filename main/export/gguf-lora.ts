@@ -26,6 +26,10 @@ export function ggufLoraAlpha(adapter: PeftAdapter): { alpha: number; prescale: 
 }
 
 export async function exportGgufLora(baseDir: string, adapter: PeftAdapter, outPath: string, opts: GgufLoraOptions = {}): Promise<{ path: string; bytes: number; alpha: number }> {
+  if (adapter.tables.size) {
+    // llama.cpp's LoRA files hold low-rank pairs only; a replaced embedding table or head has no place in them.
+    throw new LatheError('export.unsupported', `${adapter.dir} also trained the ${[...adapter.tables.keys()].join(' and ')} (trainEmbeddings), which a GGUF LoRA file cannot carry.`, 'Export a merged GGUF (format gguf) instead: it includes the trained tables.');
+  }
   const m = await readModelDir(baseDir);
   const arch = GGUF_ARCH[m.modelType];
   const type = opts.type === 'f32' ? 'F32' : 'F16';

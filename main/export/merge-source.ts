@@ -34,12 +34,23 @@ export async function mergedSource(baseDir: string, adapter: PeftAdapter | null,
     }
     byWeight.set(name, m);
   }
+  for (const [name, t] of adapter?.tables ?? []) {
+    const info = tensors.get(name);
+    const want = name === 'lm_head.weight' && !info ? tensors.get('model.embed_tokens.weight') : info;  // tied head
+    if (!want || want.shape.join() !== t.shape.join()) {
+      throw new LatheError('adapter_mismatch', `${adapter!.dir}: the trained ${name} is [${t.shape}] but the base model's is [${want?.shape ?? 'absent'}]`, 'Export with the base model the adapter was trained on.');
+    }
+  }
   return {
     tensors,
-    merged: new Set(byWeight.keys()),
+    merged: new Set([...byWeight.keys(), ...[...(adapter?.tables.keys() ?? [])].filter((n) => tensors.has(n))]),
     async read(name: string) {
       const info = tensors.get(name);
       if (!info) throw new LatheError('tensor_missing', `${baseDir}: no tensor ${name}`);
+      // A trained table (trainEmbeddings) replaces the base tensor outright. A tied model has no lm_head tensor: its
+      // one trained table is the embedding.
+      const trained = adapter?.tables.get(name);
+      if (trained) return Float32Array.from(trained.data);
       const w = (base && (await base(name))) || (await readTensorF32(info));
       if (w.length !== info.shape.reduce((a, b) => a * b, 1)) throw new LatheError('tensor_size_mismatch', `${baseDir}: base override for ${name} has ${w.length} values, its shape is [${info.shape}]`);
       const m = byWeight.get(name);

@@ -31,11 +31,21 @@ export interface PeftConfig {
   raw: Record<string, unknown>;
 }
 
+/**
+ * Full copies of the embedding table / output head (PEFT modules_to_save, what trainEmbeddings writes), keyed by the
+ * base weight they replace: 'model.embed_tokens.weight' and/or 'lm_head.weight', each [vocab, hidden].
+ */
+export type AdapterTables = Map<string, { shape: number[]; data: Float32Array }>;
+
 export interface PeftAdapter {
   dir: string;
   config: PeftConfig;
   modules: LoraModuleWeights[];
+  tables: AdapterTables;
 }
+
+/** The modules_to_save Lathe reads and writes, with the base weight each replaces. */
+export const SAVED_TABLES: Record<string, string> = { embed_tokens: 'model.embed_tokens.weight', lm_head: 'lm_head.weight' };
 
 const PREFIX = 'base_model.model.';
 
@@ -72,7 +82,9 @@ export async function readPeftConfig(dir: string): Promise<PeftConfig> {
   if (raw.peft_type !== 'LORA') bad(path, 'field `peft_type` must be "LORA"');
   for (const k of ['use_dora', 'fan_in_fan_out', 'lora_bias'] as const) if (raw[k] === true) bad(path, `field \`${k}\` = true is not supported`);
   const mts = raw.modules_to_save;
-  if (Array.isArray(mts) && mts.length) bad(path, 'field `modules_to_save` (full module copies) is not supported');
+  if (Array.isArray(mts)) {
+    for (const m of mts) if (typeof m !== 'string' || !(m in SAVED_TABLES)) bad(path, `field \`modules_to_save\` may hold only "embed_tokens" and "lm_head" (got ${JSON.stringify(m)})`);
+  }
   const r = raw.r ?? 8;
   const alpha = raw.lora_alpha ?? 8;
   if (typeof r !== 'number' || !Number.isInteger(r) || r <= 0) bad(path, `field \`r\` must be a positive integer, got ${JSON.stringify(r)}`);
@@ -100,7 +112,16 @@ export async function readPeftAdapter(dir: string): Promise<PeftAdapter> {
     throw err;
   });
   const pairs = new Map<string, { A?: string; B?: string }>();
-  for (const name of header.tensors.keys()) {
+  const saved = Array.isArray(config.raw.modules_to_save) ? (config.raw.modules_to_save as string[]) : [];
+  const tables: AdapterTables = new Map();
+  for (const [name, info] of header.tensors) {
+    const base = name.startsWith(PREFIX) ? name.slice(PREFIX.length) : '';
+    const table = saved.find((s) => SAVED_TABLES[s] === base);
+    if (table) {
+      if (info.shape.length !== 2) bad(stPath, `tensor "${name}" must be a [vocab, hidden] matrix`);
+      tables.set(base, { shape: info.shape, data: await readTensorF32(info) });
+      continue;
+    }
     const m = /^base_model\.model\.(.+)\.lora_([AB])\.weight$/.exec(name);
     if (!m) bad(stPath, `unexpected tensor "${name}" (only lora_A/lora_B weights of linear modules are supported)`);
     const p = pairs.get(m[1]) ?? {};
@@ -108,6 +129,7 @@ export async function readPeftAdapter(dir: string): Promise<PeftAdapter> {
     pairs.set(m[1], p);
   }
   if (pairs.size === 0) bad(stPath, 'no LoRA tensors found');
+  for (const s of saved) if (!tables.has(SAVED_TABLES[s])) bad(stPath, `modules_to_save names ${s} but there is no tensor ${PREFIX}${SAVED_TABLES[s]}`);
   const modules: LoraModuleWeights[] = [];
   for (const [module, p] of [...pairs].sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (!p.A || !p.B) bad(stPath, `module ${module} has lora_${p.A ? 'B' : 'A'} missing (they come in pairs)`);
@@ -125,7 +147,7 @@ export async function readPeftAdapter(dir: string): Promise<PeftAdapter> {
       B: await readTensorF32(b),
     });
   }
-  return { dir, config, modules };
+  return { dir, config, modules, tables };
 }
 
 /** delta = scale · B·A as a row-major [out, in] f32 matrix (accumulated in f64 per element for stability). */
@@ -153,6 +175,8 @@ export interface WritePeftOptions {
   /** When ranks differ per module, the majority rank becomes `r` and the others go to rank_pattern. */
   modules: Pick<LoraModuleWeights, 'module' | 'r' | 'inFeatures' | 'outFeatures' | 'A' | 'B'>[];
   dropout?: number;
+  /** Trained embedding table / head copies (written as modules_to_save). */
+  tables?: AdapterTables;
 }
 
 /** Writes adapter_model.safetensors + adapter_config.json (PEFT's layout, long-standing keys, sorted, indent 2). */
@@ -169,6 +193,11 @@ export async function writePeftAdapter(dir: string, opts: WritePeftOptions): Pro
     tensors.push({ name: `${PREFIX}${m.module}.lora_A.weight`, dtype: 'F32', shape: [m.r, m.inFeatures], data: f32(m.A) });
     tensors.push({ name: `${PREFIX}${m.module}.lora_B.weight`, dtype: 'F32', shape: [m.outFeatures, m.r], data: f32(m.B) });
   }
+  const saved = Object.entries(SAVED_TABLES).filter(([, base]) => opts.tables?.has(base));
+  for (const [, base] of saved) {
+    const t = opts.tables!.get(base)!;
+    tensors.push({ name: `${PREFIX}${base}`, dtype: 'F32', shape: t.shape, data: f32(t.data) });
+  }
   const targets = [...new Set(opts.modules.map((m) => m.module.split('.').pop()!))].sort();
   const cfg: Record<string, unknown> = {
     alpha_pattern: {},
@@ -179,7 +208,7 @@ export async function writePeftAdapter(dir: string, opts: WritePeftOptions): Pro
     init_lora_weights: true,
     lora_alpha: opts.alpha,
     lora_dropout: opts.dropout ?? 0,
-    modules_to_save: null,
+    modules_to_save: saved.length ? saved.map(([name]) => name) : null,
     peft_type: 'LORA',
     r,
     rank_pattern: rankPattern,

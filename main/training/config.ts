@@ -41,6 +41,8 @@ const fields = {
   loraDropout: { schema: z.number().min(0).max(0.9).default(0), why: 'Dropout 0 trains fastest; raise to 0.05-0.1 on small datasets that overfit.' },
   loraTargets: { schema: z.array(z.enum(LORA_TARGETS)).min(1).default([...LORA_TARGETS]), why: 'All 7 linear modules: QLoRA showed adapting every linear layer is needed to match full fine-tuning.' },
   rslora: { schema: z.boolean().default(false), why: 'rsLoRA scales by alpha/sqrt(r), which helps only at high ranks (64+).' },
+  trainEmbeddings: { schema: z.boolean().default(false), why: 'Off: LoRA leaves the token embeddings and output head frozen. On (continued pre-training on a new domain or language): they train too, as full f32 copies (16 bytes per parameter with Adam), saved as PEFT modules_to_save.' },
+  embeddingLearningRate: { schema: z.number().positive().max(1).optional(), why: 'trainEmbeddings: their own rate, defaulting to a tenth of learningRate; full tables move far more per step than a low-rank adapter.' },
   seqLen: { schema: z.number().int().min(16).max(131072).default(1024), why: 'Most instruction examples fit in 1024 tokens; longer costs memory linearly (attention is tiled).' },
   microBatch: { schema: z.number().int().min(1).max(1024).default(1), why: 'One sequence per forward keeps memory lowest; use gradient accumulation for a larger effective batch.' },
   gradAccum: { schema: z.number().int().min(1).max(4096).default(8), why: 'Effective batch of 8 sequences gives stable gradients without extra memory.' },

@@ -32,6 +32,10 @@ export function register(program: Command): void {
       if (!(MERGE_METHODS as string[]).includes(o.method)) throw new LatheError('invalid_option', `--method must be one of ${MERGE_METHODS.join(', ')} (got "${o.method}")`);
       const adapters = [];
       for (const dir of o.adapter) adapters.push(await readPeftAdapter(dir));
+      const withTables = adapters.filter((a) => a.tables.size);
+      if (withTables.length) {
+        throw new LatheError('invalid_option', `${withTables.map((a) => a.dir).join(', ')} also trained the embedding table/head (trainEmbeddings); merging full tables of several adapters is not defined`, 'Merge adapters trained without trainEmbeddings, or export that adapter on its own.');
+      }
       const merged = mergeAdapters(adapters, {
         method: o.method as MergeMethod,
         weights: o.weights ? numberList(o.weights, '--weights') : undefined,

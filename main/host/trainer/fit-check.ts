@@ -2,6 +2,7 @@
 // largest micro-batch and sequence length that would fit, and a time estimate from a short calibration (real steps).
 import type { VulkanDeviceInfo } from '../../api/contract';
 import { loadAddon } from '../../engine/addon';
+import { parseDevice } from '../../engine/device';
 import { planModel, type MemoryPlan } from '../../engine/engine';
 import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../training/config';
 import { BatchSource } from './batches';
@@ -37,8 +38,8 @@ export interface FitCheck {
  * from config.json alone (a catalog model not downloaded yet); the numbers are the same as for the full folder.
  */
 export function planTraining(config: TrainingConfig, batch: number, seqLen: number, storageDtype?: 'F32' | 'BF16' | 'F16'): Promise<MemoryPlan> {
-  const lora = { r: config.loraR, alpha: config.loraAlpha, dropout: config.loraDropout, rslora: config.rslora, targets: config.loraTargets, seed: config.seed };
-  return planModel(config.model, { quant: config.quant, lora, batch, seqLen, mode: 'train', storageDtype });
+  const lora = { r: config.loraR, alpha: config.loraAlpha, dropout: config.loraDropout, rslora: config.rslora, targets: config.loraTargets, seed: config.seed, trainEmbeddings: config.trainEmbeddings };
+  return planModel(config.model, { quant: config.quant, lora, batch, seqLen, mode: 'train', storageDtype, device: parseDevice(config.device, 'device') });
 }
 
 function vulkanDevices(): VulkanDeviceInfo[] {

@@ -39,7 +39,7 @@ export async function createNativeTrainable(config: TrainingConfig): Promise<Nat
     quant: config.quant,
     maxSeqLen: config.seqLen + 1,
     device: parseDevice(config.device, 'device'),  // the engine rejects a backend this build lacks, naming the choices
-    lora: { r: config.loraR, alpha: config.loraAlpha, dropout: config.loraDropout, rslora: config.rslora, targets: config.loraTargets, seed: config.seed },
+    lora: { r: config.loraR, alpha: config.loraAlpha, dropout: config.loraDropout, rslora: config.rslora, targets: config.loraTargets, seed: config.seed, trainEmbeddings: config.trainEmbeddings },
   });
   if (config.initAdapter) {
     try {
@@ -65,7 +65,9 @@ export async function createNativeTrainable(config: TrainingConfig): Promise<Nat
     forward: (b, opts) => forward(b, opts.adapter, opts.signal),
     backward: (seeds, opts) => model.backward(seeds, { signal: opts?.signal }),
     step: async (o): Promise<StepResult> => {
-      const r = await model.step({ lr: o.lr, betas: [o.beta1, o.beta2], eps: o.eps, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm });
+      // The embedding tables follow the schedule too, at their own peak (a tenth of the adapter's unless set).
+      const embeddingLr = o.lr * (config.embeddingLearningRate ?? config.learningRate * 0.1) / config.learningRate;
+      const r = await model.step({ lr: o.lr, betas: [o.beta1, o.beta2], eps: o.eps, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm, embeddingLr });
       return { gradNorm: r.gradNorm, skipped: r.skipped };
     },
     zeroGrad: () => model.zeroGrad(),

@@ -72,6 +72,7 @@ bool parse_lora(Napi::Env env, const Napi::Value& v, model::LoraConfig& lc) {
   lc.dropout = static_cast<float>(get_num(o, "dropout", 0));
   lc.rslora = get_bool(o, "rslora", false);
   lc.seed = static_cast<uint64_t>(get_num(o, "seed", 0));
+  lc.train_embeddings = get_bool(o, "trainEmbeddings", false);
   Napi::Value t = o.Get("targets");
   if (!t.IsArray()) { throw_invalid(env, "lora.targets must be an array of module names"); return false; }
   Napi::Array a = t.As<Napi::Array>();

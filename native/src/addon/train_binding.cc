@@ -61,7 +61,7 @@ Napi::Value backward(const Napi::CallbackInfo& info, const std::shared_ptr<Model
   }, nullptr);
 }
 
-// step({lr, beta1, beta2, eps, weightDecay, maxGradNorm}) → Promise<{gradNorm, skipped, reason, step}>
+// step({lr, beta1, beta2, eps, weightDecay, maxGradNorm, embeddingLr}) → Promise<{gradNorm, skipped, reason, step}>
 Napi::Value step(const Napi::CallbackInfo& info, const std::shared_ptr<Model>& model_, const std::shared_ptr<EngineCore>& engine_) {
   Napi::Env env = info.Env();
   model::StepOptions o;
@@ -73,6 +73,7 @@ Napi::Value step(const Napi::CallbackInfo& info, const std::shared_ptr<Model>& m
     o.eps = static_cast<float>(get_num(j, "eps", o.eps));
     o.weight_decay = static_cast<float>(get_num(j, "weightDecay", o.weight_decay));
     o.max_grad_norm = static_cast<float>(get_num(j, "maxGradNorm", o.max_grad_norm));
+    o.embedding_lr = static_cast<float>(get_num(j, "embeddingLr", 0));
   }
   auto res = std::make_shared<model::StepResult>();
   auto m = model_;
@@ -110,7 +111,18 @@ Napi::Value plan_train(const Napi::CallbackInfo& info, const std::shared_ptr<Mod
 Napi::Value lora_tensor(const Napi::CallbackInfo& info, const std::shared_ptr<Model>& model_, const std::shared_ptr<EngineCore>& engine_) {
   Napi::Env env = info.Env();
   if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsString() || !info[2].IsString()) return throw_invalid(env, "loraTensor(layer, module, which)");
-  int mi = module_index(info[1].As<Napi::String>().Utf8Value());
+  const std::string mod = info[1].As<Napi::String>().Utf8Value();
+  if (mod == "embed_tokens" || mod == "lm_head") {  // trainable tables: which 'A' = parameters, 'dA' = gradient
+    const std::string w = info[2].As<Napi::String>().Utf8Value();
+    std::vector<float> v;
+    std::lock_guard<std::mutex> lk(engine_->mu);
+    Status st = model_->table_tensor(mod, w == "dA" || w == "g" ? "g" : "p", v);
+    if (!st.ok()) { status_to_error(env, st).ThrowAsJavaScriptException(); return env.Undefined(); }
+    Napi::Float32Array a = Napi::Float32Array::New(env, v.size());
+    std::copy(v.begin(), v.end(), a.Data());
+    return a;
+  }
+  int mi = module_index(mod);
   if (mi < 0) return throw_invalid(env, "module must be one of q,k,v,o,gate,up,down");
   std::vector<float> v;
   std::lock_guard<std::mutex> lk(engine_->mu);
@@ -126,7 +138,16 @@ Napi::Value set_lora_tensor(const Napi::CallbackInfo& info, const std::shared_pt
   Napi::Env env = info.Env();
   if (info.Length() < 4 || !info[0].IsNumber() || !info[1].IsString() || !info[2].IsString() || !info[3].IsTypedArray())
     return throw_invalid(env, "setLoraTensor(layer, module, which, values: Float32Array)");
-  int mi = module_index(info[1].As<Napi::String>().Utf8Value());
+  const std::string mod = info[1].As<Napi::String>().Utf8Value();
+  if (mod == "embed_tokens" || mod == "lm_head") {
+    Napi::Float32Array a = info[3].As<Napi::Float32Array>();
+    std::vector<float> v(a.Data(), a.Data() + a.ElementLength());
+    std::lock_guard<std::mutex> lk(engine_->mu);
+    Status st = model_->set_table_tensor(mod, v);
+    if (!st.ok()) { status_to_error(env, st).ThrowAsJavaScriptException(); return env.Undefined(); }
+    return env.Undefined();
+  }
+  int mi = module_index(mod);
   if (mi < 0) return throw_invalid(env, "module must be one of q,k,v,o,gate,up,down");
   Napi::Float32Array a = info[3].As<Napi::Float32Array>();
   std::vector<float> v(a.Data(), a.Data() + a.ElementLength());

@@ -70,6 +70,9 @@ class Backend {
   // Registers a weight prepared on the host (loaded, converted or quantized). The host data must outlive the
   // backend's use of it on a zero-copy backend (the CPU); a device backend copies it.
   virtual Weight upload_weight(const cpu::WeightRef& w) = 0;
+  // An f32 (out, in) matrix already in backend memory used as a weight (a trainable embedding table or head): the ops
+  // read it where it lives, so an AdamW update of the buffer is what the next forward sees.
+  virtual Weight weight_f32(DPtr<float> p, int64_t out, int64_t in) = 0;
 
   // --- the op table (shapes and semantics: cpu/ops.h).
   virtual Status matmul_forward(DPtr<float> y, DPtr<float> lora_u, DPtr<float> x, const Weight& w, DPtr<float> bias,
@@ -96,11 +99,15 @@ class Backend {
                                int64_t N) = 0;
   virtual Status logsoftmax_gather_forward(DPtr<float> logp, DPtr<float> lse, DPtr<float> h, const Weight& head,
                                            DPtr<int32_t> target, int64_t T, int64_t chunk, DPtr<float> scratch) = 0;
+  // dhead (V, C), when given (a trainable f32 head): accumulates the head's gradient too.
   virtual Status logsoftmax_gather_backward(DPtr<float> dh, DPtr<float> g, DPtr<float> h, const Weight& head,
                                             DPtr<int32_t> target, DPtr<float> lse, int64_t T, int64_t chunk,
-                                            DPtr<float> scratch, bool accumulate) = 0;
+                                            DPtr<float> scratch, bool accumulate, DPtr<float> dhead) = 0;
   virtual Status logits_row(DPtr<float> logits, DPtr<float> h, const Weight& head) = 0;
   virtual Status embedding_forward(DPtr<float> out, DPtr<int32_t> ids, const Weight& table, int64_t T) = 0;
+  // dtable (V, C) += dout rows at ids, in token order (a trainable embedding table).
+  virtual Status embedding_backward(DPtr<float> dtable, DPtr<float> dout, DPtr<int32_t> ids, int64_t T, int64_t V,
+                                    int64_t C) = 0;
   virtual void add(DPtr<float> y, DPtr<float> a, DPtr<float> b, int64_t n) = 0;  // y = a + b (y may alias a or b)
   virtual void copy(DPtr<float> y, DPtr<float> x, int64_t n) = 0;
   virtual void fill(DPtr<float> y, float v, int64_t n) = 0;

@@ -60,6 +60,10 @@ Weight CpuBackend::upload_weight(const cpu::WeightRef& w) {
   return Weight{static_cast<int32_t>(weights_.size() - 1), w.dtype, w.out, w.in};
 }
 
+Weight CpuBackend::weight_f32(DPtr<float> p, int64_t out, int64_t in) {
+  return upload_weight(cpu::WeightRef::from_f32(P(p), out, in));
+}
+
 Status CpuBackend::matmul_forward(DPtr<float> y, DPtr<float> lora_u, DPtr<float> x, const Weight& w, DPtr<float> bias,
                                   const Lora* lora, int64_t T) {
   LoraArg l(lora);
@@ -110,14 +114,19 @@ Status CpuBackend::logsoftmax_gather_forward(DPtr<float> logp, DPtr<float> lse, 
 }
 Status CpuBackend::logsoftmax_gather_backward(DPtr<float> dh, DPtr<float> g, DPtr<float> h, const Weight& head,
                                               DPtr<int32_t> target, DPtr<float> lse, int64_t T, int64_t chunk,
-                                              DPtr<float> scratch, bool accumulate) {
-  return cpu::logsoftmax_gather_backward(P(dh), P(g), P(h), ref(head), P(target), P(lse), T, chunk, P(scratch), accumulate, ex_);
+                                              DPtr<float> scratch, bool accumulate, DPtr<float> dhead) {
+  return cpu::logsoftmax_gather_backward(P(dh), P(g), P(h), ref(head), P(target), P(lse), T, chunk, P(scratch), accumulate, ex_,
+                                         P(dhead));
 }
 Status CpuBackend::logits_row(DPtr<float> logits, DPtr<float> h, const Weight& head) {
   return cpu::logits_row(P(logits), P(h), ref(head), ex_);
 }
 Status CpuBackend::embedding_forward(DPtr<float> out, DPtr<int32_t> ids, const Weight& table, int64_t T) {
   return cpu::embedding_forward(P(out), P(ids), ref(table), T, ex_);
+}
+Status CpuBackend::embedding_backward(DPtr<float> dtable, DPtr<float> dout, DPtr<int32_t> ids, int64_t T, int64_t V,
+                                      int64_t C) {
+  return cpu::embedding_backward(P(dtable), P(dout), P(ids), T, V, C);
 }
 void CpuBackend::add(DPtr<float> y, DPtr<float> a, DPtr<float> b, int64_t n) { cpu::add(P(y), P(a), P(b), n, ex_); }
 void CpuBackend::copy(DPtr<float> y, DPtr<float> x, int64_t n) {

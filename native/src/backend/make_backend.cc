@@ -11,13 +11,17 @@ namespace lathe::backend {
 namespace {
 
 #ifdef LATHE_HAVE_VULKAN
-// The device "auto" opens: the first usable discrete GPU (-1: none).
+// The device "auto" opens: the first usable discrete GPU (-1: none). Probed once per process (an instance is
+// created and destroyed): GPUs do not come and go while the engine runs, and memory plans ask often.
 int auto_vulkan_index() {
-  std::vector<vk::DeviceInfo> devs;
-  if (!vk::list_devices(&devs, false).ok()) return -1;
-  for (const vk::DeviceInfo& d : devs)
-    if (d.usable && d.type == vk::DeviceType::discrete) return d.index;
-  return -1;
+  static const int index = [] {
+    std::vector<vk::DeviceInfo> devs;
+    if (!vk::list_devices(&devs, false).ok()) return -1;
+    for (const vk::DeviceInfo& d : devs)
+      if (d.usable && d.type == vk::DeviceType::discrete) return d.index;
+    return -1;
+  }();
+  return index;
 }
 #endif
 

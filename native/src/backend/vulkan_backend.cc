@@ -201,6 +201,16 @@ Weight VulkanBackend::upload_weight(const cpu::WeightRef& w) {
   return Weight{int32_t(weights_.size() - 1), w.dtype, w.out, w.in};
 }
 
+// The slot holds no buffer of its own: the weight is a view of the caller's (trainable) buffer.
+Weight VulkanBackend::weight_f32(DPtr<float> p, int64_t out, int64_t in) {
+  auto slot = std::make_unique<DeviceWeightSlot>();
+  Args a(*this);
+  slot->w = vk::DeviceWeight::f32(a.mat(p, out, in).view, out, in, a.mat(p, out, in).off);
+  keep(a.finish(Status::Ok()));
+  weights_.push_back(std::move(slot));
+  return Weight{int32_t(weights_.size() - 1), DType::f32, out, in};
+}
+
 namespace {
 
 Status bad_weight() {
@@ -343,7 +353,7 @@ Status VulkanBackend::logsoftmax_gather_forward(DPtr<float> logp, DPtr<float> ls
 
 Status VulkanBackend::logsoftmax_gather_backward(DPtr<float> dh, DPtr<float> g, DPtr<float> h, const Weight& head,
                                                  DPtr<int32_t> target, DPtr<float> lse, int64_t T, int64_t chunk,
-                                                 DPtr<float> scratch_, bool accumulate) {
+                                                 DPtr<float> scratch_, bool accumulate, DPtr<float> dhead) {
   if (head.id < 0) return bad_weight();
   Args a(*this);
   const int64_t C = head.in;
@@ -352,7 +362,7 @@ Status VulkanBackend::logsoftmax_gather_backward(DPtr<float> dh, DPtr<float> g, 
   Status st = a.status();
   if (st.ok())
     st = vk::logsoftmax_gather_backward(ctx_, *rec_, a.mat(dh, T, C), G, a.mat(h, T, C), dw(head), TG, L, T, chunk, S,
-                                        accumulate);
+                                        accumulate, a.mat(dhead, head.out, C));
   return a.finish(st);
 }
 
@@ -371,6 +381,15 @@ Status VulkanBackend::embedding_forward(DPtr<float> out, DPtr<int32_t> ids, cons
   vk::View O = a.out(out, T * W.in), I = a.in(ids, T);
   Status st = a.status();
   if (st.ok()) st = vk::embedding_forward(ctx_, *rec_, O, I, W.words, W.dtype, T, W.out, W.in);
+  return a.finish(st);
+}
+
+Status VulkanBackend::embedding_backward(DPtr<float> dtable, DPtr<float> dout, DPtr<int32_t> ids, int64_t T, int64_t V,
+                                         int64_t C) {
+  Args a(*this);
+  vk::View D = a.out(dtable, V * C), O = a.in(dout, T * C), I = a.in(ids, T);
+  Status st = a.status();
+  if (st.ok()) st = vk::embedding_backward(ctx_, *rec_, D, O, I, T, V, C);
   return a.finish(st);
 }
 

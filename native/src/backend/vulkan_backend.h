@@ -30,6 +30,7 @@ class VulkanBackend final : public Backend {
   void download(void* dst, const void* handle, int64_t byte_off, int64_t bytes) override;
   Status sync() override;
   Weight upload_weight(const cpu::WeightRef& w) override;
+  Weight weight_f32(DPtr<float> p, int64_t out, int64_t in) override;
 
   Status matmul_forward(DPtr<float> y, DPtr<float> lora_u, DPtr<float> x, const Weight& w, DPtr<float> bias,
                         const Lora* lora, int64_t T) override;
@@ -55,9 +56,11 @@ class VulkanBackend final : public Backend {
                                    DPtr<int32_t> target, int64_t T, int64_t chunk, DPtr<float> scratch) override;
   Status logsoftmax_gather_backward(DPtr<float> dh, DPtr<float> g, DPtr<float> h, const Weight& head,
                                     DPtr<int32_t> target, DPtr<float> lse, int64_t T, int64_t chunk,
-                                    DPtr<float> scratch, bool accumulate) override;
+                                    DPtr<float> scratch, bool accumulate, DPtr<float> dhead) override;
   Status logits_row(DPtr<float> logits, DPtr<float> h, const Weight& head) override;
   Status embedding_forward(DPtr<float> out, DPtr<int32_t> ids, const Weight& table, int64_t T) override;
+  Status embedding_backward(DPtr<float> dtable, DPtr<float> dout, DPtr<int32_t> ids, int64_t T, int64_t V,
+                            int64_t C) override;
   void add(DPtr<float> y, DPtr<float> a, DPtr<float> b, int64_t n) override;
   void copy(DPtr<float> y, DPtr<float> x, int64_t n) override;
   void fill(DPtr<float> y, float v, int64_t n) override;

@@ -61,7 +61,7 @@ Status logsoftmax_gather_forward(float* logp, float* lse, const float* h, const 
 
 Status logsoftmax_gather_backward(float* dh, const float* g, const float* h, const WeightRef& head,
                                   const int32_t* target, const float* lse, int64_t T, int64_t chunk, float* scratch,
-                                  bool accumulate, const Exec& ex) {
+                                  bool accumulate, const Exec& ex, float* dhead) {
   LATHE_RETURN_IF_ERROR(check_head(head, target, T));
   if (chunk <= 0) return Status::invalid("logsoftmax_gather: chunk must be positive");
   const int64_t V = head.out, C = head.in;
@@ -90,6 +90,8 @@ Status logsoftmax_gather_backward(float* dh, const float* g, const float* h, con
       }
     });
     LATHE_RETURN_IF_ERROR(gemm_nn(dh + t0 * C, C, scratch, V, head, n, 1.0f, accumulate, ex));
+    // A trainable head (f32): dW (V, C) += G^T h, from the same G the input gradient used.
+    if (dhead) gemm_tn_acc(dhead, scratch, h + t0 * C, n, V, C, 1.0f, ex);
   }
   return Status::Ok();
 }

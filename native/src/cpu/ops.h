@@ -153,10 +153,11 @@ void swiglu_backward(float* dg, float* du, const float* dh, const float* g, cons
 Status logsoftmax_gather_forward(float* logp, float* lse, const float* h, const WeightRef& head, const int32_t* target,
                                  int64_t T, int64_t chunk, float* scratch, const Exec& ex);
 // dh (T, C) = g[t] * (W[target] - softmax(h W^T) · W), logits recomputed per chunk; (+= if accumulate).
-// g (T) = dL/dlogp. lse from the forward (nullptr => recomputed).
+// g (T) = dL/dlogp. lse from the forward (nullptr => recomputed). dhead (V, C), when given (an f32 trainable head),
+// accumulates the head's gradient from the same softmax.
 Status logsoftmax_gather_backward(float* dh, const float* g, const float* h, const WeightRef& head,
                                   const int32_t* target, const float* lse, int64_t T, int64_t chunk, float* scratch,
-                                  bool accumulate, const Exec& ex);
+                                  bool accumulate, const Exec& ex, float* dhead = nullptr);
 // logits (V) = h (C) · W^T for one position (sampling in generation).
 Status logits_row(float* logits, const float* h, const WeightRef& head, const Exec& ex);
 

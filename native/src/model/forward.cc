@@ -48,6 +48,7 @@ MemoryPlan Model::plan(int64_t B, int64_t T, bool generate, int64_t prompt_len) 
       lora_dims(l, m, rm, pm);
       p.lora += 4 * pm;
     }
+  p.lora += 4 * table_params();
   // Generation: prompt_len (default T) rows of prefill, a RoPE table and KV cache of T positions.
   const int64_t N = generate ? (prompt_len > 0 ? prompt_len : T) : B * T;
   const ArenaBytes a = infer_bytes(cfg_, infer_dims(N, T, generate));
@@ -92,7 +93,7 @@ Status Model::logprobs(float* logp, const int32_t* ids, int64_t B, int64_t T, bo
   be_->write(acts_.ids, ids, N);
   be_->write(acts_.pos, pos.data(), N);
   be_->write(acts_.targets, targets.data(), N);
-  LATHE_RETURN_IF_ERROR(be_->embedding_forward(acts_.x, acts_.ids, embed_w_, N));
+  LATHE_RETURN_IF_ERROR(be_->embedding_forward(acts_.x, acts_.ids, embed_for(adapter), N));
   LayerCall call;
   call.B = B;
   call.T = T;
@@ -108,7 +109,7 @@ Status Model::logprobs(float* logp, const int32_t* ids, int64_t B, int64_t T, bo
   }
   if (cancel && cancel->load()) return cancelled_status();
   be_->rmsnorm_forward(acts_.h, acts_.rstd, acts_.x, final_norm_.ptr(), N, c.hidden, static_cast<float>(c.rms_eps));
-  LATHE_RETURN_IF_ERROR(be_->logsoftmax_gather_forward(acts_.logp, DPtr<float>{}, acts_.h, head_w_, acts_.targets, N,
+  LATHE_RETURN_IF_ERROR(be_->logsoftmax_gather_forward(acts_.logp, DPtr<float>{}, acts_.h, head_for(adapter), acts_.targets, N,
                                                        acts_dims_.chunk, acts_.logits));
   LATHE_RETURN_IF_ERROR(be_->sync());  // a device backend runs the recorded ops here and reports their errors
   std::vector<float> all(static_cast<size_t>(N));
@@ -124,7 +125,7 @@ Status Model::decode(const int32_t* toks, int64_t T, int64_t p0, bool adapter, c
   for (int64_t t = 0; t < T; ++t) pos[t] = static_cast<int32_t>(p0 + t);
   be_->write(acts_.pos, pos.data(), T);
   be_->write(acts_.ids, toks, T);
-  LATHE_RETURN_IF_ERROR(be_->embedding_forward(acts_.x, acts_.ids, embed_w_, T));
+  LATHE_RETURN_IF_ERROR(be_->embedding_forward(acts_.x, acts_.ids, embed_for(adapter), T));
   LayerCall call;
   call.B = 1;
   call.T = T;
@@ -145,7 +146,7 @@ Status Model::decode(const int32_t* toks, int64_t T, int64_t p0, bool adapter, c
   }
   const DPtr<float> last = acts_.x + (T - 1) * c.hidden;
   be_->rmsnorm_forward(acts_.h, acts_.rstd, last, final_norm_.ptr(), 1, c.hidden, static_cast<float>(c.rms_eps));
-  LATHE_RETURN_IF_ERROR(be_->logits_row(acts_.logits, acts_.h, head_w_));
+  LATHE_RETURN_IF_ERROR(be_->logits_row(acts_.logits, acts_.h, head_for(adapter)));
   LATHE_RETURN_IF_ERROR(be_->sync());
   logits.resize(static_cast<size_t>(c.vocab));
   be_->read(logits.data(), acts_.logits, c.vocab);

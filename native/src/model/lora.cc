@@ -36,6 +36,10 @@ std::string fmt_double(double v) {
   return s;
 }
 
+// PEFT's names of modules_to_save copies in adapter_model.safetensors (the wrapper's adapter name stripped).
+constexpr const char* kEmbedName = "base_model.model.model.embed_tokens.weight";
+constexpr const char* kHeadName = "base_model.model.lm_head.weight";
+
 Status adapter_err(const std::string& path, const std::string& what) {
   return Status::error("bad_adapter", path + ": " + what, "Use a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors) trained for this base model.");
 }
@@ -45,6 +49,9 @@ Status adapter_err(const std::string& path, const std::string& what) {
 void Model::clear_lora() {
   for (auto& L : layers_)
     for (auto& m : L.lora) m = LoraModule{};
+  temb_ = TrainableTable{};
+  thead_ = TrainableTable{};
+  train_tables_ = false;
   lora_cfg_ = LoraConfig{};
   adapter_loaded_ = false;
 }
@@ -74,9 +81,11 @@ Status Model::init_lora(const LoraConfig& cfg) {
       lm.A.upload(a.data(), lm.A.size());
     }
   }
+  if (cfg.train_embeddings) LATHE_RETURN_IF_ERROR(init_tables());
   info_.lora_parameters = 0;
   for (auto& L : layers_)
     for (auto& m : L.lora) info_.lora_parameters += m.A.size() + m.B.size();
+  info_.lora_parameters += temb_.p.size() + thead_.p.size();  // trainable embedding table / head
   return be_->sync();  // uploads to a device backend report their errors here
 }
 
@@ -112,7 +121,14 @@ Status Model::load_adapter(const std::string& dir) {
   if (const io::JsonValue* v = c.get("fan_in_fan_out"); v && v->is_bool() && v->b) return adapter_err(cfg_path, "fan_in_fan_out adapters are not supported");
   if (const io::JsonValue* v = c.get("lora_bias"); v && v->is_bool() && v->b) return adapter_err(cfg_path, "lora_bias adapters are not supported");
   if (const io::JsonValue* v = c.get("alpha_pattern"); v && v->is_object() && !v->keys.empty()) return adapter_err(cfg_path, "alpha_pattern is not supported");
-  if (const io::JsonValue* v = c.get("modules_to_save"); v && v->is_array() && !v->items.empty()) return adapter_err(cfg_path, "modules_to_save (full module copies) is not supported");
+  // modules_to_save: full copies of the embedding table and/or the output head (what train_embeddings writes).
+  bool save_embed = false, save_head = false;
+  if (const io::JsonValue* v = c.get("modules_to_save"); v && v->is_array())
+    for (const auto& item : v->items) {
+      if (item.is_string() && item.str == "embed_tokens") save_embed = true;
+      else if (item.is_string() && item.str == "lm_head") save_head = true;
+      else return adapter_err(cfg_path, "modules_to_save may hold only \"embed_tokens\" and \"lm_head\" (got " + (item.is_string() ? "\"" + item.str + "\"" : std::string("a non-string")) + ")");
+    }
   float dropout = 0.f;
   if (const io::JsonValue* v = c.get("lora_dropout"); v && v->is_number()) dropout = static_cast<float>(v->num);
 
@@ -122,7 +138,11 @@ Status Model::load_adapter(const std::string& dir) {
   // name → (layer, module, A|B)
   struct Pair { const io::StTensor* A = nullptr; const io::StTensor* B = nullptr; };
   std::map<std::pair<int64_t, int>, Pair> found;
+  const io::StTensor* embed_t = nullptr;
+  const io::StTensor* head_t = nullptr;
   for (const auto& t : file->tensors()) {
+    if (save_embed && t.name == kEmbedName) { embed_t = &t; continue; }
+    if (save_head && t.name == kHeadName) { head_t = &t; continue; }
     bool matched = false;
     for (int64_t l = 0; l < cfg_.layers && !matched; ++l)
       for (int m = 0; m < static_cast<int>(Module::count) && !matched; ++m)
@@ -135,6 +155,11 @@ Status Model::load_adapter(const std::string& dir) {
     if (!matched) return adapter_err(st_path, "unexpected tensor \"" + t.name + "\" (only lora_A/lora_B of q,k,v,o,gate,up,down in layers 0.." + std::to_string(cfg_.layers - 1) + " are supported)");
   }
   if (found.empty()) return adapter_err(st_path, "no LoRA tensors found");
+  for (const io::StTensor* t : {embed_t, head_t})
+    if (t && (t->shape.size() != 2 || static_cast<int64_t>(t->shape[0]) != cfg_.vocab || static_cast<int64_t>(t->shape[1]) != cfg_.hidden))
+      return adapter_err(st_path, "tensor " + t->name + " must have shape [" + std::to_string(cfg_.vocab) + ", " + std::to_string(cfg_.hidden) + "] (vocab, hidden)");
+  if (save_embed != (embed_t != nullptr) || save_head != (head_t != nullptr))
+    return adapter_err(st_path, std::string("modules_to_save names ") + (save_embed && !embed_t ? kEmbedName : kHeadName) + " but the file does not hold it (or holds it unnamed in modules_to_save)");
   // Validate everything before touching the current adapter.
   for (const auto& [key, pair] : found) {
     const auto [l, m] = key;
@@ -165,11 +190,26 @@ Status Model::load_adapter(const std::string& dir) {
     lc.targets[m] = true;
     lc.r = std::max(lc.r, lm.r);
   }
+  if (embed_t || head_t) {
+    std::vector<float> e, h;
+    auto read = [&](const io::StTensor* t, std::vector<float>& out) -> Status {
+      out.resize(t->numel());
+      return io::st_to_f32(*t, out.data());
+    };
+    // A tied model has one table: the embedding copy serves as the head (or the head copy, when only it was saved).
+    const io::StTensor* et = embed_t ? embed_t : (cfg_.tie_embeddings ? head_t : nullptr);
+    if (et) LATHE_RETURN_IF_ERROR(read(et, e));
+    if (head_t && !cfg_.tie_embeddings) LATHE_RETURN_IF_ERROR(read(head_t, h));
+    lc.train_embeddings = true;
+    lora_cfg_ = lc;
+    LATHE_RETURN_IF_ERROR(init_tables(et ? &e : nullptr, head_t && !cfg_.tie_embeddings ? &h : nullptr));
+  }
   lora_cfg_ = lc;
   adapter_loaded_ = true;
   info_.lora_parameters = 0;
   for (auto& L : layers_)
     for (auto& m : L.lora) info_.lora_parameters += m.A.size() + m.B.size();
+  info_.lora_parameters += temb_.p.size() + thead_.p.size();  // trainable embedding table / head
   return be_->sync();  // uploads to a device backend report their errors here
 }
 
@@ -177,7 +217,7 @@ Status Model::save_adapter(const std::string& dir, const std::string& base_model
   namespace fs = std::filesystem;
   std::vector<io::F32TensorOut> out;
   std::vector<std::vector<float>> host;  // the adapter downloaded from the backend (checkpoint)
-  host.reserve(2 * static_cast<size_t>(cfg_.layers) * static_cast<size_t>(Module::count));
+  host.reserve(2 * static_cast<size_t>(cfg_.layers) * static_cast<size_t>(Module::count) + 2);
   std::map<std::string, int64_t> ranks;  // module path → r, for rank_pattern when ranks differ
   int64_t r0 = 0;
   bool same_r = true;
@@ -196,6 +236,14 @@ Status Model::save_adapter(const std::string& dir, const std::string& base_model
       if (lm.r != r0) same_r = false;
       ranks["model.layers." + std::to_string(l) + "." + module_parent(static_cast<Module>(m)) + "." + module_name(static_cast<Module>(m))] = lm.r;
     }
+  if (train_tables_) {
+    const uint64_t V = static_cast<uint64_t>(cfg_.vocab), C = static_cast<uint64_t>(cfg_.hidden);
+    host.push_back(temb_.p.to_host());
+    out.push_back({kEmbedName, {V, C}, host.back().data()});
+    if (!cfg_.tie_embeddings) host.push_back(thead_.p.to_host());
+    // A tied model saves its one trained table under both names, so PEFT replaces the head as well as the lookup.
+    out.push_back({kHeadName, {V, C}, host.back().data()});
+  }
   if (out.empty()) return Status::error("no_adapter", "the model has no LoRA adapter to save", "Load the model with a lora config or load an adapter first.");
   LATHE_RETURN_IF_ERROR(be_->sync());  // the downloads above must have succeeded
   std::error_code ec;
@@ -226,7 +274,7 @@ Status Model::save_adapter(const std::string& dir, const std::string& base_model
   j += "  \"init_lora_weights\": true,\n";
   j += "  \"lora_alpha\": " + alpha_s + ",\n";
   j += "  \"lora_dropout\": " + fmt_double(lora_cfg_.dropout) + ",\n";
-  j += "  \"modules_to_save\": null,\n";
+  j += std::string("  \"modules_to_save\": ") + (train_tables_ ? "[\n    \"embed_tokens\",\n    \"lm_head\"\n  ]" : "null") + ",\n";
   j += "  \"peft_type\": \"LORA\",\n";
   j += "  \"r\": " + std::to_string(r0) + ",\n";
   j += "  \"rank_pattern\": " + rp + ",\n";

@@ -39,6 +39,8 @@ struct LoraConfig {
   bool rslora = false;
   bool targets[static_cast<int>(Module::count)] = {};
   uint64_t seed = 0;
+  // Also train the embedding table and the output head (PEFT modules_to_save), as f32 copies of the base tables.
+  bool train_embeddings = false;
 };
 
 // A frozen linear weight [OUT, IN] plus optional bias. The host side (w and the owned storage) is what loading and
@@ -65,12 +67,20 @@ struct LoraModule {
 struct StepOptions {
   float lr = 1e-4f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weight_decay = 0.f;
   float max_grad_norm = 0.f;  // 0 = no clipping
+  float embedding_lr = 0.f;   // trainable embedding table / head: their own rate (0 = lr)
 };
 struct StepResult {
   double grad_norm = 0;
   bool skipped = false;
   std::string reason;  // why a step was skipped
   int64_t step = 0;    // optimizer steps taken so far
+};
+
+// A trainable copy of a base table (the embeddings, or an untied head): f32 parameters, their gradient and AdamW
+// moments once training starts, and the backend weight the ops read it through.
+struct TrainableTable {
+  backend::Array<float> p, g, m, v;
+  backend::Weight w;
 };
 
 struct Layer {
@@ -169,6 +179,10 @@ class Model {
   // Tests: read a LoRA tensor (which: "A", "B", "dA", "dB") or overwrite A/B.
   Status lora_tensor(int64_t layer, Module m, const std::string& which, std::vector<float>& out) const;
   Status set_lora_tensor(int64_t layer, Module m, const std::string& which, const std::vector<float>& in);
+  // The trainable embedding table ("embed_tokens") or head ("lm_head"; the embedding table when tied): which = "p"
+  // (parameters) or "g" (gradient). Tests and export.
+  Status table_tensor(const std::string& table, const std::string& which, std::vector<float>& out) const;
+  Status set_table_tensor(const std::string& table, const std::vector<float>& in);
   int64_t optimizer_steps() const { return train_step_; }
   // Full training state (LoRA + Adam moments + step + the caller's RNG word), checksummed, written atomically.
   Status save_state(const std::string& path, uint64_t rng) const;
@@ -234,7 +248,16 @@ class Model {
   std::vector<std::unique_ptr<io::SafetensorsFile>> files_;
   std::vector<Layer> layers_;
   cpu::WeightRef embed_, head_;      // host views
-  backend::Weight embed_w_, head_w_;  // on the backend
+  backend::Weight embed_w_, head_w_;  // on the backend (the base tables)
+  // LoraConfig::train_embeddings: the adapter's own tables (head unused when tied). The base tables stay, for the
+  // adapter switched off (reference policy, base-vs-adapter evaluation).
+  TrainableTable temb_, thead_;
+  bool train_tables_ = false;
+  const backend::Weight& embed_for(bool adapter) const { return adapter && train_tables_ ? temb_.w : embed_w_; }
+  const backend::Weight& head_for(bool adapter) const;
+  // Copies the base tables (or the given ones, from a saved adapter) into trainable f32 tables.
+  Status init_tables(const std::vector<float>* embed = nullptr, const std::vector<float>* head = nullptr);
+  int64_t table_params() const;  // parameters of the trainable tables this config asks for (plan)
   Buf<float> embed_f32_, head_f32_;
   Buf<uint16_t> embed_bf16_, head_bf16_;
   backend::Array<float> final_norm_;

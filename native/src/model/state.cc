@@ -1,7 +1,8 @@
 // Full training state (LoRA weights, AdamW moments, step, dropout-seed counter) in one checksummed file, written
 // atomically. Layout (little-endian): "LATHETRS" u32 version u32 module_count u64 step u64 rng f64 alpha f32 dropout
 // u32 rslora, then per module {u32 layer, u32 module, u32 r, u32 in, u32 out, f32 A[r*in], B[out*r], mA, vA, mB, vB},
-// then u64 FNV-1a of everything before it.
+// then, only when the embedding table (and head) are trained, "EMBD" u32 tables (1 tied, 2 untied) u32 V u32 C and per
+// table f32 p[V*C], m, v; then u64 FNV-1a of everything before it. Files without the section are read as before.
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -15,6 +16,7 @@ namespace {
 
 constexpr char kMagic[8] = {'L', 'A', 'T', 'H', 'E', 'T', 'R', 'S'};
 constexpr uint32_t kVersion = 1;
+constexpr char kTables[4] = {'E', 'M', 'B', 'D'};
 
 uint64_t fnv1a(const uint8_t* p, size_t n) {
   uint64_t h = 1469598103934665603ull;
@@ -89,6 +91,20 @@ Status Model::save_state(const std::string& path, uint64_t rng) const {
         else b.insert(b.end(), static_cast<size_t>(lm.B.size()) * 4, 0);
       }
     }
+  if (train_tables_) {
+    b.insert(b.end(), kTables, kTables + 4);
+    put<uint32_t>(b, cfg_.tie_embeddings ? 1 : 2);
+    put<uint32_t>(b, static_cast<uint32_t>(cfg_.vocab));
+    put<uint32_t>(b, static_cast<uint32_t>(cfg_.hidden));
+    for (const TrainableTable* t : {&temb_, &thead_}) {
+      if (!t->p.size()) continue;
+      put_floats(b, t->p.to_host().data(), t->p.size());
+      for (const backend::Array<float>* mo : {&t->m, &t->v}) {
+        if (mo->size() == t->p.size()) put_floats(b, mo->to_host().data(), mo->size());
+        else b.insert(b.end(), static_cast<size_t>(t->p.size()) * 4, 0);
+      }
+    }
+  }
   put<uint64_t>(b, fnv1a(b.data(), b.size()));
   LATHE_RETURN_IF_ERROR(be_->sync());  // a failed device download must never be written as a checkpoint
   std::string err = write_file_atomic(path, b.data(), b.size());
@@ -139,6 +155,26 @@ Status Model::load_state(const std::string& path, uint64_t& rng) {
       return bad("truncated tensor data");
     mods.push_back(std::move(md));
   }
+  // The trainable tables' section, when present.
+  struct Table { std::vector<float> p, m, v; };
+  std::vector<Table> tables;
+  if (r.left >= 4 && std::memcmp(r.p, kTables, 4) == 0) {
+    r.p += 4;
+    r.left -= 4;
+    uint32_t n = 0, V = 0, C = 0;
+    if (!r.get(n) || !r.get(V) || !r.get(C)) return bad("truncated embedding section");
+    if (n != (cfg_.tie_embeddings ? 1u : 2u) || V != static_cast<uint32_t>(cfg_.vocab) || C != static_cast<uint32_t>(cfg_.hidden))
+      return bad("embedding tables do not match this model");
+    const int64_t nn = int64_t(V) * C;
+    for (uint32_t i = 0; i < n; ++i) {
+      Table t;
+      for (auto* v : {&t.p, &t.m, &t.v}) {
+        v->resize(nn);
+        if (!r.floats(v->data(), nn)) return bad("truncated embedding tables");
+      }
+      tables.push_back(std::move(t));
+    }
+  }
   if (r.left != 0) return bad("trailing bytes");
   clear_lora();
   LoraConfig lc;
@@ -156,9 +192,16 @@ Status Model::load_state(const std::string& path, uint64_t& rng) {
     lc.targets[md.m] = true;
     lc.r = std::max<int64_t>(lc.r, md.r);
   }
+  lc.train_embeddings = !tables.empty();
   lora_cfg_ = lc;
   adapter_loaded_ = true;
+  if (!tables.empty()) LATHE_RETURN_IF_ERROR(init_tables(&tables[0].p, tables.size() > 1 ? &tables[1].p : nullptr));
   LATHE_RETURN_IF_ERROR(ensure_grads());
+  for (size_t i = 0; i < tables.size(); ++i) {
+    TrainableTable& t = i == 0 ? temb_ : thead_;
+    t.m.upload(tables[i].m.data(), t.m.size());
+    t.v.upload(tables[i].v.data(), t.v.size());
+  }
   for (auto& md : mods) {
     LoraModule& lm = layers_[md.l].lora[md.m];
     lm.mA.upload(md.mA.data(), lm.mA.size());
@@ -172,6 +215,7 @@ Status Model::load_state(const std::string& path, uint64_t& rng) {
   info_.lora_parameters = 0;
   for (auto& L : layers_)
     for (auto& m : L.lora) info_.lora_parameters += m.A.size() + m.B.size();
+  info_.lora_parameters += temb_.p.size() + thead_.p.size();  // trainable embedding table / head
   return be_->sync();
 }
 

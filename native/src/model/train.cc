@@ -23,6 +23,9 @@ Status Model::ensure_grads() {
       for (backend::Array<float>* a : {&m.dA, &m.mA, &m.vA}) LATHE_RETURN_IF_ERROR(a->alloc(be_.get(), &tracker_, O, m.A.size(), true));
       for (backend::Array<float>* a : {&m.dB, &m.mB, &m.vB}) LATHE_RETURN_IF_ERROR(a->alloc(be_.get(), &tracker_, O, m.B.size(), true));
     }
+  for (TrainableTable* t : {&temb_, &thead_})
+    if (t->p.size() && t->g.size() != t->p.size())
+      for (backend::Array<float>* a : {&t->g, &t->m, &t->v}) LATHE_RETURN_IF_ERROR(a->alloc(be_.get(), &tracker_, ArenaKind::optimizer, t->p.size(), true));
   return Status::Ok();
 }
 
@@ -32,6 +35,8 @@ void Model::zero_grad() {
       if (m.dA.size()) be_->fill(m.dA.ptr(), 0.f, m.dA.size());
       if (m.dB.size()) be_->fill(m.dB.ptr(), 0.f, m.dB.size());
     }
+  for (TrainableTable* t : {&temb_, &thead_})
+    if (t->g.size()) be_->fill(t->g.ptr(), 0.f, t->g.size());
   tr_.has_grads = false;
 }
 
@@ -72,8 +77,9 @@ MemoryPlan Model::plan_train(int64_t B, int64_t T, bool checkpointing) const {
       lora_dims(l, m, rm, pm);
       lora_params += pm;
     }
-  p.lora = 4 * lora_params;
-  p.optimizer = 4 * 3 * lora_params;  // gradients, Adam m and v (fp32), one of each per LoRA parameter
+  // Trainable embedding/head tables are full f32 copies: parameters in the lora arena, gradient + moments beside.
+  p.lora = 4 * (lora_params + table_params());
+  p.optimizer = 4 * 3 * (lora_params + table_params());  // gradients, Adam m and v (fp32), one of each per parameter
   const ArenaBytes a = train_bytes(cfg_, train_dims(B, T, checkpointing));
   p.activations = a[static_cast<int>(ArenaKind::activations)];
   p.scratch = a[static_cast<int>(ArenaKind::scratch)] + planned_device_scratch(B * T, T, /*train=*/true);
@@ -115,7 +121,7 @@ Status Model::forward_train(float* logp, const int32_t* ids, const int32_t* targ
   be_->write(g.pos, pos.data(), N);
   tr_.has_seg = segments != nullptr;
   if (segments) be_->write(g.seg, segments, N);
-  LATHE_RETURN_IF_ERROR(be_->embedding_forward(g.ckpt, g.ids, embed_w_, N));
+  LATHE_RETURN_IF_ERROR(be_->embedding_forward(g.ckpt, g.ids, embed_for(true), N));
   LayerCall call;
   call.B = B;
   call.T = T;
@@ -134,7 +140,7 @@ Status Model::forward_train(float* logp, const int32_t* ids, const int32_t* targ
   }
   const DPtr<float> xL = g.ckpt + c.layers * N * C;
   be_->rmsnorm_forward(g.hf, g.rstdf, xL, final_norm_.ptr(), N, C, static_cast<float>(c.rms_eps));
-  LATHE_RETURN_IF_ERROR(be_->logsoftmax_gather_forward(g.logp, g.lse, g.hf, head_w_, g.targets, N, logits_chunk(N, c.vocab), g.logits));
+  LATHE_RETURN_IF_ERROR(be_->logsoftmax_gather_forward(g.logp, g.lse, g.hf, head_for(true), g.targets, N, logits_chunk(N, c.vocab), g.logits));
   LATHE_RETURN_IF_ERROR(be_->sync());  // a device backend runs the recorded ops here and reports their errors
   be_->read(logp, g.logp, N);
   LATHE_RETURN_IF_ERROR(be_->sync());
@@ -149,8 +155,10 @@ Status Model::backward(const float* seeds, const CancelFlag& cancel) {
   TrainBufs& g = tr_.b;
   tr_.pending = false;
   be_->write(g.seeds, seeds, N);
-  LATHE_RETURN_IF_ERROR(be_->logsoftmax_gather_backward(g.dh, g.seeds, g.hf, head_w_, g.targets, g.lse, N,
-                                                        logits_chunk(N, c.vocab), g.logits, false));
+  // A trainable head gets its gradient from the same softmax; tied, it is the embedding table's gradient buffer.
+  const DPtr<float> dhead = !train_tables_ ? DPtr<float>{} : c.tie_embeddings ? temb_.g.ptr() : thead_.g.ptr();
+  LATHE_RETURN_IF_ERROR(be_->logsoftmax_gather_backward(g.dh, g.seeds, g.hf, head_for(true), g.targets, g.lse, N,
+                                                        logits_chunk(N, c.vocab), g.logits, false, dhead));
   DPtr<float> dx = g.dx, dx2 = g.dx2;
   be_->fill(dx, 0.f, N * C);
   be_->rmsnorm_backward(dx, DPtr<float>{}, g.dh, g.ckpt + c.layers * N * C, final_norm_.ptr(), g.rstdf, N, C, false);
@@ -180,6 +188,8 @@ Status Model::backward(const float* seeds, const CancelFlag& cancel) {
     LATHE_RETURN_IF_ERROR(layer_backward(l, xin, dx, dx2, S));
     std::swap(dx, dx2);
   }
+  // dx is now d(embedding output): scattered into the trainable table's rows, in token order.
+  if (train_tables_) LATHE_RETURN_IF_ERROR(be_->embedding_backward(temb_.g.ptr(), dx, g.ids, N, c.vocab, C));
   LATHE_RETURN_IF_ERROR(be_->sync());
   tr_.has_grads = true;
   return Status::Ok();
@@ -194,6 +204,8 @@ Status Model::step(const StepOptions& opt, StepResult& res) {
       grads.push_back({m.dA.ptr(), m.dA.size()});
       grads.push_back({m.dB.ptr(), m.dB.size()});
     }
+  for (TrainableTable* t : {&temb_, &thead_})
+    if (t->g.size()) grads.push_back({t->g.ptr(), t->g.size()});  // one global norm: clipping treats them as one model
   if (grads.empty()) return Status::error("no_adapter", "step() needs a LoRA adapter with gradients", "Load the model with a lora config and run forward + backward first.");
   if (!tr_.has_grads) {
     res.skipped = true;
@@ -226,6 +238,10 @@ Status Model::step(const StepOptions& opt, StepResult& res) {
       be_->adamw_step(m.A.ptr(), m.mA.ptr(), m.vA.ptr(), m.dA.ptr(), m.A.size(), a, clip);
       be_->adamw_step(m.B.ptr(), m.mB.ptr(), m.vB.ptr(), m.dB.ptr(), m.B.size(), a, clip);
     }
+  cpu::AdamW at = a;
+  if (opt.embedding_lr > 0) at.lr = opt.embedding_lr;
+  for (TrainableTable* t : {&temb_, &thead_})
+    if (t->g.size()) be_->adamw_step(t->p.ptr(), t->m.ptr(), t->v.ptr(), t->g.ptr(), t->p.size(), at, clip);
   zero_grad();
   res.step = train_step_;
   return be_->sync();

@@ -63,7 +63,8 @@ Status logsoftmax_gather_forward(Context& ctx, Recorder& rec, View logp, View ls
 }
 
 Status logsoftmax_gather_backward(Context& ctx, Recorder& rec, DMat dh, View g, DMat h, const DeviceWeight& head,
-                                  View target, View lse, int64_t T, int64_t chunk, View scratch, bool accumulate) {
+                                  View target, View lse, int64_t T, int64_t chunk, View scratch, bool accumulate,
+                                  DMat dhead) {
   LATHE_RETURN_IF_ERROR(check(head, T, chunk, target, scratch));
   const int64_t V = head.out, C = head.in;
   if (!h.ld) h.ld = C;
@@ -75,6 +76,7 @@ Status logsoftmax_gather_backward(Context& ctx, Recorder& rec, DMat dh, View g, 
     LATHE_RETURN_IF_ERROR(rows(ctx, rec, 1, scratch, target, lse, g, V, t0, n, lse.buf != nullptr));
     DMat dhs{dh.view, dh.off + uint64_t(t0) * dh.ld, dh.ld};
     LATHE_RETURN_IF_ERROR(gemm_nn(ctx, rec, dhs, DMat{scratch, 0, V}, head, n, 1.0f, accumulate));
+    if (dhead.view.buf) LATHE_RETURN_IF_ERROR(gemm_tn_acc(ctx, rec, dhead, DMat{scratch, 0, V}, hs, n, V, C, 1.0f));
   }
   return Status::Ok();
 }

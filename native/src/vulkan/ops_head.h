@@ -20,8 +20,10 @@ int64_t logsoftmax_gather_scratch_floats(int64_t T, int64_t V, int64_t chunk);
 Status logsoftmax_gather_forward(Context& ctx, Recorder& rec, View logp, View lse, DMat h, const DeviceWeight& head,
                                  View target, int64_t T, int64_t chunk, View scratch);
 // dh (T, C) = g[t] (W[target] - softmax(h W^T) · W) (+= when accumulate); lse from the forward (null: recomputed).
+// dhead (V, C) f32, when given (a trainable head): += G^T h, with the same G (no second softmax).
 Status logsoftmax_gather_backward(Context& ctx, Recorder& rec, DMat dh, View g, DMat h, const DeviceWeight& head,
-                                  View target, View lse, int64_t T, int64_t chunk, View scratch, bool accumulate);
+                                  View target, View lse, int64_t T, int64_t chunk, View scratch, bool accumulate,
+                                  DMat dhead = {});
 // logits (V) = h (C) · W^T for one position.
 Status logits_row(Context& ctx, Recorder& rec, DMat logits, DMat h, const DeviceWeight& head);
 

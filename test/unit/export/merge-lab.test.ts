@@ -19,6 +19,7 @@ function adapter(A: number[], B: number[], r: number, inF: number, out: number, 
     dir: `mem-${A.join('_')}`,
     config: { r, loraAlpha: alpha, useRslora: false, targetModules: ['q_proj'], baseModel: 'x', rankPattern: {}, alphaPattern: {}, raw: {} },
     modules: [{ module: 'model.layers.0.self_attn.q_proj', r, inFeatures: inF, outFeatures: out, alpha, scale: alpha / r, A: Float32Array.from(A), B: Float32Array.from(B) }],
+    tables: new Map(),
   };
 }
 const deltaOf = (m: ReturnType<typeof mergeAdapters>) => {
