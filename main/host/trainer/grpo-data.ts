@@ -1,6 +1,5 @@
 // GRPO prompt sets: rows of {prompt | messages, answer} validated like any dataset (every bad row listed in
 // data-report.json), each prompt rendered with the model's chat template and the generation prompt, then tokenized.
-import { statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LatheError } from '../../api/errors';
@@ -9,11 +8,11 @@ import { emptyReport, validateDataset } from '../../data/validate';
 import type { LatheTokenizer } from '../../models/tokenizer';
 import type { TrainingConfig } from '../../training/config';
 import type { TokenizedExample } from './batches';
+import { rowsFileOf } from './dataset-source';
 
-async function prompts(path: string, tokenizer: LatheTokenizer, runDir: string, log: (m: string) => void): Promise<TokenizedExample[]> {
-  if (statSync(path).isDirectory()) {
-    throw new LatheError('data.objectiveMismatch', `objective grpo reads a prompt file (rows of prompt or messages, and answer); ${path} is a folder (imported datasets are not read by grpo yet).`, 'Give the path of the JSONL/JSON/CSV/Parquet file of prompts.');
-  }
+async function prompts(given: string, tokenizer: LatheTokenizer, runDir: string, log: (m: string) => void): Promise<TokenizedExample[]> {
+  // An imported dataset is read from the raw file it kept: the answers live in the rows, not in the tokenized cache.
+  const path = rowsFileOf(given, 'grpo');
   const report = emptyReport(path, 'jsonl');
   const out: TokenizedExample[] = [];
   for await (const ex of validateDataset(path, {}, report)) {

@@ -1,7 +1,7 @@
 // Prepares a run's data in the engine host: a raw dataset file goes through the same validation, chat-template
 // rendering, loss masks and length policy as the Data step; a library dataset folder uses its tokenized cache.
 // The split is seeded; what was left out is counted in the run log and in data-report.json, never dropped silently.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LatheError } from '../../api/errors';
@@ -15,6 +15,7 @@ import { loadTokenizer, type LatheTokenizer } from '../../models/tokenizer';
 import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../training/config';
 import type { TokenizedExample } from './batches';
 import { forgettingProbePath, textWindows } from '../eval/text-windows';
+import { isLibraryDataset, rowsFileOf } from './dataset-source';
 import { loadGrpoPrompts } from './grpo-data';
 import type { JobData } from './run-job';
 
@@ -99,10 +100,8 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
   let train: TokenizedExample[];
   let validation: TokenizedExample[] = [];
   const group = pairsWanted(config) ? 2 : 1;
-  if (statSync(source).isDirectory() && existsSync(join(source, DATASET_FILES.normalized))) {
-    if (config.objective === 'kto') {
-      throw new LatheError('data.objectiveMismatch', `objective kto reads its desirable/undesirable labels from the dataset file; ${source} is an imported dataset, whose tokenized cache has no labels.`, 'Give the path of the KTO file (prompt, completion, label) as the dataset.');
-    }
+  // KTO's labels live in the rows, not in an imported dataset's tokenized cache: it reads the raw file the import kept.
+  if (config.objective !== 'kto' && isLibraryDataset(source)) {
     // A library dataset: tokenize once into its cache (keyed by tokenizer, template and options), split there.
     const meta = JSON.parse(await readFile(join(source, DATASET_FILES.report), 'utf8')) as { valid: number; format?: string };
     // A library dataset folder is immutable once imported, so its path identifies its content for the cache key.
@@ -132,7 +131,7 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
     }
     log(`dataset ${source}: ${train.length} training and ${validation.length} validation sequences (${prepared.fromCache ? 'from cache' : 'tokenized now'}; ${prepared.meta.truncated} truncated)`);
   } else {
-    const { seqs, report } = await fromRawFile(source, config, tokenizer, log);
+    const { seqs, report } = await fromRawFile(config.objective === 'kto' ? rowsFileOf(source, 'kto') : source, config, tokenizer, log);
     // A run keeps the full report (every left-out row); a fit check (no run folder yet) only needs the counts.
     if (runDir) await writeFile(join(runDir, 'data-report.json'), JSON.stringify(report, null, 2));
     if (config.validationDataset) {
