@@ -144,6 +144,7 @@ interface NativeModel {
   resetPeak(): void;
   logprobs(ids: Int32Array, batch: number, adapter: boolean, token?: NativeCancelToken): Promise<Float32Array>;
   generate(ids: Int32Array, opts: object, onToken: ((t: number) => void) | undefined, token?: NativeCancelToken): Promise<{ tokens: Int32Array; finishReason: GenerateResult['finishReason'] }>;
+  generateGroup(ids: Int32Array, opts: object, seeds: number[], token?: NativeCancelToken): Promise<{ tokens: Int32Array[]; finishReasons: GenerateResult['finishReason'][] }>;
   initLora(cfg: LoraOptions): Promise<ModelInfo>;
   clearLora(): void;
   loadAdapter(dir: string): Promise<ModelInfo>;
@@ -247,6 +248,21 @@ export class EngineModel {
       withSignal(signal, async (tok) => {
         const r = await this.native.generate(arr, rest, onToken, tok);
         return { tokens: Array.from(r.tokens), finishReason: r.finishReason };
+      }),
+    );
+  }
+
+  /**
+   * One completion per seed of the same prompt (GRPO groups): the prompt is prefilled once and the completions decode
+   * together, one batched forward per token. Completion i equals generate() with seed seeds[i].
+   */
+  generateGroup(ids: ArrayLike<number>, seeds: number[], opts: Omit<GenerateOptions, 'seed'> = {}): Promise<GenerateResult[]> {
+    const arr = Int32Array.from(ids);
+    const { signal, ...rest } = opts;
+    return this.serial(() =>
+      withSignal(signal, async (tok) => {
+        const r = await this.native.generateGroup(arr, rest, seeds, tok);
+        return r.tokens.map((t, i) => ({ tokens: Array.from(t), finishReason: r.finishReasons[i] }));
       }),
     );
   }

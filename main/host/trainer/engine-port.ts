@@ -48,6 +48,8 @@ export interface TrainableModel {
   loadState(file: string): Promise<void>;
   /** Samples one completion with the adapter on (KV cache); the same seed gives the same tokens. GRPO needs it. */
   generate?(prompt: number[], opts: { maxNewTokens: number; temperature: number; seed: number; stop: number[]; signal?: AbortSignal }): Promise<number[]>;
+  /** A group of completions of one prompt, one per seed, decoded together (the same tokens as generate per seed). */
+  generateGroup?(prompt: number[], seeds: number[], opts: { maxNewTokens: number; temperature: number; stop: number[]; signal?: AbortSignal }): Promise<number[][]>;
   /** Engine memory now, its peak, and the plan made before allocating (bytes), when the engine tracks them. */
   memory?(): { usedBytes: number; peakBytes: number; plannedBytes: number };
   /** The backend running the model, e.g. "vulkan (NVIDIA GeForce RTX 4090, discrete)" or "cpu (avx2, 8 threads)". */

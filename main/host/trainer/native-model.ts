@@ -76,6 +76,10 @@ export async function createNativeTrainable(config: TrainingConfig): Promise<Nat
       const r = await model.generate(prompt, { maxNewTokens: o.maxNewTokens, temperature: o.temperature, seed: o.seed, stop: o.stop, adapter: true, signal: o.signal });
       return r.tokens;
     },
+    generateGroup: async (prompt, seeds, o) => {
+      const r = await model.generateGroup(prompt, seeds, { maxNewTokens: o.maxNewTokens, temperature: o.temperature, stop: o.stop, adapter: true, signal: o.signal });
+      return r.map((x) => x.tokens);
+    },
     saveAdapter: (dir) => model.saveAdapter(dir),
     saveState: (file) => model.saveState(file, { rng: forwards }),
     loadState: async (file) => {

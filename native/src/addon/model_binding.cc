@@ -99,6 +99,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
         InstanceMethod("resetPeak", &ModelWrap::reset_peak),
         InstanceMethod("logprobs", &ModelWrap::logprobs),
         InstanceMethod("generate", &ModelWrap::generate),
+        InstanceMethod("generateGroup", &ModelWrap::generate_group),
         InstanceMethod("initLora", &ModelWrap::init_lora),
         InstanceMethod("clearLora", &ModelWrap::clear_lora),
         InstanceMethod("loadAdapter", &ModelWrap::load_adapter),
@@ -242,6 +243,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   }
 
   Napi::Value generate(const Napi::CallbackInfo& info);
+  Napi::Value generate_group(const Napi::CallbackInfo& info);
 
   Napi::Value init_lora(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -394,15 +396,11 @@ class GenerateWorker : public Napi::AsyncProgressQueueWorker<int32_t> {
   std::string finish_;
 };
 
-// generate(ids, {maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, seed, stop, adapter}, onToken?, token?)
-Napi::Value ModelWrap::generate(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!ready(env)) return env.Undefined();
-  std::vector<int32_t> prompt;
-  if (info.Length() < 1 || !get_int32_array(env, info[0], "ids", prompt)) return env.Undefined();
-  Model::GenerateOptions opt;
-  if (info.Length() > 1 && info[1].IsObject()) {
-    Napi::Object o = info[1].As<Napi::Object>();
+// {maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, seed, stop, adapter} → GenerateOptions; false (a
+// JS exception is pending) when an option is invalid.
+static bool parse_generate_options(Napi::Env env, const Napi::Value& v, Model::GenerateOptions& opt) {
+  if (v.IsObject()) {
+    Napi::Object o = v.As<Napi::Object>();
     opt.max_new_tokens = static_cast<int64_t>(get_num(o, "maxNewTokens", 128));
     opt.sampling.temperature = static_cast<float>(get_num(o, "temperature", 0));
     opt.sampling.top_k = static_cast<int>(get_num(o, "topK", 0));
@@ -412,11 +410,24 @@ Napi::Value ModelWrap::generate(const Napi::CallbackInfo& info) {
     opt.sampling.seed = static_cast<uint64_t>(get_num(o, "seed", 0));
     opt.adapter = get_bool(o, "adapter", true);
     Napi::Value stop = o.Get("stop");
-    if (!stop.IsUndefined() && !stop.IsNull() && !get_int32_array(env, stop, "stop", opt.stop)) return env.Undefined();
+    if (!stop.IsUndefined() && !stop.IsNull() && !get_int32_array(env, stop, "stop", opt.stop)) return false;
     if (opt.max_new_tokens < 0 || opt.sampling.temperature < 0 || opt.sampling.top_k < 0 || !(opt.sampling.top_p > 0 && opt.sampling.top_p <= 1) ||
-        opt.sampling.min_p < 0 || opt.sampling.min_p > 1 || !(opt.sampling.repetition_penalty > 0))
-      return throw_invalid(env, "generate: invalid sampling options (maxNewTokens >= 0, temperature >= 0, topK >= 0, 0 < topP <= 1, 0 <= minP <= 1, repetitionPenalty > 0)");
+        opt.sampling.min_p < 0 || opt.sampling.min_p > 1 || !(opt.sampling.repetition_penalty > 0)) {
+      throw_invalid(env, "generate: invalid sampling options (maxNewTokens >= 0, temperature >= 0, topK >= 0, 0 < topP <= 1, 0 <= minP <= 1, repetitionPenalty > 0)");
+      return false;
+    }
   }
+  return true;
+}
+
+// generate(ids, {maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, seed, stop, adapter}, onToken?, token?)
+Napi::Value ModelWrap::generate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!ready(env)) return env.Undefined();
+  std::vector<int32_t> prompt;
+  if (info.Length() < 1 || !get_int32_array(env, info[0], "ids", prompt)) return env.Undefined();
+  Model::GenerateOptions opt;
+  if (!parse_generate_options(env, info.Length() > 1 ? info[1] : env.Undefined(), opt)) return env.Undefined();
   Napi::Function cb;
   if (info.Length() > 2 && info[2].IsFunction()) cb = info[2].As<Napi::Function>();
   CancelFlag cancel = cancel_flag_from(info.Length() > 3 ? info[3] : env.Undefined());
@@ -424,6 +435,47 @@ Napi::Value ModelWrap::generate(const Napi::CallbackInfo& info) {
   Napi::Promise p = w->promise();
   w->Queue();
   return p;
+}
+
+// generateGroup(ids, options (as generate), seeds: number[], token?) → Promise<{tokens: Int32Array[], finishReasons}>:
+// one completion per seed from one prefill, the members decoding together (Model::generate_group).
+Napi::Value ModelWrap::generate_group(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!ready(env)) return env.Undefined();
+  std::vector<int32_t> prompt;
+  if (info.Length() < 3 || !get_int32_array(env, info[0], "ids", prompt)) return env.Undefined();
+  Model::GenerateOptions opt;
+  if (!parse_generate_options(env, info[1], opt)) return env.Undefined();
+  if (!info[2].IsArray()) return throw_invalid(env, "generateGroup: seeds must be an array of numbers, one per completion");
+  Napi::Array sa = info[2].As<Napi::Array>();
+  std::vector<uint64_t> seeds;
+  for (uint32_t i = 0; i < sa.Length(); ++i) {
+    Napi::Value s = sa.Get(i);
+    if (!s.IsNumber() || s.As<Napi::Number>().DoubleValue() < 0) return throw_invalid(env, "generateGroup: seeds[" + std::to_string(i) + "] must be a non-negative number");
+    seeds.push_back(static_cast<uint64_t>(s.As<Napi::Number>().DoubleValue()));
+  }
+  CancelFlag cancel = cancel_flag_from(info.Length() > 3 ? info[3] : env.Undefined());
+  auto m = model_;
+  auto core = engine_;
+  auto out = std::make_shared<std::vector<std::vector<int32_t>>>();
+  auto reasons = std::make_shared<std::vector<std::string>>();
+  return run_async(env, [m, core, prompt, opt, seeds, cancel, out, reasons]() {
+    std::lock_guard<std::mutex> lk(core->mu);
+    return m->generate_group(prompt, opt, seeds, cancel, *out, *reasons);
+  }, [out, reasons](Napi::Env env) -> Napi::Value {
+    Napi::Object o = Napi::Object::New(env);
+    Napi::Array toks = Napi::Array::New(env, out->size());
+    Napi::Array fr = Napi::Array::New(env, reasons->size());
+    for (size_t g = 0; g < out->size(); ++g) {
+      Napi::Int32Array a = Napi::Int32Array::New(env, (*out)[g].size());
+      std::copy((*out)[g].begin(), (*out)[g].end(), a.Data());
+      toks.Set(static_cast<uint32_t>(g), a);
+      fr.Set(static_cast<uint32_t>(g), (*reasons)[g]);
+    }
+    o.Set("tokens", toks);
+    o.Set("finishReasons", fr);
+    return o;
+  });
 }
 
 // inspectSafetensors(path) → Promise<{tensors: [{name, dtype, shape}], metadata}>: the validated header, nothing else.

@@ -45,8 +45,9 @@ void infer_table(const ModelConfig& c, const InferDims& d, InferBufs& b, Visit& 
   v(kAct, N * QD, b.att);
   v(kAct, N * I, b.g);
   v(kAct, N * I, b.u);
-  v(kAct, d.cache ? 0 : N * KVD, b.k);
-  v(kAct, d.cache ? 0 : N * KVD, b.v);
+  // With one cached sequence k/v go straight to the cache; several go through (N, KVD) first, then row by row.
+  v(kAct, d.cache && d.batch == 1 ? 0 : N * KVD, b.k);
+  v(kAct, d.cache && d.batch == 1 ? 0 : N * KVD, b.v);
   v(kAct, c.qk_norm ? N * KVD : 0, b.kn);
   v(kAct, N, b.rstd);
   v(kAct, c.qk_norm ? N * (c.n_heads + c.n_kv_heads) : 0, b.qk_rstd);
@@ -55,8 +56,8 @@ void infer_table(const ModelConfig& c, const InferDims& d, InferBufs& b, Visit& 
   v(kAct, P * (HD / 2), b.sin);
   v(kScr, d.chunk * c.vocab, b.logits);
   v(kScr, N * d.max_rank, b.lora_u);
-  v(ArenaKind::kv_cache, d.cache ? c.layers * P * KVD : 0, b.kcache);
-  v(ArenaKind::kv_cache, d.cache ? c.layers * P * KVD : 0, b.vcache);
+  v(ArenaKind::kv_cache, d.cache ? d.batch * c.layers * P * KVD : 0, b.kcache);
+  v(ArenaKind::kv_cache, d.cache ? d.batch * c.layers * P * KVD : 0, b.vcache);
 }
 
 template <typename Visit>

@@ -42,6 +42,7 @@ struct InferBufs {
 struct InferDims {
   int64_t N = 0, P = 0, chunk = 1, max_rank = 0;
   bool cache = false;  // generation: k/v live in the KV cache
+  int64_t batch = 1;   // sequences sharing the call, each with its own cache (group generation)
 };
 
 // Training: N = B*T rows; saved has 1 entry with checkpointing, else one per layer.

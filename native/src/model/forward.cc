@@ -29,11 +29,12 @@ Status Model::need_backend() const {
   return Status::Ok();
 }
 
-InferDims Model::infer_dims(int64_t N, int64_t P, bool cache) const {
+InferDims Model::infer_dims(int64_t N, int64_t P, bool cache, int64_t batch) const {
   InferDims d;
   d.N = N;
   d.P = P;
   d.cache = cache;
+  d.batch = batch;
   d.chunk = logits_chunk(N, cfg_.vocab);
   d.max_rank = max_lora_rank();
   return d;
@@ -58,8 +59,8 @@ MemoryPlan Model::plan(int64_t B, int64_t T, bool generate, int64_t prompt_len) 
   return p;
 }
 
-Status Model::alloc_acts(int64_t N, int64_t P, bool cache) {
-  acts_dims_ = infer_dims(N, P, cache);
+Status Model::alloc_acts(int64_t N, int64_t P, bool cache, int64_t batch) {
+  acts_dims_ = infer_dims(N, P, cache, batch);
   LATHE_RETURN_IF_ERROR(acts_mem_.alloc_infer(be_.get(), &tracker_, cfg_, acts_dims_, acts_));
   be_->rope_table(acts_.cos, acts_.sin, inv_freq_.data(), cfg_.head_dim, P);
   return Status::Ok();

@@ -67,9 +67,12 @@ Status Model::layer_forward(int64_t l, const LayerCall& k, const LayerBufs& S) {
     const int m = static_cast<int>(mod);
     return be.matmul_forward(y, lp[m] ? S.lu[m] : DPtr<float>{}, in, L.lin[m].dw, L.lin[m].bias.ptr(), lp[m], N);
   };
-  // Attention block. With the cache, k/v of these tokens are written straight into the cache rows [p0, p0+T).
-  const DPtr<float> kdst = k.cache ? k.kcache + (l * k.cache_rows + k.p0) * KVD : S.k;
-  const DPtr<float> vdst = k.cache ? k.vcache + (l * k.cache_rows + k.p0) * KVD : S.v;
+  // Attention block. With the cache, k/v of these tokens are written straight into the cache rows [p0, p0+T) (one
+  // sequence), or into S.k/S.v and then each row's T rows into its own cache (a batch of cached sequences).
+  const int64_t seq_stride = c.layers * k.cache_rows * KVD;  // one sequence's whole cache
+  const bool direct = k.cache && B == 1;
+  const DPtr<float> kdst = direct ? k.kcache + (l * k.cache_rows + k.p0) * KVD : S.k;
+  const DPtr<float> vdst = direct ? k.vcache + (l * k.cache_rows + k.p0) * KVD : S.v;
   be.rmsnorm_forward(S.h1, S.rstd1, k.xin, L.attn_norm.ptr(), N, C, eps);
   if (c.qk_norm) {  // Qwen3: per-head RMSNorm of q and k before RoPE
     LATHE_RETURN_IF_ERROR(mm(S.qraw, S.h1, Module::q));
@@ -83,11 +86,16 @@ Status Model::layer_forward(int64_t l, const LayerCall& k, const LayerBufs& S) {
   LATHE_RETURN_IF_ERROR(mm(vdst, S.h1, Module::v));
   LATHE_RETURN_IF_ERROR(be.rope_forward(S.q, S.q, k.pos, k.cos, k.sin, N, NH, HD, k.P));
   LATHE_RETURN_IF_ERROR(be.rope_forward(kdst, kdst, k.pos, k.cos, k.sin, N, NKV, HD, k.P));
+  if (k.cache && !direct)
+    for (int64_t b = 0; b < B; ++b) {
+      be.copy(k.kcache + b * seq_stride + (l * k.cache_rows + k.p0) * KVD, S.k + b * T * KVD, T * KVD);
+      be.copy(k.vcache + b * seq_stride + (l * k.cache_rows + k.p0) * KVD, S.v + b * T * KVD, T * KVD);
+    }
   for (int64_t b = 0; b < B; ++b) {
-    // Keys: the cache rows [0, p0+T) of this layer, or this row's own T keys.
+    // Keys: this sequence's cache rows [0, p0+T) of this layer, or this row's own T keys.
     const cpu::AttnDims d = attn_dims(c, T, k.cache ? k.p0 + T : T, k.cache ? k.p0 : 0);
-    const DPtr<float> kb = k.cache ? k.kcache + l * k.cache_rows * KVD : S.k + b * T * KVD;
-    const DPtr<float> vb = k.cache ? k.vcache + l * k.cache_rows * KVD : S.v + b * T * KVD;
+    const DPtr<float> kb = k.cache ? k.kcache + b * seq_stride + l * k.cache_rows * KVD : S.k + b * T * KVD;
+    const DPtr<float> vb = k.cache ? k.vcache + b * seq_stride + l * k.cache_rows * KVD : S.v + b * T * KVD;
     const DPtr<int32_t> seg = k.seg ? k.seg + b * T : DPtr<int32_t>{};
     const DPtr<float> lse = S.lse ? S.lse + b * NH * T : DPtr<float>{};
     LATHE_RETURN_IF_ERROR(be.attention_forward(S.att + b * T * QD, lse, S.q + b * T * QD, kb, vb, seg, seg, d));

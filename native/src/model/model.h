@@ -158,6 +158,11 @@ class Model {
   };
   Status generate(const std::vector<int32_t>& prompt, const GenerateOptions& opt, const CancelFlag& cancel,
                   const std::function<bool(int32_t)>& on_token, std::vector<int32_t>& out, std::string& finish_reason);
+  // A group of completions of one prompt (GRPO): the prompt is prefilled once and its KV cache copied to every
+  // member, then all members decode together, one batched forward per token. Member i samples with seeds[i], so its
+  // tokens are those generate() gives with that seed. Members that stop keep their slot until all have.
+  Status generate_group(const std::vector<int32_t>& prompt, const GenerateOptions& opt, const std::vector<uint64_t>& seeds,
+                        const CancelFlag& cancel, std::vector<std::vector<int32_t>>& out, std::vector<std::string>& finish_reasons);
 
   // LoRA: fresh PEFT init (A Kaiming-uniform, B = 0), load/save in PEFT format.
   Status init_lora(const LoraConfig& cfg);
@@ -202,7 +207,7 @@ class Model {
     int64_t P = 0;
     bool cache = false;                // generation: k/v go to cache rows [p0, p0+T); attention reads rows [0, p0+T)
     int64_t p0 = 0, cache_rows = 0;
-    DPtr<float> kcache, vcache;        // (L, cache_rows, NKV*HD)
+    DPtr<float> kcache, vcache;        // (B, L, cache_rows, NKV*HD): one cache per row of the batch
     bool adapter = true;               // run the LoRA branches
     bool train = false;                // LoRA dropout (training), lse kept for backward
     uint64_t dropout_seed = 0;
@@ -219,9 +224,11 @@ class Model {
   Status layer_backward(int64_t l, DPtr<float> xin, DPtr<float> dxout, DPtr<float> dxin, const LayerBufs& S);
   // Runs T tokens at positions [p0, p0+T) through the cached model; logits (V) of the last one.
   Status decode(const int32_t* toks, int64_t T, int64_t p0, bool adapter, const CancelFlag& cancel, std::vector<float>& logits);
-  InferDims infer_dims(int64_t N, int64_t P, bool cache) const;
+  // One token for each of B cached sequences at position p (generate_group): logits (B, V).
+  Status decode_batch(const int32_t* toks, int64_t B, int64_t p, bool adapter, const CancelFlag& cancel, std::vector<float>& logits);
+  InferDims infer_dims(int64_t N, int64_t P, bool cache, int64_t batch = 1) const;
   TrainDims train_dims(int64_t B, int64_t T, bool checkpointing) const;
-  Status alloc_acts(int64_t N, int64_t P, bool cache);
+  Status alloc_acts(int64_t N, int64_t P, bool cache, int64_t batch = 1);
   void free_acts();
   int64_t max_lora_rank() const;
   // LoRA rank and parameter count of (layer, module): from the live adapter, or from lora_cfg_ after inspect().

@@ -64,8 +64,11 @@ export class GrpoTrainObjective implements TrainObjective {
     for (const m of micros) {
       for (const idx of m.examples) {
         const prompt = this.train[idx];
-        const completions: number[][] = [];
-        for (let g = 0; g < G; g++) completions.push(await this.sample(model, prompt, mixSeed(mixSeed(this.p.seed, ctx.step), idx * G + g), this.p.temperature, ctx.signal));
+        const seeds = Array.from({ length: G }, (_, g) => mixSeed(mixSeed(this.p.seed, ctx.step), idx * G + g));
+        // One prefill and a batched decode for the whole group when the engine has it; the same tokens either way.
+        const completions = model.generateGroup
+          ? await model.generateGroup(prompt.ids, seeds, { maxNewTokens: this.p.maxNewTokens, temperature: this.p.temperature, stop: this.env.stop, signal: ctx.signal })
+          : await seeds.reduce<Promise<number[][]>>(async (acc, seed) => [...(await acc), await this.sample(model, prompt, seed, this.p.temperature, ctx.signal)], Promise.resolve([]));
         const scored = completions.map((c) => this.env.reward(this.env.decode(c), prompt.answer));
         scored.forEach((s) => s.parts.forEach((v, i) => partSums[i].push(v)));
         const totals = scored.map((s) => s.total);
