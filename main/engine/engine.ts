@@ -217,7 +217,8 @@ export class EngineModel {
 
   /**
    * Bytes the engine will use per arena for `batch` rows of `seqLen` tokens (scoring), or for a generation whose
-   * KV cache holds seqLen positions after a prompt of promptLen tokens (default seqLen, the worst case).
+   * KV cache holds seqLen positions after a prompt of promptLen tokens (default seqLen, the worst case); a generation
+   * with batch > 1 is a group (generateGroup): batch caches.
    */
   plan(opts: { batch: number; seqLen: number; mode?: 'score' | 'generate'; promptLen?: number }): MemoryPlan {
     return this.native.plan(opts.batch, opts.seqLen, opts.mode ?? 'score', opts.promptLen ?? 0);

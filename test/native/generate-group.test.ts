@@ -2,7 +2,9 @@
 // generate() gives with its seed — greedy and sampled, every architecture, with a stop token, on the CPU and on Vulkan.
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { ALL_LORA_TARGETS, openEngine, type Engine, type EngineModel } from '../../main/engine/engine';
+import { ALL_LORA_TARGETS, openEngine, planModel, type Engine, type EngineModel } from '../../main/engine/engine';
+import { planTraining } from '../../main/host/trainer/fit-check';
+import { resolveTrainingConfig } from '../../main/training/config';
 import { makeTiny, rng, type TinySpec } from './tiny';
 
 const ROOT = join(process.cwd(), 'test', '.tmp', `engine-group-${process.pid}`);
@@ -83,5 +85,16 @@ describe('generateGroup', () => {
     expect(await gpu.generateGroup(PROMPT, SEEDS, { maxNewTokens: 10, temperature: 0 })).toEqual(want);
     await gpu.close();
     await cpu.close();
+  });
+
+  test('a GRPO run plans the group generation (G KV caches) on top of its training buffers', async () => {
+    const sft = resolveTrainingConfig({ model: dirs.llama, dataset: 'x.jsonl', seqLen: 32, microBatch: 1, gradAccum: 1, quant: 'nf4', device: 'cpu' });
+    const grpo = { ...sft, objective: 'grpo' as const, grpoGroupSize: 4 };
+    const lora = { r: sft.loraR, alpha: sft.loraAlpha, targets: sft.loraTargets };
+    const one = await planModel(dirs.llama, { quant: 'nf4', lora, batch: 1, seqLen: 32, mode: 'generate' });
+    const group = await planModel(dirs.llama, { quant: 'nf4', lora, batch: 4, seqLen: 32, mode: 'generate' });
+    expect(group.kvCache).toBe(4 * one.kvCache);
+    const diff = (await planTraining(grpo, 4, 32)).total - (await planTraining(sft, 4, 32)).total;
+    expect(diff).toBe(group.kvCache + group.activations + group.scratch);
   });
 });

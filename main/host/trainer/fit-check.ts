@@ -7,7 +7,7 @@ import { planModel, type MemoryPlan } from '../../engine/engine';
 import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../training/config';
 import { BatchSource } from './batches';
 import { fitDevice } from './fit-device';
-import { createNativeTrainable } from './native-model';
+import { createNativeTrainable, withGeneration } from './native-model';
 import { sftSeeds } from './sft';
 import { totalStepsFor } from './trainer';
 import { loadTrainingData } from './training-data';
@@ -37,10 +37,15 @@ export interface FitCheck {
  * The engine's training plan for a config at a micro-batch and sequence length. With `storageDtype` the plan comes
  * from config.json alone (a catalog model not downloaded yet); the numbers are the same as for the full folder.
  */
-export function planTraining(config: TrainingConfig, batch: number, seqLen: number, storageDtype?: 'F32' | 'BF16' | 'F16'): Promise<MemoryPlan> {
+export async function planTraining(config: TrainingConfig, batch: number, seqLen: number, storageDtype?: 'F32' | 'BF16' | 'F16'): Promise<MemoryPlan> {
   const lora = { r: config.loraR, alpha: config.loraAlpha, dropout: config.loraDropout, rslora: config.rslora, targets: config.loraTargets, seed: config.seed, trainEmbeddings: config.trainEmbeddings };
-  return planModel(config.model, { quant: config.quant, lora, batch, seqLen, mode: 'train', storageDtype, device: parseDevice(config.device, 'device') });
+  const opts = { quant: config.quant, lora, seqLen, storageDtype, device: parseDevice(config.device, 'device') };
+  const train = await planModel(config.model, { ...opts, batch, mode: 'train' });
+  if (config.objective !== 'grpo') return train;
+  // GRPO samples its groups while the previous step's training buffers are still held: both count.
+  return withGeneration(train, await planModel(config.model, { ...opts, batch: config.grpoGroupSize, mode: 'generate' }));
 }
+
 
 function vulkanDevices(): VulkanDeviceInfo[] {
   try {

@@ -1,7 +1,7 @@
 // The native engine as the trainer's TrainableModel: loads the base model with a fresh LoRA adapter from the run's
 // config, and derives each training forward's dropout seed from (seed, forward count) so a resumed run draws the same
 // dropout masks; the count travels in the engine state file's RNG word.
-import { openEngine, type EngineModel } from '../../engine/engine';
+import { openEngine, type EngineModel, type MemoryPlan } from '../../engine/engine';
 import { parseDevice } from '../../engine/device';
 import { LatheError } from '../../api/errors';
 import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../training/config';
@@ -33,6 +33,12 @@ async function referenceForward(model: EngineModel, b: TrainBatch, signal?: Abor
   return out;
 }
 
+/** A training plan plus a group generation's own buffers (its KV caches, activations and scratch). */
+export function withGeneration(train: MemoryPlan, gen: MemoryPlan): MemoryPlan {
+  const extra = gen.kvCache + gen.activations + gen.scratch;
+  return { ...train, kvCache: train.kvCache + gen.kvCache, activations: train.activations + gen.activations, scratch: train.scratch + gen.scratch, total: train.total + extra };
+}
+
 export async function createNativeTrainable(config: TrainingConfig): Promise<NativeTrainable> {
   const engine = openEngine({ threads: config.threads });
   const model = await engine.loadModel(config.model, {
@@ -53,7 +59,10 @@ export async function createNativeTrainable(config: TrainingConfig): Promise<Nat
   // Preference objectives put a pair (chosen + rejected) in every micro-batch slot: twice the rows. GRPO trains one
   // group (grpoGroupSize completions of a prompt) per forward; its generation's KV cache is not in this plan.
   const rows = config.objective === 'grpo' ? config.grpoGroupSize : config.microBatch * (PREFERENCE_OBJECTIVES.includes(config.objective) ? 2 : 1);
-  const planned = model.planTrain({ batch: rows, seqLen: config.seqLen }).total;
+  const trainPlan = model.planTrain({ batch: rows, seqLen: config.seqLen });
+  const planned = config.objective === 'grpo'
+    ? withGeneration(trainPlan, model.plan({ batch: config.grpoGroupSize, seqLen: config.seqLen, mode: 'generate' })).total
+    : trainPlan.total;
   let forwards = 0;
   const forward = (b: TrainBatch, adapter: boolean, signal?: AbortSignal) => {
     if (!adapter) return referenceForward(model, b, signal);

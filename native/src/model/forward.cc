@@ -50,9 +50,10 @@ MemoryPlan Model::plan(int64_t B, int64_t T, bool generate, int64_t prompt_len) 
       p.lora += 4 * pm;
     }
   p.lora += 4 * table_params();
-  // Generation: prompt_len (default T) rows of prefill, a RoPE table and KV cache of T positions.
-  const int64_t N = generate ? (prompt_len > 0 ? prompt_len : T) : B * T;
-  const ArenaBytes a = infer_bytes(cfg_, infer_dims(N, T, generate));
+  // Generation: prompt_len (default T) rows of prefill, a RoPE table and KV cache of T positions; with B > 1 a group
+  // (generate_group): B caches, and B rows per decoding step.
+  const int64_t N = generate ? std::max(prompt_len > 0 ? prompt_len : T, B) : B * T;
+  const ArenaBytes a = infer_bytes(cfg_, infer_dims(N, T, generate, generate ? B : 1));
   p.activations = a[static_cast<int>(ArenaKind::activations)];
   p.scratch = a[static_cast<int>(ArenaKind::scratch)] + planned_device_scratch(N, T, /*train=*/false);
   p.kv_cache = a[static_cast<int>(ArenaKind::kv_cache)];
