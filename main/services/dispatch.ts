@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import { methods, type MethodName } from '../api/contract';
 import { LatheError, toApiError, type ApiErrorShape } from '../api/errors';
+import { issueText } from '../api/issue-text';
 import type { ServiceContext } from './context';
 import { handlers } from './handlers';
 import { checkCallPaths } from './path-policy';
@@ -24,7 +25,7 @@ function formatIssues(method: string, error: z.ZodError): LatheError {
   const first = error.issues[0];
   const where = first?.path.length ? first.path.join('.') : 'arguments';
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
-  return new LatheError('api.invalidArgs', `${method}: ${where} ${first?.message ?? 'is invalid'}${more}.`, 'Check the value and try again.');
+  return new LatheError('api.invalidArgs', `${method}: ${where} ${first ? issueText(first) : 'is invalid'}${more}.`, 'Check the value and try again.');
 }
 
 export function isMethodName(name: unknown): name is MethodName {

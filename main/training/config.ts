@@ -1,5 +1,6 @@
 // The one TrainingConfig: every knob with its default and the reason for it (the UI and CLI help are generated from
 // this table), validated with clear errors for unknown keys and wrong types. YAML files: ./config-yaml.ts.
+import { issueText } from '../api/issue-text';
 import { z } from 'zod';
 import { DEVICE_PATTERN } from '../engine/device';
 import { LatheError } from '../api/errors';
@@ -151,7 +152,7 @@ function describeIssue(issue: z.core.$ZodIssue, source: string): string {
     const known = Object.keys(fields).join(', ');
     return `${source}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (known keys: ${known})`;
   }
-  return `${source}: ${key}: ${issue.message}`;
+  return `${source}: ${key}: ${issueText(issue)}`;
 }
 
 /** Validates a plain object (already parsed) and fills in defaults. */

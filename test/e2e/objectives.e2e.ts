@@ -45,6 +45,9 @@ describeBrowser('preference training (web mode)', () => {
     await page.getByTestId('new-run-empty').click();
     await page.getByTestId('new-run-form').waitFor();
     await page.getByTestId('run-dataset-pick').selectOption({ index: 1 });
+    // Names, not ids: the form shows the imported dataset's name, as the Data step listed it.
+    const datasetName = (await page.getByTestId('run-dataset-pick').locator('option').nth(1).textContent())!.split(' · ')[0];
+    expect(await page.getByTestId('run-dataset').inputValue()).toBe(datasetName);
     // SFT on preference pairs would ignore the rejected answers: the guide says so.
     await page.getByTestId('goal-data-warning').waitFor();
     expect(await page.getByTestId('goal-data-warning').textContent()).toMatch(/preference data/);
@@ -61,6 +64,10 @@ describeBrowser('preference training (web mode)', () => {
     const dash = page.getByTestId('run-dashboard');
     await dash.waitFor({ timeout: 30_000 });
     await expect.poll(() => dash.getByTestId('run-status').getAttribute('data-status'), { timeout: 180_000, interval: 200 }).toBe('completed');
+    // The run header names the dataset (with its rows), and the run id is one click away, not on screen.
+    expect(await dash.getByTestId('run-dataset-name').textContent()).toBe(`${datasetName} (200 rows)`);
+    expect(await dash.getByTestId('run-title').locator('..').textContent()).not.toContain(await dash.getAttribute('data-run-id'));
+    await dash.getByTestId('copy-run-id').waitFor();
     const chart = page.getByTestId('chart-reward-accuracy');
     await chart.waitFor({ timeout: 30_000 });
     await expect.poll(async () => Number(await chart.getAttribute('data-points-rewardaccuracy')), { timeout: 30_000 }).toBe(4);

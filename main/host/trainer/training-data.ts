@@ -1,7 +1,7 @@
 // Prepares a run's data in the engine host: a raw dataset file goes through the same validation, chat-template
 // rendering, loss masks and length policy as the Data step; a library dataset folder uses its tokenized cache.
 // The split is seeded; what was left out is counted in the run log and in data-report.json, never dropped silently.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LatheError } from '../../api/errors';
@@ -85,6 +85,16 @@ async function fromRawFile(path: string, c: TrainingConfig, tokenizer: LatheToke
   return { seqs, report };
 }
 
+/** "name" (folder) for an imported dataset, from the identity file the import wrote; the folder alone otherwise. */
+function datasetName(folder: string): string {
+  try {
+    const id = JSON.parse(readFileSync(join(folder, DATASET_FILES.identity), 'utf8')) as { name?: unknown };
+    return typeof id.name === 'string' && id.name ? `"${id.name}" (${folder})` : folder;
+  } catch {
+    return folder;
+  }
+}
+
 export async function loadTrainingData(config: TrainingConfig, runDir: string, log: (m: string) => void): Promise<JobData> {
   const tokenizer = await loadTokenizer(config.model);
   const padId = tokenizer.padId ?? tokenizer.eosId ?? 0;
@@ -129,7 +139,7 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
       train = [...sequencesOf(cache, 0)].map(toExample);
       validation = [...sequencesOf(cache, 1)].map(toExample);
     }
-    log(`dataset ${source}: ${train.length} training and ${validation.length} validation sequences (${prepared.fromCache ? 'from cache' : 'tokenized now'}; ${prepared.meta.truncated} truncated)`);
+    log(`dataset ${datasetName(source)}: ${train.length} training and ${validation.length} validation sequences (${prepared.fromCache ? 'from cache' : 'tokenized now'}; ${prepared.meta.truncated} truncated)`);
   } else {
     const { seqs, report } = await fromRawFile(config.objective === 'kto' ? rowsFileOf(source, 'kto') : source, config, tokenizer, log);
     // A run keeps the full report (every left-out row); a fit check (no run folder yet) only needs the counts.

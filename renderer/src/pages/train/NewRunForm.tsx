@@ -90,6 +90,9 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
     e.preventDefault();
     if (busy) return;
     setError(undefined);
+    // The two choices a run cannot start without: said next to their fields, before anything is sent.
+    if (!model.trim()) return showError(new ApiError('form.required', 'Choose a base model first.', 'Pick one in the Model step, or type the folder of a Hugging Face model.'), 'model');
+    if (!dataset.trim()) return showError(new ApiError('form.required', 'Choose a dataset first.', "Pick one of the project's datasets below, or type the path of a dataset file."), 'dataset');
     const parsed = parseOverrides(fields, overrides);
     if (parsed.error) return showError(new ApiError(parsed.error.code, parsed.error.message, parsed.error.hint), parsed.error.key);
     const config = buildConfig({ model, dataset }, preset, parsed.values);
@@ -108,6 +111,7 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
     }
   }
 
+  const picked = datasets.data?.find((d) => d.id === dataset);
   const primaryError = (key: string) => (error?.key === key ? error.error : undefined);
   const modelErr = primaryError('model');
   const datasetErr = primaryError('dataset');
@@ -137,9 +141,11 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
         <Field label="Dataset file" htmlFor="run-dataset">
           <input
             id="run-dataset"
-            className={`input input-mono${datasetErr ? ' input-invalid' : ''}`}
-            value={dataset}
+            className={`input${picked ? '' : ' input-mono'}${datasetErr ? ' input-invalid' : ''}`}
+            // An imported dataset shows its name, never its id; typing replaces the pick with a path.
+            value={picked ? picked.name : dataset}
             onChange={(e) => setDataset(e.target.value)}
+            title={picked ? `Imported dataset “${picked.name}”: ${picked.valid.toLocaleString('en-US')} rows (${picked.format})` : undefined}
             placeholder="/home/me/data/support.jsonl"
             spellCheck={false}
             autoComplete="off"

@@ -1,6 +1,8 @@
 // The live dashboard of one run: status, progress, ETA and elapsed time, pause / resume / cancel, the error with its
 // hint, the charts (train and eval loss, learning rate, gradient norm, tokens/s, memory against the plan), checkpoints
 // and the log.
+import type { DatasetSummary } from '../../../../main/api/contract';
+import { datasetLabel } from './dataset-label';
 import { lazy, Suspense, useEffect, useState, type JSX } from 'react';
 import type { Run } from '../../../../main/api/contract';
 import { api } from '../../api/client';
@@ -88,7 +90,7 @@ function Skeleton(): JSX.Element {
   );
 }
 
-export function RunDashboard({ id, notify, onBack }: { id: string; notify: Notify; onBack: () => void }): JSX.Element {
+export function RunDashboard({ id, notify, onBack, datasets }: { id: string; notify: Notify; onBack: () => void; datasets?: readonly DatasetSummary[] }): JSX.Element {
   const { detail, error, logs, plannedBytes, reload } = useRunLive(id);
   // The action in flight, and the status it was taken in: a pause is answered at once but takes effect after the
   // current step and its checkpoint, so the button keeps saying so until the status changes.
@@ -170,8 +172,16 @@ export function RunDashboard({ id, notify, onBack }: { id: string; notify: Notif
             <div className="run-sub" title={`${String(run.config.model)}\n${String(run.config.dataset)}`}>
               <span className="mono">{String(run.config.model ?? '').split(/[\\/]/).filter(Boolean).pop()}</span>
               <span className="subtle"> on </span>
-              <span className="mono">{String(run.config.dataset ?? '').split(/[\\/]/).pop()}</span>
-              <span className="subtle"> · {run.id}</span>
+              <span className="run-dataset" data-testid="run-dataset-name">{datasetLabel(run.config.dataset, datasets)}</span>
+              <button
+                type="button"
+                className="btn btn-ghost btn-sm run-copy-id"
+                title={`Copy the run id (${run.id}) for the CLI`}
+                onClick={() => void navigator.clipboard?.writeText(run.id).then(() => notify('Run id copied'), () => notify(`Run id: ${run.id}`))}
+                data-testid="copy-run-id"
+              >
+                Copy id
+              </button>
             </div>
           </div>
           <StatusBadge status={run.status} />

@@ -1,4 +1,6 @@
 // The project's runs, newest first: status, progress, last loss and age; interrupted runs can be resumed in place.
+import type { DatasetSummary } from '../../../../main/api/contract';
+import { datasetLabel } from './dataset-label';
 import { useState, type JSX } from 'react';
 import type { Run } from '../../../../main/api/contract';
 import { api } from '../../api/client';
@@ -25,7 +27,7 @@ function Progress({ run }: { run: Run }): JSX.Element {
   );
 }
 
-export function RunList({ runs, onOpen, notify }: { runs: Run[]; onOpen: (id: string) => void; notify: Notify }): JSX.Element {
+export function RunList({ runs, onOpen, notify, datasets }: { runs: Run[]; onOpen: (id: string) => void; notify: Notify; datasets?: readonly DatasetSummary[] }): JSX.Element {
   const [resuming, setResuming] = useState<string>();
 
   async function resume(run: Run): Promise<void> {
@@ -59,7 +61,7 @@ export function RunList({ runs, onOpen, notify }: { runs: Run[]; onOpen: (id: st
             </span>
             <span className="run-model" title={String(run.config.model ?? '')}>
               {String(run.config.model ?? '').split(/[\\/]/).filter(Boolean).pop() ?? ''}
-              {run.config.dataset ? ` · ${String(run.config.dataset).split(/[\\/]/).pop()}` : ''}
+              {run.config.dataset ? ` · ${datasetLabel(run.config.dataset, datasets)}` : ''}
             </span>
           </button>
           <span>

@@ -1,7 +1,7 @@
 // The Train step: the project's runs, the New run form, and a live dashboard per run. The open run (or the form) is in
 // the URL hash (#/train/<run id>, #/train/new), so a reload or the back button keeps the user's place.
 import { useCallback, useEffect, useState, type JSX } from 'react';
-import type { Project, Run } from '../../../../main/api/contract';
+import type { DatasetSummary, Project, Run, SystemInfo } from '../../../../main/api/contract';
 import { api } from '../../api/client';
 import { ErrorText } from '../../components/Field';
 import { Icon } from '../../components/Icon';
@@ -70,7 +70,7 @@ function EmptyRuns({ onNew }: { onNew: () => void }): JSX.Element {
   );
 }
 
-function RunsView({ runs, notify, go }: { runs: Query<Run[]>; notify: Notify; go: (v: View) => void }): JSX.Element {
+function RunsView({ runs, notify, go, datasets }: { runs: Query<Run[]>; notify: Notify; go: (v: View) => void; datasets?: readonly DatasetSummary[] }): JSX.Element {
   // Step and loss in the list follow the metrics without refetching the whole list on every step.
   const [live, setLive] = useState<Record<string, { step: number; loss: number | null }>>({});
   useEffect(
@@ -97,17 +97,24 @@ function RunsView({ runs, notify, go }: { runs: Query<Run[]>; notify: Notify; go
       ) : list.length === 0 ? (
         !runs.error && <EmptyRuns onNew={() => go({ kind: 'new' })} />
       ) : (
-        <RunList runs={list} notify={notify} onOpen={(id) => go({ kind: 'run', id })} />
+        <RunList runs={list} notify={notify} onOpen={(id) => go({ kind: 'run', id })} datasets={datasets} />
       )}
     </>
   );
 }
 
-const SUBTITLE = 'Train a LoRA adapter on your data with Lathe’s native engine, on the CPU or an NVIDIA GPU. Runs keep going if this window closes.';
+/** Only what is true on this machine: the CPU, and each GPU the engine can train on (usable Vulkan devices). */
+function subtitle(system: SystemInfo | undefined): string {
+  const gpus = (system?.vulkanDevices ?? []).filter((d) => d.usable && d.type !== 'cpu').map((d) => d.name);
+  const where = gpus.length ? `on this CPU or ${gpus.join(', ')}` : 'on this machine’s CPU';
+  return `Train a LoRA adapter on your data with Lathe’s native engine, ${where}. Runs keep going if this window closes.`;
+}
 
 function ProjectTraining({ project, notify }: { project: Project; notify: Notify }): JSX.Element {
   const [view, go] = useTrainView();
   const runs = useApiQuery<Run[]>(() => api.runs.list({ projectId: project.id }));
+  const datasets = useApiQuery<DatasetSummary[]>(() => api.datasets.list({ projectId: project.id }));
+  const system = useApiQuery<SystemInfo>(() => api.system.info());
   const reload = runs.reload;
   // Status changes (a run finishing, another tab starting one) reorder and relabel the list.
   useEffect(() => api.on('training.status', ({ run }) => void (run.projectId === project.id && reload())), [project.id, reload]);
@@ -136,7 +143,7 @@ function ProjectTraining({ project, notify }: { project: Project; notify: Notify
 
   return (
     <section className="page page-wide" aria-labelledby="page-title" data-testid="train-page">
-      <StepHeader step="train" subtitle={SUBTITLE}>
+      <StepHeader step="train" subtitle={subtitle(system.data)}>
         {showNew && (
           <button type="button" className="btn btn-primary" onClick={() => go({ kind: 'new' })} title="New run (N)" data-testid="new-run">
             <Icon name="plus" /> New run
@@ -154,9 +161,9 @@ function ProjectTraining({ project, notify }: { project: Project; notify: Notify
           }}
         />
       ) : view.kind === 'run' ? (
-        <RunDashboard id={view.id} notify={notify} onBack={() => go({ kind: 'list' })} />
+        <RunDashboard id={view.id} notify={notify} onBack={() => go({ kind: 'list' })} datasets={datasets.data} />
       ) : (
-        <RunsView runs={runs} notify={notify} go={go} />
+        <RunsView runs={runs} notify={notify} go={go} datasets={datasets.data} />
       )}
     </section>
   );
@@ -166,7 +173,7 @@ export function TrainPage({ project, notify }: { project: Project | undefined; n
   if (!project) {
     return (
       <section className="page" aria-labelledby="page-title" data-testid="train-page">
-        <StepHeader step="train" subtitle={SUBTITLE} />
+        <StepHeader step="train" subtitle={subtitle(undefined)} />
         <NeedsProject icon="train" text="Runs belong to a project, next to its model and data. Open or create one to start training." />
       </section>
     );
