@@ -48,9 +48,10 @@ export class Renderer {
     this.tok = tok;
     this.eos = tok.eosId != null ? tok.idToToken(tok.eosId) ?? '' : '';
     this.bos = tok.bosId != null && tok.addBosToken ? tok.idToToken(tok.bosId) ?? '' : '';
-    this.specials = {};
-    if (tok.bosId != null) this.specials.bos_token = tok.idToToken(tok.bosId);
-    if (this.eos) this.specials.eos_token = this.eos;
+    // A template file gets every special token of tokenizer_config (pad, unk, …), as transformers passes them.
+    this.specials = { ...(tok.specialTokenVars ?? {}) };
+    if (this.specials.bos_token == null && tok.bosId != null) this.specials.bos_token = tok.idToToken(tok.bosId);
+    if (this.specials.eos_token == null && this.eos) this.specials.eos_token = this.eos;
     this.custom = setup.templateOverride ? new ChatTemplate(setup.templateOverride, 'the template override') : null;
     if (setup.template === 'model' && !this.custom && tok.chatTemplate == null) {
       throw new LatheError(
