@@ -28,6 +28,8 @@ export interface RenderSetup {
   templateOverride?: string;
   /** Extra template variables (e.g. { enable_thinking: false } for Qwen3). */
   extra?: Record<string, unknown>;
+  /** False: a `<think>…</think>` block at the start of a trained turn stays in the text but is not trained. Default true. */
+  trainReasoning?: boolean;
 }
 
 const ALPACA_PREAMBLE = 'Below is an instruction that describes a task. Write a response that appropriately completes the request.';
@@ -89,8 +91,9 @@ export class Renderer {
   chat(messages: ChatMessage[]): Rendered {
     const r = this.setup.template === 'model' ? this.modelTemplate(messages) : this.builtin(messages);
     if (this.setup.mask === 'all') return { text: r.text, spans: [], masked: false };
-    if (this.setup.mask === 'last') return { text: r.text, spans: r.spans.slice(-1), masked: true };
-    return r;
+    const spans = this.setup.trainReasoning === false ? r.spans.map((sp) => withoutReasoning(r.text, sp)) : r.spans;
+    if (this.setup.mask === 'last') return { text: r.text, spans: spans.slice(-1), masked: true };
+    return { ...r, spans };
   }
 
   private builtin(messages: ChatMessage[]): Rendered {
@@ -127,9 +130,12 @@ export class Renderer {
    * or trimmed, since templates often strip) followed by optional whitespace and an end-of-turn marker. The span
    * runs from the content through the marker, so the model learns to stop. Content is searched in message order,
    * each search starting after the previous match, so a reply that repeats the question is still found in place.
+   * A turn the template rewrites is found as it appears in the final render: without its `<think>` reasoning when the
+   * template drops earlier turns' reasoning (Qwen3), or, as TRL does, by diffing prefix renders (tool calls, empty
+   * content) and locating the turn's rendered text after its generation header.
    */
   private modelTemplate(messages: ChatMessage[]): Rendered {
-    const text = this.custom ? this.custom.render(messages, this.specials, { extra: this.setup.extra }) : this.tok.renderChat(messages, { extra: this.setup.extra });
+    const text = this.renderModel(messages, false);
     const spans: [number, number][] = [];
     let cursor = 0;
     messages.forEach((m, i) => {
@@ -138,11 +144,11 @@ export class Renderer {
         if (at >= 0) cursor = at + m.content.trim().length;
         return;
       }
-      const span = this.findTurn(text, m.content, cursor);
+      const span = this.findTurn(text, m.content, cursor) ?? this.findByPrefixDiff(text, messages, i, cursor);
       if (!span) {
         throw new LatheError(
           'data_mask_not_found',
-          `messages[${i}]: the assistant turn cannot be found in the rendered template followed by an end-of-turn token (${this.endMarkers.join(', ') || 'none known'}).`,
+          `messages[${i}]: the assistant turn cannot be found in the rendered template followed by an end-of-turn token (${this.endMarkers.join(', ') || 'none known'}), neither as written, without its <think> reasoning, nor by rendering the conversation up to it.`,
           'The chat template changes assistant text or does not close turns with a stop token; choose the built-in ChatML template, or the "all tokens" mask.',
         );
       }
@@ -152,8 +158,55 @@ export class Renderer {
     return { text, spans, masked: true };
   }
 
+  private renderModel(messages: ChatMessage[], addGenerationPrompt: boolean): string {
+    const opts = { addGenerationPrompt, extra: this.setup.extra };
+    return this.custom ? this.custom.render(messages, this.specials, opts) : this.tok.renderChat(messages, opts);
+  }
+
+  /**
+   * TRL's way: the turn's rendered text is render(prefix + turn) minus render(prefix); the generation header is
+   * render(prefix, add_generation_prompt) minus render(prefix). The trained part runs from after the header through the
+   * first end-of-turn marker, and is located in the full render (header included, so an empty reply is found in place).
+   */
+  private findByPrefixDiff(text: string, messages: ChatMessage[], i: number, from: number): [number, number] | null {
+    let before: string;
+    let withPrompt: string;
+    let withTurn: string;
+    try {
+      before = i > 0 ? this.renderModel(messages.slice(0, i), false) : '';
+      withPrompt = i > 0 ? this.renderModel(messages.slice(0, i), true) : '';
+      withTurn = this.renderModel(messages.slice(0, i + 1), false);
+    } catch {
+      return null; // A prefix the template refuses (e.g. it must end with an assistant turn): no diff to take.
+    }
+    if (!withTurn.startsWith(before) || !withPrompt.startsWith(before)) return null;
+    const header = withPrompt.slice(before.length);
+    let turn = withTurn.slice(before.length);
+    if (header && turn.startsWith(header)) turn = turn.slice(header.length);
+    let end = -1;
+    for (const mk of this.endMarkers) {
+      const at = turn.indexOf(mk);
+      if (at >= 0 && (end < 0 || at + mk.length < end)) end = at + mk.length;
+    }
+    if (end <= 0) return null;
+    const full = turn.slice(0, end);
+    // Rendered as the last turn it may carry a reasoning block the full render leaves out when later turns follow (Qwen3).
+    const candidates = [full, full.replace(/^<think>[\s\S]*?<\/think>\s*/, '')];
+    for (const trained of new Set(candidates)) {
+      const at = trained ? text.indexOf(header + trained, from) : -1;
+      if (at < 0) continue;
+      const start = at + header.length;
+      return [start, start + trained.length];
+    }
+    return null;
+  }
+
   private findTurn(text: string, content: string, from: number): [number, number] | null {
-    const variants = [...new Set([content, content.trim(), content.trimEnd(), content.trimStart()])].filter((v) => v.length > 0);
+    // Templates that drop earlier turns' reasoning (Qwen3) leave only what follows </think>.
+    const answer = content.includes('</think>') ? content.slice(content.lastIndexOf('</think>') + '</think>'.length) : null;
+    const forms = [content, content.trim(), content.trimEnd(), content.trimStart(), content.replace(/^\n+/, '')];
+    if (answer !== null) forms.push(answer.trim(), answer.replace(/^\n+/, ''));
+    const variants = [...new Set(forms)].filter((v) => v.length > 0);
     for (const v of variants) {
       for (let at = text.indexOf(v, from); at >= 0; at = text.indexOf(v, at + 1)) {
         let e = at + v.length;
@@ -164,4 +217,10 @@ export class Renderer {
     }
     return null;
   }
+}
+
+/** A trained span minus a leading `<think>…</think>` block and the whitespace after it (the answer stays trained). */
+export function withoutReasoning(text: string, [start, end]: [number, number]): [number, number] {
+  const m = /^\s*<think>[\s\S]*?<\/think>\s*/.exec(text.slice(start, end));
+  return m && start + m[0].length < end ? [start + m[0].length, end] : [start, end];
 }
