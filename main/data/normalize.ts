@@ -69,7 +69,7 @@ export function checkConversation(msgs: ChatMessage[], field: string, mustEndWit
     if (!NEXT[prev].includes(m.role)) {
       fail(`${field}[${i}].role`, 'not_alternating', `${field}[${i}] is a "${m.role}" turn after ${prev === 'start' ? 'the start' : `a "${prev}" turn`} (expected ${NEXT[prev].map((r) => `"${r}"`).join(' or ')})`);
     }
-    if (m.content.trim() === '') {
+    if (m.content.trim() === '' && !(m.role === 'assistant' && m.tool_calls?.length)) {
       fail(`${field}[${i}].content`, m.role === 'assistant' ? 'empty_answer' : 'empty_field', `${field}[${i}] (${m.role}) is empty`);
     }
     prev = m.role;
@@ -95,8 +95,57 @@ function messageList(v: unknown, field: string, shape: 'messages' | 'sharegpt'):
     if (o.role === undefined) fail(`${f}.role`, 'missing_field', `${f} has no "role"`);
     if (typeof o.role !== 'string') fail(`${f}.role`, 'wrong_type', `${f}.role is ${describeType(o.role)}, expected a string`);
     if (!MESSAGE_ROLES.has(o.role)) fail(`${f}.role`, 'unknown_role', `${f}.role is "${o.role}" (expected system, user, assistant or tool)`);
-    return { role: o.role, content: content(o.content, `${f}.content`) };
+    const msg: ChatMessage = { role: o.role, content: '' };
+    if (o.role === 'assistant') Object.assign(msg, assistantExtras(o, f));
+    if (o.role === 'tool') {
+      for (const k of ['name', 'tool_call_id'] as const) {
+        if (o[k] === undefined || o[k] === null) continue;
+        if (typeof o[k] !== 'string') fail(`${f}.${k}`, 'wrong_type', `${f}.${k} is ${describeType(o[k])}, expected a string`);
+        msg[k] = o[k];
+      }
+    }
+    // A turn that only calls tools may have no text (null or missing content), as OpenAI exports write it.
+    msg.content = msg.tool_calls && (o.content === null || o.content === undefined) ? '' : content(o.content, `${f}.content`);
+    return msg;
   });
+}
+
+/** An assistant message's tool_calls (each naming a function) and its reasoning (`reasoning_content` or `thinking`). */
+function assistantExtras(o: Record<string, unknown>, f: string): Partial<ChatMessage> {
+  const out: Partial<ChatMessage> = {};
+  if (o.tool_calls !== undefined && o.tool_calls !== null) {
+    if (!Array.isArray(o.tool_calls)) fail(`${f}.tool_calls`, 'wrong_type', `${f}.tool_calls is ${describeType(o.tool_calls)}, expected a list of {"type": "function", "function": {"name", "arguments"}}`);
+    o.tool_calls.forEach((c, j) => {
+      const fn = c && typeof c === 'object' ? ((c as Record<string, unknown>).function ?? c) : null;
+      const name = fn && typeof fn === 'object' ? (fn as Record<string, unknown>).name : undefined;
+      if (typeof name !== 'string' || !name) fail(`${f}.tool_calls[${j}]`, 'wrong_type', `${f}.tool_calls[${j}] names no function (expected {"type": "function", "function": {"name": "...", "arguments": {...}}})`);
+    });
+    if (o.tool_calls.length) out.tool_calls = o.tool_calls;
+  }
+  const key = o.reasoning_content !== undefined ? 'reasoning_content' : o.thinking !== undefined ? 'thinking' : null;
+  if (key && o[key] !== null) {
+    if (typeof o[key] !== 'string') fail(`${f}.${key}`, 'wrong_type', `${f}.${key} is ${describeType(o[key])}, expected a string (the reasoning before the answer)`);
+    if ((o[key] as string).trim()) out.reasoning_content = o[key] as string;
+  }
+  return out;
+}
+
+/** The row's `tools` column: a list of tool definitions, or that list as a JSON string (CSV, Parquet string columns). */
+function toolsColumn(v: unknown): unknown[] | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  let list = v;
+  if (typeof v === 'string') {
+    try {
+      list = JSON.parse(v);
+    } catch {
+      fail('tools', 'wrong_type', 'field "tools" is a string that is not JSON; expected a list of tool definitions (JSON schema)');
+    }
+  }
+  if (!Array.isArray(list)) fail('tools', 'wrong_type', `field "tools" is ${describeType(list)}, expected a list of tool definitions (JSON schema)`);
+  list.forEach((t, i) => {
+    if (!t || typeof t !== 'object' || Array.isArray(t)) fail(`tools[${i}]`, 'wrong_type', `tools[${i}] is ${describeType(t)}, expected a tool definition object`);
+  });
+  return list.length ? list : undefined;
 }
 
 /** Preference sides: a string (one assistant turn) or a message list; a list that repeats the prompt has it removed. */
@@ -170,7 +219,8 @@ function convert(row: Record<string, unknown>, format: DataFormat, line: number)
       const system = row.system;
       if (typeof system === 'string' && system.trim() && messages[0]?.role !== 'system') messages.unshift({ role: 'system', content: system });
       checkConversation(messages, field);
-      return { line, kind: 'chat', messages };
+      const tools = toolsColumn(row.tools);
+      return tools ? { line, kind: 'chat', messages, tools } : { line, kind: 'chat', messages };
     }
     case 'preference': {
       const messages = Array.isArray(row.chosen) && Array.isArray(row.rejected) && row.prompt === undefined ? withPromptChecks(implicitPrompt(row.chosen, row.rejected), row) : promptMessages(row);
@@ -217,5 +267,5 @@ export function normalizeRow(row: Record<string, unknown>, format: DataFormat, l
 
 /** The text that decides whether two examples are exact duplicates (source line and file excluded). */
 export function contentKey(ex: Example): string {
-  return JSON.stringify([ex.kind, ex.messages, ex.chosen ?? null, ex.rejected ?? null, ex.text ?? null, ex.label ?? null, ex.answer ?? null]);
+  return JSON.stringify([ex.kind, ex.messages, ex.chosen ?? null, ex.rejected ?? null, ex.text ?? null, ex.label ?? null, ex.answer ?? null, ex.tools ?? null]);
 }

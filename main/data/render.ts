@@ -44,6 +44,8 @@ export class Renderer {
   private readonly specials: Record<string, unknown>;
   /** ChatML on a vocabulary without <|im_end|>: an EOS follows it so the model learns a real stop token. */
   private readonly chatmlEos: boolean;
+  /** Variables of the row being rendered (its `tools` column), on top of setup.extra. */
+  private rowVars: Record<string, unknown> | undefined;
 
   constructor(readonly setup: RenderSetup) {
     const tok = setup.tokenizer;
@@ -73,7 +75,7 @@ export class Renderer {
     if (ex.kind === 'preference') {
       return [this.chat([...ex.messages, ...(ex.chosen ?? [])]), this.chat([...ex.messages, ...(ex.rejected ?? [])])];
     }
-    return [this.chat(ex.messages)];
+    return [this.chat(ex.messages, ex.tools)];
   }
 
   /** Raw text for continued pre-training: BOS (when the model uses one), the text, EOS as the document separator; all trained. */
@@ -88,8 +90,9 @@ export class Renderer {
     return { text, spans: [[start, text.length]], masked: true };
   }
 
-  chat(messages: ChatMessage[]): Rendered {
-    const r = this.setup.template === 'model' ? this.modelTemplate(messages) : this.builtin(messages);
+  /** `tools`: the row's tool definitions, passed to the model's template as `tools` (built-ins have no tool syntax). */
+  chat(messages: ChatMessage[], tools?: unknown[]): Rendered {
+    const r = this.setup.template === 'model' ? this.modelTemplate(messages, tools) : this.builtin(messages);
     if (this.setup.mask === 'all') return { text: r.text, spans: [], masked: false };
     const spans = this.setup.trainReasoning === false ? r.spans.map((sp) => withoutReasoning(r.text, sp)) : r.spans;
     if (this.setup.mask === 'last') return { text: r.text, spans: spans.slice(-1), masked: true };
@@ -97,6 +100,16 @@ export class Renderer {
   }
 
   private builtin(messages: ChatMessage[]): Rendered {
+    const calls = messages.findIndex((m) => m.tool_calls?.length);
+    if (calls >= 0) {
+      throw new LatheError(
+        'data_template_no_tools',
+        `messages[${calls}].tool_calls: the built-in ${this.setup.template} template has no syntax for tool calls, so they would be lost.`,
+        'Render this dataset with the model\'s own chat template (it knows its tool-call format), or remove the tool calls.',
+      );
+    }
+    // Reasoning kept in its own field is written back as a <think> block, the convention reasoning models use.
+    messages = messages.map((m) => (m.reasoning_content ? { ...m, content: `<think>\n${m.reasoning_content.trim()}\n</think>\n\n${m.content.replace(/^\n+/, '')}` } : m));
     const parts: string[] = [this.bos];
     const spans: [number, number][] = [];
     let at = this.bos.length;
@@ -134,7 +147,8 @@ export class Renderer {
    * template drops earlier turns' reasoning (Qwen3), or, as TRL does, by diffing prefix renders (tool calls, empty
    * content) and locating the turn's rendered text after its generation header.
    */
-  private modelTemplate(messages: ChatMessage[]): Rendered {
+  private modelTemplate(messages: ChatMessage[], tools?: unknown[]): Rendered {
+    this.rowVars = tools ? { tools } : undefined;
     const text = this.renderModel(messages, false);
     const spans: [number, number][] = [];
     let cursor = 0;
@@ -144,7 +158,10 @@ export class Renderer {
         if (at >= 0) cursor = at + m.content.trim().length;
         return;
       }
-      const span = this.findTurn(text, m.content, cursor) ?? this.findByPrefixDiff(text, messages, i, cursor);
+      let span = this.findTurn(text, m.content, cursor) ?? this.findByPrefixDiff(text, messages, i, cursor);
+      // Reasoning from its own field, rendered just before the answer, belongs to the trained turn (trainReasoning decides).
+      const think = span && m.reasoning_content?.trim() ? text.lastIndexOf('<think>', span[0]) : -1;
+      if (span && think >= cursor && text.slice(think, span[0]).includes(m.reasoning_content!.trim())) span = [think, span[1]];
       if (!span) {
         throw new LatheError(
           'data_mask_not_found',
@@ -159,7 +176,7 @@ export class Renderer {
   }
 
   private renderModel(messages: ChatMessage[], addGenerationPrompt: boolean): string {
-    const opts = { addGenerationPrompt, extra: this.setup.extra };
+    const opts = { addGenerationPrompt, extra: this.rowVars ? { ...this.setup.extra, ...this.rowVars } : this.setup.extra };
     return this.custom ? this.custom.render(messages, this.specials, opts) : this.tok.renderChat(messages, opts);
   }
 

@@ -73,6 +73,9 @@ describe.each(NAMES)('%s model template', (n) => {
           // A tool-call turn trains what the template renders for the call (nothing, where the template ignores calls).
           expect(c.expected).toContain(body);
           if (body.trim()) expect(body, `${c.case} turn ${k}`).toContain('get_weather');
+        } else if (typeof answers[k].reasoning_content === 'string' && c.expected!.includes(answers[k].reasoning_content as string)) {
+          // Reasoning from its own field, as the template renders it (a <think> block), is part of the trained turn.
+          expect(body.trim(), `${c.case} turn ${k}`).toBe(`<think>\n${answers[k].reasoning_content}\n</think>\n\n${content.trim()}`);
         } else if (body.trim() !== content.trim() && content.includes('</think>')) {
           // The template dropped this earlier turn's reasoning: the answer after </think> is trained, as rendered.
           expect(body.trim(), `${c.case} turn ${k}`).toBe(content.split('</think>').at(-1)!.trim());
