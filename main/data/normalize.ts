@@ -90,7 +90,7 @@ function messageList(v: unknown, field: string, shape: 'messages' | 'sharegpt'):
       if (typeof o.from !== 'string') fail(`${f}.from`, 'wrong_type', `${f}.from is ${describeType(o.from)}, expected a string`);
       const role = SHAREGPT_ROLES[o.from.toLowerCase()];
       if (!role) fail(`${f}.from`, 'unknown_role', `${f}.from is "${o.from}" (expected human, gpt or system)`);
-      return { role, content: content(o.value, `${f}.value`) };
+      return withTurnControl({ role, content: content(o.value, `${f}.value`) }, o, f);
     }
     if (o.role === undefined) fail(`${f}.role`, 'missing_field', `${f} has no "role"`);
     if (typeof o.role !== 'string') fail(`${f}.role`, 'wrong_type', `${f}.role is ${describeType(o.role)}, expected a string`);
@@ -106,8 +106,20 @@ function messageList(v: unknown, field: string, shape: 'messages' | 'sharegpt'):
     }
     // A turn that only calls tools may have no text (null or missing content), as OpenAI exports write it.
     msg.content = msg.tool_calls && (o.content === null || o.content === undefined) ? '' : content(o.content, `${f}.content`);
-    return msg;
+    return withTurnControl(msg, o, f);
   });
+}
+
+/** A message's own `train: true|false`, or `weight: 0|1` (Axolotl, LLaMA-Factory), kept as `train`. */
+function withTurnControl(msg: ChatMessage, o: Record<string, unknown>, f: string): ChatMessage {
+  if (o.train !== undefined && o.train !== null) {
+    if (typeof o.train !== 'boolean') fail(`${f}.train`, 'wrong_type', `${f}.train is ${describeType(o.train)}, expected true or false`);
+    msg.train = o.train;
+  } else if (o.weight !== undefined && o.weight !== null) {
+    if (o.weight !== 0 && o.weight !== 1) fail(`${f}.weight`, 'wrong_type', `${f}.weight is ${JSON.stringify(o.weight)}; only 0 (not trained) and 1 (trained) are supported`);
+    msg.train = o.weight === 1;
+  }
+  return msg;
 }
 
 /** An assistant message's tool_calls (each naming a function) and its reasoning (`reasoning_content` or `thinking`). */

@@ -15,7 +15,10 @@ export interface TokenizeOptions extends ParallelOptions {
   template?: TemplateName;
   mask?: MaskMode;
   templateOverride?: string;
+  /** Template variables (Qwen3's enable_thinking, custom template kwargs). */
   extra?: Record<string, unknown>;
+  trainReasoning?: boolean;
+  trainOnEos?: boolean;
   /** Longest sequence in tokens; null/undefined: no limit (stats only). */
   maxLen?: number | null;
   policy?: LengthPolicy;
@@ -53,7 +56,7 @@ export async function runPipeline(path: string, opts: PipelineOptions = {}): Pro
   const policy = t?.policy ?? 'truncate';
   const stage = t
     ? new TokenizeStage(
-      { tokenizer: t.tokenizer, template, mask: t.mask ?? 'assistant', templateOverride: t.templateOverride, extra: t.extra },
+      { tokenizer: t.tokenizer, template, mask: t.mask ?? 'assistant', templateOverride: t.templateOverride, extra: t.extra, trainReasoning: t.trainReasoning, trainOnEos: t.trainOnEos },
       { workers: t.workers, poolAfter: t.poolAfter, batchSize: t.batchSize, waitForPool: t.waitForPool, onPool: t.onPool, signal: opts.signal, path },
     )
     : null;

@@ -8,9 +8,12 @@ import type { ChatMessage, Example } from './types';
 export type TemplateName = 'model' | 'chatml' | 'alpaca';
 export const TEMPLATE_NAMES: TemplateName[] = ['model', 'chatml', 'alpaca'];
 
-/** assistant (default): assistant turns only; all: every token; last: the final assistant turn only. */
-export type MaskMode = 'assistant' | 'all' | 'last';
-export const MASK_MODES: MaskMode[] = ['assistant', 'all', 'last'];
+/**
+ * assistant (default): assistant turns only; all: every token; last: the final assistant turn only; turns-marked: only
+ * messages whose `train` is true (any role). In every mode but 'all', a message's own `train` overrides the mode.
+ */
+export type MaskMode = 'assistant' | 'all' | 'last' | 'turns-marked';
+export const MASK_MODES: MaskMode[] = ['assistant', 'all', 'last', 'turns-marked'];
 
 /** A rendered sequence: `spans` are [start, end) character ranges of `text` that are trained. */
 export interface Rendered {
@@ -30,7 +33,12 @@ export interface RenderSetup {
   extra?: Record<string, unknown>;
   /** False: a `<think>…</think>` block at the start of a trained turn stays in the text but is not trained. Default true. */
   trainReasoning?: boolean;
+  /** False: a trained turn's end-of-turn token(s) are not trained (the model is not taught to stop). Default true. */
+  trainOnEos?: boolean;
 }
+
+/** A trained span and the message it belongs to. */
+type TurnSpan = { i: number; span: [number, number] };
 
 const ALPACA_PREAMBLE = 'Below is an instruction that describes a task. Write a response that appropriately completes the request.';
 
@@ -94,12 +102,37 @@ export class Renderer {
   chat(messages: ChatMessage[], tools?: unknown[]): Rendered {
     const r = this.setup.template === 'model' ? this.modelTemplate(messages, tools) : this.builtin(messages);
     if (this.setup.mask === 'all') return { text: r.text, spans: [], masked: false };
-    const spans = this.setup.trainReasoning === false ? r.spans.map((sp) => withoutReasoning(r.text, sp)) : r.spans;
-    if (this.setup.mask === 'last') return { text: r.text, spans: spans.slice(-1), masked: true };
-    return { ...r, spans };
+    const lastAnswer = messages.map((m) => m.role).lastIndexOf('assistant');
+    const trained = (i: number): boolean => {
+      const m = messages[i];
+      if (m.train !== undefined) return m.train;
+      if (this.setup.mask === 'turns-marked') return false;
+      return m.role === 'assistant' && (this.setup.mask !== 'last' || i === lastAnswer);
+    };
+    let spans = r.turns.filter((t) => trained(t.i)).map((t) => t.span);
+    if (this.setup.trainReasoning === false) spans = spans.map((sp) => withoutReasoning(r.text, sp));
+    if (this.setup.trainOnEos === false) spans = spans.map((sp) => this.withoutEnd(r.text, sp)).filter(([a, b]) => b > a);
+    return { text: r.text, spans, masked: true };
   }
 
-  private builtin(messages: ChatMessage[]): Rendered {
+  /** Whether message i gets a span at all: assistant turns, and any turn marked `train: true`. */
+  private candidate(m: ChatMessage): boolean {
+    return m.role === 'assistant' || m.train === true;
+  }
+
+  /** A span without its trailing end-of-turn marker(s) and the whitespace before them. */
+  private withoutEnd(text: string, [a, b]: [number, number]): [number, number] {
+    const markers = [...this.endMarkers, '<|im_end|>'];
+    for (let again = true; again;) {
+      again = false;
+      const mk = markers.find((x) => x && b - x.length >= a && text.startsWith(x, b - x.length));
+      if (mk) { b -= mk.length; again = true; }
+    }
+    while (b > a && /\s/.test(text[b - 1])) b--;
+    return [a, b];
+  }
+
+  private builtin(messages: ChatMessage[]): { text: string; turns: TurnSpan[] } {
     const calls = messages.findIndex((m) => m.tool_calls?.length);
     if (calls >= 0) {
       throw new LatheError(
@@ -111,31 +144,32 @@ export class Renderer {
     // Reasoning kept in its own field is written back as a <think> block, the convention reasoning models use.
     messages = messages.map((m) => (m.reasoning_content ? { ...m, content: `<think>\n${m.reasoning_content.trim()}\n</think>\n\n${m.content.replace(/^\n+/, '')}` } : m));
     const parts: string[] = [this.bos];
-    const spans: [number, number][] = [];
+    const turns: TurnSpan[] = [];
     let at = this.bos.length;
-    const push = (s: string, trained = false): void => {
-      if (trained) spans.push([at, at + s.length]);
+    const push = (s: string, turn: number | null = null): void => {
+      if (turn !== null) turns.push({ i: turn, span: [at, at + s.length] });
       parts.push(s);
       at += s.length;
     };
     if (this.setup.template === 'chatml') {
-      for (const m of messages) {
+      messages.forEach((m, i) => {
         push(`<|im_start|>${m.role}\n`);
-        if (m.role === 'assistant') push(m.content + '<|im_end|>' + (this.chatmlEos ? this.eos : ''), true);
-        else push(m.content + '<|im_end|>');
+        if (m.role === 'assistant') push(m.content + '<|im_end|>' + (this.chatmlEos ? this.eos : ''), i);
+        else push(m.content + '<|im_end|>', this.candidate(m) ? i : null);
         push('\n');
-      }
+      });
     } else {
       // Alpaca: the Stanford prompt; a system message replaces the preamble; each answer ends with EOS.
       const sys = messages[0]?.role === 'system' ? messages[0].content : ALPACA_PREAMBLE;
-      push(sys + '\n\n');
-      for (const m of messages) {
-        if (m.role === 'user') push(`### Instruction:\n${m.content}\n\n### Response:\n`);
-        else if (m.role === 'assistant') { push(m.content + this.eos, true); push('\n\n'); }
-        else if (m.role === 'tool') push(`### Input:\n${m.content}\n\n`);
-      }
+      push(sys + '\n\n', messages[0]?.role === 'system' && this.candidate(messages[0]) ? 0 : null);
+      messages.forEach((m, i) => {
+        const mark = this.candidate(m) ? i : null;
+        if (m.role === 'user') { push('### Instruction:\n'); push(m.content, mark); push('\n\n### Response:\n'); }
+        else if (m.role === 'assistant') { push(m.content + this.eos, i); push('\n\n'); }
+        else if (m.role === 'tool') { push('### Input:\n'); push(m.content, mark); push('\n\n'); }
+      });
     }
-    return { text: parts.join(''), spans, masked: true };
+    return { text: parts.join(''), turns };
   }
 
   /**
@@ -147,13 +181,13 @@ export class Renderer {
    * template drops earlier turns' reasoning (Qwen3), or, as TRL does, by diffing prefix renders (tool calls, empty
    * content) and locating the turn's rendered text after its generation header.
    */
-  private modelTemplate(messages: ChatMessage[], tools?: unknown[]): Rendered {
+  private modelTemplate(messages: ChatMessage[], tools?: unknown[]): { text: string; turns: TurnSpan[] } {
     this.rowVars = tools ? { tools } : undefined;
     const text = this.renderModel(messages, false);
-    const spans: [number, number][] = [];
+    const turns: TurnSpan[] = [];
     let cursor = 0;
     messages.forEach((m, i) => {
-      if (m.role !== 'assistant') {
+      if (!this.candidate(m)) {
         const at = m.content.trim() ? text.indexOf(m.content.trim(), cursor) : -1;
         if (at >= 0) cursor = at + m.content.trim().length;
         return;
@@ -165,14 +199,14 @@ export class Renderer {
       if (!span) {
         throw new LatheError(
           'data_mask_not_found',
-          `messages[${i}]: the assistant turn cannot be found in the rendered template followed by an end-of-turn token (${this.endMarkers.join(', ') || 'none known'}), neither as written, without its <think> reasoning, nor by rendering the conversation up to it.`,
+          `messages[${i}]: the ${m.role} turn cannot be found in the rendered template followed by an end-of-turn token (${this.endMarkers.join(', ') || 'none known'}), neither as written, without its <think> reasoning, nor by rendering the conversation up to it.`,
           'The chat template changes assistant text or does not close turns with a stop token; choose the built-in ChatML template, or the "all tokens" mask.',
         );
       }
-      spans.push(span);
+      turns.push({ i, span });
       cursor = span[1];
     });
-    return { text, spans, masked: true };
+    return { text, turns };
   }
 
   private renderModel(messages: ChatMessage[], addGenerationPrompt: boolean): string {

@@ -54,6 +54,8 @@ export interface ChatMessage {
   /** Tool messages: the tool's name and the call they answer, when the row gives them. */
   name?: string;
   tool_call_id?: string;
+  /** Per-turn training control from the row (`train`, or `weight` 0/1): overrides the mask mode for this message. */
+  train?: boolean;
 }
 
 export type ExampleKind = 'chat' | 'preference' | 'completion' | 'text';

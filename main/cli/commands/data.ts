@@ -28,6 +28,9 @@ interface InspectOpts extends DataOpts {
   model?: string;
   template?: TemplateName;
   templateFile?: string;
+  templateVar: string[];
+  trainReasoning: boolean;
+  trainEos: boolean;
   mask?: MaskMode;
   maxLen?: number;
   policy?: LengthPolicy;
@@ -48,6 +51,26 @@ const positiveInt = (v: string): number => {
   return n;
 };
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/** `--template-var key=value` pairs: the value as JSON when it parses (false, 3, ["a"]), otherwise as text. */
+export function parseTemplateVars(pairs: string[]): Record<string, unknown> | undefined {
+  if (!pairs.length) return undefined;
+  const vars: Record<string, unknown> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    const key = eq > 0 ? p.slice(0, eq).trim() : '';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      throw new LatheError('data_bad_template_var', `--template-var "${p}" is not of the form name=value with a template variable name.`, 'Example: --template-var enable_thinking=false');
+    }
+    const raw = p.slice(eq + 1);
+    try {
+      vars[key] = JSON.parse(raw);
+    } catch {
+      vars[key] = raw;
+    }
+  }
+  return vars;
+}
 
 function addReadOptions(c: Command): Command {
   return c
@@ -121,6 +144,9 @@ export function register(program: Command): void {
     .option('--model <dir>', 'model (or tokenizer) folder: adds token statistics and loss masks')
     .option('--template <name>', `chat template (${TEMPLATE_NAMES.join(', ')}); default: the model's own, else chatml`, oneOf(TEMPLATE_NAMES, '--template'))
     .option('--template-file <path>', 'a Jinja chat template to use instead of the model\'s')
+    .option('--template-var <key=value>', 'a chat-template variable, e.g. enable_thinking=false (value read as JSON when it parses, else text; repeatable)', collect, [])
+    .option('--no-train-reasoning', 'keep <think> reasoning in the text but do not train it')
+    .option('--no-train-eos', 'do not train the end-of-turn token of trained turns')
     .option('--mask <mode>', `what is trained (${MASK_MODES.join(', ')})`, oneOf(MASK_MODES, '--mask'), 'assistant')
     .option('--max-len <n>', 'maximum sequence length in tokens (counts examples over it)', positiveInt)
     .option('--policy <policy>', `what happens to longer examples (${LENGTH_POLICIES.join(', ')})`, oneOf(LENGTH_POLICIES, '--policy'), 'truncate')
@@ -133,7 +159,9 @@ export function register(program: Command): void {
       const templateOverride = o.templateFile ? await readFile(o.templateFile, 'utf8') : undefined;
       const report = await runPipeline(file, {
         ...readOptions(o),
-        tokenize: tokenizer ? { tokenizer, template: o.template, templateOverride, mask: o.mask, maxLen: o.maxLen, policy: o.policy } : undefined,
+        tokenize: tokenizer
+          ? { tokenizer, template: o.template, templateOverride, extra: parseTemplateVars(o.templateVar), trainReasoning: o.trainReasoning, trainOnEos: o.trainEos, mask: o.mask, maxLen: o.maxLen, policy: o.policy }
+          : undefined,
       });
       process.stdout.write(o.json ? JSON.stringify(jsonReport(report)) + '\n' : formatReport(report, o.limit));
       if (report.valid === 0) process.exitCode = 2;
