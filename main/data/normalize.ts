@@ -14,12 +14,20 @@ const SHAREGPT_ROLES: Record<string, string> = {
   bard: 'assistant',
   system: 'system',
   tool: 'tool',
+  // LLaMA-Factory's ShareGPT: tool results, and assistant tool calls written as a JSON {name, arguments} value.
+  observation: 'tool',
+  function_call: 'function_call',
+  developer: 'developer',
 };
-const MESSAGE_ROLES = new Set(['system', 'user', 'assistant', 'tool']);
+/** Role values of {role, content} messages, and what they become ('function_call' becomes an assistant tool call). */
+const MESSAGE_ROLES: Record<string, string> = {
+  system: 'system', developer: 'developer', user: 'user', assistant: 'assistant', tool: 'tool', observation: 'tool', function_call: 'function_call',
+};
 // Which role may follow which: a system prompt only first, then user/assistant turns alternating; tool results answer an assistant turn.
 const NEXT: Record<string, string[]> = {
-  start: ['system', 'user'],
+  start: ['system', 'developer', 'user'],
   system: ['user'],
+  developer: ['user'],
   user: ['assistant'],
   assistant: ['user', 'tool'],
   tool: ['tool', 'assistant'],
@@ -89,15 +97,18 @@ function messageList(v: unknown, field: string, shape: 'messages' | 'sharegpt'):
       if (o.from === undefined) fail(`${f}.from`, 'missing_field', `${f} has no "from"`);
       if (typeof o.from !== 'string') fail(`${f}.from`, 'wrong_type', `${f}.from is ${describeType(o.from)}, expected a string`);
       const role = SHAREGPT_ROLES[o.from.toLowerCase()];
-      if (!role) fail(`${f}.from`, 'unknown_role', `${f}.from is "${o.from}" (expected human, gpt or system)`);
+      if (!role) fail(`${f}.from`, 'unknown_role', `${f}.from is "${o.from}" (expected human, gpt, system, tool, observation or function_call; to use it: --map role.assistant=${o.from} or --map role.user=${o.from})`);
+      if (role === 'function_call') return withTurnControl(functionCall(o.value, `${f}.value`), o, f);
       return withTurnControl({ role, content: content(o.value, `${f}.value`) }, o, f);
     }
     if (o.role === undefined) fail(`${f}.role`, 'missing_field', `${f} has no "role"`);
     if (typeof o.role !== 'string') fail(`${f}.role`, 'wrong_type', `${f}.role is ${describeType(o.role)}, expected a string`);
-    if (!MESSAGE_ROLES.has(o.role)) fail(`${f}.role`, 'unknown_role', `${f}.role is "${o.role}" (expected system, user, assistant or tool)`);
-    const msg: ChatMessage = { role: o.role, content: '' };
-    if (o.role === 'assistant') Object.assign(msg, assistantExtras(o, f));
-    if (o.role === 'tool') {
+    const role = MESSAGE_ROLES[o.role];
+    if (!role) fail(`${f}.role`, 'unknown_role', `${f}.role is "${o.role}" (expected system, developer, user, assistant, tool, observation or function_call; to use it: --map role.assistant=${o.role} or --map role.user=${o.role})`);
+    if (role === 'function_call') return withTurnControl(functionCall(o.content, `${f}.content`), o, f);
+    const msg: ChatMessage = { role, content: '' };
+    if (role === 'assistant') Object.assign(msg, assistantExtras(o, f));
+    if (role === 'tool') {
       for (const k of ['name', 'tool_call_id'] as const) {
         if (o[k] === undefined || o[k] === null) continue;
         if (typeof o[k] !== 'string') fail(`${f}.${k}`, 'wrong_type', `${f}.${k} is ${describeType(o[k])}, expected a string`);
@@ -108,6 +119,24 @@ function messageList(v: unknown, field: string, shape: 'messages' | 'sharegpt'):
     msg.content = msg.tool_calls && (o.content === null || o.content === undefined) ? '' : content(o.content, `${f}.content`);
     return withTurnControl(msg, o, f);
   });
+}
+
+/** A function_call turn (LLaMA-Factory): a JSON {name, arguments} (or a list of them) becomes an assistant tool call. */
+function functionCall(v: unknown, field: string): ChatMessage {
+  let parsed: unknown = v;
+  if (typeof v === 'string') {
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      fail(field, 'wrong_type', `${field} is not JSON; a function_call turn holds {"name": "...", "arguments": {...}}`);
+    }
+  }
+  const calls = Array.isArray(parsed) ? parsed : [parsed];
+  calls.forEach((c, j) => {
+    const name = c && typeof c === 'object' ? (c as Record<string, unknown>).name : undefined;
+    if (typeof name !== 'string' || !name) fail(field, 'wrong_type', `${field}${calls.length > 1 ? `[${j}]` : ''} names no function; a function_call turn holds {"name": "...", "arguments": {...}}`);
+  });
+  return { role: 'assistant', content: '', tool_calls: calls.map((c) => ({ type: 'function', function: c })) };
 }
 
 /** A message's own `train: true|false`, or `weight: 0|1` (Axolotl, LLaMA-Factory), kept as `train`. */

@@ -52,6 +52,8 @@ export class Renderer {
   private readonly specials: Record<string, unknown>;
   /** ChatML on a vocabulary without <|im_end|>: an EOS follows it so the model learns a real stop token. */
   private readonly chatmlEos: boolean;
+  /** Whether the model's template handles role "developer" itself (else it is rendered as "system"). */
+  private readonly knowsDeveloper: boolean;
   /** Variables of the row being rendered (its `tools` column), on top of setup.extra. */
   private rowVars: Record<string, unknown> | undefined;
 
@@ -73,6 +75,8 @@ export class Renderer {
       );
     }
     this.chatmlEos = tok.tokenToId('<|im_end|>') === undefined && this.eos !== '';
+    const source = setup.template === 'model' ? (setup.templateOverride ?? tok.chatTemplate ?? '') : '';
+    this.knowsDeveloper = /['"]developer['"]/.test(source);
     const markers = tok.stopIds.map((id) => tok.idToToken(id)).filter((s): s is string => !!s);
     this.endMarkers = [...new Set(markers)].sort((a, b) => b.length - a.length);
   }
@@ -100,6 +104,8 @@ export class Renderer {
 
   /** `tools`: the row's tool definitions, passed to the model's template as `tools` (built-ins have no tool syntax). */
   chat(messages: ChatMessage[], tools?: unknown[]): Rendered {
+    // OpenAI's developer role is the system prompt for templates that do not name it themselves.
+    if (!this.knowsDeveloper) messages = messages.map((m) => (m.role === 'developer' ? { ...m, role: 'system' } : m));
     const r = this.setup.template === 'model' ? this.modelTemplate(messages, tools) : this.builtin(messages);
     if (this.setup.mask === 'all') return { text: r.text, spans: [], masked: false };
     const lastAnswer = messages.map((m) => m.role).lastIndexOf('assistant');

@@ -4,6 +4,7 @@ import { InvalidArgumentError } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { LatheError } from '../../api/errors';
 import { parseFieldMap } from '../../data/detect';
+import { loadMappingFile } from '../../data/mapping-import';
 import { LENGTH_POLICIES, type LengthPolicy } from '../../data/lengths';
 import { runPipeline, type DatasetReport } from '../../data/pipeline';
 import { MASK_MODES, TEMPLATE_NAMES, type MaskMode, type TemplateName } from '../../data/render';
@@ -18,6 +19,7 @@ interface DataOpts {
   format?: DataFormat;
   source?: SourceKind;
   map: string[];
+  mapFrom?: string;
   jsonField?: string;
   textUnit?: 'document' | 'paragraph';
   maxLineBytes?: number;
@@ -76,7 +78,8 @@ function addReadOptions(c: Command): Command {
   return c
     .option('--format <format>', `dataset format instead of detecting it (${DATA_FORMATS.join(', ')})`, oneOf(DATA_FORMATS, '--format'))
     .option('--source <kind>', `file type instead of the extension (${SOURCE_KINDS.join(', ')})`, oneOf(SOURCE_KINDS, '--source'))
-    .option('--map <field=column>', 'read a format field from another column, e.g. --map instruction=question (repeatable)', collect, [])
+    .option('--map <field=column>', 'read a format field from another column, e.g. --map instruction=question; inside messages: --map role=from --map content=value --map role.user=human (repeatable)', collect, [])
+    .option('--map-from <file[#name]>', 'take the mapping from a LLaMA-Factory dataset_info.json entry or an Axolotl config\'s datasets: entry (--map pairs win)')
     .option('--json-field <name>', 'JSON object files: the top-level field that holds the rows')
     .option('--text-unit <unit>', 'plain text: one example per document or paragraph', oneOf(['document', 'paragraph'] as const, '--text-unit'))
     .option('--max-line-bytes <n>', 'longest line accepted, in bytes (default 16 MiB)', positiveInt)
@@ -84,11 +87,13 @@ function addReadOptions(c: Command): Command {
     .option('--json', 'print the report as one JSON object');
 }
 
-function readOptions(o: DataOpts) {
+async function readOptions(o: DataOpts) {
+  const imported = o.mapFrom ? await loadMappingFile(o.mapFrom) : undefined;
+  const map = { ...(imported?.map ?? {}), ...(o.map.length ? parseFieldMap(o.map) : {}) };
   return {
-    format: o.format,
+    format: o.format ?? imported?.format,
     source: o.source,
-    map: o.map.length ? parseFieldMap(o.map) : undefined,
+    map: Object.keys(map).length ? map : undefined,
     jsonField: o.jsonField,
     textUnit: o.textUnit,
     maxLineBytes: o.maxLineBytes,
@@ -158,7 +163,7 @@ export function register(program: Command): void {
       }
       const templateOverride = o.templateFile ? await readFile(o.templateFile, 'utf8') : undefined;
       const report = await runPipeline(file, {
-        ...readOptions(o),
+        ...(await readOptions(o)),
         tokenize: tokenizer
           ? { tokenizer, template: o.template, templateOverride, extra: parseTemplateVars(o.templateVar), trainReasoning: o.trainReasoning, trainOnEos: o.trainEos, mask: o.mask, maxLen: o.maxLen, policy: o.policy }
           : undefined,
@@ -181,7 +186,7 @@ export function register(program: Command): void {
         const projects = new ProjectsRepo(runtime.ctx.db);
         const project = projects.findByName(o.project) ?? projects.list().find((p) => p.id === o.project);
         if (!project) throw new LatheError('projects.notFound', `No project named or with id "${o.project}".`, 'Create it with `lathe projects create NAME` (or in the app), or see `lathe projects list`.');
-        const { dataset, report } = await importDataset(runtime.ctx.db, runtime.ctx.paths, file, { ...readOptions(o), projectId: project.id, name: o.name });
+        const { dataset, report } = await importDataset(runtime.ctx.db, runtime.ctx.paths, file, { ...(await readOptions(o)), projectId: project.id, name: o.name });
         if (o.json) process.stdout.write(JSON.stringify({ dataset, report: jsonReport(report) }) + '\n');
         else process.stdout.write(formatReport(report, 20) + `\nimported as dataset ${dataset.id} ("${dataset.name}") in project "${project.name}"\n`);
       } finally {
