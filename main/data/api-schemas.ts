@@ -27,8 +27,8 @@ export const ReadArgs = {
 export const TokenArgs = {
   /** Model or tokenizer folder whose tokenizer and chat template are used. */
   tokenizerPath: Path.optional(),
-  template: z.enum(['model', 'chatml', 'alpaca']).optional(),
-  mask: z.enum(['assistant', 'all', 'last']).optional(),
+  template: z.enum(['model', 'chatml', 'alpaca', 'llama-2', 'llama-3', 'mistral', 'gemma', 'phi-3']).optional(),
+  mask: z.enum(['assistant', 'all', 'last', 'turns-marked']).optional(),
   maxLen: z.number().int().min(8).max(1_048_576).optional(),
   policy: z.enum(['truncate', 'drop', 'split']).optional(),
 };

@@ -2,11 +2,12 @@
 import { LatheError } from '../api/errors';
 import { ChatTemplate } from '../models/chat-template';
 import type { LatheTokenizer } from '../models/tokenizer';
+import { isNamedTemplate, NAMED_TEMPLATE_NAMES, NAMED_TEMPLATES, type NamedTemplate } from './named-templates';
 import type { ChatMessage, Example } from './types';
 
-/** 'model': the tokenizer's own chat template. Built-ins are for base models that have none. */
-export type TemplateName = 'model' | 'chatml' | 'alpaca';
-export const TEMPLATE_NAMES: TemplateName[] = ['model', 'chatml', 'alpaca'];
+/** 'model': the tokenizer's own chat template. Built-ins are for base models that have none (named-templates.ts). */
+export type TemplateName = 'model' | 'chatml' | 'alpaca' | NamedTemplate;
+export const TEMPLATE_NAMES: TemplateName[] = ['model', 'chatml', 'alpaca', ...NAMED_TEMPLATE_NAMES];
 
 /**
  * assistant (default): assistant turns only; all: every token; last: the final assistant turn only; turns-marked: only
@@ -52,6 +53,8 @@ export class Renderer {
   private readonly specials: Record<string, unknown>;
   /** ChatML on a vocabulary without <|im_end|>: an EOS follows it so the model learns a real stop token. */
   private readonly chatmlEos: boolean;
+  /** Rendered by Jinja (the model's template, a template file or a named built-in), not by builtin(). */
+  private readonly jinja: boolean;
   /** Whether the model's template handles role "developer" itself (else it is rendered as "system"). */
   private readonly knowsDeveloper: boolean;
   /** Variables of the row being rendered (its `tools` column), on top of setup.extra. */
@@ -66,7 +69,12 @@ export class Renderer {
     this.specials = { ...(tok.specialTokenVars ?? {}) };
     if (this.specials.bos_token == null && tok.bosId != null) this.specials.bos_token = tok.idToToken(tok.bosId);
     if (this.specials.eos_token == null && this.eos) this.specials.eos_token = this.eos;
-    this.custom = setup.templateOverride ? new ChatTemplate(setup.templateOverride, 'the template override') : null;
+    const named = isNamedTemplate(setup.template) ? NAMED_TEMPLATES[setup.template] : null;
+    // A named template renders like the model's own (Jinja, found turns); an explicit template file still wins.
+    this.custom = setup.templateOverride
+      ? new ChatTemplate(setup.templateOverride, 'the template override')
+      : named ? new ChatTemplate(named.source, `the built-in ${setup.template} template`) : null;
+    this.jinja = setup.template === 'model' || named !== null;
     if (setup.template === 'model' && !this.custom && tok.chatTemplate == null) {
       throw new LatheError(
         'data_no_chat_template',
@@ -75,9 +83,9 @@ export class Renderer {
       );
     }
     this.chatmlEos = tok.tokenToId('<|im_end|>') === undefined && this.eos !== '';
-    const source = setup.template === 'model' ? (setup.templateOverride ?? tok.chatTemplate ?? '') : '';
+    const source = this.jinja ? (setup.templateOverride ?? named?.source ?? tok.chatTemplate ?? '') : '';
     this.knowsDeveloper = /['"]developer['"]/.test(source);
-    const markers = tok.stopIds.map((id) => tok.idToToken(id)).filter((s): s is string => !!s);
+    const markers = [...tok.stopIds.map((id) => tok.idToToken(id)).filter((s): s is string => !!s), ...(named?.end ?? [])];
     this.endMarkers = [...new Set(markers)].sort((a, b) => b.length - a.length);
   }
 
@@ -106,7 +114,7 @@ export class Renderer {
   chat(messages: ChatMessage[], tools?: unknown[]): Rendered {
     // OpenAI's developer role is the system prompt for templates that do not name it themselves.
     if (!this.knowsDeveloper) messages = messages.map((m) => (m.role === 'developer' ? { ...m, role: 'system' } : m));
-    const r = this.setup.template === 'model' ? this.modelTemplate(messages, tools) : this.builtin(messages);
+    const r = this.jinja ? this.modelTemplate(messages, tools) : this.builtin(messages);
     if (this.setup.mask === 'all') return { text: r.text, spans: [], masked: false };
     const lastAnswer = messages.map((m) => m.role).lastIndexOf('assistant');
     const trained = (i: number): boolean => {
