@@ -78,7 +78,7 @@ export async function runPipeline(path: string, opts: PipelineOptions = {}): Pro
       report.valid--;
       report.invalidCount++;
       report.byCode.template_error = (report.byCode.template_error ?? 0) + 1;
-      const issue = { line: ex.line, ...(ex.file ? { file: ex.file } : {}), field: 'messages', code: 'template_error' as const, reason: err.message };
+      const issue = { line: ex.line, ...(ex.file ? { file: ex.file } : {}), field: /^messages\[\d+\](?:\.\w+)?/.exec(err.message)?.[0] ?? 'messages', code: 'template_error' as const, reason: err.message };
       if (report.invalid.length < (opts.maxListed ?? 100_000)) report.invalid.push(issue); else report.invalidTruncated = true;
       opts.onIssue?.(issue);
       if (opts.onInvalid === 'abort') throw new LatheError('data_invalid_row', `${report.file} line ${ex.line}: ${err.message}`, err.hint);
