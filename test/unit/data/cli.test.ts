@@ -36,6 +36,23 @@ afterEach(() => {
 });
 
 describe('lathe data inspect', () => {
+  it('--map-from a LLaMA-Factory entry, a named template and --no-train-eos: tool rows counted, bad rows listed by their own keys', async () => {
+    const FX2 = join(__dirname, '../../fixtures/data2');
+    const { out, code } = await run('data', 'inspect', join(FX2, 'llamafactory.jsonl'), '--map-from', join(FX2, 'dataset_info.json#weather_tools'),
+      '--model', MODEL, '--template', 'model', '--no-train-eos', '--template-var', 'date_string=1 Jan 2026', '--json');
+    expect(code).toBe(0);
+    const r = JSON.parse(out);
+    expect(r.valid).toBe(2);
+    expect(r.invalid.map((i: { line: number; field: string }) => [i.line, i.field])).toEqual([[3, 'conversations[1].from'], [4, 'conversations[1].value']]);
+    expect(r.tokens.template).toBe('model');
+  });
+
+  it('--template llama-3 renders with the named template; an unknown template name is refused with the list', async () => {
+    const ok = await run('data', 'inspect', join(FX, 'messages.jsonl'), '--model', MODEL, '--template', 'llama-3', '--json');
+    expect(JSON.parse(ok.out).tokens.template).toBe('llama-3');
+    await expect(run('data', 'inspect', join(FX, 'messages.jsonl'), '--model', MODEL, '--template', 'vicuna')).rejects.toThrow(/llama-3, mistral, gemma, phi-3/);
+  });
+
   it('prints the JSON report with the promised fields', async () => {
     const { out, code } = await run('data', 'inspect', join(FX, 'bad.jsonl'), '--json');
     expect(code).toBe(0);
