@@ -40,6 +40,8 @@ export interface DatasetReport extends ValidationReport {
     tokenizerHash: string;
     /** Sequences masked by the slower prefix method because tokens could not be aligned to the text. */
     alignFallbacks: number;
+    /** Kept rows with a turn left untrained because the template does not show it as written (line, field, reason). */
+    untrainedTurns: { line: number; file?: string; field: string; reason: string }[];
   } & PolicyCounts;
 }
 
@@ -61,6 +63,7 @@ export async function runPipeline(path: string, opts: PipelineOptions = {}): Pro
     )
     : null;
 
+  const untrained: NonNullable<DatasetReport['tokens']>['untrainedTurns'] = [];
   let handleFailed = false;
   const handle = async (r: StageResult): Promise<void> => {
     try {
@@ -86,6 +89,10 @@ export async function runPipeline(path: string, opts: PipelineOptions = {}): Pro
     }
     await opts.onExample?.(ex);
     const tok = r.tok!;
+    for (const reason of tok.notes ?? []) {
+      if (untrained.length >= (opts.maxListed ?? 100_000)) break;
+      untrained.push({ line: ex.line, ...(ex.file ? { file: ex.file } : {}), field: /^messages\[\d+\]/.exec(reason)?.[0] ?? 'messages', reason });
+    }
     stats.add(tok);
     const kept = t!.maxLen ? applyLengthPolicy(tok, t!.maxLen, policy, t!.tokenizer.bosId, counts) : [tok];
     for (const k of kept) await opts.onTokenized?.(k);
@@ -115,6 +122,7 @@ export async function runPipeline(path: string, opts: PipelineOptions = {}): Pro
       policy,
       tokenizerHash: t.tokenizer.hash,
       alignFallbacks: stage.alignFallbacks,
+      untrainedTurns: untrained,
       ...counts,
     };
   }

@@ -22,6 +22,8 @@ export interface Rendered {
   spans: [number, number][];
   /** False when the whole text is trained ('all', raw text): the mask is then all ones without searching. */
   masked: boolean;
+  /** Turns left untrained because they cannot be found in the render (`messages[i]: reason`); the row is kept. */
+  notes?: string[];
 }
 
 export interface RenderSetup {
@@ -114,7 +116,7 @@ export class Renderer {
   chat(messages: ChatMessage[], tools?: unknown[]): Rendered {
     // OpenAI's developer role is the system prompt for templates that do not name it themselves.
     if (!this.knowsDeveloper) messages = messages.map((m) => (m.role === 'developer' ? { ...m, role: 'system' } : m));
-    const r = this.jinja ? this.modelTemplate(messages, tools) : this.builtin(messages);
+    const r: { text: string; turns: TurnSpan[]; missing?: { i: number; reason: string; error: LatheError }[] } = this.jinja ? this.modelTemplate(messages, tools) : this.builtin(messages);
     if (this.setup.mask === 'all') return { text: r.text, spans: [], masked: false };
     const lastAnswer = messages.map((m) => m.role).lastIndexOf('assistant');
     const trained = (i: number): boolean => {
@@ -126,7 +128,10 @@ export class Renderer {
     let spans = r.turns.filter((t) => trained(t.i)).map((t) => t.span);
     if (this.setup.trainReasoning === false) spans = spans.map((sp) => withoutReasoning(r.text, sp));
     if (this.setup.trainOnEos === false) spans = spans.map((sp) => this.withoutEnd(r.text, sp)).filter(([a, b]) => b > a);
-    return { text: r.text, spans, masked: true };
+    // A turn that should be trained but is not in the render: the row keeps its other turns, and says so.
+    const missing = (r.missing ?? []).filter((x) => trained(x.i));
+    if (missing.length && spans.length === 0) throw missing[0].error;
+    return missing.length ? { text: r.text, spans, masked: true, notes: missing.map((x) => x.reason) } : { text: r.text, spans, masked: true };
   }
 
   /** Whether message i gets a span at all: assistant turns, and any turn marked `train: true`. */
@@ -195,10 +200,11 @@ export class Renderer {
    * template drops earlier turns' reasoning (Qwen3), or, as TRL does, by diffing prefix renders (tool calls, empty
    * content) and locating the turn's rendered text after its generation header.
    */
-  private modelTemplate(messages: ChatMessage[], tools?: unknown[]): { text: string; turns: TurnSpan[] } {
+  private modelTemplate(messages: ChatMessage[], tools?: unknown[]): { text: string; turns: TurnSpan[]; missing: { i: number; reason: string; error: LatheError }[] } {
     this.rowVars = tools ? { tools } : undefined;
     const text = this.renderModel(messages, false);
     const turns: TurnSpan[] = [];
+    const missing: { i: number; reason: string; error: LatheError }[] = [];
     let cursor = 0;
     messages.forEach((m, i) => {
       if (!this.candidate(m)) {
@@ -211,16 +217,15 @@ export class Renderer {
       const think = span && m.reasoning_content?.trim() ? text.lastIndexOf('<think>', span[0]) : -1;
       if (span && think >= cursor && text.slice(think, span[0]).includes(m.reasoning_content!.trim())) span = [think, span[1]];
       if (!span) {
-        throw new LatheError(
-          'data_mask_not_found',
-          `messages[${i}]: the ${m.role} turn cannot be found in the rendered template followed by an end-of-turn token (${this.endMarkers.join(', ') || 'none known'}), neither as written, without its <think> reasoning, nor by rendering the conversation up to it.`,
-          'The chat template changes assistant text or does not close turns with a stop token; choose the built-in ChatML template, or the "all tokens" mask.',
-        );
+        const reason = `messages[${i}]: the ${m.role} turn cannot be found in the rendered template followed by an end-of-turn token (${this.endMarkers.join(', ') || 'none known'}), neither as written, without its <think> reasoning, nor by rendering the conversation up to it, so it is not trained.`;
+        const hint = 'The chat template changes this text or does not close turns with a stop token; choose the built-in ChatML template, or the "all tokens" mask.';
+        missing.push({ i, reason, error: new LatheError('data_mask_not_found', reason, hint) });
+        return;
       }
       turns.push({ i, span });
       cursor = span[1];
     });
-    return { text, turns };
+    return { text, turns, missing };
   }
 
   private renderModel(messages: ChatMessage[], addGenerationPrompt: boolean): string {

@@ -75,3 +75,42 @@ describe('template variables', () => {
     expect(r.render(row([{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello.' }]))[0].text).toContain('<|im_start|>assistant\n<think>\n\n</think>\n\nHello.<|im_end|>');
   });
 });
+
+describe('turns the template does not show as written', () => {
+  // Hides every assistant answer but the last: the earlier answers cannot be trained as the data has them.
+  const HIDING = "{% for m in messages %}{% if m.role == 'assistant' and not loop.last %}{{ m.role }}: [hidden]{{ eos_token }}{% else %}{{ m.role }}: {{ m.content }}{{ eos_token }}{% endif %}{% endfor %}";
+  const MSGS = [
+    { role: 'user', content: 'Name a prime.' },
+    { role: 'assistant', content: 'Seven.' },
+    { role: 'user', content: 'Another?' },
+    { role: 'assistant', content: 'Eleven.' },
+  ];
+
+  it('keeps the row, trains the turns it finds and names the one it cannot', () => {
+    const [r] = new Renderer({ tokenizer: llama3, template: 'model', mask: 'assistant', templateOverride: HIDING }).render(row(MSGS));
+    expect(r.spans.map(([a, b]) => r.text.slice(a, b))).toEqual(['Eleven.<|end_of_text|>']);
+    expect(r.notes).toHaveLength(1);
+    expect(r.notes![0]).toMatch(/^messages\[1\]: the assistant turn cannot be found .* so it is not trained\.$/);
+  });
+
+  it('a row left with nothing to train is a bad row with that reason', () => {
+    const only = [...MSGS.slice(0, 2), { role: 'user', content: 'ok' }, { role: 'assistant', content: 'fine', train: false }];
+    expect(() => new Renderer({ tokenizer: llama3, template: 'model', mask: 'assistant', templateOverride: HIDING }).render(row(only))).toThrow(/messages\[1\]: the assistant turn cannot be found/);
+  });
+
+  it('data inspect lists the untrained turn with line and field, and keeps the row', async () => {
+    const { runPipeline } = await import('../../../main/data/pipeline');
+    const { writeFile, mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'lathe-turns-'));
+    try {
+      const file = join(dir, 'rows.jsonl');
+      await writeFile(file, JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello.' }] }) + '\n' + JSON.stringify({ messages: MSGS }) + '\n');
+      const report = await runPipeline(file, { tokenize: { tokenizer: llama3, templateOverride: HIDING, workers: 0 } });
+      expect(report.valid).toBe(2);
+      expect(report.tokens!.untrainedTurns).toEqual([{ line: 2, field: 'messages[1]', reason: expect.stringContaining('so it is not trained') }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
