@@ -109,6 +109,11 @@ describe('turns the template does not show as written', () => {
       const report = await runPipeline(file, { tokenize: { tokenizer: llama3, templateOverride: HIDING, workers: 0 } });
       expect(report.valid).toBe(2);
       expect(report.tokens!.untrainedTurns).toEqual([{ line: 2, field: 'messages[1]', reason: expect.stringContaining('so it is not trained') }]);
+      // The same through the worker pool (the notes cross the thread boundary).
+      const pools: unknown[] = [];
+      const pooled = await runPipeline(file, { tokenize: { tokenizer: llama3, templateOverride: HIDING, workers: 1, poolAfter: 0, batchSize: 1, waitForPool: true, onPool: (p) => void pools.push(p) } });
+      expect(pools).toEqual([{ workers: 1 }]);
+      expect(pooled.tokens!.untrainedTurns).toEqual(report.tokens!.untrainedTurns);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
