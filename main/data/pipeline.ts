@@ -4,6 +4,7 @@ import { LatheError } from '../api/errors';
 import type { LatheTokenizer } from '../models/tokenizer';
 import { applyLengthPolicy, emptyPolicyCounts, LengthStats, type LengthPolicy, type PolicyCounts, type TokenStats } from './lengths';
 import type { MaskMode, TemplateName } from './render';
+import { packingStats, type PackingStats } from './pack';
 import type { TokenizedExample } from './tokenize';
 import { TokenizeStage, type ParallelOptions, type StageResult } from './tokenize-stage';
 import type { Example } from './types';
@@ -42,6 +43,8 @@ export interface DatasetReport extends ValidationReport {
     alignFallbacks: number;
     /** Kept rows with a turn left untrained because the template does not show it as written (line, field, reason). */
     untrainedTurns: { line: number; file?: string; field: string; reason: string }[];
+    /** With a maxLen: what packing the kept sequences into maxLen rows gives (rows per pack, padding saved). */
+    packing?: PackingStats;
   } & PolicyCounts;
 }
 
@@ -63,6 +66,7 @@ export async function runPipeline(path: string, opts: PipelineOptions = {}): Pro
     )
     : null;
 
+  const packLengths: number[] = [];
   const untrained: NonNullable<DatasetReport['tokens']>['untrainedTurns'] = [];
   let handleFailed = false;
   const handle = async (r: StageResult): Promise<void> => {
@@ -95,6 +99,8 @@ export async function runPipeline(path: string, opts: PipelineOptions = {}): Pro
     }
     stats.add(tok);
     const kept = t!.maxLen ? applyLengthPolicy(tok, t!.maxLen, policy, t!.tokenizer.bosId, counts) : [tok];
+    // Single sequences are what packing combines (preference pairs stay whole).
+    if (t!.maxLen) for (const k of kept) if (k.seqs.length === 1) packLengths.push(k.seqs[0].ids.length);
     for (const k of kept) await opts.onTokenized?.(k);
   };
 
@@ -123,6 +129,7 @@ export async function runPipeline(path: string, opts: PipelineOptions = {}): Pro
       tokenizerHash: t.tokenizer.hash,
       alignFallbacks: stage.alignFallbacks,
       untrainedTurns: untrained,
+      ...(t.maxLen ? { packing: packingStats(packLengths, t.maxLen) } : {}),
       ...counts,
     };
   }

@@ -118,6 +118,10 @@ export function formatReport(r: DatasetReport, limit: number): string {
     if (t.maxLen != null) {
       out.push(`over ${t.maxLen} tokens: ${t.overLimit} examples -> policy ${t.policy}: ${t.truncated} truncated, ${t.dropped} dropped, ${t.split} split into ${t.splitPieces} pieces (${t.emptyPieces} pieces with nothing to learn left out)`);
     }
+    if (t.packing && t.packing.sequences) {
+      const p = t.packing;
+      out.push(`packing into ${t.maxLen}-token rows: ${p.sequences} sequences -> ${p.packs} rows (${p.rowsPerPack} per row), padding ${p.paddingUnpacked} -> ${p.paddingPacked} tokens (${Math.round(p.paddingSaved * 100)}% saved)`);
+    }
     if (t.untrainedTurns.length) {
       out.push('', 'turns kept in the text but not trained:');
       for (const u of t.untrainedTurns.slice(0, limit)) out.push(`  ${u.file ? u.file + ' ' : ''}${unit} ${u.line} [${u.field}]: ${u.reason}`);
