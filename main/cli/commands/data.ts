@@ -2,9 +2,11 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { LatheError } from '../../api/errors';
 import { parseFieldMap } from '../../data/detect';
 import { loadMappingFile } from '../../data/mapping-import';
+import { formatShares, planMixture } from '../../data/mixture';
 import { LENGTH_POLICIES, type LengthPolicy } from '../../data/lengths';
 import { runPipeline, type DatasetReport } from '../../data/pipeline';
 import { MASK_MODES, TEMPLATE_NAMES, type MaskMode, type TemplateName } from '../../data/render';
@@ -53,6 +55,17 @@ const positiveInt = (v: string): number => {
   return n;
 };
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/** `FILE=WEIGHT` (or FILE) of `lathe data mix`; a path that itself contains "=" needs its weight given. */
+export function parseMixSpec(spec: string): { file: string; weight: number } {
+  const eq = spec.lastIndexOf('=');
+  if (eq < 0) return { file: spec, weight: 1 };
+  const weight = Number(spec.slice(eq + 1));
+  if (!(weight > 0) || !Number.isFinite(weight)) {
+    throw new LatheError('data_mixture_weight', `"${spec}": the weight after "=" is not a positive number.`, 'Write FILE=WEIGHT, e.g. chat.jsonl=3 code.jsonl=1.');
+  }
+  return { file: spec.slice(0, eq), weight };
+}
 
 /** `--template-var key=value` pairs: the value as JSON when it parses (false, 3, ["a"]), otherwise as text. */
 export function parseTemplateVars(pairs: string[]): Record<string, unknown> | undefined {
@@ -178,6 +191,28 @@ export function register(program: Command): void {
       });
       process.stdout.write(o.json ? JSON.stringify(jsonReport(report)) + '\n' : formatReport(report, o.limit));
       if (report.valid === 0) process.exitCode = 2;
+    });
+
+  addReadOptions(
+    data
+      .command('mix')
+      .argument('<datasets...>', 'dataset files, each FILE or FILE=WEIGHT (weight: relative share of the epoch, default 1)')
+      .description('validate several datasets and show the share of an epoch each gets as a mixture'),
+  )
+    .option('--epoch-size <n>', 'examples in one epoch (default: all valid examples once)', positiveInt)
+    .option('--seed <n>', 'seed of the epoch order', (v) => Number(v), 0)
+    .action(async (specs: string[], o: DataOpts & { epochSize?: number; seed: number }) => {
+      const read = await readOptions(o);
+      const parts = specs.map(parseMixSpec);
+      const reports: DatasetReport[] = [];
+      for (const p of parts) reports.push(await runPipeline(p.file, read));
+      const plan = planMixture(parts.map((p, i) => ({ name: basename(p.file), size: reports[i].valid, weight: p.weight })), { epochSize: o.epochSize, seed: o.seed });
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ datasets: reports.map(jsonReport), shares: plan.shares, epochSize: plan.order.length }) + '\n');
+        return;
+      }
+      const lines = reports.map((r) => `${r.file}: format ${r.format}, ${r.valid} valid of ${r.total}${r.invalidCount ? ` (${r.invalidCount} left out: lathe data inspect ${r.file})` : ''}`);
+      process.stdout.write([...lines, '', `mixture, ${plan.order.length} examples per epoch:`, ...formatShares(plan.shares)].join('\n') + '\n');
     });
 
   addReadOptions(
