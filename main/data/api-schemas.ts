@@ -17,7 +17,13 @@ export const ReadArgs = {
   source: DatasetSource,
   format: z.enum(['alpaca', 'sharegpt', 'messages', 'preference', 'kto', 'prompts', 'completion', 'text']).optional(),
   sourceKind: z.enum(['jsonl', 'json', 'csv', 'tsv', 'parquet', 'text']).optional(),
-  map: z.record(z.enum(['instruction', 'input', 'output', 'system', 'conversations', 'messages', 'prompt', 'chosen', 'rejected', 'completion', 'label', 'answer', 'text']), Field).optional(),
+  // Top-level fields, plus message-level keys (role, content) and role values (role.user, …) as `--map` takes them.
+  map: z
+    .record(
+      z.string().regex(/^(instruction|input|output|system|conversations|messages|prompt|chosen|rejected|completion|label|answer|text|tools|role|content|role\.(system|developer|user|assistant|tool|function_call))$/),
+      Field,
+    )
+    .optional(),
   jsonField: Field.optional(),
   textUnit: z.enum(['document', 'paragraph']).optional(),
   /** Chosen by the client: progress events carry it and datasets.cancel takes it. */
@@ -27,8 +33,8 @@ export const ReadArgs = {
 export const TokenArgs = {
   /** Model or tokenizer folder whose tokenizer and chat template are used. */
   tokenizerPath: Path.optional(),
-  template: z.enum(['model', 'chatml', 'alpaca']).optional(),
-  mask: z.enum(['assistant', 'all', 'last']).optional(),
+  template: z.enum(['model', 'chatml', 'alpaca', 'llama-2', 'llama-3', 'mistral', 'gemma', 'phi-3']).optional(),
+  mask: z.enum(['assistant', 'all', 'last', 'turns-marked']).optional(),
   maxLen: z.number().int().min(8).max(1_048_576).optional(),
   policy: z.enum(['truncate', 'drop', 'split']).optional(),
 };

@@ -13,7 +13,8 @@ import { TokenizeStage, type ParallelOptions, type StageResult } from './tokeniz
 import type { LatheTokenizer } from '../models/tokenizer';
 import type { Example, ReadProgress } from './types';
 
-export const CACHE_VERSION = 1;
+// 2: renders follow jinja2 (str.strip(chars), None/True printing), masks follow rewritten history, reasoning/EOS options.
+export const CACHE_VERSION = 2;
 
 export interface PrepareOptions extends ParallelOptions {
   tokenizer: LatheTokenizer;
@@ -21,6 +22,8 @@ export interface PrepareOptions extends ParallelOptions {
   mask?: MaskMode;
   templateOverride?: string;
   extra?: Record<string, unknown>;
+  trainReasoning?: boolean;
+  trainOnEos?: boolean;
   maxLen: number;
   policy?: LengthPolicy;
   split?: SplitOptions;
@@ -60,6 +63,8 @@ export function cacheKey(contentHash: string, o: PrepareOptions): string {
     override: o.templateOverride ? createHash('sha256').update(o.templateOverride).digest('hex') : null,
     mask: o.mask ?? 'assistant',
     extra: o.extra ?? null,
+    reasoning: o.trainReasoning ?? true,
+    eos: o.trainOnEos ?? true,
     maxLen: o.maxLen,
     policy: o.policy ?? 'truncate',
     split: { f: o.split?.valFraction ?? 0, c: o.split?.valCount ?? null, s: o.split?.seed ?? 0 },
@@ -100,7 +105,7 @@ export async function prepareTokenized(normalizedPath: string, contentHash: stri
   await mkdir(tmp, { recursive: true });
   try {
     const stage = new TokenizeStage(
-      { tokenizer: o.tokenizer, template: o.template, mask: o.mask ?? 'assistant', templateOverride: o.templateOverride, extra: o.extra },
+      { tokenizer: o.tokenizer, template: o.template, mask: o.mask ?? 'assistant', templateOverride: o.templateOverride, extra: o.extra, trainReasoning: o.trainReasoning, trainOnEos: o.trainOnEos },
       { workers: o.workers, poolAfter: o.poolAfter, batchSize: o.batchSize, waitForPool: o.waitForPool, onPool: o.onPool, signal: o.signal, path: normalizedPath },
     );
     const flags = splitFlags(exampleCount, o.split ?? {});

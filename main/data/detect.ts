@@ -30,15 +30,29 @@ export const FORMAT_FIELDS: Record<DataFormat, { required: string[]; optional: s
   text: { required: ['text'], optional: [], description: 'raw text: text' },
 };
 
-/** Parses `field=column` pairs (CLI --map) into a FieldMap, rejecting unknown canonical fields. */
+/** Columns read by every format that has messages (the `tools` column: tool definitions for the template). */
+const SHARED_FIELDS = ['tools'];
+/** Keys inside each message: `role=from` and `content=value` name the message's own keys. */
+const MESSAGE_KEYS = ['role', 'content'];
+/** `role.assistant=gpt,bing`: role values (case-insensitive) that mean a canonical role. */
+const ROLE_ALIAS = /^role\.(system|developer|user|assistant|tool|function_call)$/;
+/** Fields that hold message lists, where message-level mapping applies. */
+const MESSAGE_LISTS = ['messages', 'conversations', 'chosen', 'rejected', 'prompt', 'completion'];
+
+/**
+ * Parses `field=column` pairs (CLI --map) into a FieldMap, rejecting unknown canonical fields. Besides top-level
+ * columns it takes message-level keys: `role=from`, `content=value`, and role values such as `role.user=human`.
+ */
 export function parseFieldMap(pairs: string[]): FieldMap {
-  const known = new Set(Object.values(FORMAT_FIELDS).flatMap((f) => [...f.required, ...f.optional]));
+  const known = new Set([...Object.values(FORMAT_FIELDS).flatMap((f) => [...f.required, ...f.optional]), ...SHARED_FIELDS, ...MESSAGE_KEYS]);
   const map: FieldMap = {};
   for (const p of pairs) {
     const eq = p.indexOf('=');
     if (eq <= 0 || eq === p.length - 1) throw new LatheError('data_bad_map', `--map "${p}" is not of the form field=column.`, 'Example: --map instruction=question --map output=answer');
     const field = p.slice(0, eq).trim();
-    if (!known.has(field)) throw new LatheError('data_bad_map', `--map "${p}": "${field}" is not a field Lathe knows.`, `Known fields: ${[...known].join(', ')}.`);
+    if (!known.has(field) && !ROLE_ALIAS.test(field)) {
+      throw new LatheError('data_bad_map', `--map "${p}": "${field}" is not a field Lathe knows.`, `Known fields: ${[...known].join(', ')}; role values: role.user=human (also role.system, role.developer, role.assistant, role.tool, role.function_call).`);
+    }
     map[field] = p.slice(eq + 1).trim();
   }
   return map;
@@ -51,11 +65,52 @@ export function applyFieldMap(row: Record<string, unknown>, map: FieldMap | unde
   if (keys.length === 0) return row;
   const out: Record<string, unknown> = { ...row };
   for (const k of keys) {
+    if (MESSAGE_KEYS.includes(k) || ROLE_ALIAS.test(k)) continue;
     const col = map[k];
     if (col in row) out[k] = row[col];
     else delete out[k];
   }
+  const aliases = new Map<string, string>();
+  for (const k of keys) {
+    const m = ROLE_ALIAS.exec(k);
+    if (m) for (const v of map[k].split(',')) if (v.trim()) aliases.set(v.trim().toLowerCase(), m[1]);
+  }
+  if (!map.role && !map.content && aliases.size === 0) return out;
+  for (const f of MESSAGE_LISTS) {
+    if (Array.isArray(out[f])) out[f] = (out[f] as unknown[]).map((m) => mapMessage(m, map.role, map.content, aliases));
+  }
   return out;
+}
+
+/** A canonical field path (`messages[1].role`) as the source file names it (`chat[1].speaker`) under `map`. */
+export function sourceField(field: string, map: FieldMap | undefined): string {
+  if (!map || !field) return field;
+  const m = /^([A-Za-z_]+)(.*)$/.exec(field);
+  if (!m) return field;
+  let [, head, rest] = m;
+  if (map[head] && !MESSAGE_KEYS.includes(head)) head = map[head];
+  if (MESSAGE_LISTS.includes(m[1])) {
+    rest = rest.replace(/^(\[\d+\])\.(role|content)\b/, (_x, idx: string, key: 'role' | 'content') => `${idx}.${map[key] ?? key}`);
+  }
+  return head + rest;
+}
+
+/** One message seen through the message-level mapping: its role and content keys renamed, its role value resolved. */
+function mapMessage(m: unknown, roleKey: string | undefined, contentKey: string | undefined, aliases: Map<string, string>): unknown {
+  if (!m || typeof m !== 'object' || Array.isArray(m)) return m;
+  const o: Record<string, unknown> = { ...(m as Record<string, unknown>) };
+  for (const [canon, key] of [['role', roleKey], ['content', contentKey]] as const) {
+    if (!key || key === canon || !(key in o)) continue;
+    o[canon] = o[key];
+    delete o[key];
+  }
+  // ShareGPT rows keep from/value when only role values are mapped.
+  const rk = 'role' in o ? 'role' : 'from' in o ? 'from' : null;
+  if (rk && typeof o[rk] === 'string') {
+    const canon = aliases.get((o[rk] as string).toLowerCase());
+    if (canon) o[rk] = canon;
+  }
+  return o;
 }
 
 function isList(v: unknown): v is unknown[] {

@@ -14,12 +14,20 @@ const SHAREGPT_ROLES: Record<string, string> = {
   bard: 'assistant',
   system: 'system',
   tool: 'tool',
+  // LLaMA-Factory's ShareGPT: tool results, and assistant tool calls written as a JSON {name, arguments} value.
+  observation: 'tool',
+  function_call: 'function_call',
+  developer: 'developer',
 };
-const MESSAGE_ROLES = new Set(['system', 'user', 'assistant', 'tool']);
+/** Role values of {role, content} messages, and what they become ('function_call' becomes an assistant tool call). */
+const MESSAGE_ROLES: Record<string, string> = {
+  system: 'system', developer: 'developer', user: 'user', assistant: 'assistant', tool: 'tool', observation: 'tool', function_call: 'function_call',
+};
 // Which role may follow which: a system prompt only first, then user/assistant turns alternating; tool results answer an assistant turn.
 const NEXT: Record<string, string[]> = {
-  start: ['system', 'user'],
+  start: ['system', 'developer', 'user'],
   system: ['user'],
+  developer: ['user'],
   user: ['assistant'],
   assistant: ['user', 'tool'],
   tool: ['tool', 'assistant'],
@@ -69,7 +77,7 @@ export function checkConversation(msgs: ChatMessage[], field: string, mustEndWit
     if (!NEXT[prev].includes(m.role)) {
       fail(`${field}[${i}].role`, 'not_alternating', `${field}[${i}] is a "${m.role}" turn after ${prev === 'start' ? 'the start' : `a "${prev}" turn`} (expected ${NEXT[prev].map((r) => `"${r}"`).join(' or ')})`);
     }
-    if (m.content.trim() === '') {
+    if (m.content.trim() === '' && !(m.role === 'assistant' && m.tool_calls?.length)) {
       fail(`${field}[${i}].content`, m.role === 'assistant' ? 'empty_answer' : 'empty_field', `${field}[${i}] (${m.role}) is empty`);
     }
     prev = m.role;
@@ -89,14 +97,96 @@ function messageList(v: unknown, field: string, shape: 'messages' | 'sharegpt'):
       if (o.from === undefined) fail(`${f}.from`, 'missing_field', `${f} has no "from"`);
       if (typeof o.from !== 'string') fail(`${f}.from`, 'wrong_type', `${f}.from is ${describeType(o.from)}, expected a string`);
       const role = SHAREGPT_ROLES[o.from.toLowerCase()];
-      if (!role) fail(`${f}.from`, 'unknown_role', `${f}.from is "${o.from}" (expected human, gpt or system)`);
-      return { role, content: content(o.value, `${f}.value`) };
+      if (!role) fail(`${f}.from`, 'unknown_role', `${f}.from is "${o.from}" (expected human, gpt, system, tool, observation or function_call; to use it: --map role.assistant=${o.from} or --map role.user=${o.from})`);
+      if (role === 'function_call') return withTurnControl(functionCall(o.value, `${f}.value`), o, f);
+      return withTurnControl({ role, content: content(o.value, `${f}.value`) }, o, f);
     }
     if (o.role === undefined) fail(`${f}.role`, 'missing_field', `${f} has no "role"`);
     if (typeof o.role !== 'string') fail(`${f}.role`, 'wrong_type', `${f}.role is ${describeType(o.role)}, expected a string`);
-    if (!MESSAGE_ROLES.has(o.role)) fail(`${f}.role`, 'unknown_role', `${f}.role is "${o.role}" (expected system, user, assistant or tool)`);
-    return { role: o.role, content: content(o.content, `${f}.content`) };
+    const role = MESSAGE_ROLES[o.role];
+    if (!role) fail(`${f}.role`, 'unknown_role', `${f}.role is "${o.role}" (expected system, developer, user, assistant, tool, observation or function_call; to use it: --map role.assistant=${o.role} or --map role.user=${o.role})`);
+    if (role === 'function_call') return withTurnControl(functionCall(o.content, `${f}.content`), o, f);
+    const msg: ChatMessage = { role, content: '' };
+    if (role === 'assistant') Object.assign(msg, assistantExtras(o, f));
+    if (role === 'tool') {
+      for (const k of ['name', 'tool_call_id'] as const) {
+        if (o[k] === undefined || o[k] === null) continue;
+        if (typeof o[k] !== 'string') fail(`${f}.${k}`, 'wrong_type', `${f}.${k} is ${describeType(o[k])}, expected a string`);
+        msg[k] = o[k];
+      }
+    }
+    // A turn that only calls tools may have no text (null or missing content), as OpenAI exports write it.
+    msg.content = msg.tool_calls && (o.content === null || o.content === undefined) ? '' : content(o.content, `${f}.content`);
+    return withTurnControl(msg, o, f);
   });
+}
+
+/** A function_call turn (LLaMA-Factory): a JSON {name, arguments} (or a list of them) becomes an assistant tool call. */
+function functionCall(v: unknown, field: string): ChatMessage {
+  let parsed: unknown = v;
+  if (typeof v === 'string') {
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      fail(field, 'wrong_type', `${field} is not JSON; a function_call turn holds {"name": "...", "arguments": {...}}`);
+    }
+  }
+  const calls = Array.isArray(parsed) ? parsed : [parsed];
+  calls.forEach((c, j) => {
+    const name = c && typeof c === 'object' ? (c as Record<string, unknown>).name : undefined;
+    if (typeof name !== 'string' || !name) fail(field, 'wrong_type', `${field}${calls.length > 1 ? `[${j}]` : ''} names no function; a function_call turn holds {"name": "...", "arguments": {...}}`);
+  });
+  return { role: 'assistant', content: '', tool_calls: calls.map((c) => ({ type: 'function', function: c })) };
+}
+
+/** A message's own `train: true|false`, or `weight: 0|1` (Axolotl, LLaMA-Factory), kept as `train`. */
+function withTurnControl(msg: ChatMessage, o: Record<string, unknown>, f: string): ChatMessage {
+  if (o.train !== undefined && o.train !== null) {
+    if (typeof o.train !== 'boolean') fail(`${f}.train`, 'wrong_type', `${f}.train is ${describeType(o.train)}, expected true or false`);
+    msg.train = o.train;
+  } else if (o.weight !== undefined && o.weight !== null) {
+    if (o.weight !== 0 && o.weight !== 1) fail(`${f}.weight`, 'wrong_type', `${f}.weight is ${JSON.stringify(o.weight)}; only 0 (not trained) and 1 (trained) are supported`);
+    msg.train = o.weight === 1;
+  }
+  return msg;
+}
+
+/** An assistant message's tool_calls (each naming a function) and its reasoning (`reasoning_content` or `thinking`). */
+function assistantExtras(o: Record<string, unknown>, f: string): Partial<ChatMessage> {
+  const out: Partial<ChatMessage> = {};
+  if (o.tool_calls !== undefined && o.tool_calls !== null) {
+    if (!Array.isArray(o.tool_calls)) fail(`${f}.tool_calls`, 'wrong_type', `${f}.tool_calls is ${describeType(o.tool_calls)}, expected a list of {"type": "function", "function": {"name", "arguments"}}`);
+    o.tool_calls.forEach((c, j) => {
+      const fn = c && typeof c === 'object' ? ((c as Record<string, unknown>).function ?? c) : null;
+      const name = fn && typeof fn === 'object' ? (fn as Record<string, unknown>).name : undefined;
+      if (typeof name !== 'string' || !name) fail(`${f}.tool_calls[${j}]`, 'wrong_type', `${f}.tool_calls[${j}] names no function (expected {"type": "function", "function": {"name": "...", "arguments": {...}}})`);
+    });
+    if (o.tool_calls.length) out.tool_calls = o.tool_calls;
+  }
+  const key = o.reasoning_content !== undefined ? 'reasoning_content' : o.thinking !== undefined ? 'thinking' : null;
+  if (key && o[key] !== null) {
+    if (typeof o[key] !== 'string') fail(`${f}.${key}`, 'wrong_type', `${f}.${key} is ${describeType(o[key])}, expected a string (the reasoning before the answer)`);
+    if ((o[key] as string).trim()) out.reasoning_content = o[key] as string;
+  }
+  return out;
+}
+
+/** The row's `tools` column: a list of tool definitions, or that list as a JSON string (CSV, Parquet string columns). */
+function toolsColumn(v: unknown): unknown[] | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  let list = v;
+  if (typeof v === 'string') {
+    try {
+      list = JSON.parse(v);
+    } catch {
+      fail('tools', 'wrong_type', 'field "tools" is a string that is not JSON; expected a list of tool definitions (JSON schema)');
+    }
+  }
+  if (!Array.isArray(list)) fail('tools', 'wrong_type', `field "tools" is ${describeType(list)}, expected a list of tool definitions (JSON schema)`);
+  list.forEach((t, i) => {
+    if (!t || typeof t !== 'object' || Array.isArray(t)) fail(`tools[${i}]`, 'wrong_type', `tools[${i}] is ${describeType(t)}, expected a tool definition object`);
+  });
+  return list.length ? list : undefined;
 }
 
 /** Preference sides: a string (one assistant turn) or a message list; a list that repeats the prompt has it removed. */
@@ -170,7 +260,8 @@ function convert(row: Record<string, unknown>, format: DataFormat, line: number)
       const system = row.system;
       if (typeof system === 'string' && system.trim() && messages[0]?.role !== 'system') messages.unshift({ role: 'system', content: system });
       checkConversation(messages, field);
-      return { line, kind: 'chat', messages };
+      const tools = toolsColumn(row.tools);
+      return tools ? { line, kind: 'chat', messages, tools } : { line, kind: 'chat', messages };
     }
     case 'preference': {
       const messages = Array.isArray(row.chosen) && Array.isArray(row.rejected) && row.prompt === undefined ? withPromptChecks(implicitPrompt(row.chosen, row.rejected), row) : promptMessages(row);
@@ -217,5 +308,5 @@ export function normalizeRow(row: Record<string, unknown>, format: DataFormat, l
 
 /** The text that decides whether two examples are exact duplicates (source line and file excluded). */
 export function contentKey(ex: Example): string {
-  return JSON.stringify([ex.kind, ex.messages, ex.chosen ?? null, ex.rejected ?? null, ex.text ?? null, ex.label ?? null, ex.answer ?? null]);
+  return JSON.stringify([ex.kind, ex.messages, ex.chosen ?? null, ex.rejected ?? null, ex.text ?? null, ex.label ?? null, ex.answer ?? null, ex.tools ?? null]);
 }

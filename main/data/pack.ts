@@ -45,3 +45,43 @@ export function packSequences(seqs: Iterable<TokenSeq>, maxLen: number): PackedS
   flush();
   return rows;
 }
+
+export interface PackingStats {
+  sequences: number;
+  /** Rows after next-fit packing (the same packing packSequences does). */
+  packs: number;
+  rowsPerPack: number;
+  /** Padding tokens to fill every row to maxLen, one sequence per row vs packed; and the share of it packing saves. */
+  paddingUnpacked: number;
+  paddingPacked: number;
+  paddingSaved: number;
+}
+
+/** What packing would do to these sequence lengths at maxLen, without building the rows (for reports). */
+export function packingStats(lengths: Iterable<number>, maxLen: number): PackingStats {
+  let sequences = 0;
+  let packs = 0;
+  let paddingUnpacked = 0;
+  let paddingPacked = 0;
+  let len = 0;
+  // Same next-fit rule as packSequences: a sequence that does not fit closes the row (an over-long one sits alone).
+  for (const n of lengths) {
+    sequences++;
+    paddingUnpacked += Math.max(0, maxLen - n);
+    if (packs === 0 || len + n > maxLen) {
+      if (packs > 0) paddingPacked += Math.max(0, maxLen - len);
+      packs++;
+      len = 0;
+    }
+    len += n;
+  }
+  if (packs > 0) paddingPacked += Math.max(0, maxLen - len);
+  return {
+    sequences,
+    packs,
+    rowsPerPack: packs ? Math.round((sequences / packs) * 100) / 100 : 0,
+    paddingUnpacked,
+    paddingPacked,
+    paddingSaved: paddingUnpacked ? Math.round(((paddingUnpacked - paddingPacked) / paddingUnpacked) * 1000) / 1000 : 0,
+  };
+}

@@ -4,6 +4,7 @@ import { LatheError } from '../api/errors';
 import type { LatheTokenizer } from '../models/tokenizer';
 import { applyLengthPolicy, emptyPolicyCounts, LengthStats, type LengthPolicy, type PolicyCounts, type TokenStats } from './lengths';
 import type { MaskMode, TemplateName } from './render';
+import { packingStats, type PackingStats } from './pack';
 import type { TokenizedExample } from './tokenize';
 import { TokenizeStage, type ParallelOptions, type StageResult } from './tokenize-stage';
 import type { Example } from './types';
@@ -15,7 +16,10 @@ export interface TokenizeOptions extends ParallelOptions {
   template?: TemplateName;
   mask?: MaskMode;
   templateOverride?: string;
+  /** Template variables (Qwen3's enable_thinking, custom template kwargs). */
   extra?: Record<string, unknown>;
+  trainReasoning?: boolean;
+  trainOnEos?: boolean;
   /** Longest sequence in tokens; null/undefined: no limit (stats only). */
   maxLen?: number | null;
   policy?: LengthPolicy;
@@ -37,6 +41,10 @@ export interface DatasetReport extends ValidationReport {
     tokenizerHash: string;
     /** Sequences masked by the slower prefix method because tokens could not be aligned to the text. */
     alignFallbacks: number;
+    /** Kept rows with a turn left untrained because the template does not show it as written (line, field, reason). */
+    untrainedTurns: { line: number; file?: string; field: string; reason: string }[];
+    /** With a maxLen: what packing the kept sequences into maxLen rows gives (rows per pack, padding saved). */
+    packing?: PackingStats;
   } & PolicyCounts;
 }
 
@@ -53,11 +61,13 @@ export async function runPipeline(path: string, opts: PipelineOptions = {}): Pro
   const policy = t?.policy ?? 'truncate';
   const stage = t
     ? new TokenizeStage(
-      { tokenizer: t.tokenizer, template, mask: t.mask ?? 'assistant', templateOverride: t.templateOverride, extra: t.extra },
+      { tokenizer: t.tokenizer, template, mask: t.mask ?? 'assistant', templateOverride: t.templateOverride, extra: t.extra, trainReasoning: t.trainReasoning, trainOnEos: t.trainOnEos },
       { workers: t.workers, poolAfter: t.poolAfter, batchSize: t.batchSize, waitForPool: t.waitForPool, onPool: t.onPool, signal: opts.signal, path },
     )
     : null;
 
+  const packLengths: number[] = [];
+  const untrained: NonNullable<DatasetReport['tokens']>['untrainedTurns'] = [];
   let handleFailed = false;
   const handle = async (r: StageResult): Promise<void> => {
     try {
@@ -75,7 +85,7 @@ export async function runPipeline(path: string, opts: PipelineOptions = {}): Pro
       report.valid--;
       report.invalidCount++;
       report.byCode.template_error = (report.byCode.template_error ?? 0) + 1;
-      const issue = { line: ex.line, ...(ex.file ? { file: ex.file } : {}), field: 'messages', code: 'template_error' as const, reason: err.message };
+      const issue = { line: ex.line, ...(ex.file ? { file: ex.file } : {}), field: /^messages\[\d+\](?:\.\w+)?/.exec(err.message)?.[0] ?? 'messages', code: 'template_error' as const, reason: err.message };
       if (report.invalid.length < (opts.maxListed ?? 100_000)) report.invalid.push(issue); else report.invalidTruncated = true;
       opts.onIssue?.(issue);
       if (opts.onInvalid === 'abort') throw new LatheError('data_invalid_row', `${report.file} line ${ex.line}: ${err.message}`, err.hint);
@@ -83,8 +93,14 @@ export async function runPipeline(path: string, opts: PipelineOptions = {}): Pro
     }
     await opts.onExample?.(ex);
     const tok = r.tok!;
+    for (const reason of tok.notes ?? []) {
+      if (untrained.length >= (opts.maxListed ?? 100_000)) break;
+      untrained.push({ line: ex.line, ...(ex.file ? { file: ex.file } : {}), field: /^messages\[\d+\]/.exec(reason)?.[0] ?? 'messages', reason });
+    }
     stats.add(tok);
     const kept = t!.maxLen ? applyLengthPolicy(tok, t!.maxLen, policy, t!.tokenizer.bosId, counts) : [tok];
+    // Single sequences are what packing combines (preference pairs stay whole).
+    if (t!.maxLen) for (const k of kept) if (k.seqs.length === 1) packLengths.push(k.seqs[0].ids.length);
     for (const k of kept) await opts.onTokenized?.(k);
   };
 
@@ -112,6 +128,8 @@ export async function runPipeline(path: string, opts: PipelineOptions = {}): Pro
       policy,
       tokenizerHash: t.tokenizer.hash,
       alignFallbacks: stage.alignFallbacks,
+      untrainedTurns: untrained,
+      ...(t.maxLen ? { packing: packingStats(packLengths, t.maxLen) } : {}),
       ...counts,
     };
   }

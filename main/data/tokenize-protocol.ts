@@ -19,6 +19,8 @@ export interface WorkerRequest {
 export interface WorkerRowResult {
   seqs?: TokenSeq[];
   error?: ApiErrorShape;
+  /** Turns of this row left untrained (TokenizedExample.notes). */
+  notes?: string[];
   /** Sequences of this row masked by the prefix fallback (summed into the report). */
   fallbacks: number;
 }

@@ -213,6 +213,7 @@ export class TokenizeStage {
       if (r.error) return { ex, error: new LatheError(r.error.code, r.error.message, r.error.hint) };
       const tok: TokenizedExample = { line: ex.line, seqs: r.seqs! };
       if (ex.file) tok.file = ex.file;
+      if (r.notes) tok.notes = r.notes;
       return { ex, tok };
     });
   }

@@ -18,6 +18,8 @@ export interface TokenizedExample {
   line: number;
   file?: string;
   seqs: TokenSeq[];
+  /** Turns kept in the text but not trained because the template does not show them as written (see Rendered.notes). */
+  notes?: string[];
 }
 
 export class ExampleTokenizer {
@@ -40,7 +42,10 @@ export class ExampleTokenizer {
       out.seqs.push(this.rawText(ex.text ?? ''));
       return out;
     }
-    for (const r of this.renderer.render(ex)) out.seqs.push(this.seq(r));
+    for (const r of this.renderer.render(ex)) {
+      out.seqs.push(this.seq(r));
+      if (r.notes) (out.notes ??= []).push(...r.notes);
+    }
     return out;
   }
 

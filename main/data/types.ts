@@ -47,6 +47,15 @@ export interface RawRecord {
 export interface ChatMessage {
   role: string;
   content: string;
+  /** Assistant tool calls as the row has them (OpenAI/transformers shape), rendered by the model's template. */
+  tool_calls?: unknown[];
+  /** Assistant reasoning kept apart from the answer (`reasoning_content`, or a `thinking` field), as Qwen3's template reads it. */
+  reasoning_content?: string;
+  /** Tool messages: the tool's name and the call they answer, when the row gives them. */
+  name?: string;
+  tool_call_id?: string;
+  /** Per-turn training control from the row (`train`, or `weight` 0/1): overrides the mask mode for this message. */
+  train?: boolean;
 }
 
 export type ExampleKind = 'chat' | 'preference' | 'completion' | 'text';
@@ -63,6 +72,8 @@ export interface Example {
   file?: string;
   kind: ExampleKind;
   messages: ChatMessage[];
+  /** The row's `tools` column: JSON-schema tool definitions handed to the template as `tools`. */
+  tools?: unknown[];
   chosen?: ChatMessage[];
   rejected?: ChatMessage[];
   text?: string;

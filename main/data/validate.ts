@@ -1,7 +1,7 @@
 // The validation pass: reads a dataset, detects its format, checks every row and yields normalised examples while filling the report.
 import { basename } from 'node:path';
 import { LatheError } from '../api/errors';
-import { applyFieldMap, detectFormat, type FieldMap, type FormatGuess } from './detect';
+import { applyFieldMap, detectFormat, sourceField, type FieldMap, type FormatGuess } from './detect';
 import { DedupSet } from './dedup';
 import { contentKey, normalizeRow } from './normalize';
 import { detectSourceKind, newReaderState, readRecords } from './readers';
@@ -126,7 +126,12 @@ export async function* validateDataset(path: string, opts: ValidateOptions, repo
     const where = { line: r.line, ...(r.file ? { file: r.file } : {}) };
     if (r.issue) { addIssue({ ...where, ...r.issue }); return null; }
     const res = normalizeRow(applyFieldMap(r.value!, opts.map), report.format, r.line);
-    if ('issue' in res) { addIssue({ ...where, ...res.issue }); return null; }
+    if ('issue' in res) {
+      // Named as the file names it: a mapped column or message key is reported under its own name.
+      const field = sourceField(res.issue.field, opts.map);
+      addIssue({ ...where, ...res.issue, field, reason: field === res.issue.field ? res.issue.reason : res.issue.reason.split(res.issue.field).join(field) });
+      return null;
+    }
     const ex = res.example;
     if (r.file) ex.file = r.file;
     const first = dedup.add(contentKey(ex), r.line);

@@ -1,5 +1,5 @@
 // Chat-template rendering with transformers' semantics (formats.md §6) on top of @huggingface/jinja.
-import { Template } from '@huggingface/jinja';
+import { PythonTemplate } from './jinja-python';
 import { LatheError } from '../api/errors';
 
 export interface ChatMessage {
@@ -14,20 +14,21 @@ export interface RenderOptions {
 }
 
 /**
- * A parsed chat template. @huggingface/jinja already lexes with trim_blocks + lstrip_blocks, strips the
+ * A parsed chat template, rendered by PythonTemplate (jinja-python.ts: @huggingface/jinja with jinja2's str.strip(chars),
+ * Python printing of True/None/lists, `%` and `*` on strings). @huggingface/jinja already lexes with trim_blocks + lstrip_blocks, strips the
  * `{% generation %}` tag, defines raise_exception and strftime_now, and its tojson does no HTML escaping
  * and defaults to ensure_ascii=false — which is exactly transformers' environment.
  */
 export class ChatTemplate {
   readonly source: string;
-  private readonly template: Template;
+  private readonly template: PythonTemplate;
   private readonly where: string;
 
   constructor(source: string, where: string) {
     this.source = source;
     this.where = where;
     try {
-      this.template = new Template(source);
+      this.template = new PythonTemplate(source);
     } catch (err) {
       throw new LatheError(
         'chat_template_invalid',
@@ -42,7 +43,9 @@ export class ChatTemplate {
     const vars: Record<string, unknown> = {
       ...specialTokens,
       messages,
-      // transformers passes tools=None and documents=None; undefined behaves the same in `if tools`.
+      // transformers passes tools=None and documents=None: defined, and `is none`.
+      tools: null,
+      documents: null,
       add_generation_prompt: opts.addGenerationPrompt ?? false,
       ...(opts.extra ?? {}),
     };

@@ -27,6 +27,8 @@ export interface LatheTokenizer {
   tokenToId(token: string): number | undefined;
   idToToken(id: number): string | undefined;
   renderChat(messages: ChatMessage[], opts?: RenderOptions): string;
+  /** tokenizer_config's special tokens (bos, eos, unk, pad, …) as transformers passes them to a chat template. */
+  readonly specialTokenVars?: Readonly<Record<string, unknown>>;
   /** True when encode() without special tokens takes the cached byte-level fast path (same ids as the library). */
   readonly fastEncode?: boolean;
 }
@@ -149,7 +151,7 @@ class HfTokenizer implements LatheTokenizer {
   readonly chatTemplate: string | null;
   private readonly tok: Tokenizer;
   private readonly template: ChatTemplate | null;
-  private readonly specialTokenVars: Record<string, unknown>;
+  readonly specialTokenVars: Record<string, unknown>;
   /** The post-processor does not add BOS although tokenizer_config says so: we add it ourselves (as LlamaTokenizerFast does). */
   private readonly prependBos: boolean;
   private readonly fast: FastByteLevelEncoder | null;

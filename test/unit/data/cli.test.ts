@@ -35,7 +35,43 @@ afterEach(() => {
   process.exitCode = 0;
 });
 
+describe('lathe data mix', () => {
+  it('validates each dataset and shows the share each gets, within 2% of its weight', async () => {
+    const { out, code } = await run('data', 'mix', `${join(FX, 'alpaca.jsonl')}=3`, join(FX, 'messages.jsonl'), '--epoch-size', '400', '--json');
+    expect(code).toBe(0);
+    const r = JSON.parse(out);
+    expect(r.epochSize).toBe(400);
+    expect(r.shares.map((s: { name: string }) => s.name)).toEqual(['alpaca.jsonl', 'messages.jsonl']);
+    expect(Math.abs(r.shares[0].actual - 0.75)).toBeLessThan(0.02);
+    expect(r.shares[0].examples + r.shares[1].examples).toBe(400);
+    const text = await run('data', 'mix', `${join(FX, 'alpaca.jsonl')}=3`, join(FX, 'bad.jsonl'), '--epoch-size', '400');
+    expect(text.out).toMatch(/bad\.jsonl: format \w+, \d+ valid of \d+ \(\d+ left out: lathe data inspect bad\.jsonl\)/);
+    expect(text.out).toMatch(/alpaca\.jsonl: weight 3 -> 75\.\d% of the epoch/);
+  });
+
+  it('refuses a weight that is not a positive number', async () => {
+    await expect(run('data', 'mix', `${join(FX, 'alpaca.jsonl')}=0`)).rejects.toThrow(/weight after "=" is not a positive number/);
+  });
+});
+
 describe('lathe data inspect', () => {
+  it('--map-from a LLaMA-Factory entry, a named template and --no-train-eos: tool rows counted, bad rows listed by their own keys', async () => {
+    const FX2 = join(__dirname, '../../fixtures/data2');
+    const { out, code } = await run('data', 'inspect', join(FX2, 'llamafactory.jsonl'), '--map-from', join(FX2, 'dataset_info.json#weather_tools'),
+      '--model', MODEL, '--template', 'model', '--no-train-eos', '--template-var', 'date_string=1 Jan 2026', '--json');
+    expect(code).toBe(0);
+    const r = JSON.parse(out);
+    expect(r.valid).toBe(2);
+    expect(r.invalid.map((i: { line: number; field: string }) => [i.line, i.field])).toEqual([[3, 'conversations[1].from'], [4, 'conversations[1].value']]);
+    expect(r.tokens.template).toBe('model');
+  });
+
+  it('--template llama-3 renders with the named template; an unknown template name is refused with the list', async () => {
+    const ok = await run('data', 'inspect', join(FX, 'messages.jsonl'), '--model', MODEL, '--template', 'llama-3', '--json');
+    expect(JSON.parse(ok.out).tokens.template).toBe('llama-3');
+    await expect(run('data', 'inspect', join(FX, 'messages.jsonl'), '--model', MODEL, '--template', 'vicuna')).rejects.toThrow(/llama-3, mistral, gemma, phi-3/);
+  });
+
   it('prints the JSON report with the promised fields', async () => {
     const { out, code } = await run('data', 'inspect', join(FX, 'bad.jsonl'), '--json');
     expect(code).toBe(0);

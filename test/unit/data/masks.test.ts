@@ -67,9 +67,24 @@ describe.each(NAMES)('%s model template', (n) => {
         const last = t.idToToken(runIds.at(-1)!)!;
         expect(stops(t), `${c.case} turn ${k}`).toContain(last);
         const body = t.decode(runIds.slice(0, -1));
-        expect(body.trim(), `${c.case} turn ${k}`).toBe(answers[k].content.trim());
-        // Nothing extra: dropping the first trained token loses part of the reply.
-        if (runIds.length > 2) expect(t.decode(runIds.slice(1, -1)).trim()).not.toBe(answers[k].content.trim());
+        const content = answers[k].content;
+        const calls = (answers[k] as { tool_calls?: unknown[] }).tool_calls;
+        if (calls) {
+          // A tool-call turn trains what the template renders for the call (nothing, where the template ignores calls).
+          expect(c.expected).toContain(body);
+          if (body.trim()) expect(body, `${c.case} turn ${k}`).toContain('get_weather');
+        } else if (typeof answers[k].reasoning_content === 'string' && c.expected!.includes(answers[k].reasoning_content as string)) {
+          // Reasoning from its own field, as the template renders it (a <think> block), is part of the trained turn.
+          expect(body.trim(), `${c.case} turn ${k}`).toBe(`<think>\n${answers[k].reasoning_content}\n</think>\n\n${content.trim()}`);
+        } else if (body.trim() !== content.trim() && content.includes('</think>')) {
+          // The template dropped this earlier turn's reasoning: the answer after </think> is trained, as rendered.
+          expect(body.trim(), `${c.case} turn ${k}`).toBe(content.split('</think>').at(-1)!.trim());
+          expect(c.expected, c.case).not.toContain(content.split('</think>')[0].replace('<think>', '').trim());
+        } else {
+          expect(body.trim(), `${c.case} turn ${k}`).toBe(content.trim());
+        }
+        // Nothing extra: dropping the first trained token loses part of the reply (leading spaces may be one token).
+        if (runIds.length > 2 && content === content.trimStart()) expect(t.decode(runIds.slice(1, -1)).trim()).not.toBe(body.trim());
         // The token before the run belongs to the template (a header), not the reply.
         expect(answers[k].content).not.toContain(t.decode([ids[s - 1]]).trim() || '\u0000');
       });
@@ -152,5 +167,39 @@ describe('built-in templates and other kinds', () => {
 
   it('refuses the model template when the tokenizer has none', () => {
     expect(() => new ExampleTokenizer({ tokenizer: toks.llama2, template: 'model', mask: 'assistant' })).toThrow(/no chat template/);
+  });
+});
+
+describe('reasoning and tool turns on Qwen3 (templates that rewrite history)', () => {
+  const find = (name: string, agp = false) => golden.cases.find((c) => c.template === 'qwen3' && c.case === name && c.addGenerationPrompt === agp)!;
+  const trainedTexts = (et: ExampleTokenizer, messages: ChatMessage[]): string[] => {
+    const { ids, mask } = et.tokenize(chat(messages)).seqs[0];
+    return runs(mask).map(([s, e]) => toks.qwen3.decode(Array.from(ids.slice(s, e))));
+  };
+
+  it('an earlier turn whose reasoning the template drops trains its answer; the last turn trains reasoning and answer', () => {
+    const c = find('multi_turn_reasoning');
+    expect(trainedTexts(make('qwen3'), c.messages)).toEqual(['Yes.<|im_end|>', '<think>\n9 = 3 × 3.\n</think>\n\nNo.<|im_end|>']);
+  });
+
+  it('trainReasoning: false keeps <think> in the text but trains only the answer', () => {
+    const c = find('multi_turn_reasoning');
+    const et = new ExampleTokenizer({ tokenizer: toks.qwen3, template: 'model', mask: 'assistant', trainReasoning: false });
+    expect(et.renderer.render(chat(c.messages))[0].text).toBe(c.expected);
+    expect(trainedTexts(et, c.messages)).toEqual(['Yes.<|im_end|>', 'No.<|im_end|>']);
+  });
+
+  it('a tool-call turn trains the rendered <tool_call> block; the tool result is not trained', () => {
+    const c = find('tool_round_trip');
+    const got = trainedTexts(make('qwen3', 'assistant', 'model', c.extra), c.messages);
+    expect(got).toEqual([
+      '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Zürich", "days": 2}}\n</tool_call><|im_end|>',
+      'It is 21.5 °C and clear in Zürich.<|im_end|>',
+    ]);
+  });
+
+  it('keeps leading spaces of an answer trained exactly (content.lstrip("\\n"))', () => {
+    const c = find('whitespace_edges');
+    expect(trainedTexts(make('qwen3'), c.messages)).toEqual(['   four spaces and a tab\tinside\n\n<|im_end|>']);
   });
 });

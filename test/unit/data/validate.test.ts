@@ -131,7 +131,7 @@ describe('validation report', () => {
     expect(err).toMatchObject({ code: 'data_invalid_row' });
     expect((err as Error).message).toMatch(/^bad\.jsonl line 2: bad JSON: /);
     const err2 = await validateFile(join(FX, 'bad-messages.jsonl'), { onInvalid: 'abort' }).catch((e: unknown) => e);
-    expect((err2 as Error).message).toBe('bad-messages.jsonl line 1, field messages[1].role: messages[1].role is "robot" (expected system, user, assistant or tool).');
+    expect((err2 as Error).message).toBe('bad-messages.jsonl line 1, field messages[1].role: messages[1].role is "robot" (expected system, developer, user, assistant, tool, observation or function_call; to use it: --map role.assistant=robot or --map role.user=robot).');
   });
 
   it('caps the listed issues but keeps exact counts', async () => {

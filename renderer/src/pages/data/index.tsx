@@ -21,8 +21,8 @@ export function DataPage({ project }: { project?: Project } = {}): JSX.Element {
   const [source, setSource] = useState<Source>();
   const [format, setFormat] = useState<Format | ''>('');
   const [tokenizerPath, setTokenizerPath] = useState(() => chosenModel(project?.id) ?? '');
-  const [template, setTemplate] = useState<'' | 'model' | 'chatml' | 'alpaca'>('');
-  const [mask, setMask] = useState<'assistant' | 'all' | 'last'>('assistant');
+  const [template, setTemplate] = useState<'' | 'model' | 'chatml' | 'alpaca' | 'llama-2' | 'llama-3' | 'mistral' | 'gemma' | 'phi-3'>('');
+  const [mask, setMask] = useState<'assistant' | 'all' | 'last' | 'turns-marked'>('assistant');
   const [maxLen, setMaxLen] = useState(2048);
   const [policy, setPolicy] = useState<'truncate' | 'drop' | 'split'>('truncate');
   const [valFraction, setValFraction] = useState(0.1);
@@ -170,6 +170,11 @@ export function DataPage({ project }: { project?: Project } = {}): JSX.Element {
               <option value="model">model's own</option>
               <option value="chatml">ChatML</option>
               <option value="alpaca">Alpaca</option>
+              <option value="llama-3">Llama 3</option>
+              <option value="llama-2">Llama 2 chat</option>
+              <option value="mistral">Mistral instruct</option>
+              <option value="gemma">Gemma</option>
+              <option value="phi-3">Phi-3</option>
             </select>
           </Field>
           <Field label="Train on" htmlFor="data-mask">
@@ -177,6 +182,7 @@ export function DataPage({ project }: { project?: Project } = {}): JSX.Element {
               <option value="assistant">assistant turns</option>
               <option value="last">last assistant turn</option>
               <option value="all">all tokens</option>
+              <option value="turns-marked">turns marked train: true</option>
             </select>
           </Field>
           <Field label="Max length" htmlFor="data-maxlen">
