@@ -68,7 +68,7 @@ async function fromRawFile(path: string, c: TrainingConfig, tokenizer: LatheToke
     onExample: (ex) => {
       label = ex.label;
     },
-    tokenize: { tokenizer, mask: c.lossMask, maxLen: isCpt(c) ? null : maxLenFor(c), policy: 'truncate' },
+    tokenize: { tokenizer, mask: c.lossMask, maxLen: isCpt(c) ? null : maxLenFor(c), policy: 'truncate', trainReasoning: c.trainReasoning, trainOnEos: c.trainOnEos },
     // SFT trains on one sequence per example: the chosen answer of a preference pair. Preference objectives take both.
     onTokenized: (t) => {
       if (pairs && t.seqs.length === 2) seqs.push(toExample(t.seqs[0]), toExample(t.seqs[1]));
@@ -121,6 +121,8 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
       mask: config.lossMask,
       maxLen: isCpt(config) ? WHOLE : maxLenFor(config),
       policy: 'truncate',
+      trainReasoning: config.trainReasoning,
+      trainOnEos: config.trainOnEos,
       split: config.validationDataset ? undefined : { valFraction: config.validationFraction, seed: config.seed },
     });
     const cache = await loadTokenized(prepared.dir);
