@@ -4,7 +4,11 @@ import type { z } from 'zod';
 
 const list = (xs: readonly unknown[]) => xs.map((x) => JSON.stringify(x)).join(', ');
 
+/** zod's own phrasings (a schema's custom message, e.g. "Name must be at most 120 characters", is kept as written). */
+const VALIDATOR_TEXT = /^(Too (big|small)|Invalid |Unrecognized key|Expected )/;
+
 export function issueText(issue: z.core.$ZodIssue): string {
+  if (!VALIDATOR_TEXT.test(issue.message)) return issue.message;
   switch (issue.code) {
     case 'invalid_type':
       // zod reports a missing key as an invalid type whose input is undefined.
