@@ -151,7 +151,7 @@ describeBrowser('projects (web mode)', () => {
   });
 
   it('opens a project: it shows in the sidebar and the wizard moves to the Model step', async () => {
-    await page.getByRole('button', { name: 'Open project Billing assistant' }).click();
+    await page.locator('.project-open', { hasText: 'Billing assistant' }).click();
     await page.getByTestId('model-page').waitFor();
     expect(await page.getByTestId('active-project').textContent()).toContain('Billing assistant');
     expect(page.url()).toMatch(/#\/model$/);

@@ -366,6 +366,8 @@ describeBrowser('train step (web mode)', () => {
     await startLong('Cancelled run');
     await expect.poll(step, POLL).toBeGreaterThanOrEqual(7);
     await dash().getByTestId('run-cancel').click();
+    // Two unambiguous choices: keep training, or cancel the run ("Cancel" alone could mean either).
+    expect(await page.getByTestId('confirm-keep').textContent()).toBe('Keep training');
     await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Cancel run' }).click();
     await expect.poll(status, POLL).toBe('cancelled');
     // As for a pause: the checkpoint list is re-read once the job has finished stopping.

@@ -7,6 +7,8 @@ export function ConfirmDialog(props: {
   title: string;
   children: ReactNode;
   confirmLabel: string;
+  /** The button that keeps things as they are (default "Cancel"; say what it keeps when "Cancel" would be ambiguous). */
+  cancelLabel?: string;
   danger?: boolean;
   /** May reject; the error is shown inside the dialog and it stays open. */
   onConfirm: () => Promise<void>;
@@ -61,8 +63,8 @@ export function ConfirmDialog(props: {
         {error && <ErrorText error={error} />}
       </div>
       <div className="dialog-actions">
-        <button type="button" className="btn" ref={cancelRef} onClick={props.onClose} disabled={busy}>
-          Cancel
+        <button type="button" className="btn" ref={cancelRef} onClick={props.onClose} disabled={busy} data-testid="confirm-keep">
+          {props.cancelLabel ?? 'Cancel'}
         </button>
         <button type="button" className={`btn ${props.danger ? 'btn-danger' : 'btn-primary'}`} onClick={confirm} disabled={busy}>
           {busy ? 'Working…' : props.confirmLabel}

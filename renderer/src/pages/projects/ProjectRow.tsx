@@ -98,7 +98,9 @@ export function ProjectRow(props: {
           {error && <ErrorText error={error} id={`rename-error-${p.id}`} context="projects.rename" />}
         </form>
       ) : (
-        <button type="button" className="project-open" onClick={() => props.onOpen(p)} aria-label={`Open project ${p.name}`}>
+        // Its accessible name is what it shows (name, description): a different aria-label would hide the visible text
+        // from speech-input users (WCAG 2.5.3); the title says what a click does.
+        <button type="button" className="project-open" onClick={() => props.onOpen(p)} title={`Open project ${p.name}`}>
           <span className="project-name" data-testid="project-name">
             {p.name}
           </span>

@@ -311,6 +311,7 @@ export function RunDashboard({ id, notify, onBack, datasets }: { id: string; not
         <ConfirmDialog
           title={`Cancel “${run.name}”?`}
           confirmLabel="Cancel run"
+          cancelLabel="Keep training"
           danger
           onClose={() => setConfirmCancel(false)}
           onConfirm={async () => {

@@ -1,0 +1,55 @@
+// Accessibility: axe-core (WCAG 2.x A/AA rules) on every step of the app in both themes, with a project open so the
+// steps show their real content. Any serious or critical finding fails, named with the element it is about.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { createAndOpenProject, describeBrowser, launchBrowser, openPage, startServer, type LatheServer } from './harness';
+
+const require = createRequire(import.meta.url);
+// Evaluated through the DevTools protocol: the app's CSP (script-src 'self') rightly refuses an injected <script>.
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const PAGES = ['projects', 'model', 'data', 'train', 'evaluate', 'export'];
+
+interface Finding { id: string; impact: string; help: string; nodes: string[] }
+
+async function audit(page: Page): Promise<Finding[]> {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+  });
+}
+
+describeBrowser('accessibility (axe-core, web mode)', () => {
+  let server: LatheServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`every step has no serious or critical axe finding (${scheme})`, async () => {
+      const { page, context } = await openPage(browser, server.url, { colorScheme: scheme });
+      await createAndOpenProject(page, `a11y ${scheme}`);
+      const found: string[] = [];
+      for (const name of PAGES) {
+        await page.goto(new URL(`#/${name}`, page.url()).toString());
+        await page.getByTestId(`${name}-page`).waitFor();
+        await page.waitForTimeout(300);  // lazy chunks and queries settle
+        for (const f of await audit(page)) {
+          if (f.impact === 'serious' || f.impact === 'critical') found.push(`${name} (${scheme}): ${f.id} [${f.impact}] ${f.help} at ${f.nodes.join(' | ')}`);
+        }
+      }
+      expect(found, found.join('\n')).toEqual([]);
+      await context.close();
+    }, 120_000);
+  }
+});
