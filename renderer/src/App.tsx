@@ -1,5 +1,6 @@
 // The app shell: sidebar with the wizard steps, the current step's page, the status bar, and app-wide state
 // (theme, open project, connection, projects list kept fresh by the projects.changed event).
+import { notifyRunEnded } from './run-notifications';
 import { useCallback, useEffect, useState, type JSX } from 'react';
 import type { Project } from '../../main/api/contract';
 import { api, hasToken, transport } from './api/client';
@@ -51,6 +52,9 @@ export function App(): JSX.Element {
       ),
     [notify],
   );
+
+  // A run that ends while the user is elsewhere gets a desktop notification (when they allowed it).
+  useEffect(() => api.on('training.status', ({ run }) => void notifyRunEnded(run)), []);
 
   const setActive = useCallback((id: string | undefined) => {
     setActiveId(id);

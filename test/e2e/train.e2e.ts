@@ -265,6 +265,14 @@ describeBrowser('train step (web mode)', () => {
     expect(await dash().getByTestId('run-eta').textContent()).toMatch(/^[\d.]+s$/);
     await dash().getByTestId('run-log').locator('summary').click();
     await expect.poll(() => dash().getByTestId('run-log').textContent()).toContain(`completed ${STEPS} steps`);
+    // The log names the engine's backend; a finished run says what comes next, with its adapter's folder.
+    expect(await dash().getByTestId('run-log').textContent()).toMatch(/engine: cpu \(/);
+    expect(await dash().getByTestId('adapter-path').textContent()).toMatch(/[\\/]adapter$/);
+    expect(await dash().getByTestId('next-evaluate').getAttribute('href')).toBe('#/evaluate');
+    // The full resolved settings and the command that starts the same run from a terminal.
+    await dash().getByTestId('run-settings').locator('summary').click();
+    expect(await dash().getByTestId('run-cli').textContent()).toMatch(/^lathe train --config \S*config\.yaml$/);
+    expect(await dash().getByTestId('run-yaml').textContent()).toMatch(/^loraR: \d+$/m);
     await tallShot('train-dashboard-dark');
   }, TRAINS);
 

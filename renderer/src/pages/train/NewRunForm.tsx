@@ -1,5 +1,6 @@
 // "New run": model and dataset, what the run should change (the goal picks the objective), a preset, every other setting under Advanced (from training.configHelp), the fit
 // check, then training.start. Server errors that name a config key are shown at that key's field.
+import { askToNotify } from '../../run-notifications';
 import { useMemo, useRef, useState, type FormEvent, type JSX } from 'react';
 import type { ConfigHelp, DatasetSummary, Project, Run } from '../../../../main/api/contract';
 import { api } from '../../api/client';
@@ -97,6 +98,7 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
     if (parsed.error) return showError(new ApiError(parsed.error.code, parsed.error.message, parsed.error.hint), parsed.error.key);
     const config = buildConfig({ model, dataset }, preset, parsed.values);
     setBusy(true);
+    askToNotify();  // a click: the one moment a browser lets us ask; runs often end while the user is elsewhere
     try {
       const run = await api.training.start({ config: config as never, name: name.trim() || undefined, projectId: props.project.id });
       props.onStarted(run);

@@ -1,6 +1,7 @@
 // The live dashboard of one run: status, progress, ETA and elapsed time, pause / resume / cancel, the error with its
 // hint, the charts (train and eval loss, learning rate, gradient norm, tokens/s, memory against the plan), checkpoints
 // and the log.
+import { NextSteps, RunSettings } from './RunSettings';
 import type { DatasetSummary } from '../../../../main/api/contract';
 import { datasetLabel } from './dataset-label';
 import { lazy, Suspense, useEffect, useState, type JSX } from 'react';
@@ -302,10 +303,12 @@ export function RunDashboard({ id, notify, onBack, datasets }: { id: string; not
         </Suspense>
       )}
 
+      <NextSteps run={run} />
       <div className="panel-grid">
         <CheckpointList checkpoints={detail.checkpoints} />
         <LogPanel logs={logs} live={isLive(run.status)} />
       </div>
+      <RunSettings run={run} />
 
       {confirmCancel && (
         <ConfirmDialog
