@@ -153,6 +153,11 @@ export const methods = {
   'training.cancel': method<Run>()(z.object({ id: Id }).strict(), 'Stop a run and keep its last checkpoint.'),
   'runs.list': method<Run[]>()(z.object({ projectId: Id.optional() }).strict().optional(), 'Runs, newest first (optionally of one project).'),
   'runs.get': method<RunDetail>()(z.object({ id: Id }).strict(), 'A run with its metrics and checkpoints.'),
+  'runs.rename': method<Run>()(z.object({ id: Id, name: Name }).strict(), 'Rename a run (the library and its folder).'),
+  'runs.delete': method<{ deleted: true }>()(
+    z.object({ id: Id }).strict(),
+    'Delete a run that is not training: its folder (checkpoints, adapter, log) and its record; evals and exports keep theirs.',
+  ),
   'runs.log': method<{ lines: string[]; truncated: boolean }>()(
     z.object({ id: Id, tail: z.number().int().min(1).max(5000).optional() }).strict(),
     "The last lines of a run's log.txt (default 500).",

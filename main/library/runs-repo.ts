@@ -107,6 +107,15 @@ export class RunsRepo {
     return rows.map(toRun);
   }
 
+  rename(id: string, name: string): void {
+    this.db.prepare('UPDATE runs SET name = ?, updated_at = ? WHERE id = ?').run(name, new Date().toISOString(), id);
+  }
+
+  /** Removes the run's row; its metrics and checkpoints go with it, evals and exports keep their rows without the link. */
+  delete(id: string): void {
+    this.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
+  }
+
   update(id: string, patch: Partial<Pick<RunRecord, 'status' | 'step' | 'totalSteps' | 'lastLoss' | 'bestEvalLoss' | 'error' | 'hostPid' | 'startedAt' | 'finishedAt'>>): void {
     const cols: Record<string, string> = { status: 'status', step: 'step', totalSteps: 'total_steps', lastLoss: 'last_loss', bestEvalLoss: 'best_eval_loss', error: 'error_json', hostPid: 'host_pid', startedAt: 'started_at', finishedAt: 'finished_at' };
     const sets: string[] = [];

@@ -24,6 +24,11 @@ export const trainingHandlers = {
   'training.pause': async (args: MethodParsedInput<'training.pause'>, ctx: ServiceContext): Promise<MethodOutput<'training.pause'>> => ctx.jobs.pause(args.id),
   'training.resume': async (args: MethodParsedInput<'training.resume'>, ctx: ServiceContext): Promise<MethodOutput<'training.resume'>> => ctx.jobs.resume(args.id),
   'training.cancel': async (args: MethodParsedInput<'training.cancel'>, ctx: ServiceContext): Promise<MethodOutput<'training.cancel'>> => ctx.jobs.cancel(args.id),
+  'runs.rename': async (args: MethodParsedInput<'runs.rename'>, ctx: ServiceContext): Promise<MethodOutput<'runs.rename'>> => ctx.jobs.rename(args.id, args.name),
+  'runs.delete': async (args: MethodParsedInput<'runs.delete'>, ctx: ServiceContext): Promise<MethodOutput<'runs.delete'>> => {
+    await ctx.jobs.delete(args.id);
+    return { deleted: true };
+  },
 
   'runs.list': async (args: MethodParsedInput<'runs.list'>, ctx: ServiceContext): Promise<MethodOutput<'runs.list'>> => ctx.jobs.list(args?.projectId),
   'runs.log': async (args: MethodParsedInput<'runs.log'>, ctx: ServiceContext): Promise<MethodOutput<'runs.log'>> => {

@@ -3,6 +3,7 @@
 // Each queued or running job holds its run folder's owner lock, so no two processes ever train one run.
 import { randomUUID } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StepMetrics } from '../host/trainer/trainer';
 import { RunsRepo, type RunRecord } from '../library/runs-repo';
@@ -139,6 +140,33 @@ export class TrainingJobs {
 
   get(runId: string): RunRecord | undefined {
     return this.repo.get(runId);
+  }
+
+  /** Renames a run, in the library and in its folder's run.json (what a library rebuild reads). */
+  async rename(runId: string, name: string): Promise<RunRecord> {
+    const run = this.mustGet(runId);
+    this.repo.rename(runId, name);
+    try {
+      await writeRunStatus(run.runDir, { ...readRunStatus(run.runDir), name });
+    } catch {
+      // A folder that cannot be written keeps its old name there; the library has the new one.
+    }
+    return this.mustGet(runId);
+  }
+
+  /**
+   * Deletes a run that is not training: its folder (checkpoints, adapter, log) and its row. Evaluations and exports
+   * made from it stay, without the link. A run that is queued or training must be paused or cancelled first.
+   */
+  async delete(runId: string): Promise<void> {
+    const run = this.mustGet(runId);
+    if (this.queue.includes(runId) || this.active?.runId === runId || run.status === 'running' || run.status === 'queued') {
+      throw new LatheError('runs.busy', `Run "${run.name}" is ${run.status === 'queued' ? 'waiting to train' : 'training'}, so it cannot be deleted now.`, 'Pause or cancel it first, then delete it.');
+    }
+    this.repo.delete(runId);
+    await rm(run.runDir, { recursive: true, force: true }).catch((err: Error) => {
+      throw new LatheError('runs.deleteFailed', `Run "${run.name}" was removed from the library, but its folder ${run.runDir} could not be deleted: ${err.message}`, 'Delete the folder by hand; nothing else refers to it.');
+    });
   }
 
   list(projectId?: string): RunRecord[] {

@@ -397,4 +397,34 @@ describeBrowser('train step (web mode)', () => {
     await shot('train-runs-final-dark');
     expect(app.errors).toEqual([]);
   }, TRAINS);
+
+  it('clones a run into the New run form, renames one and deletes one (asking first)', async () => {
+    const rows = page.getByTestId('run-row');
+    // Clone: the form opens with the run's settings, model and dataset, under a new name.
+    await rows.filter({ hasText: 'Cancelled run' }).getByRole('button', { name: /Open run/ }).click();
+    await dash().waitFor();
+    await dash().getByTestId('run-clone').click();
+    await page.getByTestId('new-run-form').waitFor();
+    expect(await page.getByTestId('run-name-input').inputValue()).toBe('Cancelled run (copy)');
+    expect(await page.getByTestId('run-dataset').inputValue()).toBe(datasetFile);
+    await page.getByTestId('advanced-toggle').click();
+    expect(await field('maxSteps').inputValue()).toBe(String(LONG_STEPS));
+    await page.getByTestId('new-run-cancel').click();
+    // Rename, in place.
+    await rows.filter({ hasText: 'Cancelled run' }).getByRole('button', { name: /Open run/ }).click();
+    await dash().getByTestId('run-rename').click();
+    await page.getByTestId('run-rename-input').fill('Stopped early');
+    await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Rename' }).click();
+    await expect.poll(() => dash().getByTestId('run-title').textContent()).toBe('Stopped early');
+    // Delete asks first and says what goes; keeping it changes nothing.
+    await dash().getByTestId('run-delete').click();
+    expect(await page.getByTestId('confirm-dialog').textContent()).toMatch(/checkpoint.*adapter.*log.*cannot be undone/s);
+    await page.getByTestId('confirm-keep').click();
+    await dash().getByTestId('run-delete').click();
+    await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Delete run' }).click();
+    await page.getByTestId('run-list').waitFor();
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await page.getByTestId('run-list').textContent()).not.toContain('Stopped early');
+    expect(app.errors).toEqual([]);
+  }, TRAINS);
 });

@@ -1,5 +1,6 @@
 // "New run": model and dataset, what the run should change (the goal picks the objective), a preset, every other setting under Advanced (from training.configHelp), the fit
 // check, then training.start. Server errors that name a config key are shown at that key's field.
+import { cloneOverrides, takeClone } from './clone';
 import { askToNotify } from '../../run-notifications';
 import { useMemo, useRef, useState, type FormEvent, type JSX } from 'react';
 import type { ConfigHelp, DatasetSummary, Project, Run } from '../../../../main/api/contract';
@@ -20,16 +21,24 @@ import { useFitCheck } from './useFitCheck';
 
 const nf = new Intl.NumberFormat('en-US');
 
+/** A run's dataset as the form holds it: a library dataset's id (its folder …/datasets/<id>), or the file path. */
+function clonedDataset(path: string): string {
+  const m = /[\\/]datasets[\\/]([^\\/]+)[\\/]?$/.exec(path);
+  return m ? m[1] : path;
+}
+
 export function NewRunForm(props: { project: Project; defaultModel: string | undefined; onStarted: (run: Run) => void; onCancel: () => void }): JSX.Element {
   const help = useApiQuery<ConfigHelp>(() => api.training.configHelp());
   // The project's imported datasets, offered as a picker when there are any (the config takes a file or a dataset id).
   const datasets = useApiQuery<DatasetSummary[]>(() => api.datasets.list({ projectId: props.project.id }));
-  const [name, setName] = useState('');
-  const [model, setModel] = useState(props.defaultModel ?? '');
-  const [dataset, setDataset] = useState('');
+  // Opened with "Clone settings" on a run: its settings, model and dataset, under a new name.
+  const [clone] = useState(takeClone);
+  const [name, setName] = useState(clone?.name ?? '');
+  const [model, setModel] = useState(clone ? String(clone.config.model ?? '') : (props.defaultModel ?? ''));
+  const [dataset, setDataset] = useState(clone ? clonedDataset(String(clone.config.dataset ?? '')) : '');
   const [presetId, setPresetId] = useState<PresetId>(DEFAULT_PRESET);
   const [goalId, setGoalId] = useState<GoalId>('behaviour');
-  const [overrides, setOverrides] = useState<Overrides>({});
+  const [overrides, setOverrides] = useState<Overrides>(() => (clone ? cloneOverrides(clone.config, PRIMARY_KEYS) : {}));
   const [advanced, setAdvanced] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ key?: string; error: ApiError }>();
@@ -250,7 +259,7 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
             ? `${micro * accum} sequence${micro * accum === 1 ? '' : 's'} of up to ${nf.format(seqLen)} tokens per optimizer step (${nf.format(micro * accum * seqLen)} tokens)`
             : ''}
         </span>
-        <button type="button" className="btn" onClick={props.onCancel} disabled={busy}>
+        <button type="button" className="btn" onClick={props.onCancel} disabled={busy} data-testid="new-run-cancel">
           Cancel
         </button>
         <button type="submit" className={`btn ${overPlan ? 'btn-warn' : 'btn-primary'}`} disabled={busy || !help.data} data-testid="run-start">

@@ -1,6 +1,7 @@
 // The live dashboard of one run: status, progress, ETA and elapsed time, pause / resume / cancel, the error with its
 // hint, the charts (train and eval loss, learning rate, gradient norm, tokens/s, memory against the plan), checkpoints
 // and the log.
+import { stashClone } from './clone';
 import { NextSteps, RunSettings } from './RunSettings';
 import type { DatasetSummary } from '../../../../main/api/contract';
 import { datasetLabel } from './dataset-label';
@@ -91,12 +92,14 @@ function Skeleton(): JSX.Element {
   );
 }
 
-export function RunDashboard({ id, notify, onBack, datasets }: { id: string; notify: Notify; onBack: () => void; datasets?: readonly DatasetSummary[] }): JSX.Element {
+export function RunDashboard({ id, notify, onBack, onClone, datasets }: { id: string; notify: Notify; onBack: () => void; onClone?: () => void; datasets?: readonly DatasetSummary[] }): JSX.Element {
   const { detail, error, logs, plannedBytes, reload } = useRunLive(id);
   // The action in flight, and the status it was taken in: a pause is answered at once but takes effect after the
   // current step and its checkpoint, so the button keeps saying so until the status changes.
   const [acting, setActing] = useState<{ label: string; from: Run['status'] }>();
   const [confirmCancel, setConfirmCancel] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [renaming, setRenaming] = useState<string>();
   const run = detail?.run;
   const now = useNow(!!run && isLive(run.status));
   const status = run?.status;
@@ -200,6 +203,19 @@ export function RunDashboard({ id, notify, onBack, datasets }: { id: string; not
             {canCancel(run.status) && (
               <button type="button" className="btn btn-sm" onClick={() => setConfirmCancel(true)} disabled={!!acting} data-testid="run-cancel">
                 Cancel run
+              </button>
+            )}
+            {onClone && (
+              <button type="button" className="btn btn-sm" onClick={() => { stashClone(run); onClone(); }} title="A new run with these settings, model and dataset" data-testid="run-clone">
+                Clone settings
+              </button>
+            )}
+            <button type="button" className="btn btn-sm" onClick={() => setRenaming(run.name)} data-testid="run-rename">
+              Rename
+            </button>
+            {!canCancel(run.status) && (
+              <button type="button" className="btn btn-sm btn-ghost" onClick={() => setConfirmDelete(true)} data-testid="run-delete">
+                Delete
               </button>
             )}
           </div>
@@ -310,6 +326,38 @@ export function RunDashboard({ id, notify, onBack, datasets }: { id: string; not
       </div>
       <RunSettings run={run} />
 
+      {renaming !== undefined && (
+        <ConfirmDialog
+          title="Rename run"
+          confirmLabel="Rename"
+          onClose={() => setRenaming(undefined)}
+          onConfirm={async () => {
+            await api.runs.rename({ id, name: renaming.trim() });
+            reload();
+          }}
+        >
+          <label className="field-label" htmlFor="run-rename-input">
+            Name
+          </label>
+          <input id="run-rename-input" className="input" value={renaming} onChange={(e) => setRenaming(e.target.value)} maxLength={120} data-testid="run-rename-input" />
+        </ConfirmDialog>
+      )}
+      {confirmDelete && (
+        <ConfirmDialog
+          title={`Delete “${run.name}”?`}
+          confirmLabel="Delete run"
+          cancelLabel="Keep it"
+          danger
+          onClose={() => setConfirmDelete(false)}
+          onConfirm={async () => {
+            await api.runs.delete({ id });
+            notify(`Deleted “${run.name}”`);
+            onBack();
+          }}
+        >
+          Its folder goes: {detail.checkpoints.length} checkpoint{detail.checkpoints.length === 1 ? '' : 's'}, the adapter{run.status === 'completed' ? '' : ' (if any)'} and the log. Evaluations and exports made from it stay. This cannot be undone.
+        </ConfirmDialog>
+      )}
       {confirmCancel && (
         <ConfirmDialog
           title={`Cancel “${run.name}”?`}

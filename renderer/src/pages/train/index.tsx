@@ -161,7 +161,7 @@ function ProjectTraining({ project, notify }: { project: Project; notify: Notify
           }}
         />
       ) : view.kind === 'run' ? (
-        <RunDashboard id={view.id} notify={notify} onBack={() => go({ kind: 'list' })} datasets={datasets.data} />
+        <RunDashboard id={view.id} notify={notify} onBack={() => { go({ kind: 'list' }); reload(); }} onClone={() => go({ kind: 'new' })} datasets={datasets.data} />
       ) : (
         <RunsView runs={runs} notify={notify} go={go} datasets={datasets.data} />
       )}

@@ -1,0 +1,40 @@
+// "Clone settings": a finished (or any) run's config handed to the New run form, which opens with those settings.
+// Kept in sessionStorage for the one hand-over, so a reload of the form does not keep re-applying it.
+import type { Run } from '../../../../main/api/contract';
+
+const KEY = 'lathe.cloneRun';
+
+export interface ClonedRun {
+  name: string;
+  config: Record<string, unknown>;
+}
+
+export function stashClone(run: Run): void {
+  try {
+    sessionStorage.setItem(KEY, JSON.stringify({ name: `${run.name} (copy)`, config: run.config } satisfies ClonedRun));
+  } catch {
+    // Storage refused (private mode): the form opens empty, as for a new run.
+  }
+}
+
+export function takeClone(): ClonedRun | undefined {
+  try {
+    const raw = sessionStorage.getItem(KEY);
+    sessionStorage.removeItem(KEY);
+    return raw ? (JSON.parse(raw) as ClonedRun) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Form values for a cloned config: every setting as the form holds it (numbers as text, lists and flags as they are). */
+export function cloneOverrides(config: Record<string, unknown>, skip: ReadonlySet<string>): Record<string, string | boolean | string[]> {
+  const out: Record<string, string | boolean | string[]> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (skip.has(k) || v === undefined || v === null) continue;
+    if (typeof v === 'number') out[k] = String(v);
+    else if (typeof v === 'string' || typeof v === 'boolean') out[k] = v;
+    else if (Array.isArray(v)) out[k] = v.map(String);
+  }
+  return out;
+}
