@@ -168,7 +168,14 @@ export const methods = {
   'datasets.import': method<{ dataset: DatasetSummary; report: DatasetReportView }>()(ImportArgs, 'Validate and store a dataset in a project (raw copy, normalised rows, report).'),
   'datasets.cancel': method<{ cancelled: boolean }>()(z.object({ jobId: z.string().uuid() }).strict(), 'Cancel a running inspect or import by its job id (nothing is stored).'),
   'datasets.list': method<DatasetSummary[]>()(z.object({ projectId: Id.optional() }).strict().optional(), 'Imported datasets, newest first (optionally of one project).'),
-  'datasets.delete': method<{ deleted: true }>()(z.object({ id: Id }).strict(), 'Delete an imported dataset and its files.'),
+  'datasets.delete': method<{ deleted: true }>()(z.object({ id: Id }).strict(), 'Delete an imported dataset and its files (refused while a run trains on it).'),
+  'datasets.rename': method<DatasetSummary>()(z.object({ id: Id, name: Name }).strict(), 'Rename an imported dataset.'),
+  'datasets.rows': method<{ total: number; offset: number; rows: { index: number; row: unknown }[] }>()(
+    z.object({ id: Id, offset: z.number().int().min(0), limit: z.number().int().min(1).max(100) }).strict(),
+    "A page of an imported dataset's rows, as they were normalised at import.",
+  ),
+  'datasets.usage': method<{ runs: { id: string; name: string; status: string }[] }>()(z.object({ id: Id }).strict(), 'The runs that train on a dataset (asked before deleting it).'),
+  'datasets.demos': method<{ file: string; name: string; kind: string; description: string; path: string }[]>()(NoArgs, "Lathe's bundled demo datasets, ready to inspect and import."),
   ...exportsMethods,
   ...modelMethods,
 } as const;

@@ -55,4 +55,5 @@ export const PreviewArgs = z
 
 export const RawLinesArgs = z.object({ source: DatasetSource, line: z.number().int().min(1), context: z.number().int().min(0).max(20).optional() }).strict();
 
-export const ImportArgs = z.object({ ...ReadArgs, projectId: Id, name: z.string().min(1).max(120).optional(), onInvalid: z.enum(['skip', 'abort']).optional() }).strict();
+// allowDuplicate: import even when the project already holds a byte-identical file (otherwise datasets.duplicate).
+export const ImportArgs = z.object({ ...ReadArgs, projectId: Id, name: z.string().min(1).max(120).optional(), onInvalid: z.enum(['skip', 'abort']).optional(), allowDuplicate: z.boolean().optional() }).strict();

@@ -66,6 +66,12 @@ export class DatasetsRepo {
     return this.get(d.id);
   }
 
+  rename(id: string, name: string): DatasetSummary {
+    this.get(id);
+    this.db.prepare('UPDATE datasets SET name = ? WHERE id = ?').run(name, id);
+    return this.get(id);
+  }
+
   delete(id: string): void {
     this.get(id);
     this.db.prepare('DELETE FROM datasets WHERE id = ?').run(id);

@@ -19,6 +19,7 @@ import { removeUpload } from '../library/uploads';
 import { DatasetsRepo } from '../library/datasets-repo';
 import { loadTokenizer, type LatheTokenizer } from '../models/tokenizer';
 import type { ServiceContext } from './context';
+import { checkDuplicate, runsUsing } from './dataset-manage';
 import { cancelDataJob, withDataJob } from './data-jobs';
 
 /** Loaded tokenizers by folder: loading a 128K vocabulary takes about a second, and the Data page asks repeatedly. */
@@ -143,6 +144,7 @@ export const datasetHandlers = {
 
   'datasets.import': async (a: MethodParsedInput<'datasets.import'>, ctx: ServiceContext): Promise<MethodOutput<'datasets.import'>> => {
     const { path, name } = await resolveSource(a.source, ctx);
+    if (!a.allowDuplicate) await checkDuplicate(ctx, a.projectId, path);
     const { dataset, report } = await withDataJob(ctx, a.jobId, (job) =>
       importDataset(ctx.db, ctx.paths, path, { ...readOptions(a, name), ...job, projectId: a.projectId, name: a.name ?? name, onInvalid: a.onInvalid }),
     );
@@ -158,6 +160,8 @@ export const datasetHandlers = {
     new DatasetsRepo(ctx.db).list(a?.projectId),
 
   'datasets.delete': async (a: MethodParsedInput<'datasets.delete'>, ctx: ServiceContext): Promise<MethodOutput<'datasets.delete'>> => {
+    const busy = runsUsing(ctx, a.id).filter((r) => r.status === 'running' || r.status === 'queued');
+    if (busy.length) throw new LatheError('datasets.inUse', `Run "${busy[0].name}" is training on this dataset, so it cannot be deleted now.`, 'Pause or cancel the run first.');
     await deleteDataset(ctx.db, ctx.paths, a.id);
     return { deleted: true };
   },

@@ -6,6 +6,7 @@ import { systemHandlers } from './system';
 import { modelHandlers } from './models';
 import { trainingHandlers } from './training';
 import { datasetHandlers } from './datasets';
+import { datasetManageHandlers } from './dataset-manage';
 import { exportsHandlers } from './exports';
 import { modelLibraryHandlers } from './models-library';
 import { libraryHandlers } from './library';
@@ -20,6 +21,7 @@ export const handlers: HandlerTable = {
   ...modelHandlers,
   ...trainingHandlers,
   ...datasetHandlers,
+  ...datasetManageHandlers,
   ...exportsHandlers,
   ...modelLibraryHandlers,
   ...libraryHandlers,

@@ -110,7 +110,7 @@ export function App(): JSX.Element {
       />
     ),
     model: () => <ModelPage project={activeProject} />,
-    data: () => <DataPage project={activeProject} />,
+    data: () => <DataPage project={activeProject} notify={notify} />,
     train: () => <TrainPage project={activeProject} notify={notify} />,
     evaluate: () => <EvaluatePage project={activeProject} notify={notify} />,
     export: () => <ExportPage project={activeProject} notify={notify} />,

@@ -7,6 +7,8 @@ import { toApiError, type ApiError } from '../../api/errors';
 import { ErrorText, Field } from '../../components/Field';
 import { StepHeader } from '../../components/StepHeader';
 import { chosenModel } from '../model/chosen-model';
+import type { Notify } from '../../components/Toasts';
+import { DatasetList } from './DatasetList';
 import { MaskPreview } from './Preview';
 import { Counts, IssueList, LengthChart } from './Report';
 import { uploadFile } from './upload';
@@ -16,8 +18,15 @@ type Source = { path: string } | { uploadId: string; name: string };
 type Format = 'alpaca' | 'sharegpt' | 'messages' | 'preference' | 'kto' | 'prompts' | 'completion' | 'text';
 const FORMATS: Format[] = ['alpaca', 'sharegpt', 'messages', 'preference', 'kto', 'prompts', 'completion', 'text'];
 
-export function DataPage({ project }: { project?: Project } = {}): JSX.Element {
+const kb = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
+
+export function DataPage({ project, notify }: { project?: Project; notify?: Notify } = {}): JSX.Element {
   const [path, setPath] = useState('');
+  // The file picked or dropped, shown at once (name and size), before the upload and check finish.
+  const [picked, setPicked] = useState<{ name: string; size: number }>();
+  // After an import: what was imported (the button says so, and Train is one click away); or a duplicate to decide on.
+  const [imported, setImported] = useState<DatasetSummary>();
+  const [duplicate, setDuplicate] = useState<ApiError>();
   const [source, setSource] = useState<Source>();
   const [format, setFormat] = useState<Format | ''>('');
   const [tokenizerPath, setTokenizerPath] = useState(() => chosenModel(project?.id) ?? '');
@@ -87,11 +96,31 @@ export function DataPage({ project }: { project?: Project } = {}): JSX.Element {
     if (!path.trim()) return;
     const src = { path: path.trim() };
     setSource(src);
+    setPicked(undefined);
+    setImported(undefined);
     void inspect(src, format);
+  };
+
+  // "Try the demo data": Lathe's bundled contact notes, checked like any file.
+  const tryDemo = async (): Promise<void> => {
+    try {
+      const demo = (await api.datasets.demos())[0];
+      if (!demo) return;
+      setPath(demo.path);
+      setPicked(undefined);
+      setImported(undefined);
+      const src = { path: demo.path };
+      setSource(src);
+      await inspect(src, format);
+    } catch (err) {
+      setError(toApiError(err));
+    }
   };
 
   const onFile = async (file: File | undefined): Promise<void> => {
     if (!file) return;
+    setPicked({ name: file.name, size: file.size });
+    setImported(undefined);
     setBusy(`Uploading ${file.name}…`);
     setError(undefined);
     try {
@@ -121,15 +150,21 @@ export function DataPage({ project }: { project?: Project } = {}): JSX.Element {
     }
   };
 
-  const doImport = async (): Promise<void> => {
+  const doImport = async (again = false): Promise<void> => {
     if (!source || !project) return;
     setBusy('Importing…');
     setError(undefined);
+    setDuplicate(undefined);
     try {
-      await api.datasets.import({ source, projectId: project.id, ...(format ? { format } : {}), jobId: startJob() });
+      const base = 'path' in source ? source.path.split(/[\\/]/).pop() : source.name;
+      const r = await api.datasets.import({ source, projectId: project.id, ...(format ? { format } : {}), jobId: startJob(), ...(again ? { allowDuplicate: true, name: `${base} (${datasets.length + 1})` } : {}) });
+      setImported(r.dataset);
+      notify?.(`Imported “${r.dataset.name}”: ${r.dataset.valid.toLocaleString('en-US')} rows`);
       await loadDatasets();
     } catch (err) {
-      setError(toApiError(err));
+      const e = toApiError(err);
+      if (e.code === 'datasets.duplicate') setDuplicate(e);
+      else setError(e);
     } finally {
       setBusy(undefined);
       setJob(undefined);
@@ -156,6 +191,15 @@ export function DataPage({ project }: { project?: Project } = {}): JSX.Element {
             choose a file
             <input type="file" className="visually-hidden" data-testid="file-input" accept=".jsonl,.ndjson,.json,.csv,.tsv,.parquet,.txt,.md" onChange={(e) => void onFile(e.target.files?.[0])} />
           </label>
+          {' '}or{' '}
+          <button type="button" className="btn btn-sm btn-ghost" onClick={() => void tryDemo()} disabled={!!busy} data-testid="try-demo">
+            try the demo data
+          </button>
+          {picked && (
+            <div className="subtle" data-testid="picked-file">
+              Chosen: <strong>{picked.name}</strong> · {kb(picked.size)}
+            </div>
+          )}
         </div>
         <Field label="…or a path on the machine running Lathe" htmlFor="data-path">
           <input id="data-path" className="input" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/data/train.jsonl" data-testid="data-path" />
@@ -249,10 +293,31 @@ export function DataPage({ project }: { project?: Project } = {}): JSX.Element {
           <Counts r={report} />
           <IssueList r={report} onShow={(l) => void showLine(l)} shown={shown} />
           <LengthChart r={report} split={report.split} />
-          {project && report.valid > 0 && (
+          {project && report.valid > 0 && !imported && !duplicate && (
             <button type="button" className="btn btn-primary" onClick={() => void doImport()} disabled={!!busy} data-testid="import">
               Import {report.valid} rows into “{project.name}”
             </button>
+          )}
+          {duplicate && (
+            <div className="data-next" role="alert" data-testid="import-duplicate">
+              <ErrorText error={duplicate} />
+              <button type="button" className="btn" onClick={() => setDuplicate(undefined)} data-testid="duplicate-keep">
+                Keep the existing one
+              </button>
+              <button type="button" className="btn btn-primary" onClick={() => void doImport(true)} data-testid="duplicate-import">
+                Import again as a new dataset
+              </button>
+            </div>
+          )}
+          {imported && (
+            <div className="data-next" data-testid="import-done">
+              <button type="button" className="btn" disabled data-testid="import">
+                ✓ Imported as “{imported.name}”
+              </button>
+              <a className="btn btn-primary" href="#/train" data-testid="continue-train">
+                Continue to Train
+              </a>
+            </div>
           )}
         </section>
       )}
@@ -267,14 +332,7 @@ export function DataPage({ project }: { project?: Project } = {}): JSX.Element {
       {project && datasets.length > 0 && (
         <section className="card" data-testid="dataset-list">
           <h2 className="card-title">Datasets in this project</h2>
-          <ul className="data-list">
-            {datasets.map((d) => (
-              <li key={d.id}>
-                <strong>{d.name}</strong> · {d.format} · {d.valid} valid of {d.total}
-                {d.invalid ? ` (${d.invalid} left out)` : ''}
-              </li>
-            ))}
-          </ul>
+          <DatasetList datasets={datasets} onChanged={() => void loadDatasets()} />
         </section>
       )}
     </div>
