@@ -11,6 +11,16 @@ const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const PAGES = ['projects', 'model', 'data', 'train', 'evaluate', 'export'];
 
+/** WCAG contrast ratio of two computed `rgb(...)` colours. */
+function contrast(a: string, b: string): number {
+  const lum = (c: string) => {
+    const [r, g, bl] = c.match(/[\d.]+/g)!.slice(0, 3).map((v) => Number(v) / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}
+
 interface Finding { id: string; impact: string; help: string; nodes: string[] }
 
 async function audit(page: Page): Promise<Finding[]> {
@@ -49,6 +59,15 @@ describeBrowser('accessibility (axe-core, web mode)', () => {
         }
       }
       expect(found, found.join('\n')).toEqual([]);
+      // Focus is visible on this theme's background: a solid ring at 3:1 or more (WCAG 2.2 focus appearance).
+      await page.keyboard.press('Tab');
+      const { ring, bg, style } = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        const cs = getComputedStyle(el);
+        return { ring: cs.outlineColor, style: cs.outlineStyle, bg: getComputedStyle(document.body).backgroundColor };
+      });
+      expect(style).toBe('solid');
+      expect(contrast(ring, bg), `focus ring ${ring} on ${bg}`).toBeGreaterThanOrEqual(3);
       await context.close();
     }, 120_000);
   }
