@@ -210,7 +210,7 @@ export function DataPage({ project, notify }: { project?: Project; notify?: Noti
           </Field>
           <Field label="Template" htmlFor="data-template">
             <select id="data-template" className="input" value={template} onChange={(e) => setTemplate(e.target.value as typeof template)}>
-              <option value="">model's own (ChatML if none)</option>
+              <option value="" title="The model's own chat template; ChatML when it has none">Auto (model's or ChatML)</option>
               <option value="model">model's own</option>
               <option value="chatml">ChatML</option>
               <option value="alpaca">Alpaca</option>
