@@ -18,6 +18,9 @@ export interface ImportOptions extends Omit<PipelineOptions, 'onExample' | 'onTo
   projectId: string;
   /** Shown in the library; defaults to the file name. */
   name?: string;
+  /** The Data step's training settings when it was imported (validation share, max length, loss mask, template): the
+   *  New run form's defaults for this dataset. */
+  training?: Record<string, unknown>;
 }
 
 export interface ImportResult {
@@ -119,6 +122,7 @@ export async function importDataset(db: Db, paths: LibraryPaths, sourcePath: str
     if (opts.format) options.format = opts.format;
     if (opts.jsonField) options.jsonField = opts.jsonField;
     if (opts.textUnit) options.textUnit = opts.textUnit;
+    if (opts.training && Object.keys(opts.training).length) options.training = opts.training;
     options.onInvalid = opts.onInvalid ?? 'skip';
     // The folder describes itself (dataset.json holds its library row), so a lost library can be rebuilt from it.
     const row: NewDataset = {

@@ -146,7 +146,7 @@ export const datasetHandlers = {
     const { path, name } = await resolveSource(a.source, ctx);
     if (!a.allowDuplicate) await checkDuplicate(ctx, a.projectId, path);
     const { dataset, report } = await withDataJob(ctx, a.jobId, (job) =>
-      importDataset(ctx.db, ctx.paths, path, { ...readOptions(a, name), ...job, projectId: a.projectId, name: a.name ?? name, onInvalid: a.onInvalid }),
+      importDataset(ctx.db, ctx.paths, path, { ...readOptions(a, name), ...job, projectId: a.projectId, name: a.name ?? name, onInvalid: a.onInvalid, training: a.training }),
     );
     // The dataset holds its own raw copy: the upload goes. A failed import keeps it (to retry with other options) until
     // the uploads folder's age limit removes it.

@@ -48,6 +48,8 @@ describeBrowser('preference training (web mode)', () => {
     // Names, not ids: the form shows the imported dataset's name, as the Data step listed it.
     const datasetName = (await page.getByTestId('run-dataset-pick').locator('option').nth(1).textContent())!.split(' · ')[0];
     expect(await page.getByTestId('run-dataset').inputValue()).toBe(datasetName);
+    // One source of truth: the Data step's settings come with the dataset, and the form says so.
+    expect(await page.getByTestId('data-settings-hint').textContent()).toMatch(/Validation share 0\.1, Max length 1024, Loss mask assistant: from your Data settings/);
     // SFT on preference pairs would ignore the rejected answers: the guide says so.
     await page.getByTestId('goal-data-warning').waitFor();
     expect(await page.getByTestId('goal-data-warning').textContent()).toMatch(/preference data/);
@@ -59,7 +61,10 @@ describeBrowser('preference training (web mode)', () => {
     await page.getByTestId('advanced-toggle').click();
     const field = (key: string) => page.getByTestId(`cfg-${key}`);
     expect(await field('objective').inputValue()).toBe('dpo');
+    expect(await field('seqLen').inputValue()).toBe('1024');
     for (const [k, v] of Object.entries({ seqLen: '256', microBatch: '2', gradAccum: '1', maxSteps: '4', warmupSteps: '1', evalEvery: '2', checkpointEverySteps: '2', learningRate: '0.001', validationFraction: '0.1' })) await field(k).fill(v);
+    // Changing one says so plainly.
+    expect(await page.getByTestId('data-settings-hint').textContent()).toMatch(/You changed the max length from your Data settings \(max length 1024\)/);
     await page.getByTestId('run-start').click();
     const dash = page.getByTestId('run-dashboard');
     await dash.waitFor({ timeout: 30_000 });

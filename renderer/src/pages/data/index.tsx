@@ -32,7 +32,7 @@ export function DataPage({ project, notify }: { project?: Project; notify?: Noti
   const [tokenizerPath, setTokenizerPath] = useState(() => chosenModel(project?.id) ?? '');
   const [template, setTemplate] = useState<'' | 'model' | 'chatml' | 'alpaca' | 'llama-2' | 'llama-3' | 'mistral' | 'gemma' | 'phi-3'>('');
   const [mask, setMask] = useState<'assistant' | 'all' | 'last' | 'turns-marked'>('assistant');
-  const [maxLen, setMaxLen] = useState(2048);
+  const [maxLen, setMaxLen] = useState(1024); // the training default seqLen: both steps start from the same length
   const [policy, setPolicy] = useState<'truncate' | 'drop' | 'split'>('truncate');
   const [valFraction, setValFraction] = useState(0.1);
   const [report, setReport] = useState<DatasetReportView & { split?: SplitSummary }>();
@@ -77,7 +77,8 @@ export function DataPage({ project, notify }: { project?: Project; notify?: Noti
       const common = { source: src, ...(fmt ? { format: fmt } : {}) };
       const tokenArgs = tok ? { tokenizerPath: tok, mask, maxLen, policy, ...(template ? { template } : {}) } : {};
       try {
-        const r = await api.datasets.inspect({ ...common, ...tokenArgs, valFraction, seed: 0, jobId: startJob() });
+        // Seed 42, the training config's default: the rows held out here are the rows a run holds out.
+        const r = await api.datasets.inspect({ ...common, ...tokenArgs, valFraction, seed: 42, jobId: startJob() });
         setReport(r);
         if (tok && r.valid > 0) setPreview(await api.datasets.preview({ ...common, ...tokenArgs, tokenizerPath: tok, count: 3 }));
       } catch (err) {
@@ -157,7 +158,9 @@ export function DataPage({ project, notify }: { project?: Project; notify?: Noti
     setDuplicate(undefined);
     try {
       const base = 'path' in source ? source.path.split(/[\\/]/).pop() : source.name;
-      const r = await api.datasets.import({ source, projectId: project.id, ...(format ? { format } : {}), jobId: startJob(), ...(again ? { allowDuplicate: true, name: `${base} (${datasets.length + 1})` } : {}) });
+      // The settings chosen here go with the dataset: a run on it starts from them (the New run form says so).
+      const training = { validationFraction: valFraction, seqLen: Math.max(16, maxLen), lossMask: mask, ...(template ? { template } : {}) };
+      const r = await api.datasets.import({ source, projectId: project.id, ...(format ? { format } : {}), jobId: startJob(), training, ...(again ? { allowDuplicate: true, name: `${base} (${datasets.length + 1})` } : {}) });
       setImported(r.dataset);
       notify?.(`Imported “${r.dataset.name}”: ${r.dataset.valid.toLocaleString('en-US')} rows`);
       await loadDatasets();

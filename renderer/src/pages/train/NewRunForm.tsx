@@ -2,7 +2,7 @@
 // check, then training.start. Server errors that name a config key are shown at that key's field.
 import { cloneOverrides, takeClone } from './clone';
 import { askToNotify } from '../../run-notifications';
-import { useMemo, useRef, useState, type FormEvent, type JSX } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent, type JSX } from 'react';
 import type { ConfigHelp, DatasetSummary, Project, Run } from '../../../../main/api/contract';
 import { api } from '../../api/client';
 import { ApiError, toApiError } from '../../api/errors';
@@ -20,6 +20,17 @@ import { formatBytes } from './run-math';
 import { useFitCheck } from './useFitCheck';
 
 const nf = new Intl.NumberFormat('en-US');
+
+const DATA_KEYS: Record<string, string> = { validationFraction: 'validation share', seqLen: 'max length', lossMask: 'loss mask' };
+
+/** The training settings an imported dataset carries from the Data step (only the keys a run has). */
+function dataSettings(d: DatasetSummary | undefined): Record<string, string | number> | undefined {
+  const t = d?.options?.training as Record<string, unknown> | undefined;
+  if (!t) return undefined;
+  const out: Record<string, string | number> = {};
+  for (const k of Object.keys(DATA_KEYS)) if (typeof t[k] === 'number' || typeof t[k] === 'string') out[k] = t[k] as string | number;
+  return Object.keys(out).length ? out : undefined;
+}
 
 /** A run's dataset as the form holds it: a library dataset's id (its folder …/datasets/<id>), or the file path. */
 function clonedDataset(path: string): string {
@@ -43,6 +54,15 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ key?: string; error: ApiError }>();
   const advancedRef = useRef<HTMLDetailsElement>(null);
+
+  // One source of truth: a dataset imported with the Data step's settings (validation share, max length, loss mask)
+  // trains with them unless the user changes them here; picking it puts them into the form.
+  const pickedId = datasets.data?.some((d) => d.id === dataset) ? dataset : undefined;
+  useEffect(() => {
+    const s = dataSettings(datasets.data?.find((d) => d.id === pickedId));
+    if (!s || clone) return;
+    setOverrides((o) => ({ ...o, ...Object.fromEntries(Object.entries(s).map(([k, v]) => [k, String(v)])) }));
+  }, [pickedId]);  // only when the pick changes (the list reloading must not undo the user's edits)
 
   const fields = useMemo(() => (help.data ? configFields(help.data).filter((f) => !PRIMARY_KEYS.has(f.key)) : []), [help.data]);
   // The goal's objective and settings go over the preset; Advanced settings still override both.
@@ -123,6 +143,8 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
   }
 
   const picked = datasets.data?.find((d) => d.id === dataset);
+  const fromData = dataSettings(picked);
+  const changedFromData = fromData ? Object.keys(fromData).filter((k) => overrides[k] !== undefined && String(overrides[k]).trim() !== String(fromData[k])) : [];
   const primaryError = (key: string) => (error?.key === key ? error.error : undefined);
   const modelErr = primaryError('model');
   const datasetErr = primaryError('dataset');
@@ -184,6 +206,13 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
               ))}
             </select>
           </div>
+        )}
+        {fromData && (
+          <p className={`form-hint form-grid-wide${changedFromData.length ? ' hint-warn' : ''}`} data-testid="data-settings-hint">
+            {changedFromData.length
+              ? `You changed the ${changedFromData.map((k) => DATA_KEYS[k]).join(' and ')} from your Data settings (${changedFromData.map((k) => `${DATA_KEYS[k]} ${fromData[k]}`).join(', ')}); this run uses your value.`
+              : `${Object.entries(fromData).map(([k, v]) => `${DATA_KEYS[k].charAt(0).toUpperCase()}${DATA_KEYS[k].slice(1)} ${v}`).join(', ')}: from your Data settings, so the run holds out the rows the Data step reported.`}
+          </p>
         )}
         {modelErr && <ErrorText error={modelErr} context="training.start" />}
         {datasetErr && <ErrorText error={datasetErr} context="training.start" />}
