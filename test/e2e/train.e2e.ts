@@ -269,6 +269,11 @@ describeBrowser('train step (web mode)', () => {
     expect(await dash().getByTestId('run-log').textContent()).toMatch(/engine: cpu \(/);
     expect(await dash().getByTestId('adapter-path').textContent()).toMatch(/[\\/]adapter$/);
     expect(await dash().getByTestId('next-evaluate').getAttribute('href')).toBe('#/evaluate');
+    // Try it: the adapter answers a prompt right here (streamed from the engine).
+    await dash().getByTestId('try-it-prompt').fill('What is 2 + 2?');
+    await dash().getByTestId('try-it-send').click();
+    await expect.poll(async () => (await dash().getByTestId('try-it-answer').textContent())?.length ?? 0, { timeout: 60_000 }).toBeGreaterThan(1);
+    await expect.poll(() => dash().getByTestId('try-it-send').textContent(), { timeout: 60_000 }).toBe('Ask');
     // The full resolved settings and the command that starts the same run from a terminal.
     await dash().getByTestId('run-settings').locator('summary').click();
     expect(await dash().getByTestId('run-cli').textContent()).toMatch(/^lathe train --config \S*config\.yaml$/);

@@ -3,6 +3,7 @@
 import { useState, type JSX } from 'react';
 import { stringify } from 'yaml';
 import type { Run } from '../../../../main/api/contract';
+import { TryIt } from './TryIt';
 
 /** The run folder's file, with the folder's own separator (the server may run on Windows). */
 export function runFile(runDir: string, name: string): string {
@@ -64,9 +65,10 @@ export function NextSteps({ run }: { run: Run }): JSX.Element | null {
         <code className="cmd" data-testid="adapter-path">{adapter}</code>
         <CopyButton text={adapter} label="Copy path" testId="copy-adapter-path" />
       </div>
+      <TryIt run={run} />
       <div className="next-actions">
         <a className="btn btn-primary" href="#/evaluate" data-testid="next-evaluate">Evaluate against the base</a>
-        <a className="btn" href="#/evaluate" data-testid="next-try">Try it in a chat</a>
+        <a className="btn" href="#/evaluate" data-testid="next-try">Chat side by side with the base</a>
         <a className="btn" href="#/export" data-testid="next-export">Export (GGUF, Ollama, merged…)</a>
       </div>
     </section>
