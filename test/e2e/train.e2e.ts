@@ -430,6 +430,18 @@ describeBrowser('train step (web mode)', () => {
     await page.getByTestId('run-list').waitFor();
     await expect.poll(() => rows.count()).toBe(2);
     expect(await page.getByTestId('run-list').textContent()).not.toContain('Stopped early');
+    // Compare the two left: both loss curves on one chart, the settings that differ marked.
+    expect(await page.getByTestId('compare-open').isDisabled()).toBe(true);
+    for (const box of await page.getByTestId('compare-check').all()) await box.check();
+    await page.getByTestId('compare-open').click();
+    const cmp = page.getByTestId('compare-runs');
+    await cmp.waitFor();
+    await expect.poll(() => cmp.getByTestId('compare-loss').locator('.recharts-line-curve').count()).toBe(2);
+    expect(await cmp.locator('tr[data-key="maxSteps"]').getAttribute('data-diff')).toBe('true');
+    expect(await cmp.locator('tr[data-key="learningRate"]').getAttribute('data-diff')).toBeNull();
+    await shot('train-compare-dark');
+    await cmp.getByTestId('compare-back').click();
+    await page.getByTestId('run-list').waitFor();
     expect(app.errors).toEqual([]);
   }, TRAINS);
 });

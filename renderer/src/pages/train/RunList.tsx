@@ -27,7 +27,10 @@ function Progress({ run }: { run: Run }): JSX.Element {
   );
 }
 
-export function RunList({ runs, onOpen, notify, datasets }: { runs: Run[]; onOpen: (id: string) => void; notify: Notify; datasets?: readonly DatasetSummary[] }): JSX.Element {
+export function RunList({ runs, onOpen, notify, datasets, onCompare }: { runs: Run[]; onOpen: (id: string) => void; notify: Notify; datasets?: readonly DatasetSummary[]; onCompare?: (ids: string[]) => void }): JSX.Element {
+  // Runs ticked for "Compare" (two or more).
+  const [chosen, setChosen] = useState<string[]>([]);
+  const toggle = (id: string) => setChosen((c) => (c.includes(id) ? c.filter((x) => x !== id) : [...c, id]));
   const [resuming, setResuming] = useState<string>();
 
   async function resume(run: Run): Promise<void> {
@@ -44,6 +47,15 @@ export function RunList({ runs, onOpen, notify, datasets }: { runs: Run[]; onOpe
   }
 
   return (
+    <>
+    {onCompare && runs.length > 1 && (
+      <div className="compare-bar">
+        <span className="subtle">{chosen.length < 2 ? 'Tick two or more runs to compare their curves and settings.' : `${chosen.length} runs chosen.`}</span>
+        <button type="button" className="btn btn-sm" disabled={chosen.length < 2} onClick={() => onCompare(chosen)} data-testid="compare-open">
+          Compare{chosen.length >= 2 ? ` ${chosen.length} runs` : ''}
+        </button>
+      </div>
+    )}
     <ul className="run-list" aria-label="Training runs" data-testid="run-list">
       <li className="run-list-head" aria-hidden="true">
         <span>Run</span>
@@ -75,6 +87,9 @@ export function RunList({ runs, onOpen, notify, datasets }: { runs: Run[]; onOpe
             {relativeTime(run.createdAt)}
           </span>
           <span className="run-actions">
+            {onCompare && runs.length > 1 && (
+              <input type="checkbox" className="compare-check" checked={chosen.includes(run.id)} onChange={() => toggle(run.id)} aria-label={`Compare ${run.name}`} data-testid="compare-check" />
+            )}
             {run.status === 'interrupted' ? (
               <button type="button" className="btn btn-sm" onClick={() => void resume(run)} disabled={resuming === run.id} data-testid="run-resume">
                 {resuming === run.id ? 'Resuming…' : 'Resume'}
@@ -86,5 +101,6 @@ export function RunList({ runs, onOpen, notify, datasets }: { runs: Run[]; onOpe
         </li>
       ))}
     </ul>
+    </>
   );
 }

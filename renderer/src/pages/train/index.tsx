@@ -10,17 +10,19 @@ import { StepHeader } from '../../components/StepHeader';
 import type { Notify } from '../../components/Toasts';
 import { useApiQuery, type Query } from '../../hooks/useApiQuery';
 import { chosenModel } from '../model/chosen-model';
+import { CompareRuns } from './CompareRuns';
 import { NewRunForm } from './NewRunForm';
 import { RunDashboard } from './RunDashboard';
 import { RunList } from './RunList';
 import './train.css';
 
-type View = { kind: 'list' } | { kind: 'new' } | { kind: 'run'; id: string };
+type View = { kind: 'list' } | { kind: 'new' } | { kind: 'run'; id: string } | { kind: 'compare'; ids: string[] };
 
 function parseView(hash: string): View {
-  const [, sub] = hash.replace(/^#\/?/, '').split('/');
+  const [, sub, more] = hash.replace(/^#\/?/, '').split('/');
   if (!sub) return { kind: 'list' };
   if (sub === 'new') return { kind: 'new' };
+  if (sub === 'compare' && more) return { kind: 'compare', ids: decodeURIComponent(more).split(',').filter(Boolean) };
   return { kind: 'run', id: decodeURIComponent(sub) };
 }
 
@@ -32,7 +34,8 @@ function useTrainView(): [View, (v: View) => void] {
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
   const go = useCallback((v: View) => {
-    window.location.hash = v.kind === 'list' ? '#/train' : v.kind === 'new' ? '#/train/new' : `#/train/${encodeURIComponent(v.id)}`;
+    window.location.hash =
+      v.kind === 'list' ? '#/train' : v.kind === 'new' ? '#/train/new' : v.kind === 'compare' ? `#/train/compare/${encodeURIComponent(v.ids.join(','))}` : `#/train/${encodeURIComponent(v.id)}`;
   }, []);
   return [view, go];
 }
@@ -97,7 +100,7 @@ function RunsView({ runs, notify, go, datasets }: { runs: Query<Run[]>; notify: 
       ) : list.length === 0 ? (
         !runs.error && <EmptyRuns onNew={() => go({ kind: 'new' })} />
       ) : (
-        <RunList runs={list} notify={notify} onOpen={(id) => go({ kind: 'run', id })} datasets={datasets} />
+        <RunList runs={list} notify={notify} onOpen={(id) => go({ kind: 'run', id })} onCompare={(ids) => go({ kind: 'compare', ids })} datasets={datasets} />
       )}
     </>
   );
@@ -119,7 +122,7 @@ function ProjectTraining({ project, notify }: { project: Project; notify: Notify
   // Status changes (a run finishing, another tab starting one) reorder and relabel the list.
   useEffect(() => api.on('training.status', ({ run }) => void (run.projectId === project.id && reload())), [project.id, reload]);
   // A new view starts at the top (the form's Start button is far down; the dashboard should not open scrolled).
-  const viewKey = view.kind === 'run' ? view.id : view.kind;
+  const viewKey = view.kind === 'run' ? view.id : view.kind === 'compare' ? view.ids.join(',') : view.kind;
   useEffect(() => {
     // A block body: newer Chromium returns a promise from scrollTo, which must not become the effect's clean-up.
     void document.getElementById('content')?.scrollTo({ top: 0 });
@@ -160,6 +163,8 @@ function ProjectTraining({ project, notify }: { project: Project; notify: Notify
             go({ kind: 'run', id: run.id });
           }}
         />
+      ) : view.kind === 'compare' ? (
+        <CompareRuns ids={view.ids} onBack={() => go({ kind: 'list' })} />
       ) : view.kind === 'run' ? (
         <RunDashboard id={view.id} notify={notify} onBack={() => { go({ kind: 'list' }); reload(); }} onClone={() => go({ kind: 'new' })} datasets={datasets.data} />
       ) : (
