@@ -45,6 +45,23 @@ describeBrowser('accessibility (axe-core, web mode)', () => {
     await server?.stop();
   });
 
+  it('every step starts at the same left edge, from 1024 to 1920 pixels wide (the Train step is only wider)', async () => {
+    for (const [width, height] of [[1024, 700], [1400, 900], [1920, 1080]]) {
+      const context = await browser.newContext({ viewport: { width, height } });
+      const page = await context.newPage();
+      await page.goto(server.url);
+      await createAndOpenProject(page, `edges ${width}`);
+      const lefts: number[] = [];
+      for (const name of PAGES) {
+        await page.goto(new URL(`#/${name}`, page.url()).toString());
+        await page.getByTestId(`${name}-page`).waitFor();
+        lefts.push(await page.locator('#page-title').first().evaluate((e) => Math.round(e.getBoundingClientRect().left)));
+      }
+      expect(new Set(lefts).size, `${width}px: ${PAGES.map((p, i) => `${p} ${lefts[i]}`).join(', ')}`).toBe(1);
+      await context.close();
+    }
+  }, 120_000);
+
   for (const scheme of ['light', 'dark'] as const) {
     it(`every step has no serious or critical axe finding (${scheme})`, async () => {
       const { page, context } = await openPage(browser, server.url, { colorScheme: scheme });

@@ -176,7 +176,7 @@ export function RunDashboard({ id, notify, onBack, onClone, datasets }: { id: st
             <div className="run-sub" title={`${String(run.config.model)}\n${String(run.config.dataset)}`}>
               <span className="mono">{String(run.config.model ?? '').split(/[\\/]/).filter(Boolean).pop()}</span>
               <span className="subtle"> on </span>
-              <span className="run-dataset" data-testid="run-dataset-name">{datasetLabel(run.config.dataset, datasets)}</span>
+              <span className="run-dataset" title={datasetLabel(run.config.dataset, datasets)} data-testid="run-dataset-name">{datasetLabel(run.config.dataset, datasets)}</span>
               <button
                 type="button"
                 className="btn btn-ghost btn-sm run-copy-id"
