@@ -1,6 +1,7 @@
 // One live line chart of a run's metrics against the step (recharts), themed with the app's CSS variables.
 import type { JSX } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { niceTicks, tickLabeller } from './nice-ticks';
 import type { ChartMetric } from './run-math';
 
 export interface Series {
@@ -35,6 +36,9 @@ export function MetricChart(props: {
   const { metrics, series } = props;
   const points = metrics.filter((m) => series.some((s) => typeof m[s.key] === 'number'));
   const last = points[points.length - 1];
+  // Our own nice ticks (unless the caller fixed them), labelled so no two read the same.
+  const ticks = props.ticks ?? niceTicks(points.flatMap((m) => series.map((s) => m[s.key]).filter((v): v is number => typeof v === 'number')), { fromZero: props.fromZero }) ?? undefined;
+  const tickLabel = ticks ? tickLabeller(ticks, props.format) : props.format;
   return (
     <figure
       className={`chart-card${props.wide ? ' chart-wide' : ''}`}
@@ -76,9 +80,9 @@ export function MetricChart(props: {
               />
               <YAxis
                 width={props.axisWidth ?? 52}
-                domain={props.ticks ? [0, props.ticks[props.ticks.length - 1]] : props.fromZero ? [0, 'auto'] : ['auto', 'auto']}
-                ticks={props.ticks}
-                tickFormatter={props.format}
+                domain={ticks ? [ticks[0], ticks[ticks.length - 1]] : props.fromZero ? [0, 'auto'] : ['auto', 'auto']}
+                ticks={ticks}
+                tickFormatter={tickLabel}
                 tick={{ fill: 'var(--text-subtle)', fontSize: 11 }}
                 tickLine={false}
                 axisLine={false}
