@@ -2,7 +2,7 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { eventNames, methodNames } from '../main/api/contract';
 import { IPC_CALL, IPC_EVENT } from '../main/api/ipc-channels';
-import { IPC_PICK_FOLDER, type DesktopApi } from '../main/api/ipc-desktop';
+import { IPC_PICK_FOLDER, IPC_SHOW_IN_FOLDER, type DesktopApi } from '../main/api/ipc-desktop';
 
 type Result = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string; hint?: string } };
 
@@ -36,5 +36,6 @@ contextBridge.exposeInMainWorld('lathe', api);
 const desktop: DesktopApi = {
   pickFolder: (opts) => ipcRenderer.invoke(IPC_PICK_FOLDER, { title: String(opts?.title ?? '') }) as Promise<string | null>,
   pathForFile: (file) => webUtils.getPathForFile(file as File),
+  showInFolder: (path) => ipcRenderer.invoke(IPC_SHOW_IN_FOLDER, String(path)) as Promise<boolean>,
 };
 contextBridge.exposeInMainWorld('latheDesktop', desktop);

@@ -1,11 +1,17 @@
 // Desktop-only services: the native folder picker (dialog.showOpenDialog) for the trusted renderer frame, and the OS
 // keychain (safeStorage) as the cipher for the saved Hugging Face token.
-import { dialog, ipcMain, safeStorage, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
-import { IPC_PICK_FOLDER } from '../api/ipc-desktop';
+import { dialog, ipcMain, safeStorage, shell, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import { IPC_PICK_FOLDER, IPC_SHOW_IN_FOLDER } from '../api/ipc-desktop';
+import { insideLibrary } from '../library/paths';
 import { useTokenCipher } from '../models/hub/token-store';
 import { isTrustedRendererUrl, type TrustedRenderer } from './security-policy';
 
-export function registerDesktopIpc(getWindow: () => BrowserWindow | null, trusted: TrustedRenderer): void {
+export function registerDesktopIpc(getWindow: () => BrowserWindow | null, trusted: TrustedRenderer, libraryRoot: string): void {
+  ipcMain.handle(IPC_SHOW_IN_FOLDER, (event: IpcMainInvokeEvent, path: unknown): boolean => {
+    if (!isTrustedRendererUrl(event.senderFrame?.url ?? '', trusted) || typeof path !== 'string' || !insideLibrary(path, libraryRoot)) return false;
+    shell.showItemInFolder(path);
+    return true;
+  });
   ipcMain.handle(IPC_PICK_FOLDER, async (event: IpcMainInvokeEvent, opts: unknown): Promise<string | null> => {
     if (!isTrustedRendererUrl(event.senderFrame?.url ?? '', trusted)) return null;
     const title = typeof (opts as { title?: unknown })?.title === 'string' ? String((opts as { title: string }).title).slice(0, 200) : 'Choose a folder';

@@ -20,10 +20,11 @@ if (!app.requestSingleInstanceLock()) app.quit();
 
 app.whenReady().then(() => {
   // A damaged or busy library still opens the window: its start screen says why and offers the rebuild.
-  gate = openLibraryGate({ shell: 'electron', libraryRoot: process.env.LATHE_HOME || join(app.getPath('userData'), 'library'), spawnHost: electronHostSpawner(join(outDir, 'main', 'engine-host.js')) });
+  const libraryRoot = process.env.LATHE_HOME || join(app.getPath('userData'), 'library');
+  gate = openLibraryGate({ shell: 'electron', libraryRoot, spawnHost: electronHostSpawner(join(outDir, 'main', 'engine-host.js')) });
   const trusted = { rendererUrl: rendererFileUrl(outDir), devServerUrl };
   registerIpc(gate, () => mainWindow, trusted);
-  registerDesktopIpc(() => mainWindow, trusted);
+  registerDesktopIpc(() => mainWindow, trusted, libraryRoot);
   mainWindow = createMainWindow(outDir, devServerUrl);
   mainWindow.on('closed', () => (mainWindow = null));
 });

@@ -1,7 +1,7 @@
 // Where the library lives: LATHE_HOME if set, else the OS app-data folder; files sit beside the database.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
 export interface LibraryPaths {
   root: string;
@@ -43,4 +43,11 @@ export function ensureLibraryFolders(p: LibraryPaths): void {
 /** The library folder of an open database file (files sit beside it); undefined for an in-memory database. */
 export function libraryRootOf(db: { name: string; memory: boolean }): string | undefined {
   return db.memory || !db.name || db.name === ':memory:' ? undefined : dirname(resolve(db.name));
+}
+
+/** True for an existing path strictly inside the library folder (what the desktop app may reveal in the file manager). */
+export function insideLibrary(path: string, libraryRoot: string): boolean {
+  if (typeof path !== 'string' || !isAbsolute(path)) return false;
+  const rel = relative(resolve(libraryRoot), resolve(path));
+  return !!rel && !rel.startsWith('..') && !isAbsolute(rel) && existsSync(path);
 }

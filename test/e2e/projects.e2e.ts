@@ -59,6 +59,11 @@ describeBrowser('projects (web mode)', () => {
     // The server's hint (how to fix it) is shown under the message.
     expect((await error.locator('.field-error-hint').textContent())?.length).toBeGreaterThan(5);
     expect(await page.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    // It clears as soon as the name is valid, before anything is sent again.
+    await page.getByLabel('Name', { exact: true }).fill('Fine name');
+    await expect.poll(() => form.getByTestId('field-error').count()).toBe(0);
+    expect(await page.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBeNull();
+    await page.getByLabel('Name', { exact: true }).fill('');
   });
 
   it('shows the server’s error for a 500-character name', async () => {

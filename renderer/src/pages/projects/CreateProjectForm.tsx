@@ -52,7 +52,12 @@ export function CreateProjectForm(props: { onCreated: (p: Project) => void; onCa
           ref={nameRef}
           className={`input${error ? ' input-invalid' : ''}`}
           value={name}
-          onChange={(e) => setName(e.target.value)}
+          onChange={(e) => {
+            setName(e.target.value);
+            // The error goes as soon as the name would pass (1 to 120 characters, the server's rule).
+            const n = e.target.value.trim().length;
+            if (error && n >= 1 && n <= 120) setError(undefined);
+          }}
           placeholder="e.g. Support assistant, Legal summaries"
           autoComplete="off"
           spellCheck={false}

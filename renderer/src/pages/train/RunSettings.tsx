@@ -3,6 +3,7 @@
 import { useState, type JSX } from 'react';
 import { stringify } from 'yaml';
 import type { Run } from '../../../../main/api/contract';
+import { desktop } from '../model/desktop';
 import { TryIt } from './TryIt';
 
 /** The run folder's file, with the folder's own separator (the server may run on Windows). */
@@ -63,7 +64,13 @@ export function NextSteps({ run }: { run: Run }): JSX.Element | null {
       <div className="cmd-row">
         <span className="form-hint">Adapter (PEFT):</span>
         <code className="cmd" data-testid="adapter-path">{adapter}</code>
-        <CopyButton text={adapter} label="Copy path" testId="copy-adapter-path" />
+        {desktop ? (
+          <button type="button" className="btn btn-sm" onClick={() => void desktop!.showInFolder(adapter)} data-testid="show-adapter">
+            Show in folder
+          </button>
+        ) : (
+          <CopyButton text={adapter} label="Copy path" testId="copy-adapter-path" />
+        )}
       </div>
       <TryIt run={run} />
       <div className="next-actions">
