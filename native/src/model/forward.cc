@@ -121,15 +121,14 @@ Status Model::logprobs(float* logp, const int32_t* ids, int64_t B, int64_t T, bo
   return Status::Ok();
 }
 
-Status Model::decode(const int32_t* toks, int64_t T, int64_t p0, bool adapter, const CancelFlag& cancel, std::vector<float>& logits) {
-  const auto& c = cfg_;
-  std::vector<int32_t> pos(static_cast<size_t>(T));
-  for (int64_t t = 0; t < T; ++t) pos[t] = static_cast<int32_t>(p0 + t);
-  be_->write(acts_.pos, pos.data(), T);
-  be_->write(acts_.ids, toks, T);
-  LATHE_RETURN_IF_ERROR(be_->embedding_forward(acts_.x, acts_.ids, embed_for(adapter), T));
+Status Model::cached_layers(const int32_t* toks, const int32_t* pos, int64_t B, int64_t T, int64_t p0, bool adapter,
+                            const CancelFlag& cancel) {
+  const int64_t N = B * T;
+  be_->write(acts_.pos, pos, N);
+  be_->write(acts_.ids, toks, N);
+  LATHE_RETURN_IF_ERROR(be_->embedding_forward(acts_.x, acts_.ids, embed_for(adapter), N));
   LayerCall call;
-  call.B = 1;
+  call.B = B;
   call.T = T;
   call.xin = call.xout = acts_.x;
   call.pos = acts_.pos;
@@ -142,10 +141,18 @@ Status Model::decode(const int32_t* toks, int64_t T, int64_t p0, bool adapter, c
   call.kcache = acts_.kcache;
   call.vcache = acts_.vcache;
   call.adapter = adapter;
-  for (int64_t l = 0; l < c.layers; ++l) {
+  for (int64_t l = 0; l < cfg_.layers; ++l) {
     if (cancel && cancel->load()) return cancelled_status();
     LATHE_RETURN_IF_ERROR(layer_forward(l, call, acts_.layer));
   }
+  return Status::Ok();
+}
+
+Status Model::decode(const int32_t* toks, int64_t T, int64_t p0, bool adapter, const CancelFlag& cancel, std::vector<float>& logits) {
+  const auto& c = cfg_;
+  std::vector<int32_t> pos(static_cast<size_t>(T));
+  for (int64_t t = 0; t < T; ++t) pos[t] = static_cast<int32_t>(p0 + t);
+  LATHE_RETURN_IF_ERROR(cached_layers(toks, pos.data(), 1, T, p0, adapter, cancel));
   const DPtr<float> last = acts_.x + (T - 1) * c.hidden;
   be_->rmsnorm_forward(acts_.h, acts_.rstd, last, final_norm_.ptr(), 1, c.hidden, static_cast<float>(c.rms_eps));
   LATHE_RETURN_IF_ERROR(be_->logits_row(acts_.logits, acts_.h, head_for(adapter)));
@@ -155,20 +162,25 @@ Status Model::decode(const int32_t* toks, int64_t T, int64_t p0, bool adapter, c
   return be_->sync();
 }
 
-Status Model::generate(const std::vector<int32_t>& prompt, const GenerateOptions& opt, const CancelFlag& cancel,
-                       const std::function<bool(int32_t)>& on_token, std::vector<int32_t>& out, std::string& finish_reason) {
-  const auto& c = cfg_;
-  LATHE_RETURN_IF_ERROR(need_backend());
-  out.clear();
+Status Model::check_prompt(const std::vector<int32_t>& prompt) const {
   const int64_t T = static_cast<int64_t>(prompt.size());
   if (T < 1) return Status::invalid("generate needs a prompt of at least one token", "Pass a non-empty prompt.");
   for (int64_t i = 0; i < T; ++i)
-    if (prompt[i] < 0 || prompt[i] >= c.vocab)
-      return Status::error("token_out_of_range", "prompt token id " + std::to_string(prompt[i]) + " at position " + std::to_string(i) + " is outside the vocabulary [0, " + std::to_string(c.vocab) + ")",
+    if (prompt[i] < 0 || prompt[i] >= cfg_.vocab)
+      return Status::error("token_out_of_range", "prompt token id " + std::to_string(prompt[i]) + " at position " + std::to_string(i) + " is outside the vocabulary [0, " + std::to_string(cfg_.vocab) + ")",
                            "Use ids from this model's tokenizer.");
   if (T >= max_seq_len_)
     return Status::error("sequence_too_long", "the prompt has " + std::to_string(T) + " tokens; maxSeqLen is " + std::to_string(max_seq_len_),
                          "Load the model with a larger maxSeqLen or shorten the prompt.");
+  return Status::Ok();
+}
+
+Status Model::generate(const std::vector<int32_t>& prompt, const GenerateOptions& opt, const CancelFlag& cancel,
+                       const std::function<bool(int32_t)>& on_token, std::vector<int32_t>& out, std::string& finish_reason) {
+  LATHE_RETURN_IF_ERROR(need_backend());
+  out.clear();
+  const int64_t T = static_cast<int64_t>(prompt.size());
+  LATHE_RETURN_IF_ERROR(check_prompt(prompt));
   const int64_t cap = std::min<int64_t>(max_seq_len_, T + std::max<int64_t>(opt.max_new_tokens, 0));
   struct Release { Model* m; ~Release() { m->free_acts(); } } release{this};
   LATHE_RETURN_IF_ERROR(alloc_acts(T, cap, /*cache=*/true));

@@ -15,28 +15,8 @@ Status cancelled_status() { return Status::error(status_code::cancelled, "the op
 
 Status Model::decode_batch(const int32_t* toks, int64_t B, int64_t p, bool adapter, const CancelFlag& cancel, std::vector<float>& logits) {
   const auto& c = cfg_;
-  std::vector<int32_t> pos(static_cast<size_t>(B), static_cast<int32_t>(p));
-  be_->write(acts_.pos, pos.data(), B);
-  be_->write(acts_.ids, toks, B);
-  LATHE_RETURN_IF_ERROR(be_->embedding_forward(acts_.x, acts_.ids, embed_for(adapter), B));
-  LayerCall call;
-  call.B = B;
-  call.T = 1;
-  call.xin = call.xout = acts_.x;
-  call.pos = acts_.pos;
-  call.cos = acts_.cos;
-  call.sin = acts_.sin;
-  call.P = acts_dims_.P;
-  call.cache = true;
-  call.p0 = p;
-  call.cache_rows = acts_dims_.P;
-  call.kcache = acts_.kcache;
-  call.vcache = acts_.vcache;
-  call.adapter = adapter;
-  for (int64_t l = 0; l < c.layers; ++l) {
-    if (cancel && cancel->load()) return cancelled_status();
-    LATHE_RETURN_IF_ERROR(layer_forward(l, call, acts_.layer));
-  }
+  const std::vector<int32_t> pos(static_cast<size_t>(B), static_cast<int32_t>(p));
+  LATHE_RETURN_IF_ERROR(cached_layers(toks, pos.data(), B, 1, p, adapter, cancel));
   be_->rmsnorm_forward(acts_.h, acts_.rstd, acts_.x, final_norm_.ptr(), B, c.hidden, static_cast<float>(c.rms_eps));
   logits.resize(static_cast<size_t>(B * c.vocab));
   for (int64_t b = 0; b < B; ++b) {
@@ -53,14 +33,7 @@ Status Model::generate_group(const std::vector<int32_t>& prompt, const GenerateO
   LATHE_RETURN_IF_ERROR(need_backend());
   const int64_t T = static_cast<int64_t>(prompt.size()), G = static_cast<int64_t>(seeds.size());
   if (G < 1 || G > 1024) return Status::invalid("a group needs 1 to 1024 members (got " + std::to_string(G) + ")", "Pass one seed per completion.");
-  if (T < 1) return Status::invalid("generate needs a prompt of at least one token", "Pass a non-empty prompt.");
-  for (int64_t i = 0; i < T; ++i)
-    if (prompt[i] < 0 || prompt[i] >= c.vocab)
-      return Status::error("token_out_of_range", "prompt token id " + std::to_string(prompt[i]) + " at position " + std::to_string(i) + " is outside the vocabulary [0, " + std::to_string(c.vocab) + ")",
-                           "Use ids from this model's tokenizer.");
-  if (T >= max_seq_len_)
-    return Status::error("sequence_too_long", "the prompt has " + std::to_string(T) + " tokens; maxSeqLen is " + std::to_string(max_seq_len_),
-                         "Load the model with a larger maxSeqLen or shorten the prompt.");
+  LATHE_RETURN_IF_ERROR(check_prompt(prompt));
   const int64_t cap = std::min<int64_t>(max_seq_len_, T + std::max<int64_t>(opt.max_new_tokens, 0));
   struct Release { Model* m; ~Release() { m->free_acts(); } } release{this};
   LATHE_RETURN_IF_ERROR(alloc_acts(std::max(T, G), cap, /*cache=*/true, /*batch=*/G));

@@ -224,6 +224,11 @@ class Model {
   Status layer_backward(int64_t l, DPtr<float> xin, DPtr<float> dxout, DPtr<float> dxin, const LayerBufs& S);
   // Runs T tokens at positions [p0, p0+T) through the cached model; logits (V) of the last one.
   Status decode(const int32_t* toks, int64_t T, int64_t p0, bool adapter, const CancelFlag& cancel, std::vector<float>& logits);
+  // Embeds B rows of T tokens at the given positions and runs every layer against the KV cache (rows [p0, p0+T) of
+  // each row's cache): the shared part of decode and decode_batch.
+  // A prompt generate() and generate_group() can take: non-empty, ids in the vocabulary, shorter than maxSeqLen.
+  Status check_prompt(const std::vector<int32_t>& prompt) const;
+  Status cached_layers(const int32_t* toks, const int32_t* pos, int64_t B, int64_t T, int64_t p0, bool adapter, const CancelFlag& cancel);
   // One token for each of B cached sequences at position p (generate_group): logits (B, V).
   Status decode_batch(const int32_t* toks, int64_t B, int64_t p, bool adapter, const CancelFlag& cancel, std::vector<float>& logits);
   InferDims infer_dims(int64_t N, int64_t P, bool cache, int64_t batch = 1) const;
