@@ -56,6 +56,6 @@ export const PreviewArgs = z
 export const RawLinesArgs = z.object({ source: DatasetSource, line: z.number().int().min(1), context: z.number().int().min(0).max(20).optional() }).strict();
 
 // allowDuplicate: import even when the project already holds a byte-identical file (otherwise datasets.duplicate).
-// training: the Data step's settings the New run form then starts from (validation share, max length, mask, template).
-const ImportTraining = z.object({ validationFraction: z.number().min(0).max(0.5).optional(), seqLen: z.number().int().min(16).max(131072).optional(), lossMask: z.string().max(32).optional(), template: z.string().max(32).optional() }).strict();
+// training: the Data step's settings the New run form then starts from (validation share, max length, mask, length policy, template).
+const ImportTraining = z.object({ validationFraction: z.number().min(0).max(0.5).optional(), seqLen: z.number().int().min(16).max(131072).optional(), lossMask: z.string().max(32).optional(), lengthPolicy: z.enum(['truncate', 'drop', 'split']).optional(), template: z.string().max(32).optional() }).strict();
 export const ImportArgs = z.object({ ...ReadArgs, projectId: Id, name: z.string().min(1).max(120).optional(), onInvalid: z.enum(['skip', 'abort']).optional(), allowDuplicate: z.boolean().optional(), training: ImportTraining.optional() }).strict();

@@ -14,7 +14,8 @@ import type { LatheTokenizer } from '../models/tokenizer';
 import type { Example, ReadProgress } from './types';
 
 // 2: renders follow jinja2 (str.strip(chars), None/True printing), masks follow rewritten history, reasoning/EOS options.
-export const CACHE_VERSION = 2;
+// 3: the truncate policy shortens conversations by turns (fit-turns.ts) instead of cutting tokens.
+export const CACHE_VERSION = 3;
 
 export interface PrepareOptions extends ParallelOptions {
   tokenizer: LatheTokenizer;
@@ -105,7 +106,7 @@ export async function prepareTokenized(normalizedPath: string, contentHash: stri
   await mkdir(tmp, { recursive: true });
   try {
     const stage = new TokenizeStage(
-      { tokenizer: o.tokenizer, template: o.template, mask: o.mask ?? 'assistant', templateOverride: o.templateOverride, extra: o.extra, trainReasoning: o.trainReasoning, trainOnEos: o.trainOnEos },
+      { tokenizer: o.tokenizer, template: o.template, mask: o.mask ?? 'assistant', templateOverride: o.templateOverride, extra: o.extra, trainReasoning: o.trainReasoning, trainOnEos: o.trainOnEos, maxLen: o.maxLen, lengthPolicy: o.policy ?? 'truncate' },
       { workers: o.workers, poolAfter: o.poolAfter, batchSize: o.batchSize, waitForPool: o.waitForPool, onPool: o.onPool, signal: o.signal, path: normalizedPath },
     );
     const flags = splitFlags(exampleCount, o.split ?? {});

@@ -83,10 +83,14 @@ export interface PolicyCounts {
   splitPieces: number;
   /** Split pieces left out because they had no trained token. */
   emptyPieces: number;
+  /** Rows the truncate policy left out because their last exchange alone is too long (the first LISTED_TOO_LONG). */
+  tooLong: { line: number; file?: string; reason: string }[];
 }
 
+const LISTED_TOO_LONG = 1000;
+
 export function emptyPolicyCounts(): PolicyCounts {
-  return { truncated: 0, dropped: 0, split: 0, splitPieces: 0, emptyPieces: 0 };
+  return { truncated: 0, dropped: 0, split: 0, splitPieces: 0, emptyPieces: 0, tooLong: [] };
 }
 
 /**
@@ -131,6 +135,13 @@ export function splitSeq(s: TokenSeq, maxLen: number): TokenSeq[] {
 
 /** Applies the policy to one example; returns the examples to keep (zero, one, or several pieces). */
 export function applyLengthPolicy(ex: TokenizedExample, maxLen: number, policy: LengthPolicy, bosId: number | null, counts: PolicyCounts): TokenizedExample[] {
+  // Conversations were already fitted turn by turn when the tokenizer knew the policy (./fit-turns.ts).
+  if (ex.lengthFit?.kind === 'dropped') {
+    counts.dropped++;
+    if (counts.tooLong.length < LISTED_TOO_LONG) counts.tooLong.push({ line: ex.line, ...(ex.file ? { file: ex.file } : {}), reason: ex.lengthFit.reason });
+    return [];
+  }
+  if (ex.lengthFit?.kind === 'truncated') counts.truncated++;
   if (ex.seqs.every((s) => s.ids.length <= maxLen)) return [ex];
   if (policy === 'drop') {
     counts.dropped++;

@@ -61,7 +61,7 @@ export async function runPipeline(path: string, opts: PipelineOptions = {}): Pro
   const policy = t?.policy ?? 'truncate';
   const stage = t
     ? new TokenizeStage(
-      { tokenizer: t.tokenizer, template, mask: t.mask ?? 'assistant', templateOverride: t.templateOverride, extra: t.extra, trainReasoning: t.trainReasoning, trainOnEos: t.trainOnEos },
+      { tokenizer: t.tokenizer, template, mask: t.mask ?? 'assistant', templateOverride: t.templateOverride, extra: t.extra, trainReasoning: t.trainReasoning, trainOnEos: t.trainOnEos, maxLen: t.maxLen, lengthPolicy: policy },
       { workers: t.workers, poolAfter: t.poolAfter, batchSize: t.batchSize, waitForPool: t.waitForPool, onPool: t.onPool, signal: opts.signal, path },
     )
     : null;

@@ -38,6 +38,9 @@ export interface RenderSetup {
   trainReasoning?: boolean;
   /** False: a trained turn's end-of-turn token(s) are not trained (the model is not taught to stop). Default true. */
   trainOnEos?: boolean;
+  /** With lengthPolicy 'truncate': conversations longer than this many tokens are shortened turn by turn (./fit-turns.ts). */
+  maxLen?: number | null;
+  lengthPolicy?: 'truncate' | 'drop' | 'split';
 }
 
 /** A trained span and the message it belongs to. */

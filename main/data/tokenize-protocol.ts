@@ -2,6 +2,7 @@
 import type { ApiErrorShape } from '../api/errors';
 import type { TokenizerSource } from '../models/tokenizer';
 import type { RenderSetup } from './render';
+import type { LengthFit } from './fit-turns';
 import type { TokenSeq } from './tokenize';
 import type { Example } from './types';
 
@@ -21,6 +22,8 @@ export interface WorkerRowResult {
   error?: ApiErrorShape;
   /** Turns of this row left untrained (TokenizedExample.notes). */
   notes?: string[];
+  /** How the truncate policy fitted this row (TokenizedExample.lengthFit). */
+  lengthFit?: LengthFit;
   /** Sequences of this row masked by the prefix fallback (summed into the report). */
   fallbacks: number;
 }

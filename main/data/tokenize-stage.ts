@@ -214,6 +214,7 @@ export class TokenizeStage {
       const tok: TokenizedExample = { line: ex.line, seqs: r.seqs! };
       if (ex.file) tok.file = ex.file;
       if (r.notes) tok.notes = r.notes;
+      if (r.lengthFit) tok.lengthFit = r.lengthFit;
       return { ex, tok };
     });
   }

@@ -26,7 +26,7 @@ function serve(et: ExampleTokenizer, port: NonNullable<typeof parentPort>): void
       try {
         const t = et.tokenize(req.examples[i]);
         for (const s of t.seqs) transfer.push(s.ids.buffer as ArrayBuffer, s.mask.buffer as ArrayBuffer);
-        results.push({ seqs: t.seqs, fallbacks: et.alignFallbacks - before, ...(t.notes ? { notes: t.notes } : {}) });
+        results.push({ seqs: t.seqs, fallbacks: et.alignFallbacks - before, ...(t.notes ? { notes: t.notes } : {}), ...(t.lengthFit ? { lengthFit: t.lengthFit } : {}) });
       } catch (err) {
         if (err instanceof LatheError) {
           results.push({ error: err.toJSON(), fallbacks: et.alignFallbacks - before });

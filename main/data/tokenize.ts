@@ -1,5 +1,6 @@
 // Turns normalised examples into token ids with per-token loss masks (1 = learn to predict this token).
 import type { LatheTokenizer } from '../models/tokenizer';
+import { fitTurns, type LengthFit } from './fit-turns';
 import { alignTokens, charSpansToBytes, PieceBytes } from './offsets';
 import { Renderer, type Rendered, type RenderSetup } from './render';
 import type { Example } from './types';
@@ -20,6 +21,8 @@ export interface TokenizedExample {
   seqs: TokenSeq[];
   /** Turns kept in the text but not trained because the template does not show them as written (see Rendered.notes). */
   notes?: string[];
+  /** Set when the truncate policy shortened the conversation, or left it out because its last exchange alone is too long. */
+  lengthFit?: LengthFit;
 }
 
 export class ExampleTokenizer {
@@ -29,13 +32,22 @@ export class ExampleTokenizer {
   /** Sequences whose tokens could not be aligned to the text, masked by prefix tokenization instead (counted, not hidden). */
   alignFallbacks = 0;
 
-  constructor(setup: RenderSetup) {
+  constructor(private readonly setup: RenderSetup) {
     this.tok = setup.tokenizer;
     this.renderer = new Renderer(setup);
     this.pieces = new PieceBytes(setup.tokenizer);
   }
 
+  /** Renders, tokenizes and masks one example; under the truncate policy an over-long conversation is shortened by turns. */
   tokenize(ex: Example): TokenizedExample {
+    const t = this.tokenizeAsWritten(ex);
+    const maxLen = this.setup.maxLen;
+    if (!maxLen || this.setup.lengthPolicy !== 'truncate') return t;
+    const { tok, fit } = fitTurns(ex, t, (e) => this.tokenizeAsWritten(e), maxLen);
+    return fit ? { ...tok, lengthFit: fit } : tok;
+  }
+
+  private tokenizeAsWritten(ex: Example): TokenizedExample {
     const out: TokenizedExample = { line: ex.line, seqs: [] };
     if (ex.file) out.file = ex.file;
     if (ex.kind === 'text') {

@@ -5,14 +5,13 @@ import type { z } from 'zod';
 import type { MethodOutput, MethodParsedInput } from '../api/contract';
 import { LatheError } from '../api/errors';
 import type { DatasetSource, ReadArgs } from '../data/api-schemas';
-import type { DatasetReportView, PreviewExample } from '../data/api-types';
-import { PieceBytes } from '../data/offsets';
+import type { DatasetReportView } from '../data/api-types';
 import { runPipeline, defaultTemplate } from '../data/pipeline';
 import { readLines } from '../data/readers/lines';
 import { readParquet } from '../data/readers/parquet';
 import { validationCount } from '../data/split';
 import { deleteDataset, importDataset } from '../data/store';
-import { ExampleTokenizer } from '../data/tokenize';
+import { previewExamples } from '../data/preview';
 import type { Example } from '../data/types';
 import { emptyReport, validateDataset, type ValidateOptions } from '../data/validate';
 import { removeUpload } from '../library/uploads';
@@ -85,9 +84,6 @@ export const datasetHandlers = {
   'datasets.preview': async (a: MethodParsedInput<'datasets.preview'>, ctx: ServiceContext): Promise<MethodOutput<'datasets.preview'>> => {
     const { path, name } = await resolveSource(a.source, ctx);
     const tokenizer = await tokenizerAt(a.tokenizerPath);
-    const et = new ExampleTokenizer({ tokenizer, template: a.template ?? defaultTemplate(tokenizer), mask: a.mask ?? 'assistant' });
-    const pieces = new PieceBytes(tokenizer);
-    const decoder = new TextDecoder();
     const offset = a.offset ?? 0;
     const count = a.count ?? 5;
     const picked: Example[] = [];
@@ -99,23 +95,7 @@ export const datasetHandlers = {
       if (picked.length >= count) break;
     }
     await gen.return(undefined);
-    return picked.map((ex): PreviewExample => {
-      const base = { line: ex.line, ...(ex.file ? { file: ex.file } : {}), kind: ex.kind };
-      try {
-        const t = et.tokenize(ex);
-        const labels = t.seqs.length === 2 ? ['chosen', 'rejected'] : [ex.kind];
-        return {
-          ...base,
-          seqs: t.seqs.map((s, k) => ({
-            label: labels[k],
-            tokens: Array.from(s.ids, (id, i) => ({ id, text: decoder.decode(pieces.bytes(id)), trained: s.mask[i] === 1 })),
-          })),
-        };
-      } catch (err) {
-        if (!(err instanceof LatheError)) throw err;
-        return { ...base, seqs: [{ label: `cannot render: ${err.message}`, tokens: [] }] };
-      }
-    });
+    return previewExamples(picked, { tokenizer, template: a.template ?? defaultTemplate(tokenizer), mask: a.mask ?? 'assistant', maxLen: a.maxLen, lengthPolicy: a.policy });
   },
 
   'datasets.rawLines': async (a: MethodParsedInput<'datasets.rawLines'>, ctx: ServiceContext): Promise<MethodOutput<'datasets.rawLines'>> => {

@@ -63,6 +63,7 @@ const fields = {
   checkpointEverySteps: { schema: z.number().int().min(0).default(100), why: 'A checkpoint every 100 steps bounds what a crash can cost (0 = only by time and at the end).' },
   checkpointEveryMinutes: { schema: z.number().min(0).default(10), why: 'Also checkpoint every 10 minutes, so slow steps never put much work at risk (0 = off).' },
   keepCheckpoints: { schema: z.number().int().min(1).max(100).default(3), why: 'Keep the last 3 checkpoints (plus the best by eval loss) to bound disk use.' },
+  lengthPolicy: { schema: z.enum(['truncate', 'drop', 'split']).default('truncate'), why: 'What happens to a row longer than seqLen tokens (the Data step shows the same): truncate removes the oldest earlier turns, then the start of the last question, and keeps the system prompt and the whole answer (a row whose answer alone is too long is left out and listed); drop leaves such rows out; split cuts them into seqLen pieces (for long documents).' },
   packing: { schema: z.boolean().default(false), why: 'Packing short examples into full sequences speeds up training on short data; attention stays within each example.' },
   lossMask: { schema: z.enum(['assistant', 'all', 'last', 'turns-marked']).default('assistant'), why: 'Train on assistant turns only: the model learns to answer, not to predict prompts. turns-marked trains only messages marked train: true.' },
   trainReasoning: { schema: z.boolean().default(true), why: 'Reasoning (<think>) in assistant turns is trained like the answer; off keeps it in the text as context but does not train it.' },

@@ -130,6 +130,7 @@ export function formatReport(r: DatasetReport, limit: number): string {
     out.push('', `tokens (${t.template} template, ${t.mask} mask): min ${t.min}, median ${t.p50}, p95 ${t.p95}, max ${t.max}; ${t.trainedTokens} of ${t.totalTokens} tokens trained`);
     if (t.maxLen != null) {
       out.push(`over ${t.maxLen} tokens: ${t.overLimit} examples -> policy ${t.policy}: ${t.truncated} truncated, ${t.dropped} dropped, ${t.split} split into ${t.splitPieces} pieces (${t.emptyPieces} pieces with nothing to learn left out)`);
+      for (const x of t.tooLong.slice(0, limit)) out.push(`  left out ${x.file ? x.file + ' ' : ''}${unit} ${x.line}: ${x.reason}`);
     }
     if (t.packing && t.packing.sequences) {
       const p = t.packing;

@@ -85,6 +85,19 @@ export class BatchSource {
     return this.rowsFor(0).length;
   }
 
+  /**
+   * How one epoch lays the examples into rows of seqLen positions: rows, and padding positions with and without
+   * packing (the run log reports both, so the saving packing brings is visible).
+   */
+  layout(): { examples: number; rows: number; padding: number; paddingUnpacked: number } {
+    const T = this.opts.seqLen;
+    const rows = this.rowsFor(0);
+    const used = (r: Row) => r.reduce((n, p) => n + Math.min(p.length, T), 0);
+    const padding = rows.reduce((n, r) => n + T - used(r), 0);
+    const paddingUnpacked = this.examples.reduce((n, x) => n + T - Math.min(x.ids.length, T), 0);
+    return { examples: this.examples.length, rows: rows.length, padding, paddingUnpacked };
+  }
+
   /** Micro-batches in one epoch (the last one may be short). */
   microBatchesPerEpoch(): number {
     return Math.ceil(this.rowsPerEpoch() / this.rowsPerMicro);

@@ -72,6 +72,11 @@ export async function runTrainingJob(runDir: string, deps: RunJobDeps): Promise<
   const trainSource = new BatchSource(data.train, { ...sourceOpts, shuffle: true });
   const validation = data.validation.length ? new BatchSource(data.validation, { ...sourceOpts, shuffle: false }) : undefined;
   const totalSteps = totalStepsFor(config, trainSource);
+  if (config.packing) {
+    const l = trainSource.layout();
+    const pct = (x: number) => `${Math.round((x / (l.rows * config.seqLen)) * 100)}%`;
+    log(`packing: ${l.examples} examples into ${l.rows} rows of ${config.seqLen} tokens (${(l.examples / l.rows).toFixed(1)} per row); padding ${l.padding} tokens (${pct(l.padding)} of the rows), ${l.paddingUnpacked} without packing`);
+  }
   if (trainSource.truncated) log(`${trainSource.truncated} example(s) longer than seqLen ${config.seqLen} were cut to fit`);
 
   let model: (TrainableModel & { close?(): Promise<void> | void }) | undefined;

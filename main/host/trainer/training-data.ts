@@ -8,6 +8,7 @@ import { LatheError } from '../../api/errors';
 import { DATASET_FILES } from '../../data/store';
 import { loadTokenized, prepareTokenized, sequencesOf } from '../../data/cache';
 import { defaultTemplate, runPipeline } from '../../data/pipeline';
+import type { PolicyCounts } from '../../data/lengths';
 import { splitFlags } from '../../data/split';
 import type { TokenSeq } from '../../data/tokenize';
 import { slidingWindows } from '../../data/windows';
@@ -21,8 +22,12 @@ import type { JobData } from './run-job';
 
 const toExample = (s: TokenSeq): TokenizedExample => ({ ids: s.ids, weights: s.mask });
 
-/** The longest sequence the batches can use: padding rows read T+1 tokens, packed rows T. */
-const maxLenFor = (c: TrainingConfig) => (c.packing ? c.seqLen : c.seqLen + 1);
+/**
+ * The longest sequence a row of the Data step's length (seqLen) may have. cpt windows use the T+1 tokens an unpacked
+ * row reads (each window's last token is only a target); chat rows are fitted to seqLen, the length the Data step
+ * previews and reports, so the tokens it shows are the tokens trained.
+ */
+const maxLenFor = (c: TrainingConfig) => (c.packing || c.objective !== 'cpt' ? c.seqLen : c.seqLen + 1);
 
 /** cpt reads whole documents (no truncation) and cuts them into windows afterwards. */
 const WHOLE = 2 ** 31 - 1;
@@ -68,7 +73,7 @@ async function fromRawFile(path: string, c: TrainingConfig, tokenizer: LatheToke
     onExample: (ex) => {
       label = ex.label;
     },
-    tokenize: { tokenizer, mask: c.lossMask, maxLen: isCpt(c) ? null : maxLenFor(c), policy: 'truncate', trainReasoning: c.trainReasoning, trainOnEos: c.trainOnEos },
+    tokenize: { tokenizer, mask: c.lossMask, maxLen: isCpt(c) ? null : maxLenFor(c), policy: c.lengthPolicy, trainReasoning: c.trainReasoning, trainOnEos: c.trainOnEos },
     // SFT trains on one sequence per example: the chosen answer of a preference pair. Preference objectives take both.
     onTokenized: (t) => {
       if (pairs && t.seqs.length === 2) seqs.push(toExample(t.seqs[0]), toExample(t.seqs[1]));
@@ -81,8 +86,21 @@ async function fromRawFile(path: string, c: TrainingConfig, tokenizer: LatheToke
   }
   if (isCpt(c) && report.format !== 'text') throw notText(c, path, report.format);
   const t = report.tokens;
-  log(`${path}: ${report.valid} valid rows of ${report.total}; ${report.invalidCount} left out (listed in data-report.json), ${report.duplicates} duplicates` + (t ? `; ${t.truncated} truncated to ${maxLenFor(c)} tokens, template ${t.template}, mask ${t.mask}` : ''));
+  log(`${path}: ${report.valid} valid rows of ${report.total}; ${report.invalidCount} left out (listed in data-report.json), ${report.duplicates} duplicates` + (t ? `; template ${t.template}, mask ${t.mask}; ${lengthLine(t, maxLenFor(c))}` : ''));
+  if (t) logTooLong(t.tooLong, log);
   return { seqs, report };
+}
+
+/** What the length policy did, in one clause of the run log. */
+function lengthLine(c: PolicyCounts & { policy: string }, maxLen: number): string {
+  const did = c.policy === 'split' ? `${c.split} split into ${c.splitPieces} pieces` : `${c.truncated} shortened, ${c.dropped} left out`;
+  return `length policy ${c.policy} at ${maxLen} tokens: ${did}`;
+}
+
+/** Rows the truncate policy had to leave out, each with its line: never dropped silently. */
+function logTooLong(rows: PolicyCounts['tooLong'], log: (m: string) => void): void {
+  for (const r of rows.slice(0, 20)) log(`  left out ${r.file ? `${r.file} ` : ''}line ${r.line}: ${r.reason}`);
+  if (rows.length > 20) log(`  … and ${rows.length - 20} more rows too long to fit (listed in the data report)`);
 }
 
 /** "name" (folder) for an imported dataset, from the identity file the import wrote; the folder alone otherwise. */
@@ -120,7 +138,7 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
       template: defaultTemplate(tokenizer),
       mask: config.lossMask,
       maxLen: isCpt(config) ? WHOLE : maxLenFor(config),
-      policy: 'truncate',
+      policy: config.lengthPolicy,
       trainReasoning: config.trainReasoning,
       trainOnEos: config.trainOnEos,
       split: config.validationDataset ? undefined : { valFraction: config.validationFraction, seed: config.seed },
@@ -141,7 +159,8 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
       train = [...sequencesOf(cache, 0)].map(toExample);
       validation = [...sequencesOf(cache, 1)].map(toExample);
     }
-    log(`dataset ${datasetName(source)}: ${train.length} training and ${validation.length} validation sequences (${prepared.fromCache ? 'from cache' : 'tokenized now'}; ${prepared.meta.truncated} truncated)`);
+    log(`dataset ${datasetName(source)}: ${train.length} training and ${validation.length} validation sequences (${prepared.fromCache ? 'from cache' : 'tokenized now'}; ${lengthLine({ ...prepared.meta, policy: config.lengthPolicy }, maxLenFor(config))})`);
+    logTooLong(prepared.meta.tooLong ?? [], log);
   } else {
     const { seqs, report } = await fromRawFile(config.objective === 'kto' ? rowsFileOf(source, 'kto') : source, config, tokenizer, log);
     // A run keeps the full report (every left-out row); a fit check (no run folder yet) only needs the counts.

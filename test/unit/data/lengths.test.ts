@@ -41,7 +41,7 @@ describe('length policies', () => {
     expect(applyLengthPolicy(ex(s), 8, 'drop', 1, c)).toEqual([]);
     const pieces = applyLengthPolicy(ex(s), 4, 'split', 1, c);
     expect(pieces.map((p) => Array.from(p.seqs[0].ids))).toEqual([[13, 14, 15, 20], [21, 22, 23]]);
-    expect(c).toEqual({ truncated: 0, dropped: 1, split: 1, splitPieces: 2, emptyPieces: 1 });
+    expect(c).toEqual({ truncated: 0, dropped: 1, split: 1, splitPieces: 2, emptyPieces: 1, tooLong: [] });
     expect(applyLengthPolicy(ex(s), 11, 'drop', 1, c)).toHaveLength(1);
   });
 

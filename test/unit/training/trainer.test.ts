@@ -132,4 +132,12 @@ describe('batches', () => {
     expect([...packed.batch.positions!]).toEqual([0, 1, 2, 3, 0, 1, 2, 0]);
     expect([...packed.weights]).toEqual([0, 1, 1, 0, 1, 1, 0, 0]);
   });
+
+  it('reports the epoch layout the run log prints: rows and padding with and without packing', () => {
+    const ex = [4, 3, 6, 2].map((n) => ({ ids: Array.from({ length: n }, (_, i) => i + 1), weights: new Array<number>(n).fill(1) }));
+    const packed = new BatchSource(ex, { seqLen: 8, microBatch: 1, packing: true, seed: 0, shuffle: false, padId: 0 });
+    // Next-fit in order: [4, 3] [6, 2] -> 2 rows, 1 + 0 padding; unpacked: 4 rows, 4 + 5 + 2 + 6 padding.
+    expect(packed.layout()).toEqual({ examples: 4, rows: 2, padding: 1, paddingUnpacked: 17 });
+    expect(new BatchSource(ex, { seqLen: 8, microBatch: 1, packing: false, seed: 0, shuffle: false, padId: 0 }).layout()).toEqual({ examples: 4, rows: 4, padding: 17, paddingUnpacked: 17 });
+  });
 });

@@ -102,6 +102,14 @@ export function LengthChart({ r, split }: { r: DatasetReportView; split?: SplitS
         {t.trainedTokens} of {t.totalTokens} tokens are trained ({t.mask} mask, {t.template} template).
         {split && ` Split: ${split.train} train / ${split.validation} validation (seed ${split.seed}).`}
       </p>
+      {t.tooLong?.length ? (
+        <ul className="data-note" data-testid="too-long-rows" aria-label="Rows left out as too long">
+          {t.tooLong.slice(0, 20).map((r) => (
+            <li key={`${r.file ?? ''}:${r.line}`}>{r.file ? `${r.file} ` : ''}line {r.line}: {r.reason}</li>
+          ))}
+          {t.tooLong.length > 20 && <li>… and {t.tooLong.length - 20} more</li>}
+        </ul>
+      ) : null}
     </figure>
   );
 }

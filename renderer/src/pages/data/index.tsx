@@ -159,7 +159,7 @@ export function DataPage({ project, notify }: { project?: Project; notify?: Noti
     try {
       const base = 'path' in source ? source.path.split(/[\\/]/).pop() : source.name;
       // The settings chosen here go with the dataset: a run on it starts from them (the New run form says so).
-      const training = { validationFraction: valFraction, seqLen: Math.max(16, maxLen), lossMask: mask, ...(template ? { template } : {}) };
+      const training = { validationFraction: valFraction, seqLen: Math.max(16, maxLen), lossMask: mask, lengthPolicy: policy, ...(template ? { template } : {}) };
       const r = await api.datasets.import({ source, projectId: project.id, ...(format ? { format } : {}), jobId: startJob(), training, ...(again ? { allowDuplicate: true, name: `${base} (${datasets.length + 1})` } : {}) });
       setImported(r.dataset);
       notify?.(`Imported “${r.dataset.name}”: ${r.dataset.valid.toLocaleString('en-US')} rows`);
@@ -237,9 +237,9 @@ export function DataPage({ project, notify }: { project?: Project; notify?: Noti
           </Field>
           <Field label="Longer examples" htmlFor="data-policy">
             <select id="data-policy" className="input" value={policy} onChange={(e) => setPolicy(e.target.value as typeof policy)}>
-              <option value="truncate">truncate (answer kept)</option>
-              <option value="drop">drop</option>
-              <option value="split">split</option>
+              <option value="truncate">truncate: drop oldest turns, keep the answer</option>
+              <option value="drop">leave the row out</option>
+              <option value="split">split into pieces</option>
             </select>
           </Field>
           <Field label="Validation share" htmlFor="data-val">

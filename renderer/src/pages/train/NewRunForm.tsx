@@ -21,7 +21,7 @@ import { useFitCheck } from './useFitCheck';
 
 const nf = new Intl.NumberFormat('en-US');
 
-const DATA_KEYS: Record<string, string> = { validationFraction: 'validation share', seqLen: 'max length', lossMask: 'loss mask' };
+const DATA_KEYS: Record<string, string> = { validationFraction: 'validation share', seqLen: 'max length', lossMask: 'loss mask', lengthPolicy: 'length policy' };
 
 /** The training settings an imported dataset carries from the Data step (only the keys a run has). */
 function dataSettings(d: DatasetSummary | undefined): Record<string, string | number> | undefined {
