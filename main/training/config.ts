@@ -4,6 +4,7 @@ import { issueText } from '../api/issue-text';
 import { z } from 'zod';
 import { DEVICE_PATTERN } from '../engine/device';
 import { LatheError } from '../api/errors';
+import { TEMPLATE_NAMES, type TemplateName } from '../data/render';
 
 export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 export type LoraTarget = (typeof LORA_TARGETS)[number];
@@ -65,6 +66,8 @@ const fields = {
   keepCheckpoints: { schema: z.number().int().min(1).max(100).default(3), why: 'Keep the last 3 checkpoints (plus the best by eval loss) to bound disk use.' },
   lengthPolicy: { schema: z.enum(['truncate', 'drop', 'split']).default('truncate'), why: 'What happens to a row longer than seqLen tokens (the Data step shows the same): truncate removes the oldest earlier turns, then the start of the last question, and keeps the system prompt and the whole answer (a row whose answer alone is too long is left out and listed); drop leaves such rows out; split cuts them into seqLen pieces (for long documents).' },
   packing: { schema: z.boolean().default(false), why: 'Packing short examples into full sequences speeds up training on short data; attention stays within each example.' },
+  chatTemplate: { schema: z.enum(TEMPLATE_NAMES as [TemplateName, ...TemplateName[]]).optional(), why: "How rows become text: the model's own chat template (model) when it has one, else chatml. A built-in (llama-3, mistral, gemma, phi-3, llama-2, chatml, alpaca) is for base models without a template; pick the one whose special tokens the vocabulary has." },
+  templateVars: { schema: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a template variable name (letters, digits, _)'), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(), why: 'Extra variables for the chat template, e.g. enable_thinking: false for Qwen3 (written enable_thinking=false in the form).' },
   lossMask: { schema: z.enum(['assistant', 'all', 'last', 'turns-marked']).default('assistant'), why: 'Train on assistant turns only: the model learns to answer, not to predict prompts. turns-marked trains only messages marked train: true.' },
   trainReasoning: { schema: z.boolean().default(true), why: 'Reasoning (<think>) in assistant turns is trained like the answer; off keeps it in the text as context but does not train it.' },
   trainOnEos: { schema: z.boolean().default(true), why: "The end-of-turn token is trained with each answer, so the model learns to stop; off only for continuations that must not end." },
@@ -93,6 +96,9 @@ export const TrainingConfigSchema = TrainingConfigObject.superRefine((c, ctx) =>
     if (c.rewards.includes('json_schema') && !c.rewardSchema) ctx.addIssue({ code: 'custom', path: ['rewardSchema'], message: 'is needed by the json_schema reward' });
     if (c.rewards.includes('length') && !c.lengthTarget) ctx.addIssue({ code: 'custom', path: ['lengthTarget'], message: 'is needed by the length reward' });
   }
+  if (c.objective === 'grpo' && c.chatTemplate && c.chatTemplate !== 'model') {
+    ctx.addIssue({ code: 'custom', path: ['chatTemplate'], message: "is not used by grpo, which samples with the model's own template; leave it unset or model" });
+  }
   if (c.objective === 'kto' && c.microBatch * c.gradAccum < 2) {
     ctx.addIssue({ code: 'custom', path: ['gradAccum'], message: 'kto needs at least 2 examples per step (microBatch x gradAccum) to estimate its KL baseline from mismatched pairs; raise gradAccum' });
   }
@@ -110,7 +116,8 @@ export function betaFor(c: Pick<TrainingConfig, 'objective' | 'beta'>): number {
 
 /** What kind of input a key takes (the UI builds its form from this). */
 export interface ConfigFieldKind {
-  kind: 'string' | 'number' | 'integer' | 'boolean' | 'enum' | 'list';
+  /** map: named scalar values (e.g. templateVars), typed as name=value pairs in the form. */
+  kind: 'string' | 'number' | 'integer' | 'boolean' | 'enum' | 'list' | 'map';
   options?: string[];
   min?: number;
   max?: number;
@@ -141,6 +148,7 @@ export function fieldKind(schema: z.ZodType): ConfigFieldKind {
     return { kind: n.isInt ? 'integer' : 'number', min: finite(n.minValue), max: finite(n.maxValue), ...(minExclusive ? { minExclusive } : {}), optional };
   }
   if (t === 'boolean') return { kind: 'boolean', optional };
+  if (t === 'record') return { kind: 'map', optional };
   return { kind: 'string', optional };
 }
 

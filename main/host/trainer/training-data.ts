@@ -29,6 +29,9 @@ const toExample = (s: TokenSeq): TokenizedExample => ({ ids: s.ids, weights: s.m
  */
 const maxLenFor = (c: TrainingConfig) => (c.packing || c.objective !== 'cpt' ? c.seqLen : c.seqLen + 1);
 
+/** The run's chat template: the one it names, else the model's own (chatml for a model without one), as in the Data step. */
+const templateOf = (c: TrainingConfig, tokenizer: LatheTokenizer) => c.chatTemplate ?? defaultTemplate(tokenizer);
+
 /** cpt reads whole documents (no truncation) and cuts them into windows afterwards. */
 const WHOLE = 2 ** 31 - 1;
 const isCpt = (c: TrainingConfig) => c.objective === 'cpt';
@@ -73,7 +76,7 @@ async function fromRawFile(path: string, c: TrainingConfig, tokenizer: LatheToke
     onExample: (ex) => {
       label = ex.label;
     },
-    tokenize: { tokenizer, mask: c.lossMask, maxLen: isCpt(c) ? null : maxLenFor(c), policy: c.lengthPolicy, trainReasoning: c.trainReasoning, trainOnEos: c.trainOnEos },
+    tokenize: { tokenizer, template: templateOf(c, tokenizer), extra: c.templateVars, mask: c.lossMask, maxLen: isCpt(c) ? null : maxLenFor(c), policy: c.lengthPolicy, trainReasoning: c.trainReasoning, trainOnEos: c.trainOnEos },
     // SFT trains on one sequence per example: the chosen answer of a preference pair. Preference objectives take both.
     onTokenized: (t) => {
       if (pairs && t.seqs.length === 2) seqs.push(toExample(t.seqs[0]), toExample(t.seqs[1]));
@@ -135,7 +138,8 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
     // A library dataset folder is immutable once imported, so its path identifies its content for the cache key.
     const prepared = await prepareTokenized(join(source, DATASET_FILES.normalized), source, meta.valid, join(source, DATASET_FILES.cache), {
       tokenizer,
-      template: defaultTemplate(tokenizer),
+      template: templateOf(config, tokenizer),
+      extra: config.templateVars,
       mask: config.lossMask,
       maxLen: isCpt(config) ? WHOLE : maxLenFor(config),
       policy: config.lengthPolicy,

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Run, RunMetric } from '../../../main/api/contract';
 import { configHelp as serverHelp, configKinds, resolveTrainingConfig, TrainingConfigObject } from '../../../main/training/config';
-import { buildConfig, configFields, fieldOfError, PRIMARY_KEYS } from '../../../renderer/src/pages/train/config-form';
+import { buildConfig, configFields, fieldOfError, formatValue, parseOverrides, PRIMARY_KEYS } from '../../../renderer/src/pages/train/config-form';
 import { PRESETS } from '../../../renderer/src/pages/train/presets';
 import {
   bestCheckpointStep,
@@ -76,8 +76,23 @@ describe('config form', () => {
       for (const option of f.kind.options) {
         expect(() => resolveTrainingConfig({ model: '/m', dataset: '/d', [f.key]: option }), `${f.key}=${option}`).not.toThrow();
       }
-      expect(f.kind.options).toContain(f.defaultValue);
+      // An optional choice without a default (chatTemplate) offers "default" besides the options.
+      if (f.defaultValue !== null) expect(f.kind.options).toContain(f.defaultValue);
     }
+  });
+
+  it('takes template variables as name=value pairs the server accepts, and names a malformed pair', () => {
+    const f = fields.find((x) => x.key === 'templateVars')!;
+    expect(f.kind).toEqual({ type: 'pairs' });
+    expect(f.group).toBe('Data');
+    const ok = parseOverrides(fields, { templateVars: 'enable_thinking=false, lang=de, depth=2' });
+    expect(ok.error).toBeUndefined();
+    expect(ok.values.templateVars).toEqual({ enable_thinking: false, lang: 'de', depth: 2 });
+    expect(resolveTrainingConfig({ model: 'm', dataset: 'd', templateVars: ok.values.templateVars }).templateVars).toEqual({ enable_thinking: false, lang: 'de', depth: 2 });
+    const bad = parseOverrides(fields, { templateVars: 'enable_thinking false' });
+    expect(bad.error?.key).toBe('templateVars');
+    expect(bad.error?.message).toContain('“enable_thinking false” is not name=value');
+    expect(formatValue({ enable_thinking: false })).toBe('enable_thinking=false');
   });
 
   it('builds a config every preset of which the server accepts, omitting unset keys', () => {

@@ -24,6 +24,8 @@ function Input({ field, value, onChange, invalid }: { field: ConfigField; value:
     case 'choice':
       return (
         <select {...common} className={`${cls} select`} value={String(value ?? '')} onChange={(e) => onChange(e.target.value)}>
+          {/* An optional choice with no default: unset means the server decides (its help says how). */}
+          {field.defaultValue === null && <option value="">default</option>}
           {field.kind.options.map((o) => (
             <option key={o} value={o}>
               {o}
@@ -78,10 +80,11 @@ function Input({ field, value, onChange, invalid }: { field: ConfigField; value:
     default:
       return (
         <input
+          {...(field.kind.type === 'pairs' ? { title: 'name=value pairs, separated by commas' } : {})}
           {...common}
           className={`${cls}${field.kind.type === 'text' && field.kind.mono ? ' input-mono' : ''}`}
-          value={value === null || value === undefined ? '' : String(value)}
-          placeholder={field.defaultValue === null ? 'not set' : String(field.defaultValue)}
+          value={value === null || value === undefined ? '' : typeof value === 'object' ? formatValue(value) : String(value)}
+          placeholder={field.kind.type === 'pairs' ? 'e.g. enable_thinking=false' : field.defaultValue === null ? 'not set' : String(field.defaultValue)}
           onChange={(e) => onChange(e.target.value)}
           autoComplete="off"
           spellCheck={false}

@@ -21,14 +21,16 @@ import { useFitCheck } from './useFitCheck';
 
 const nf = new Intl.NumberFormat('en-US');
 
-const DATA_KEYS: Record<string, string> = { validationFraction: 'validation share', seqLen: 'max length', lossMask: 'loss mask', lengthPolicy: 'length policy' };
+const DATA_KEYS: Record<string, string> = { validationFraction: 'validation share', seqLen: 'max length', lossMask: 'loss mask', lengthPolicy: 'length policy', chatTemplate: 'chat template' };
 
 /** The training settings an imported dataset carries from the Data step (only the keys a run has). */
 function dataSettings(d: DatasetSummary | undefined): Record<string, string | number> | undefined {
   const t = d?.options?.training as Record<string, unknown> | undefined;
   if (!t) return undefined;
   const out: Record<string, string | number> = {};
-  for (const k of Object.keys(DATA_KEYS)) if (typeof t[k] === 'number' || typeof t[k] === 'string') out[k] = t[k] as string | number;
+  // The Data step stores its template choice as `template` (the run's key is chatTemplate).
+  const given = { ...t, ...(t.chatTemplate === undefined && typeof t.template === 'string' ? { chatTemplate: t.template } : {}) };
+  for (const k of Object.keys(DATA_KEYS)) if (typeof given[k] === 'number' || typeof given[k] === 'string') out[k] = given[k] as string | number;
   return Object.keys(out).length ? out : undefined;
 }
 
@@ -211,7 +213,7 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
           <p className={`form-hint form-grid-wide${changedFromData.length ? ' hint-warn' : ''}`} data-testid="data-settings-hint">
             {changedFromData.length
               ? `You changed the ${changedFromData.map((k) => DATA_KEYS[k]).join(' and ')} from your Data settings (${changedFromData.map((k) => `${DATA_KEYS[k]} ${fromData[k]}`).join(', ')}); this run uses your value.`
-              : `${Object.entries(fromData).map(([k, v]) => `${DATA_KEYS[k].charAt(0).toUpperCase()}${DATA_KEYS[k].slice(1)} ${v}`).join(', ')}: from your Data settings, so the run holds out the rows the Data step reported.`}
+              : `${Object.entries(fromData).map(([k, v]) => `${DATA_KEYS[k].charAt(0).toUpperCase()}${DATA_KEYS[k].slice(1)} ${v}`).join(', ')}: from your Data settings, so the run trains on the rows the Data step reported.`}
           </p>
         )}
         {modelErr && <ErrorText error={modelErr} context="training.start" />}

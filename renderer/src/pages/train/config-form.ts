@@ -9,6 +9,8 @@ export type FieldKind =
   | { type: 'multi'; options: string[] }
   /** A list of numbers (e.g. reward weights), typed as "1, 0.5". */
   | { type: 'numberList' }
+  /** Named values (e.g. template variables), typed as "enable_thinking=false, lang=de". */
+  | { type: 'pairs' }
   | { type: 'text'; mono: boolean };
 
 export interface ConfigField {
@@ -64,7 +66,7 @@ export const GROUP_ORDER = ['Objective', 'Adapter', 'Optimization', 'Data', 'Eva
 const GROUPS: [string, RegExp][] = [
   ['Objective', /^(objective|beta|labelSmoothing|simpoGamma|initAdapter)$/],
   ['Adapter', /^(quant|lora|rslora)/],
-  ['Data', /^(validation|seqLen|packing|lossMask)/],
+  ['Data', /^(validation|seqLen|packing|lossMask|lengthPolicy|chatTemplate|templateVars|train(Reasoning|OnEos))/],
   ['Optimization', /^(microBatch|gradAccum|epochs|maxSteps|learningRate|schedule|warmupSteps|weightDecay|maxGradNorm|seed)$/],
   ['Evaluation & checkpoints', /^(evalEvery|checkpoint|keepCheckpoints)/],
 ];
@@ -84,6 +86,8 @@ function kindOf(key: string, h: ConfigHelp[string]): FieldKind {
       return h.options?.length ? { type: 'multi', options: h.options } : { type: 'numberList' };
     case 'boolean':
       return { type: 'boolean' };
+    case 'map':
+      return { type: 'pairs' };
     case 'integer':
       return { type: 'number', integer: true };
     case 'number':
@@ -154,6 +158,12 @@ export function parseOverrides(fields: ConfigField[], overrides: FormValues): { 
       values[f.key] = parts.map(Number);
       continue;
     }
+    if (f.kind.type === 'pairs') {
+      const parsed = parsePairs(s);
+      if ('bad' in parsed) return { values, error: { key: f.key, code: 'form.notPairs', message: `${f.label}: “${parsed.bad}” is not name=value.`, hint: 'Write name=value pairs separated by commas, e.g. enable_thinking=false, or clear the field.' } };
+      values[f.key] = parsed.pairs;
+      continue;
+    }
     if (f.kind.type !== 'number') {
       values[f.key] = s;
       continue;
@@ -170,9 +180,27 @@ export function parseOverrides(fields: ConfigField[], overrides: FormValues): { 
   return { values };
 }
 
+/** "a=1, b=text" into { a: 1, b: 'text' }: a value is JSON when it parses (numbers, true/false, null), else text. */
+export function parsePairs(s: string): { pairs: Record<string, unknown> } | { bad: string } {
+  const pairs: Record<string, unknown> = {};
+  for (const part of s.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(part);
+    if (!m) return { bad: part };
+    let v: unknown = m[2];
+    try {
+      v = JSON.parse(m[2]);
+    } catch {
+      // Plain text stays text.
+    }
+    pairs[m[1]] = v !== null && typeof v === 'object' ? m[2] : v;
+  }
+  return { pairs };
+}
+
 export function formatValue(v: unknown): string {
   if (v === null || v === undefined) return 'not set';
   if (Array.isArray(v)) return v.join(', ');
+  if (typeof v === 'object') return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}=${String(x)}`).join(', ');
   if (typeof v === 'boolean') return v ? 'on' : 'off';
   return String(v);
 }
