@@ -13,11 +13,16 @@ import { DatasetsRepo } from '../library/datasets-repo';
 import { RunsRepo } from '../library/runs-repo';
 import type { ServiceContext } from './context';
 
+/** The datasets a run's mixture names (run configs are stored as written, so read them defensively). */
+function mixtureDatasets(config: Record<string, unknown>): unknown[] {
+  return Array.isArray(config.mixture) ? config.mixture.map((m: unknown) => (m && typeof m === 'object' ? (m as { dataset?: unknown }).dataset : undefined)) : [];
+}
+
 /** Runs whose config trains on the dataset (its folder …/datasets/<dir>). */
 export function runsUsing(ctx: ServiceContext, datasetId: string): { id: string; name: string; status: string }[] {
   const d = new DatasetsRepo(ctx.db).get(datasetId);
   const dir = datasetDir(ctx.paths, d.dir);
-  return new RunsRepo(ctx.db).list().filter((r) => r.config.dataset === dir || r.config.dataset === d.id || r.config.validationDataset === dir).map((r) => ({ id: r.id, name: r.name, status: r.status }));
+  return new RunsRepo(ctx.db).list().filter((r) => r.config.dataset === dir || r.config.dataset === d.id || r.config.validationDataset === dir || mixtureDatasets(r.config).some((m) => m === dir || m === d.id)).map((r) => ({ id: r.id, name: r.name, status: r.status }));
 }
 
 async function sha256File(path: string): Promise<string> {

@@ -12,6 +12,12 @@ const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object'
 /** A dataset reference may be a library id or name; only strings that look like paths are checked. */
 const looksLikePath = (v: unknown): v is string => str(v) && (isAbsolute(v) || /[\\/]/.test(v) || v.startsWith('.'));
 
+/** A training config's files: the model, the dataset, the validation file and every mixture dataset. */
+function configPaths(c: Record<string, unknown>): [string, unknown][] {
+  const mixture = Array.isArray(c.mixture) ? c.mixture.map((m, i): [string, unknown] => [`config.dataset (mixture[${i}])`, obj(m).dataset]) : [];
+  return [['config.model', c.model], ['config.dataset', c.dataset], ['config.validationDataset', c.validationDataset], ...mixture];
+}
+
 /** The path-valued arguments of each method that takes one, with the field name used in errors. */
 const PATH_ARGS: Partial<Record<MethodName, (a: Args) => [string, unknown][]>> = {
   'models.inspect': (a) => [['path', a?.path]],
@@ -20,8 +26,8 @@ const PATH_ARGS: Partial<Record<MethodName, (a: Args) => [string, unknown][]>> =
   'datasets.preview': (a) => [['source.path', obj(a?.source).path], ['tokenizerPath', a?.tokenizerPath]],
   'datasets.rawLines': (a) => [['source.path', obj(a?.source).path]],
   'datasets.import': (a) => [['source.path', obj(a?.source).path], ['tokenizerPath', a?.tokenizerPath]],
-  'training.start': (a) => [['config.model', obj(a?.config).model], ['config.dataset', obj(a?.config).dataset], ['config.validationDataset', obj(a?.config).validationDataset]],
-  'training.fitCheck': (a) => [['config.model', obj(a?.config).model], ['config.dataset', obj(a?.config).dataset], ['config.validationDataset', obj(a?.config).validationDataset]],
+  'training.start': (a) => configPaths(obj(a?.config)),
+  'training.fitCheck': (a) => configPaths(obj(a?.config)),
 };
 
 /** Resolves symlinks of the longest existing prefix, so a link inside an allowed folder cannot point outside it. */

@@ -15,6 +15,10 @@ export const REWARDS = ['exact', 'numeric', 'regex', 'json', 'json_schema', 'len
 export type ObjectiveName = (typeof OBJECTIVES)[number];
 export const PREFERENCE_OBJECTIVES: readonly ObjectiveName[] = ['dpo', 'ipo', 'orpo', 'simpo'];
 
+const TemplateChoice = z.enum(TEMPLATE_NAMES as [TemplateName, ...TemplateName[]]);
+/** One more dataset of a mixture: a file, library id or name, its weight, and the template its rows need. */
+const MixtureEntry = z.object({ dataset: z.string().min(1), weight: z.number().positive().max(1000).default(1), chatTemplate: TemplateChoice.optional() }).strict();
+
 /** Each field: its schema (with default) and why the default is what it is. */
 const fields = {
   model: { schema: z.string().min(1), why: 'Folder of the base model (Hugging Face layout: config.json, *.safetensors, tokenizer.json).' },
@@ -35,6 +39,8 @@ const fields = {
   ktoUndesirableWeight: { schema: z.number().positive().max(100).default(1), why: 'kto: weight of the undesirable examples\' loss (see ktoDesirableWeight).' },
   simpoGamma: { schema: z.number().min(0).max(10).default(0.5), why: 'simpo: the target reward margin; 0.5 is TRL\'s default (gamma/beta around 0.25-0.5 in the SimPO paper).' },
   dataset: { schema: z.string().min(1), why: 'Dataset to train on: a file (JSONL, JSON, CSV, Parquet, text) or a dataset id from the library.' },
+  datasetWeight: { schema: z.number().positive().max(1000).default(1), why: 'With a mixture: the share of the main dataset relative to the mixture weights (1 and a mixture weight of 3 make 25%/75%).' },
+  mixture: { schema: z.array(MixtureEntry).min(1).max(16).optional(), why: 'More datasets mixed into every epoch with the main one, each with a weight (its share of the epoch relative to datasetWeight) and optionally its own chatTemplate. Each epoch holds exactly those shares; a small dataset repeats, a large one is sampled. Each dataset keeps its own validation split.' },
   initAdapter: { schema: z.string().min(1).optional(), why: 'Start from this PEFT adapter folder (e.g. an SFT run\'s adapter/) instead of a fresh one; its rank and targets replace loraR/loraTargets. For dpo/ipo the reference is then the model with this adapter: the usual SFT-then-DPO recipe.' },
   validationDataset: { schema: z.string().min(1).optional(), why: 'Optional separate validation file; otherwise a split of the dataset is held out.' },
   quant: { schema: z.enum(['nf4', 'int8', 'none']).default('nf4'), why: 'NF4 (QLoRA) stores frozen weights in 4 bits: ~4x less memory than bf16 for nearly the same quality.' },
@@ -66,7 +72,7 @@ const fields = {
   keepCheckpoints: { schema: z.number().int().min(1).max(100).default(3), why: 'Keep the last 3 checkpoints (plus the best by eval loss) to bound disk use.' },
   lengthPolicy: { schema: z.enum(['truncate', 'drop', 'split']).default('truncate'), why: 'What happens to a row longer than seqLen tokens (the Data step shows the same): truncate removes the oldest earlier turns, then the start of the last question, and keeps the system prompt and the whole answer (a row whose answer alone is too long is left out and listed); drop leaves such rows out; split cuts them into seqLen pieces (for long documents).' },
   packing: { schema: z.boolean().default(false), why: 'Packing short examples into full sequences speeds up training on short data; attention stays within each example.' },
-  chatTemplate: { schema: z.enum(TEMPLATE_NAMES as [TemplateName, ...TemplateName[]]).optional(), why: "How rows become text: the model's own chat template (model) when it has one, else chatml. A built-in (llama-3, mistral, gemma, phi-3, llama-2, chatml, alpaca) is for base models without a template; pick the one whose special tokens the vocabulary has." },
+  chatTemplate: { schema: TemplateChoice.optional(), why: "How rows become text: the model's own chat template (model) when it has one, else chatml. A built-in (llama-3, mistral, gemma, phi-3, llama-2, chatml, alpaca) is for base models without a template; pick the one whose special tokens the vocabulary has." },
   templateVars: { schema: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a template variable name (letters, digits, _)'), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(), why: 'Extra variables for the chat template, e.g. enable_thinking: false for Qwen3 (written enable_thinking=false in the form).' },
   lossMask: { schema: z.enum(['assistant', 'all', 'last', 'turns-marked']).default('assistant'), why: 'Train on assistant turns only: the model learns to answer, not to predict prompts. turns-marked trains only messages marked train: true.' },
   trainReasoning: { schema: z.boolean().default(true), why: 'Reasoning (<think>) in assistant turns is trained like the answer; off keeps it in the text as context but does not train it.' },
@@ -117,7 +123,8 @@ export function betaFor(c: Pick<TrainingConfig, 'objective' | 'beta'>): number {
 /** What kind of input a key takes (the UI builds its form from this). */
 export interface ConfigFieldKind {
   /** map: named scalar values (e.g. templateVars), typed as name=value pairs in the form. */
-  kind: 'string' | 'number' | 'integer' | 'boolean' | 'enum' | 'list' | 'map';
+  /** entries: a list of records (the mixture), edited row by row. */
+  kind: 'string' | 'number' | 'integer' | 'boolean' | 'enum' | 'list' | 'map' | 'entries';
   options?: string[];
   min?: number;
   max?: number;
@@ -138,6 +145,7 @@ export function fieldKind(schema: z.ZodType): ConfigFieldKind {
   if (t === 'enum') return { kind: 'enum', options: Object.values(s.def.entries as Record<string, string>), optional };
   if (t === 'array') {
     const el = s.def.element as z.ZodType & { def: Record<string, unknown> };
+    if (el.def.type === 'object') return { kind: 'entries', optional };
     return { kind: 'list', options: el.def.type === 'enum' ? Object.values(el.def.entries as Record<string, string>) : undefined, optional };
   }
   if (t === 'number') {

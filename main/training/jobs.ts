@@ -95,10 +95,12 @@ export class TrainingJobs {
     return out;
   }
 
-  /** A dataset given by library id or name becomes its folder, so the run does not depend on the library to resume. */
+  /** A dataset (or mixture dataset) given by library id or name becomes its folder, so the run does not depend on the library to resume. */
   resolveConfig(input: TrainingConfig): TrainingConfig {
-    const datasetDir = this.options.resolveDataset?.(input.dataset);
-    return datasetDir ? { ...input, dataset: datasetDir } : input;
+    const resolve = (ref: string): string => this.options.resolveDataset?.(ref) ?? ref;
+    const out = { ...input, dataset: resolve(input.dataset) };
+    if (input.mixture) out.mixture = input.mixture.map((m) => ({ ...m, dataset: resolve(m.dataset) }));
+    return out;
   }
 
   async create(input: TrainingConfig, opts: { name?: string; projectId?: string | null } = {}): Promise<RunRecord> {

@@ -20,4 +20,9 @@ export async function validateRunInputs(config: TrainingConfig): Promise<void> {
       throw new LatheError('data.notFound', `The dataset ${path} does not exist (config key "${key}").`, 'Give the path of a dataset file (JSONL, JSON, CSV, Parquet, text), or the id or name of a dataset imported in the Data step.');
     }
   }
+  (config.mixture ?? []).forEach((m, i) => {
+    if (!existsSync(m.dataset)) {
+      throw new LatheError('data.notFound', `The dataset ${m.dataset} does not exist (config key "mixture[${i}].dataset").`, 'Give the path of a dataset file, or the id or name of a dataset imported in the Data step; or remove it from the mixture.');
+    }
+  });
 }

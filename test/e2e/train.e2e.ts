@@ -444,4 +444,32 @@ describeBrowser('train step (web mode)', () => {
     await page.getByTestId('run-list').waitFor();
     expect(app.errors).toEqual([]);
   }, TRAINS);
+
+  it('trains on a mixture of two datasets chosen in the form, with the shares in the log', async () => {
+    const other = join(dataDir, 'words.jsonl');
+    writeFileSync(other, Array.from({ length: 20 }, (_, i) => JSON.stringify({ instruction: `Spell ${i}.`, output: `number ${i}` })).join('\n') + '\n');
+    await page.getByTestId('new-run').click();
+    await page.getByTestId('run-dataset').fill(datasetFile);
+    await page.getByTestId('run-name-input').fill('Mixed');
+    await page.getByTestId('advanced-toggle').click();
+    await fill(SHORT);
+    const mixture = page.getByTestId('cfg-mixture');
+    await mixture.getByRole('button', { name: 'Add a dataset to the mix' }).click();
+    // An unfinished row is named at its field before anything is sent.
+    await page.getByTestId('run-start').click();
+    await expect.poll(() => page.locator('[data-key="mixture"]').getAttribute('class')).toContain('is-invalid');
+    await mixture.getByLabel('Mixture dataset 1').fill(other);
+    await mixture.getByLabel('Weight of mixture dataset 1').fill('3');
+    await screenshot(page, 'train-mixture-form');
+    await page.getByTestId('run-start').click();
+    await dash().waitFor();
+    await expect.poll(status, { timeout: 120_000, interval: 100 }).toMatch(/^(completed|failed|cancelled|interrupted)$/);
+    expect(await status()).toBe('completed');
+    await dash().getByTestId('run-log').locator('summary').click();
+    const log = (await dash().getByTestId('run-log').textContent()) ?? '';
+    // 38 + 19 training examples at 1:3 over an epoch of 57: 25% and 75%.
+    expect(log).toContain('mixture of 2 datasets, 57 examples per epoch');
+    expect(log).toMatch(/words\.jsonl: weight 3 -> 75\.4% of the epoch \(asked 75\.0%\)/);
+    expect(app.errors).toEqual([]);
+  }, TRAINS);
 });

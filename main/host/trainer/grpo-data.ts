@@ -10,7 +10,7 @@ import type { TrainingConfig } from '../../training/config';
 import type { TokenizedExample } from './batches';
 import { rowsFileOf } from './dataset-source';
 
-async function prompts(given: string, tokenizer: LatheTokenizer, runDir: string, log: (m: string) => void, vars?: Record<string, unknown>): Promise<TokenizedExample[]> {
+async function prompts(given: string, tokenizer: LatheTokenizer, runDir: string, log: (m: string) => void, vars?: Record<string, unknown>, reportName = 'data-report.json'): Promise<TokenizedExample[]> {
   // An imported dataset is read from the raw file it kept: the answers live in the rows, not in the tokenized cache.
   const path = rowsFileOf(given, 'grpo');
   const report = emptyReport(path, 'jsonl');
@@ -23,13 +23,13 @@ async function prompts(given: string, tokenizer: LatheTokenizer, runDir: string,
   if (report.format !== 'prompts') {
     throw new LatheError('data.objectiveMismatch', `objective grpo needs prompt rows with an answer (prompt or messages, and answer), but ${path} is ${report.format} data.`, 'Give a file of {"prompt": ..., "answer": ...} rows, or train this data with objective: sft.');
   }
-  if (runDir) await writeFile(join(runDir, 'data-report.json'), JSON.stringify(report, null, 2));
-  log(`${path}: ${report.valid} prompts of ${report.total} rows; ${report.invalidCount} left out (listed in data-report.json)`);
+  if (runDir) await writeFile(join(runDir, reportName), JSON.stringify(report, null, 2));
+  log(`${path}: ${report.valid} prompts of ${report.total} rows; ${report.invalidCount} left out (listed in ${reportName})`);
   return out;
 }
 
-export async function loadGrpoPrompts(c: TrainingConfig, tokenizer: LatheTokenizer, runDir: string, log: (m: string) => void): Promise<{ train: TokenizedExample[]; validation: TokenizedExample[] }> {
-  const all = await prompts(c.dataset, tokenizer, runDir, log, c.templateVars);
+export async function loadGrpoPrompts(c: TrainingConfig, tokenizer: LatheTokenizer, runDir: string, log: (m: string) => void, reportName?: string): Promise<{ train: TokenizedExample[]; validation: TokenizedExample[] }> {
+  const all = await prompts(c.dataset, tokenizer, runDir, log, c.templateVars, reportName);
   if (c.validationDataset) return { train: all, validation: await prompts(c.validationDataset, tokenizer, '', log, c.templateVars) };
   const flags = splitFlags(all.length, { valFraction: c.validationFraction, seed: c.seed });
   return { train: all.filter((_, i) => !flags[i]), validation: all.filter((_, i) => flags[i]) };

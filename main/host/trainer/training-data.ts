@@ -18,7 +18,11 @@ import type { TokenizedExample } from './batches';
 import { forgettingProbePath, textWindows } from '../eval/text-windows';
 import { isLibraryDataset, rowsFileOf } from './dataset-source';
 import { loadGrpoPrompts } from './grpo-data';
+import { loadMixture } from './mixture-data';
 import type { JobData } from './run-job';
+
+/** The run-folder file that lists every row a dataset left out (a mixture's other datasets get their own). */
+export const DATA_REPORT = 'data-report.json';
 
 const toExample = (s: TokenSeq): TokenizedExample => ({ ids: s.ids, weights: s.mask });
 
@@ -67,7 +71,7 @@ function splitGroups(seqs: TokenizedExample[], size: number, c: TrainingConfig):
   };
 }
 
-async function fromRawFile(path: string, c: TrainingConfig, tokenizer: LatheTokenizer, log: (m: string) => void) {
+async function fromRawFile(path: string, c: TrainingConfig, tokenizer: LatheTokenizer, log: (m: string) => void, reportName = DATA_REPORT) {
   const seqs: TokenizedExample[] = [];
   const pairs = pairsWanted(c);
   // KTO labels come with the normalised example, which the pipeline hands over just before its tokens.
@@ -89,7 +93,7 @@ async function fromRawFile(path: string, c: TrainingConfig, tokenizer: LatheToke
   }
   if (isCpt(c) && report.format !== 'text') throw notText(c, path, report.format);
   const t = report.tokens;
-  log(`${path}: ${report.valid} valid rows of ${report.total}; ${report.invalidCount} left out (listed in data-report.json), ${report.duplicates} duplicates` + (t ? `; template ${t.template}, mask ${t.mask}; ${lengthLine(t, maxLenFor(c))}` : ''));
+  log(`${path}: ${report.valid} valid rows of ${report.total}; ${report.invalidCount} left out (listed in ${reportName}), ${report.duplicates} duplicates` + (t ? `; template ${t.template}, mask ${t.mask}; ${lengthLine(t, maxLenFor(c))}` : ''));
   if (t) logTooLong(t.tooLong, log);
   return { seqs, report };
 }
@@ -116,7 +120,13 @@ function datasetName(folder: string): string {
   }
 }
 
+/** The run's data: one dataset, or several mixed by weight (./mixture-data.ts). */
 export async function loadTrainingData(config: TrainingConfig, runDir: string, log: (m: string) => void): Promise<JobData> {
+  return config.mixture?.length ? loadMixture(config, runDir, log, loadDataset) : loadDataset(config, runDir, log);
+}
+
+/** One dataset; `reportName` is the file in the run folder that lists its left-out rows. */
+async function loadDataset(config: TrainingConfig, runDir: string, log: (m: string) => void, reportName = DATA_REPORT): Promise<JobData> {
   const tokenizer = await loadTokenizer(config.model);
   const padId = tokenizer.padId ?? tokenizer.eosId ?? 0;
   const source = config.dataset;
@@ -124,8 +134,8 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
     throw new LatheError('data.notFound', `The dataset ${source} does not exist.`, 'Give the path of a dataset file (JSONL, JSON, CSV, Parquet, text) or import it in the Data step first.');
   }
   if (config.objective === 'grpo') {
-    const g = await loadGrpoPrompts(config, tokenizer, runDir, log);
-    if (!g.train.length) throw new LatheError('data.empty', `No prompt to train on in ${source}.`, 'Check the data report: every row was left out (see data-report.json in the run folder).');
+    const g = await loadGrpoPrompts(config, tokenizer, runDir, log, reportName);
+    if (!g.train.length) throw new LatheError('data.empty', `No prompt to train on in ${source}.`, `Check the data report: every row was left out (see ${reportName} in the run folder).`);
     return { ...g, padId };
   }
   let train: TokenizedExample[];
@@ -166,9 +176,9 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
     log(`dataset ${datasetName(source)}: ${train.length} training and ${validation.length} validation sequences (${prepared.fromCache ? 'from cache' : 'tokenized now'}; ${lengthLine({ ...prepared.meta, policy: config.lengthPolicy }, maxLenFor(config))})`);
     logTooLong(prepared.meta.tooLong ?? [], log);
   } else {
-    const { seqs, report } = await fromRawFile(config.objective === 'kto' ? rowsFileOf(source, 'kto') : source, config, tokenizer, log);
+    const { seqs, report } = await fromRawFile(config.objective === 'kto' ? rowsFileOf(source, 'kto') : source, config, tokenizer, log, reportName);
     // A run keeps the full report (every left-out row); a fit check (no run folder yet) only needs the counts.
-    if (runDir) await writeFile(join(runDir, 'data-report.json'), JSON.stringify(report, null, 2));
+    if (runDir) await writeFile(join(runDir, reportName), JSON.stringify(report, null, 2));
     if (config.validationDataset) {
       train = seqs;
     } else {
@@ -187,7 +197,7 @@ export async function loadTrainingData(config: TrainingConfig, runDir: string, l
     validation = cut(validation);
     log(`continued pre-training: ${docs[0]} training and ${docs[1]} validation documents cut into ${train.length} and ${validation.length} windows of up to ${maxLenFor(config)} tokens`);
   }
-  if (!train.length) throw new LatheError('data.empty', `No trainable example in ${source}.`, 'Check the data report: every row was left out (see data-report.json in the run folder).');
+  if (!train.length) throw new LatheError('data.empty', `No trainable example in ${source}.`, `Check the data report: every row was left out (see ${reportName} in the run folder).`);
   // The forgetting probe, for cpt: windows of the longest length an unpacked row holds.
   const probe = isCpt(config) && existsSync(forgettingProbePath())
     ? textWindows(await readFile(forgettingProbePath(), 'utf8'), tokenizer, maxLenFor({ ...config, packing: false })).map((s) => ({ ids: s.ids, weights: s.mask }))

@@ -5,6 +5,7 @@ import type { Run, RunMetric } from '../../../main/api/contract';
 import { configHelp as serverHelp, configKinds, resolveTrainingConfig, TrainingConfigObject } from '../../../main/training/config';
 import { buildConfig, configFields, fieldOfError, formatValue, parseOverrides, PRIMARY_KEYS } from '../../../renderer/src/pages/train/config-form';
 import { PRESETS } from '../../../renderer/src/pages/train/presets';
+import { cloneOverrides } from '../../../renderer/src/pages/train/clone';
 import {
   bestCheckpointStep,
   canCancel,
@@ -93,6 +94,23 @@ describe('config form', () => {
     expect(bad.error?.key).toBe('templateVars');
     expect(bad.error?.message).toContain('“enable_thinking false” is not name=value');
     expect(formatValue({ enable_thinking: false })).toBe('enable_thinking=false');
+  });
+
+  it('edits the mixture as rows the server accepts, and names an unfinished row', () => {
+    const f = fields.find((x) => x.key === 'mixture')!;
+    expect(f.kind).toEqual({ type: 'mixture' });
+    const rows = [JSON.stringify({ dataset: 'ds-code', weight: 3 }), JSON.stringify({ dataset: 'ds-chat', weight: 1, chatTemplate: 'chatml' })];
+    const ok = parseOverrides(fields, { mixture: rows });
+    expect(ok.error).toBeUndefined();
+    const config = resolveTrainingConfig({ model: 'm', dataset: 'd', mixture: ok.values.mixture });
+    expect(config.mixture).toEqual([{ dataset: 'ds-code', weight: 3 }, { dataset: 'ds-chat', weight: 1, chatTemplate: 'chatml' }]);
+    expect(parseOverrides(fields, { mixture: [JSON.stringify({ dataset: '', weight: 1 })] }).error?.message).toContain('dataset 1 of the mixture is not chosen');
+    expect(parseOverrides(fields, { mixture: [JSON.stringify({ dataset: 'x', weight: -1 })] }).error?.key).toBe('mixture');
+    // A cloned run's mixture and template variables come back as the form holds them, and parse to the same config.
+    const cloned = cloneOverrides({ mixture: config.mixture, templateVars: { enable_thinking: false } }, new Set());
+    const again = parseOverrides(fields, cloned);
+    expect(again.values.mixture).toEqual(config.mixture);
+    expect(again.values.templateVars).toEqual({ enable_thinking: false });
   });
 
   it('builds a config every preset of which the server accepts, omitting unset keys', () => {

@@ -4,11 +4,18 @@ import type { JSX } from 'react';
 import type { ApiError } from '../../api/errors';
 import { ErrorText } from '../../components/Field';
 import { GROUP_ORDER, formatValue, rangeText, type ConfigField, type FormValues } from './config-form';
+import { MixtureInput } from './MixtureInput';
 
 /** What the form holds per key: strings for number and text inputs (parsed on submit), booleans, string lists. */
 export type Overrides = FormValues;
 
-function Input({ field, value, onChange, invalid }: { field: ConfigField; value: unknown; onChange: (v: string | boolean | string[]) => void; invalid: boolean }): JSX.Element {
+/** What some inputs offer besides the field itself: the project's datasets and the template names (the mixture rows). */
+interface Choices {
+  datasets: { id: string; name: string }[];
+  templates: string[];
+}
+
+function Input({ field, value, onChange, invalid, choices }: { field: ConfigField; value: unknown; onChange: (v: string | boolean | string[]) => void; invalid: boolean; choices: Choices }): JSX.Element {
   const id = `cfg-${field.key}`;
   const common = { id, 'aria-invalid': invalid || undefined, 'aria-describedby': `${id}-help`, 'data-testid': id };
   const cls = `input input-sm${invalid ? ' input-invalid' : ''}`;
@@ -33,6 +40,8 @@ function Input({ field, value, onChange, invalid }: { field: ConfigField; value:
           ))}
         </select>
       );
+    case 'mixture':
+      return <MixtureInput id={id} rows={Array.isArray(value) ? (value as unknown[]).map((r) => (typeof r === 'string' ? r : JSON.stringify(r))) : []} datasets={choices.datasets} templates={choices.templates} invalid={invalid} onChange={onChange} />;
     case 'multi': {
       const selected = new Set(Array.isArray(value) ? (value as string[]) : []);
       const options = field.kind.options;
@@ -99,7 +108,11 @@ export function AdvancedSettings(props: {
   overrides: Overrides;
   onChange: (key: string, value: string | boolean | string[] | undefined) => void;
   error?: { key: string; error: ApiError };
+  /** The project's datasets, for the mixture rows. */
+  datasets?: { id: string; name: string }[];
 }): JSX.Element {
+  const templateField = props.fields.find((f) => f.key === 'chatTemplate');
+  const choices: Choices = { datasets: props.datasets ?? [], templates: templateField?.kind.type === 'choice' ? templateField.kind.options : [] };
   const groups = new Map<string, ConfigField[]>(GROUP_ORDER.map((g) => [g, []]));
   for (const f of props.fields) groups.set(f.group, [...(groups.get(f.group) ?? []), f]);
   for (const [g, list] of groups) if (!list.length) groups.delete(g);
@@ -133,7 +146,7 @@ export function AdvancedSettings(props: {
                     )}
                   </span>
                 </div>
-                <Input field={f} value={value} onChange={(v) => props.onChange(f.key, v)} invalid={!!err} />
+                <Input field={f} value={value} onChange={(v) => props.onChange(f.key, v)} invalid={!!err} choices={choices} />
                 <p className="setting-help" id={`cfg-${f.key}-help`}>
                   {f.help}
                 </p>

@@ -29,7 +29,7 @@ function dataSettings(d: DatasetSummary | undefined): Record<string, string | nu
   if (!t) return undefined;
   const out: Record<string, string | number> = {};
   // The Data step stores its template choice as `template` (the run's key is chatTemplate).
-  const given = { ...t, ...(t.chatTemplate === undefined && typeof t.template === 'string' ? { chatTemplate: t.template } : {}) };
+  const given: Record<string, unknown> = { ...t, ...(t.chatTemplate === undefined && typeof t.template === 'string' ? { chatTemplate: t.template } : {}) };
   for (const k of Object.keys(DATA_KEYS)) if (typeof given[k] === 'number' || typeof given[k] === 'string') out[k] = given[k] as string | number;
   return Object.keys(out).length ? out : undefined;
 }
@@ -263,6 +263,7 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
             overrides={overrides}
             error={error?.key && !PRIMARY_KEYS.has(error.key) ? { key: error.key, error: error.error } : undefined}
             onChange={setOverride}
+            datasets={datasets.data ?? []}
           />
         )}
       </details>

@@ -34,7 +34,9 @@ export function cloneOverrides(config: Record<string, unknown>, skip: ReadonlySe
     if (skip.has(k) || v === undefined || v === null) continue;
     if (typeof v === 'number') out[k] = String(v);
     else if (typeof v === 'string' || typeof v === 'boolean') out[k] = v;
-    else if (Array.isArray(v)) out[k] = v.map(String);
+    // Lists of records (the mixture) travel as JSON rows; named values (templateVars) as the name=value text the form takes.
+    else if (Array.isArray(v)) out[k] = v.map((x) => (x !== null && typeof x === 'object' ? JSON.stringify(x) : String(x)));
+    else if (typeof v === 'object') out[k] = Object.entries(v as Record<string, unknown>).map(([n, x]) => `${n}=${String(x)}`).join(', ');
   }
   return out;
 }

@@ -11,6 +11,8 @@ export type FieldKind =
   | { type: 'numberList' }
   /** Named values (e.g. template variables), typed as "enable_thinking=false, lang=de". */
   | { type: 'pairs' }
+  /** Extra datasets with weights (the mixture): rows held as JSON text, one per dataset. */
+  | { type: 'mixture' }
   | { type: 'text'; mono: boolean };
 
 export interface ConfigField {
@@ -66,7 +68,7 @@ export const GROUP_ORDER = ['Objective', 'Adapter', 'Optimization', 'Data', 'Eva
 const GROUPS: [string, RegExp][] = [
   ['Objective', /^(objective|beta|labelSmoothing|simpoGamma|initAdapter)$/],
   ['Adapter', /^(quant|lora|rslora)/],
-  ['Data', /^(validation|seqLen|packing|lossMask|lengthPolicy|chatTemplate|templateVars|train(Reasoning|OnEos))/],
+  ['Data', /^(validation|seqLen|packing|lossMask|lengthPolicy|chatTemplate|templateVars|train(Reasoning|OnEos)|mixture|datasetWeight)/],
   ['Optimization', /^(microBatch|gradAccum|epochs|maxSteps|learningRate|schedule|warmupSteps|weightDecay|maxGradNorm|seed)$/],
   ['Evaluation & checkpoints', /^(evalEvery|checkpoint|keepCheckpoints)/],
 ];
@@ -88,6 +90,8 @@ function kindOf(key: string, h: ConfigHelp[string]): FieldKind {
       return { type: 'boolean' };
     case 'map':
       return { type: 'pairs' };
+    case 'entries':
+      return { type: 'mixture' };
     case 'integer':
       return { type: 'number', integer: true };
     case 'number':
@@ -142,6 +146,15 @@ export function parseOverrides(fields: ConfigField[], overrides: FormValues): { 
   for (const f of fields) {
     if (!Object.prototype.hasOwnProperty.call(overrides, f.key)) continue;
     const raw = overrides[f.key];
+    if (f.kind.type === 'mixture' && Array.isArray(raw)) {
+      const rows = raw.map((r) => JSON.parse(r) as { dataset?: string; weight?: number | string });
+      const empty = rows.findIndex((r) => !r.dataset);
+      if (empty >= 0) return { values, error: { key: f.key, code: 'form.required', message: `${f.label}: dataset ${empty + 1} of the mixture is not chosen.`, hint: 'Choose a dataset for that row, or remove it.' } };
+      const bad = rows.findIndex((r) => !(String(r.weight ?? '').trim() !== '' && Number(r.weight) > 0 && Number.isFinite(Number(r.weight))));
+      if (bad >= 0) return { values, error: { key: f.key, code: 'form.outOfRange', message: `${f.label}: the weight of dataset ${bad + 1} must be a number above 0.`, hint: 'Weights are relative shares: 1 and 3 make 25% and 75%.' } };
+      values[f.key] = rows.length ? rows.map((r) => ({ ...r, weight: Number(r.weight) })) : undefined;
+      continue;
+    }
     if (typeof raw !== 'string') {
       values[f.key] = raw;
       continue;
