@@ -458,8 +458,8 @@ describeBrowser('train step (web mode)', () => {
     // An unfinished row is named at its field before anything is sent.
     await page.getByTestId('run-start').click();
     await expect.poll(() => page.locator('[data-key="mixture"]').getAttribute('class')).toContain('is-invalid');
-    await mixture.getByLabel('Mixture dataset 1').fill(other);
-    await mixture.getByLabel('Weight of mixture dataset 1').fill('3');
+    await mixture.getByLabel('Mixture dataset 1', { exact: true }).fill(other);
+    await mixture.getByLabel('Weight of mixture dataset 1', { exact: true }).fill('3');
     await screenshot(page, 'train-mixture-form');
     await page.getByTestId('run-start').click();
     await dash().waitFor();
