@@ -198,10 +198,16 @@ function side(v: unknown, field: string, prompt: ChatMessage[]): ChatMessage[] {
   if (v === undefined || v === null) fail(field, 'missing_field', `field "${field}" is missing`);
   if (!Array.isArray(v)) fail(field, 'wrong_type', `field "${field}" is ${describeType(v)}, expected a string or a list of messages`);
   let msgs = messageList(v, field, 'messages');
-  if (msgs.length > prompt.length && prompt.every((p, i) => msgs[i].role === p.role && msgs[i].content === p.content)) msgs = msgs.slice(prompt.length);
+  // A side that repeats the prompt turns (TRL's implicit-prompt format): the answer starts after them. Errors name the
+  // message by its index in the row as written, so `at` counts the prompt turns cut off.
+  let at = 0;
+  if (msgs.length > prompt.length && prompt.every((p, i) => msgs[i].role === p.role && msgs[i].content === p.content)) {
+    msgs = msgs.slice(prompt.length);
+    at = prompt.length;
+  }
   const bad = msgs.findIndex((m) => m.role !== 'assistant');
-  if (bad >= 0) fail(`${field}[${bad}].role`, 'not_alternating', `${field}[${bad}] is a "${msgs[bad].role}" turn; ${field} must hold only the assistant answer`);
-  for (let i = 0; i < msgs.length; i++) if (msgs[i].content.trim() === '') fail(`${field}[${i}].content`, 'empty_answer', `${field}[${i}] is empty`);
+  if (bad >= 0) fail(`${field}[${bad + at}].role`, 'not_alternating', `${field}[${bad + at}] is a "${msgs[bad].role}" turn; ${field} must hold only the assistant answer`);
+  for (let i = 0; i < msgs.length; i++) if (msgs[i].content.trim() === '') fail(`${field}[${i + at}].content`, 'empty_answer', `${field}[${i + at}] is empty`);
   return msgs;
 }
 

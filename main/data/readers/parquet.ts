@@ -1,4 +1,5 @@
 // Parquet reader over hyparquet: one row group in memory at a time; rows are numbered from 1 in file order.
+import { decompress as fzstdDecompress } from 'fzstd';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type CompressionCodec, type Compressors, type FileMetaData } from 'hyparquet';
 import { stat } from 'node:fs/promises';
 import zlib from 'node:zlib';
@@ -56,14 +57,14 @@ export function lz4RawDecompress(input: Uint8Array, outputLength: number): Uint8
   return out;
 }
 
-// hyparquet decodes snappy itself; the other codecs pandas/pyarrow/polars write come from Node's zlib where it has them.
-// zstd is in zlib from Node.js 22.15 (and in Electron's Node); on older Node a zstd file gets a clear error instead.
+// hyparquet decodes snappy itself; the other codecs pandas/pyarrow/polars write come from Node's zlib. zstd is in zlib
+// from Node.js 22.15 (and in Electron's Node); older Node (the CLI on Node 20) decodes it with fzstd, a pure-JS decoder.
 const zstdDecompressSync = (zlib as { zstdDecompressSync?: (b: Uint8Array) => Buffer }).zstdDecompressSync;
 export const PARQUET_COMPRESSORS: Compressors = {
   GZIP: (input) => zlib.gunzipSync(input),
   BROTLI: (input) => zlib.brotliDecompressSync(input),
   LZ4_RAW: lz4RawDecompress,
-  ...(zstdDecompressSync ? { ZSTD: (input: Uint8Array) => zstdDecompressSync(input) } : {}),
+  ZSTD: zstdDecompressSync ? (input: Uint8Array) => zstdDecompressSync(input) : (input: Uint8Array) => fzstdDecompress(input),
 };
 
 /** The first column chunk whose codec this build cannot decode, as an error that says what to do about it. */
@@ -74,9 +75,7 @@ function unsupportedCodec(path: string, metadata: FileMetaData): LatheError | nu
       const codec = chunk.meta_data?.codec;
       if (!codec || readable.has(codec)) continue;
       const column = chunk.meta_data!.path_in_schema.join('.');
-      const hint = codec === 'ZSTD'
-        ? `Zstandard needs Node.js 22.15 or later (this is ${process.version}); use the desktop app or a newer Node, or re-export the file with snappy compression (pandas: df.to_parquet(path, compression="snappy")).`
-        : 'Re-export the file with snappy, gzip or no compression (pandas: df.to_parquet(path, compression="snappy")).';
+      const hint = 'Re-export the file with snappy, gzip or no compression (pandas: df.to_parquet(path, compression="snappy")).';
       return new LatheError('data_parquet', `${path}: column "${column}" is compressed with ${codec}, which Lathe cannot decode here.`, hint);
     }
   }

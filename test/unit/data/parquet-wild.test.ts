@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import zlib from 'node:zlib';
 import { parquetMetadata } from 'hyparquet';
 import { readRecords } from '../../../main/data/readers';
 import { lz4RawDecompress } from '../../../main/data/readers/parquet';
@@ -129,23 +128,14 @@ describe('chat: a messages column of list<struct<role, content>>', () => {
     await expectChat('chat-lz4.parquet');
   });
 
-  // zstd comes from Node's zlib, which has it from Node.js 22.15 (the desktop app's Electron has it); older Node refuses the file clearly.
-  // The rows were checked equal to the snappy file's with an independent zstd decoder (fzstd) when this test was written.
-  const hasZstd = typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function';
-  it(`zstd, list child "item", struct fields in HF order {content, role}: ${hasZstd ? 'exact rows and issues' : 'refused before any row, naming codec, column and Node version'}`, async () => {
+  // zstd: Node's zlib from Node.js 22.15 (and Electron); fzstd, a pure-JS decoder, on older Node. Either way, exact rows.
+  it('zstd, list child "item", struct fields in HF order {content, role}: exact rows and issues', async () => {
     expect(shape('chat-zstd.parquet')).toMatchObject({
       groups: [4, 4, 3],
       codecs: ['ZSTD'],
       schema: ['arrow_schema', 'messages', 'list', 'item', 'content', 'role', 'source', '__index_level_0__'],
     });
-    if (hasZstd) {
-      await expectChat('chat-zstd.parquet');
-      return;
-    }
-    const err = await importFile('chat-zstd.parquet').catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'data_parquet' });
-    expect((err as Error).message).toMatch(/chat-zstd\.parquet: column "messages\.list\.item\.content" is compressed with ZSTD, which Lathe cannot decode here\.$/);
-    expect((err as { hint: string }).hint).toContain(`Zstandard needs Node.js 22.15 or later (this is ${process.version})`);
+    await expectChat('chat-zstd.parquet');
   });
 
   it('the reader numbers rows 1..11 across row groups and keeps the extra pandas columns as plain values', async () => {
@@ -222,10 +212,8 @@ describe('preference', () => {
     expect(report.invalid[1]).toEqual({ line: 4, field: 'rejected[0].role', code: 'not_alternating', reason: 'rejected[0] is a "user" turn; rejected must hold only the assistant answer' });
   });
 
-  // Known issue (main/data/normalize.ts side(), not the reader): the empty answer is rejected[1] in the file, but the
-  // field is named after the prompt turns were cut off, so it points at rejected[0], the non-empty user turn.
-  // it.fails keeps this visible; when side() names the file's own index this starts failing and becomes a plain it().
-  it.fails('names the empty answer by its index in the file (rejected[1].content)', async () => {
+  // The empty answer is named by its index in the row as written (the prompt turns before it are counted).
+  it('names the empty answer by its index in the file (rejected[1].content)', async () => {
     const { report } = await importFile('preference-ultrafeedback.parquet');
     expect(report.invalid[0]).toMatchObject({ line: 3, field: 'rejected[1].content', code: 'empty_answer' });
   });
