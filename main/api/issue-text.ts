@@ -35,6 +35,9 @@ export function issueText(issue: z.core.$ZodIssue): string {
       return `has unknown key${issue.keys.length > 1 ? 's' : ''} ${list(issue.keys)}`;
     case 'invalid_union':
       return 'does not match any accepted form';
+    case 'invalid_key':
+      // A record's key broke its rule (e.g. columnMap's field names): the key's own issue says how.
+      return issue.issues.length ? `is not an accepted name: ${issueText(issue.issues[0])}` : 'is not an accepted name';
     default:
       return issue.message;  // custom rules already speak about the field
   }

@@ -13,17 +13,15 @@ export const DatasetSource = z.union([
 ]);
 
 const Field = z.string().min(1).max(200);
+/** What `--map` (and a run's columnMap) may rename: top-level fields, message keys (role, content) and role values. */
+export const MAP_KEY_PATTERN = /^(instruction|input|output|system|conversations|messages|prompt|chosen|rejected|completion|label|answer|text|tools|role|content|role\.(system|developer|user|assistant|tool|function_call))$/;
+const MapKey = z.string().regex(MAP_KEY_PATTERN, 'is not a field Lathe maps (e.g. messages, role, content, role.user)');
 export const ReadArgs = {
   source: DatasetSource,
   format: z.enum(['alpaca', 'sharegpt', 'messages', 'preference', 'kto', 'prompts', 'completion', 'text']).optional(),
   sourceKind: z.enum(['jsonl', 'json', 'csv', 'tsv', 'parquet', 'text']).optional(),
   // Top-level fields, plus message-level keys (role, content) and role values (role.user, …) as `--map` takes them.
-  map: z
-    .record(
-      z.string().regex(/^(instruction|input|output|system|conversations|messages|prompt|chosen|rejected|completion|label|answer|text|tools|role|content|role\.(system|developer|user|assistant|tool|function_call))$/),
-      Field,
-    )
-    .optional(),
+  map: z.record(MapKey, Field).optional(),
   jsonField: Field.optional(),
   textUnit: z.enum(['document', 'paragraph']).optional(),
   /** Chosen by the client: progress events carry it and datasets.cancel takes it. */

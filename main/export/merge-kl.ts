@@ -1,7 +1,8 @@
 // Merge-quality guard (runs the engine: CLI / engine host only): mean per-token KL(P‖Q) between P = the adapter on
 // the base quantized as in training and Q = the merged model. The engine returns log-probs of given tokens, so KL is
 // estimated by Monte Carlo: continuations are sampled from P (temperature 1) after each validation prompt, and
-// KL ≈ mean over sampled tokens of log P − log Q, an unbiased estimate of the per-token KL on those contexts.
+// KL ≈ mean over sampled tokens of k3 = (r − 1) − log r with r = Q/P (Schulman's estimator): unbiased like the plain
+// mean of log P − log Q, but never negative and with far less variance when P and Q are close, as a good merge is.
 import { openEngine, type Quant } from '../engine/engine';
 
 export interface KlRow {
@@ -57,7 +58,8 @@ export async function measureMergeKL(o: MergeKlOptions): Promise<MergeKlResult> 
       const lpQ = await q.logprobs(s.ids, { adapter: false, signal: o.signal });
       // logprobs[i] scores ids[i+1]; the sampled tokens start at ids[promptLen].
       for (let i = s.promptLen - 1; i < s.ids.length - 1; i++) {
-        sum += s.lpP[i] - lpQ[i];
+        const logRatio = lpQ[i] - s.lpP[i];
+        sum += Math.expm1(logRatio) - logRatio;
         tokens++;
       }
     }

@@ -4,6 +4,7 @@ import { issueText } from '../api/issue-text';
 import { z } from 'zod';
 import { DEVICE_PATTERN } from '../engine/device';
 import { LatheError } from '../api/errors';
+import { MAP_KEY_PATTERN } from '../data/api-schemas';
 import { TEMPLATE_NAMES, type TemplateName } from '../data/render';
 
 export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
@@ -42,6 +43,7 @@ const fields = {
   datasetWeight: { schema: z.number().positive().max(1000).default(1), why: 'With a mixture: the share of the main dataset relative to the mixture weights (1 and a mixture weight of 3 make 25%/75%).' },
   mixture: { schema: z.array(MixtureEntry).min(1).max(16).optional(), why: 'More datasets mixed into every epoch with the main one, each with a weight (its share of the epoch relative to datasetWeight) and optionally its own chatTemplate. Each epoch holds exactly those shares; a small dataset repeats, a large one is sampled. Each dataset keeps its own validation split.' },
   initAdapter: { schema: z.string().min(1).optional(), why: 'Start from this PEFT adapter folder (e.g. an SFT run\'s adapter/) instead of a fresh one; its rank and targets replace loraR/loraTargets. For dpo/ipo the reference is then the model with this adapter: the usual SFT-then-DPO recipe.' },
+  columnMap: { schema: z.record(z.string().regex(MAP_KEY_PATTERN, 'is not a field Lathe maps (e.g. messages, role, content, role.user)'), z.string().min(1).max(200)).optional(), why: 'For a dataset file whose columns or message keys have other names: Lathe\'s name = the file\'s, e.g. messages=conversations, role=from, content=value, role.user=human (an imported dataset keeps the mapping it was imported with).' },
   validationDataset: { schema: z.string().min(1).optional(), why: 'Optional separate validation file; otherwise a split of the dataset is held out.' },
   quant: { schema: z.enum(['nf4', 'int8', 'none']).default('nf4'), why: 'NF4 (QLoRA) stores frozen weights in 4 bits: ~4x less memory than bf16 for nearly the same quality.' },
   loraR: { schema: z.number().int().min(1).max(512).default(16), why: 'Rank 16 is the common sweet spot: enough capacity for most tasks, tiny adapters.' },

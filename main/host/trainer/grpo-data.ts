@@ -10,13 +10,13 @@ import type { TrainingConfig } from '../../training/config';
 import type { TokenizedExample } from './batches';
 import { rowsFileOf } from './dataset-source';
 
-async function prompts(given: string, tokenizer: LatheTokenizer, runDir: string, log: (m: string) => void, vars?: Record<string, unknown>, reportName = 'data-report.json'): Promise<TokenizedExample[]> {
+async function prompts(given: string, tokenizer: LatheTokenizer, runDir: string, log: (m: string) => void, c: Pick<TrainingConfig, 'templateVars' | 'columnMap'>, reportName = 'data-report.json'): Promise<TokenizedExample[]> {
   // An imported dataset is read from the raw file it kept: the answers live in the rows, not in the tokenized cache.
   const path = rowsFileOf(given, 'grpo');
   const report = emptyReport(path, 'jsonl');
   const out: TokenizedExample[] = [];
-  for await (const ex of validateDataset(path, {}, report)) {
-    const text = tokenizer.renderChat(ex.messages, { addGenerationPrompt: true, extra: vars });
+  for await (const ex of validateDataset(path, { map: c.columnMap }, report)) {
+    const text = tokenizer.renderChat(ex.messages, { addGenerationPrompt: true, extra: c.templateVars });
     const ids = tokenizer.encode(text, { addSpecialTokens: false });
     out.push({ ids, weights: new Array<number>(ids.length).fill(0), ...(ex.answer !== undefined ? { answer: ex.answer } : {}) });
   }
@@ -29,8 +29,8 @@ async function prompts(given: string, tokenizer: LatheTokenizer, runDir: string,
 }
 
 export async function loadGrpoPrompts(c: TrainingConfig, tokenizer: LatheTokenizer, runDir: string, log: (m: string) => void, reportName?: string): Promise<{ train: TokenizedExample[]; validation: TokenizedExample[] }> {
-  const all = await prompts(c.dataset, tokenizer, runDir, log, c.templateVars, reportName);
-  if (c.validationDataset) return { train: all, validation: await prompts(c.validationDataset, tokenizer, '', log, c.templateVars) };
+  const all = await prompts(c.dataset, tokenizer, runDir, log, c, reportName);
+  if (c.validationDataset) return { train: all, validation: await prompts(c.validationDataset, tokenizer, '', log, c) };
   const flags = splitFlags(all.length, { valFraction: c.validationFraction, seed: c.seed });
   return { train: all.filter((_, i) => !flags[i]), validation: all.filter((_, i) => flags[i]) };
 }

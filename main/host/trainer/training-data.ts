@@ -77,6 +77,7 @@ async function fromRawFile(path: string, c: TrainingConfig, tokenizer: LatheToke
   // KTO labels come with the normalised example, which the pipeline hands over just before its tokens.
   let label: boolean | undefined;
   const report = await runPipeline(path, {
+    map: c.columnMap,
     onExample: (ex) => {
       label = ex.label;
     },
@@ -142,6 +143,9 @@ async function loadDataset(config: TrainingConfig, runDir: string, log: (m: stri
   let validation: TokenizedExample[] = [];
   const group = pairsWanted(config) ? 2 : 1;
   // KTO's labels live in the rows, not in an imported dataset's tokenized cache: it reads the raw file the import kept.
+  if (config.columnMap && isLibraryDataset(source)) {
+    throw new LatheError('config.invalid', `columnMap applies to dataset files, but ${datasetName(source)} is an imported dataset, mapped when it was imported.`, 'Remove columnMap, or import the file again in the Data step with the mapping it needs.');
+  }
   if (config.objective !== 'kto' && isLibraryDataset(source)) {
     // A library dataset: tokenize once into its cache (keyed by tokenizer, template and options), split there.
     const meta = JSON.parse(await readFile(join(source, DATASET_FILES.report), 'utf8')) as { valid: number; format?: string };

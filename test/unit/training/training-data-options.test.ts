@@ -7,6 +7,7 @@ import { loadTrainingData } from '../../../main/host/trainer/training-data';
 import { resolveTrainingConfig } from '../../../main/training/config';
 import { tempDir } from '../../helpers/temp-dir';
 import { tinyModel } from '../../helpers/tiny-model';
+import { loadTokenizer } from '../../../main/models/tokenizer';
 
 const root = tempDir('lathe-data-options-');
 const supervised = (xs: { weights: ArrayLike<number> }[]) => xs.reduce((s, x) => s + Array.from(x.weights).reduce((a, b) => a + b, 0), 0);
@@ -36,5 +37,21 @@ describe('training data options from the Data step', () => {
     const marked = supervised(await all({ lossMask: 'turns-marked' }));
     expect(marked).toBe(withEos);
     expect(supervised(await all({ lossMask: 'all' }))).toBeGreaterThan(withEos);
+  });
+
+  it('columnMap reads a file whose message list, keys and role names differ (nested mapping in the run config)', async () => {
+    const model = await tinyModel({ arch: 'llama', tokenizer: 'synthetic' });
+    const file = join(root, 'custom.jsonl');
+    const rows = Array.from({ length: 6 }, (_, i) => ({ dialog: [{ speaker: 'human', text: `ping ${i}` }, { speaker: 'bot', text: `pong ${i}` }] }));
+    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const columnMap = { messages: 'dialog', role: 'speaker', content: 'text', 'role.user': 'human', 'role.assistant': 'bot' };
+    const d = await loadTrainingData(resolveTrainingConfig({ model, dataset: file, seqLen: 128, validationFraction: 0, columnMap }), '', () => {});
+    expect(d.train).toHaveLength(6);
+    const tokenizer = await loadTokenizer(model);
+    const trained = tokenizer.decode(Array.from(d.train[0].ids).filter((_, i) => d.train[0].weights[i]));
+    expect(trained).toMatch(/^pong 0/);
+    // Without the mapping the file is not a dataset Lathe recognises: every row is left out, and the run says so.
+    await expect(loadTrainingData(resolveTrainingConfig({ model, dataset: file, seqLen: 128, validationFraction: 0 }), '', () => {})).rejects.toThrow();
+    expect(() => resolveTrainingConfig({ model, dataset: file, columnMap: { speaker: 'x' } })).toThrow(/columnMap\.speaker.*not a field Lathe maps/);
   });
 });

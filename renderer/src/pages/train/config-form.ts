@@ -197,7 +197,8 @@ export function parseOverrides(fields: ConfigField[], overrides: FormValues): { 
 export function parsePairs(s: string): { pairs: Record<string, unknown> } | { bad: string } {
   const pairs: Record<string, unknown> = {};
   for (const part of s.split(',').map((x) => x.trim()).filter(Boolean)) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(part);
+    // Names may be dotted (columnMap's role.user=human).
+    const m = /^([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$/.exec(part);
     if (!m) return { bad: part };
     let v: unknown = m[2];
     try {
