@@ -2,26 +2,14 @@
 // Only the engine host / CLI process may use it (it loads the addon). Every heavy call is async and takes an AbortSignal.
 import { LatheError } from '../api/errors';
 import { loadAddon } from './addon';
+import type { LoraOptions, LoraTarget, OptimizerOptions } from './engine-options';
 
 export type Quant = 'none' | 'nf4' | 'int8';
-export type LoraTarget = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';
+export type { LoraOptions, LoraTarget, OptimizerOptions } from './engine-options';
 export const ALL_LORA_TARGETS: LoraTarget[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 
 /** The trainable tables of trainEmbeddings (PEFT modules_to_save names). */
 export type TableName = 'embed_tokens' | 'lm_head';
-
-export interface LoraOptions {
-  r: number;
-  /** Defaults to r (scale 1). */
-  alpha?: number;
-  dropout?: number;
-  rslora?: boolean;
-  targets: LoraTarget[];
-  /** Seeds the Kaiming-uniform init of A. */
-  seed?: number;
-  /** Also train the embedding table and output head (f32 copies; PEFT modules_to_save). */
-  trainEmbeddings?: boolean;
-}
 
 export interface LoadModelOptions {
   quant?: Quant;
@@ -92,17 +80,8 @@ export interface GenerateOptions {
   signal?: AbortSignal;
 }
 
-export interface StepOptions {
-  lr: number;
-  /** Adam betas, default [0.9, 0.999]. */
-  betas?: [number, number];
-  eps?: number;
-  weightDecay?: number;
-  /** Global gradient-norm clipping; 0/undefined = off. */
-  maxGradNorm?: number;
-  /** Learning rate of trainable embedding / head tables (default: lr). */
-  embeddingLr?: number;
-}
+/** One optimizer step's options: every key, no defaults (training/config.ts holds those). */
+export type StepOptions = OptimizerOptions;
 
 export interface StepResult {
   /** Global L2 norm of the LoRA gradients before clipping. */
@@ -167,6 +146,19 @@ interface NativeModelBindings {
   CancelToken: new () => NativeCancelToken;
   planModel(dir: string, opts: object, batch: number, seqLen: number, mode: string, checkpointing: boolean): Promise<MemoryPlan>;
   inspectSafetensors(path: string): Promise<{ tensors: { name: string; dtype: string; shape: number[] }[]; metadata: Record<string, string> }>;
+  optionKeys(): EngineOptionKeys;
+}
+
+/** The option keys the native binding reads (every one required, no other allowed), and its highest LoRA rank. */
+export interface EngineOptionKeys {
+  lora: string[];
+  step: string[];
+  maxLoraRank: number;
+}
+
+/** What the addon itself declares about its options (tests hold engine-options.ts to it). */
+export function engineOptionKeys(): EngineOptionKeys {
+  return bindings().optionKeys();
 }
 
 function bindings(): NativeModelBindings {
@@ -311,7 +303,7 @@ export class EngineModel {
   step(o: StepOptions): Promise<StepResult> {
     return this.serial(() =>
       withSignal(undefined, () =>
-        this.native.step({ lr: o.lr, beta1: o.betas?.[0] ?? 0.9, beta2: o.betas?.[1] ?? 0.999, eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0, maxGradNorm: o.maxGradNorm ?? 0, embeddingLr: o.embeddingLr ?? 0 }),
+        this.native.step(o),
       ),
     );
   }

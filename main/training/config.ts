@@ -4,6 +4,7 @@ import { issueText } from '../api/issue-text';
 import { z } from 'zod';
 import { DEVICE_PATTERN } from '../engine/device';
 import { LatheError } from '../api/errors';
+import { MAX_LORA_RANK } from '../engine/engine-options';
 import { MAP_KEY_PATTERN } from '../data/api-schemas';
 import { TEMPLATE_NAMES, type TemplateName } from '../data/render';
 
@@ -46,7 +47,7 @@ const fields = {
   columnMap: { schema: z.record(z.string().regex(MAP_KEY_PATTERN, 'is not a field Lathe maps (e.g. messages, role, content, role.user)'), z.string().min(1).max(200)).optional(), why: 'For a dataset file whose columns or message keys have other names: Lathe\'s name = the file\'s, e.g. messages=conversations, role=from, content=value, role.user=human (an imported dataset keeps the mapping it was imported with).' },
   validationDataset: { schema: z.string().min(1).optional(), why: 'Optional separate validation file; otherwise a split of the dataset is held out.' },
   quant: { schema: z.enum(['nf4', 'int8', 'none']).default('nf4'), why: 'NF4 (QLoRA) stores frozen weights in 4 bits: ~4x less memory than bf16 for nearly the same quality.' },
-  loraR: { schema: z.number().int().min(1).max(512).default(16), why: 'Rank 16 is the common sweet spot: enough capacity for most tasks, tiny adapters.' },
+  loraR: { schema: z.number().int().min(1).max(MAX_LORA_RANK).default(16), why: 'Rank 16 is the common sweet spot: enough capacity for most tasks, tiny adapters.' },
   loraAlpha: { schema: z.number().positive().max(4096).default(32), why: 'alpha = 2r keeps the LoRA update scale (alpha/r = 2) in the range that trains well at lr 2e-4.' },
   loraDropout: { schema: z.number().min(0).max(0.9).default(0), why: 'Dropout 0 trains fastest; raise to 0.05-0.1 on small datasets that overfit.' },
   loraTargets: { schema: z.array(z.enum(LORA_TARGETS)).min(1).default([...LORA_TARGETS]), why: 'All 7 linear modules: QLoRA showed adapting every linear layer is needed to match full fine-tuning.' },
@@ -64,6 +65,10 @@ const fields = {
   decayFraction: { schema: z.number().positive().max(1).default(0.2), why: 'wsd: the share of the steps after warmup spent decaying; 0.1-0.2 is what the WSD papers use.' },
   cptStride: { schema: z.number().int().min(1).optional(), why: 'cpt: tokens between the starts of consecutive windows; defaults to seqLen (windows touch, each token trained once). Smaller strides add context to each window.' },
   warmupSteps: { schema: z.number().int().min(0).default(10), why: 'A short linear warmup avoids large early updates while Adam moments are still noisy.' },
+  adamBeta1: { schema: z.number().min(0).lt(1).default(0.9), why: "AdamW's first-moment decay: 0.9, the Adam paper's and every LoRA recipe's value." },
+  adamBeta2: { schema: z.number().min(0).lt(1).default(0.999), why: "AdamW's second-moment decay: 0.999 (Adam paper); 0.95 steadies long or large-batch runs." },
+  adamEps: { schema: z.number().positive().max(1e-3).default(1e-8), why: "AdamW's epsilon: 1e-8 (Adam paper), only guards the division for gradients near zero." },
+  loraPlusRatio: { schema: z.number().min(1).max(64).default(1), why: 'LoRA+: the B matrices learn this many times faster than A. 1 is plain LoRA; the LoRA+ paper found about 16 trains faster at the same cost.' },
   weightDecay: { schema: z.number().min(0).max(1).default(0), why: 'LoRA rarely needs weight decay; its low rank already regularises.' },
   maxGradNorm: { schema: z.number().positive().default(1), why: 'Clipping the global gradient norm at 1.0 prevents rare spikes from wrecking the adapter.' },
   maxBadSteps: { schema: z.number().int().min(0).max(10000).default(10), why: 'Stop after this many non-finite steps in a row (0 = never): such a run has diverged, and skipping more only burns time. Resume from its last checkpoint with a lower learningRate.' },

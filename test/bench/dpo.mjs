@@ -26,7 +26,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const addon = require(join(root, 'native', 'build', 'Release', 'lathe_native.node'));
 const engine = new addon.Engine(THREADS);
 const m = new addon.Model(engine);
-const info = await m.load(dir, { quant: 'nf4', maxSeqLen: T + 1, lora: { r: 16, alpha: 32, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] } });
+const info = await m.load(dir, { quant: 'nf4', maxSeqLen: T + 1, lora: { r: 16, alpha: 32, dropout: 0, rslora: false, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], seed: 0, trainEmbeddings: false } });
 
 // A shared prompt (first half), then two different answers; T+1 tokens per row so every position has a target.
 const tok = (i, salt) => 3 + ((i * 7919 + salt * 104729) % (info.vocabSize - 3));
@@ -64,7 +64,7 @@ for (let r = 0; r < RUNS; r++) {
   let t0 = performance.now();
   await m.forwardTrain(ids, targets, 2, true, r);
   await m.backward(sftSeeds);
-  await m.step({ lr: 1e-5, maxGradNorm: 1 });
+  await m.step({ lr: 1e-5, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 1, embeddingLr: 0, loraPlusRatio: 1 });
   sft.push((performance.now() - t0) / 1000);
 
   t0 = performance.now();
@@ -74,7 +74,7 @@ for (let r = 0; r < RUNS; r++) {
   const dh = -sigmoid(-h) * BETA;
   const seeds = Float32Array.from(weights, (w, i) => (i < T ? w * dh : -w * dh));
   await m.backward(seeds);
-  await m.step({ lr: 1e-5, maxGradNorm: 1 });
+  await m.step({ lr: 1e-5, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 1, embeddingLr: 0, loraPlusRatio: 1 });
   dpo.push((performance.now() - t0) / 1000);
 }
 console.log(JSON.stringify({

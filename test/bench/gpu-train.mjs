@@ -69,7 +69,7 @@ for (const key of shapes) {
   const dir = makeModel(shape);
   const engine = new addon.Engine(2);
   const m = new addon.Model(engine);
-  const info = await m.load(dir, { device: `vulkan:${gpu.index}`, quant: 'nf4', maxSeqLen: T, lora: { r: 16, alpha: 16, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] } });
+  const info = await m.load(dir, { device: `vulkan:${gpu.index}`, quant: 'nf4', maxSeqLen: T, lora: { r: 16, alpha: 16, dropout: 0, rslora: false, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], seed: 0, trainEmbeddings: false } });
   const ids = Int32Array.from({ length: T }, (_, i) => 3 + ((i * 7919) % (info.vocabSize - 3)));
   const targets = Int32Array.from({ length: T }, (_, i) => (i + 1 < T ? ids[i + 1] : -1));
   const seeds = Float32Array.from({ length: T }, (_, i) => (i + 1 < T ? -1 / (T - 1) : 0));
@@ -83,7 +83,7 @@ for (const key of shapes) {
     sample();
     await m.backward(seeds);
     sample();
-    await m.step({ lr: 1e-4, maxGradNorm: 1 });
+    await m.step({ lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 1, embeddingLr: 0, loraPlusRatio: 1 });
     sample();
   };
   await step(0);  // warm-up: pipelines compiled, buffers allocated

@@ -19,7 +19,7 @@ if (!existsSync(join(dir, 'config.json'))) {
 const addon = require(join(root, 'native', 'build', 'Release', 'lathe_native.node'));
 const engine = new addon.Engine(THREADS);
 const m = new addon.Model(engine);
-const info = await m.load(dir, { quant: 'nf4', maxSeqLen: PROMPT + NEW + 1, lora: { r: 16, alpha: 16, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] } });
+const info = await m.load(dir, { quant: 'nf4', maxSeqLen: PROMPT + NEW + 1, lora: { r: 16, alpha: 16, dropout: 0, rslora: false, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], seed: 0, trainEmbeddings: false } });
 const prompt = Int32Array.from({ length: PROMPT }, (_, i) => 3 + ((i * 7919) % (info.vocabSize - 3)));
 const seeds = Array.from({ length: G }, (_, i) => 1000 + i);
 // Temperature 1 and no stop token: every member generates exactly NEW tokens in both modes.

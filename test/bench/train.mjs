@@ -19,7 +19,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const addon = require(join(root, 'native', 'build', 'Release', 'lathe_native.node'));
 const engine = new addon.Engine(THREADS);
 const m = new addon.Model(engine);
-const info = await m.load(dir, { quant: 'nf4', maxSeqLen: T, lora: { r: 16, alpha: 16, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] } });
+const info = await m.load(dir, { quant: 'nf4', maxSeqLen: T, lora: { r: 16, alpha: 16, dropout: 0, rslora: false, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], seed: 0, trainEmbeddings: false } });
 const ids = Int32Array.from({ length: T }, (_, i) => 3 + ((i * 7919) % (info.vocabSize - 3)));
 const targets = Int32Array.from({ length: T }, (_, i) => (i + 1 < T ? ids[i + 1] : -1));
 const seeds = Float32Array.from({ length: T }, (_, i) => (i + 1 < T ? -1 / (T - 1) : 0));
@@ -37,7 +37,7 @@ for (let r = 0; r < RUNS; r++) {
   const t0 = performance.now();
   await m.forwardTrain(ids, targets, 1, true, r);
   await m.backward(seeds);
-  await m.step({ lr: 1e-4, maxGradNorm: 1 });
+  await m.step({ lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 1, embeddingLr: 0, loraPlusRatio: 1 });
   train.push(T / ((performance.now() - t0) / 1000));
 }
 const C = info.hiddenSize, I = info.intermediateSize, L = info.layers, HD = info.headDim;

@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { ALL_LORA_TARGETS, openEngine, type Engine, type Quant } from '../../main/engine/engine';
 import { loadAddon } from '../../main/engine/addon';
 import { makeTiny, rng, type TinySpec } from './tiny';
+import { adamw, loraOf } from '../helpers/engine-options';
 
 const FIXTURE = join(process.cwd(), 'test', 'native', 'fixtures', 'bitexact.json');
 const ROOT = join(process.cwd(), 'test', '.tmp', `engine-bitexact-${process.pid}`);
@@ -40,7 +41,7 @@ const b64 = (a: Float32Array | Int32Array) => {
 
 async function observe(engine: Engine, dir: string, quant: Quant): Promise<Record_> {
   const out: Record_ = {};
-  const m = await engine.loadModel(dir, { quant, maxSeqLen: 32, lora: { r: 4, alpha: 8, dropout: 0.1, targets: ALL_LORA_TARGETS, seed: 5 } });
+  const m = await engine.loadModel(dir, { quant, maxSeqLen: 32, lora: loraOf({ r: 4, alpha: 8, dropout: 0.1, targets: ALL_LORA_TARGETS, seed: 5 }) });
   const rand = rng(77);
   for (let l = 0; l < 2; l++)
     for (const mod of ALL_LORA_TARGETS) {
@@ -60,7 +61,7 @@ async function observe(engine: Engine, dir: string, quant: Quant): Promise<Recor
         for (const which of ['dA', 'dB'] as const) out[`train.${tag}.${l}.${mod}.${which}`] = b64(m.loraTensor(l, mod, which));
     if (checkpointing) await m.zeroGrad();
   }
-  const st = await m.step({ lr: 1e-2, maxGradNorm: 1, weightDecay: 0.01 });
+  const st = await m.step(adamw({ lr: 1e-2, maxGradNorm: 1, weightDecay: 0.01 }));
   out['step.gradNorm'] = b64(Float32Array.of(st.gradNorm));
   out['step.logprobs'] = b64(await m.logprobs(TOKENS));
   await m.close();

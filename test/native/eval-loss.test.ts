@@ -11,6 +11,7 @@ import { runEval } from '../../main/host/eval/run-eval';
 import type { LossRow } from '../../main/eval/types';
 import { tempDir } from '../helpers/temp-dir';
 import { tinyModel } from '../helpers/tiny-model';
+import { loraOf } from '../helpers/engine-options';
 
 const root = tempDir('lathe-evalloss-');
 let model: string;
@@ -26,7 +27,7 @@ beforeAll(async () => {
   ];
   writeFileSync(data, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
   // A non-trivial adapter (B != 0), saved in PEFT format.
-  const m = await openEngine({ threads: 1 }).loadModel(model, { maxSeqLen: 64, lora: { r: 4, alpha: 8, targets: ALL_LORA_TARGETS, seed: 2 } });
+  const m = await openEngine({ threads: 1 }).loadModel(model, { maxSeqLen: 64, lora: loraOf({ r: 4, alpha: 8, targets: ALL_LORA_TARGETS, seed: 2 }) });
   let s = 7;
   for (let l = 0; l < 2; l++) {
     for (const mod of ALL_LORA_TARGETS) {

@@ -6,6 +6,7 @@ import { ALL_LORA_TARGETS, openEngine, planModel, type Engine, type EngineModel 
 import { planTraining } from '../../main/host/trainer/fit-check';
 import { resolveTrainingConfig } from '../../main/training/config';
 import { makeTiny, rng, type TinySpec } from './tiny';
+import { loraOf } from '../helpers/engine-options';
 
 const ROOT = join(process.cwd(), 'test', '.tmp', `engine-group-${process.pid}`);
 const SPECS: Record<string, TinySpec> = {
@@ -25,7 +26,7 @@ beforeAll(() => {
 });
 
 async function load(arch: string, device: 'cpu' | 'vulkan' = 'cpu'): Promise<EngineModel> {
-  const m = await engine.loadModel(dirs[arch], { device, quant: 'nf4', maxSeqLen: 40, lora: { r: 4, alpha: 8, targets: ALL_LORA_TARGETS, seed: 3 } });
+  const m = await engine.loadModel(dirs[arch], { device, quant: 'nf4', maxSeqLen: 40, lora: loraOf({ r: 4, alpha: 8, targets: ALL_LORA_TARGETS, seed: 3 }) });
   const rand = rng(7);
   for (let l = 0; l < 2; l++)
     for (const mod of ALL_LORA_TARGETS) {
@@ -90,7 +91,7 @@ describe('generateGroup', () => {
   test('a GRPO run plans the group generation (G KV caches) on top of its training buffers', async () => {
     const sft = resolveTrainingConfig({ model: dirs.llama, dataset: 'x.jsonl', seqLen: 32, microBatch: 1, gradAccum: 1, quant: 'nf4', device: 'cpu' });
     const grpo = { ...sft, objective: 'grpo' as const, grpoGroupSize: 4 };
-    const lora = { r: sft.loraR, alpha: sft.loraAlpha, targets: sft.loraTargets };
+    const lora = loraOf({ r: sft.loraR, alpha: sft.loraAlpha, targets: sft.loraTargets });
     const one = await planModel(dirs.llama, { quant: 'nf4', lora, batch: 1, seqLen: 32, mode: 'generate' });
     const group = await planModel(dirs.llama, { quant: 'nf4', lora, batch: 4, seqLen: 32, mode: 'generate' });
     expect(group.kvCache).toBe(4 * one.kvCache);

@@ -16,6 +16,7 @@ import { resolveTrainingConfig } from '../../main/training/config';
 import { createRunDir, readMetrics } from '../../main/training/run-dir';
 import { tempDir } from '../helpers/temp-dir';
 import { tinyModel } from '../helpers/tiny-model';
+import { adamw } from '../helpers/engine-options';
 
 describe('grpo on the native engine', () => {
   it('samples groups, scores them, trains, and is reproducible', async () => {
@@ -73,7 +74,7 @@ describe('grpo on the native engine', () => {
       const score = async () => rowSums(await m.forward(group.batch, { adapter: true, keepForBackward: false }), group).sums;
       const before = await score();
       await obj.accumulate(m, [src.next({ epoch: 0, index: 0 }).micro], { step: 1 });
-      await m.step({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
+      await m.step(adamw({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 }));
       const after = await score();
       for (let g = 0; g < 8; g++) expect(Math.sign(after[g] - before[g]), `completion ${g}`).toBe(g % 2 ? 1 : -1);
     } finally {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { openEngine, type Engine, type Quant } from '../../main/engine/engine';
 import { makeTiny, type TinySpec } from './tiny';
+import { loraOf } from '../helpers/engine-options';
 
 const ROOT = join(process.cwd(), 'test', '.tmp', `engine-model-${process.pid}`);
 let engine: Engine;
@@ -151,7 +152,7 @@ describe('loading', () => {
 describe('memory plan', () => {
   test.each(['llama', 'mistral', 'qwen2', 'qwen3'])('%s: plan vs measured peak within 5 percent (score and generate, every quant)', async (arch) => {
     for (const quant of ['none', 'nf4', 'int8'] as Quant[]) {
-      const m = await engine.loadModel(dirs[arch], { quant, maxSeqLen: 64, lora: { r: 4, alpha: 8, targets: ['q', 'v', 'down'] } });
+      const m = await engine.loadModel(dirs[arch], { quant, maxSeqLen: 64, lora: loraOf({ r: 4, alpha: 8, targets: ['q', 'v', 'down'] }) });
       for (const [B, T] of [[1, 12], [3, 20]]) {
         m.resetPeak();
         const ids = Array.from({ length: B * T }, (_, i) => (i * 7 + 3) % 96);
@@ -212,7 +213,7 @@ describe('NF4 and int8', () => {
 
 describe('LoRA adapters', () => {
   test('a fresh adapter (B = 0) changes nothing; adapter on/off per call; PEFT save → load reproduces log-probs', async () => {
-    const m = await engine.loadModel(dirs.qwen3, { maxSeqLen: 32, lora: { r: 4, alpha: 8, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], seed: 5 } });
+    const m = await engine.loadModel(dirs.qwen3, { maxSeqLen: 32, lora: loraOf({ r: 4, alpha: 8, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], seed: 5 }) });
     const off = await m.logprobs(IDS, { adapter: false });
     const on = await m.logprobs(IDS, { adapter: true });
     expect(Array.from(on)).toEqual(Array.from(off));
@@ -255,7 +256,7 @@ describe('LoRA adapters', () => {
   });
 
   test('rsLoRA scaling and a mismatched adapter are handled', async () => {
-    const m = await engine.loadModel(dirs.llama, { maxSeqLen: 32, lora: { r: 4, alpha: 8, rslora: true, targets: ['q'] } });
+    const m = await engine.loadModel(dirs.llama, { maxSeqLen: 32, lora: loraOf({ r: 4, alpha: 8, rslora: true, targets: ['q'] }) });
     expect(m.info().loraParameters).toBe(2 * (4 * 64 + 64 * 4));
     const out = join(ROOT, 'adapter-rs');
     await m.saveAdapter(out);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ALL_LORA_TARGETS, openEngine, type Engine, type EngineModel } from '../../main/engine/engine';
 import { makeTiny, rng } from './tiny';
+import { loraOf } from '../helpers/engine-options';
 
 const ROOT = join(process.cwd(), 'test', '.tmp', `engine-packing-${process.pid}`);
 let engine: Engine;
@@ -16,7 +17,7 @@ beforeAll(() => {
 afterAll(() => undefined);
 
 async function model(): Promise<EngineModel> {
-  const m = await engine.loadModel(dir, { quant: 'none', maxSeqLen: 32, lora: { r: 4, alpha: 8, targets: ALL_LORA_TARGETS, seed: 3 } });
+  const m = await engine.loadModel(dir, { quant: 'none', maxSeqLen: 32, lora: loraOf({ r: 4, alpha: 8, targets: ALL_LORA_TARGETS, seed: 3 }) });
   const rand = rng(5);
   for (let l = 0; l < 2; l++)
     for (const mod of ALL_LORA_TARGETS) {

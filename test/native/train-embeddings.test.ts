@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { ALL_LORA_TARGETS, openEngine, type Engine, type EngineModel, type TableName } from '../../main/engine/engine';
 import { inspectSafetensors } from '../../main/engine/engine';
 import { makeTiny, rng, type TinySpec } from './tiny';
+import { adamw, loraOf } from '../helpers/engine-options';
 
 const ROOT = join(process.cwd(), 'test', '.tmp', `engine-tables-${process.pid}`);
 const SPECS: Record<string, TinySpec> = {
@@ -24,7 +25,7 @@ beforeAll(() => {
 
 const TOKENS = [3, 17, 5, 60, 41, 8, 33, 12, 30, 2, 50, 27];
 const TARGETS = [...TOKENS.slice(1), -1];
-const lora = { r: 4, alpha: 8, targets: ALL_LORA_TARGETS, seed: 3, trainEmbeddings: true };
+const lora = loraOf({ r: 4, alpha: 8, targets: ALL_LORA_TARGETS, seed: 3, trainEmbeddings: true });
 
 function seeds(): Float32Array {
   const rand = rng(5);
@@ -85,7 +86,7 @@ describe('trainable embedding table and head', () => {
     for (let step = 0; step < 3; step++) {
       await m.forward({ tokens: TOKENS, targets: TARGETS });
       await m.backward(seeds().map((x) => -Math.abs(x)));
-      await m.step({ lr: 1e-2, embeddingLr: 1e-2 });
+      await m.step(adamw({ lr: 1e-2, embeddingLr: 1e-2 }));
     }
     const after = m.loraTensor(0, 'embed_tokens', 'A');
     expect(after.some((x, i) => x !== before[i])).toBe(true);
@@ -99,7 +100,7 @@ describe('trainable embedding table and head', () => {
     const before = m.loraTensor(0, 'embed_tokens', 'A');
     await m.forward({ tokens: TOKENS, targets: TARGETS });
     await m.backward(seeds());
-    await m.step({ lr: 1e-2, embeddingLr: 1e-30 });
+    await m.step(adamw({ lr: 1e-2, embeddingLr: 1e-30 }));
     const after = m.loraTensor(0, 'embed_tokens', 'A');
     let moved = 0;
     for (let i = 0; i < after.length; i++) moved = Math.max(moved, Math.abs(after[i] - before[i]));
@@ -112,7 +113,7 @@ describe('trainable embedding table and head', () => {
     const m = await engine.loadModel(dirs[arch], { quant: 'nf4', maxSeqLen: 32, lora });
     await m.forward({ tokens: TOKENS, targets: TARGETS });
     await m.backward(seeds());
-    await m.step({ lr: 1e-2, embeddingLr: 1e-2 });
+    await m.step(adamw({ lr: 1e-2, embeddingLr: 1e-2 }));
     const tuned = await m.logprobs(TOKENS, { adapter: true });
     await m.saveAdapter(out, { baseModel: 'tiny' });
     await m.close();
@@ -134,14 +135,14 @@ describe('trainable embedding table and head', () => {
     const stepOnce = async (m: EngineModel) => {
       await m.forward({ tokens: TOKENS, targets: TARGETS });
       await m.backward(seeds());
-      await m.step({ lr: 1e-2, embeddingLr: 5e-3 });
+      await m.step(adamw({ lr: 1e-2, embeddingLr: 5e-3 }));
     };
     const a = await engine.loadModel(dirs.llama, { quant: 'nf4', maxSeqLen: 32, lora });
     await stepOnce(a);
     await stepOnce(a);
     await a.saveState(join(dir, 'state.bin'), { rng: 7 });
     await stepOnce(a);
-    const b = await engine.loadModel(dirs.llama, { quant: 'nf4', maxSeqLen: 32, lora: { ...lora, seed: 99 } });
+    const b = await engine.loadModel(dirs.llama, { quant: 'nf4', maxSeqLen: 32, lora: loraOf({ ...lora, seed: 99 }) });
     expect((await b.loadState(join(dir, 'state.bin'))).rng).toBe(7);
     await stepOnce(b);
     expect(Array.from(b.loraTensor(0, 'lm_head', 'A'))).toEqual(Array.from(a.loraTensor(0, 'lm_head', 'A')));
@@ -152,7 +153,7 @@ describe('trainable embedding table and head', () => {
 
   test('the plan counts 16 bytes per table parameter (f32 copy, gradient, Adam m and v)', async () => {
     for (const [arch, tables] of [['llama', 2], ['qwen2', 1]] as const) {
-      const off = await engine.loadModel(dirs[arch], { quant: 'nf4', maxSeqLen: 32, lora: { ...lora, trainEmbeddings: false } });
+      const off = await engine.loadModel(dirs[arch], { quant: 'nf4', maxSeqLen: 32, lora: loraOf({ ...lora, trainEmbeddings: false }) });
       const on = await engine.loadModel(dirs[arch], { quant: 'nf4', maxSeqLen: 32, lora });
       const p0 = off.planTrain({ batch: 1, seqLen: 12 });
       const p1 = on.planTrain({ batch: 1, seqLen: 12 });
@@ -160,7 +161,7 @@ describe('trainable embedding table and head', () => {
       // And the engine's own accounting after a step agrees with the plan.
       await on.forward({ tokens: TOKENS, targets: TARGETS });
       await on.backward(seeds());
-      await on.step({ lr: 1e-3 });
+      await on.step(adamw({ lr: 1e-3 }));
       expect(on.memory().current.lora + on.memory().current.optimizer).toBe(p1.lora + p1.optimizer);
       await off.close();
       await on.close();

@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ALL_LORA_TARGETS, openEngine, planModel, type Engine, type EngineModel, type Quant } from '../../main/engine/engine';
 import { sftObjective as sftLoss } from '../../main/host/trainer/sft';
 import { makeTiny, rng, type TinySpec } from './tiny';
+import { adamw, loraOf } from '../helpers/engine-options';
 
 const ROOT = join(process.cwd(), 'test', '.tmp', `engine-train-${process.pid}`);
 const SPECS: Record<string, TinySpec> = {
@@ -29,7 +30,7 @@ const TOKENS = [3, 17, 5, 60, 41, 8, 33, 12, 30, 2, 50, 27];
 const TARGETS = [...TOKENS.slice(1), -1];
 
 async function withAdapter(arch: string, quant: Quant, r = 4): Promise<EngineModel> {
-  const m = await engine.loadModel(dirs[arch], { quant, maxSeqLen: 32, lora: { r, alpha: 8, targets: ALL_LORA_TARGETS, seed: 3 } });
+  const m = await engine.loadModel(dirs[arch], { quant, maxSeqLen: 32, lora: loraOf({ r, alpha: 8, targets: ALL_LORA_TARGETS, seed: 3 }) });
   // Non-zero B (as after training), so gradients for A are non-trivial too.
   const rand = rng(99);
   for (let l = 0; l < 2; l++)
@@ -111,7 +112,7 @@ describe('gradient check (central finite differences, f32 forward, eps 1e-2, tol
 
 describe('training behaviour', () => {
   test('forward log-probs equal scoring log-probs; a fresh adapter changes nothing', async () => {
-    const m = await engine.loadModel(dirs.qwen3, { maxSeqLen: 32, lora: { r: 4, alpha: 8, targets: ALL_LORA_TARGETS } });
+    const m = await engine.loadModel(dirs.qwen3, { maxSeqLen: 32, lora: loraOf({ r: 4, alpha: 8, targets: ALL_LORA_TARGETS }) });
     const lp = await m.forward({ tokens: TOKENS, targets: TARGETS });
     const scored = await m.logprobs(TOKENS, { adapter: false });
     for (let i = 0; i < scored.length; i++) expect(Math.abs(lp[i] - scored[i])).toBeLessThan(1e-5);
@@ -120,7 +121,7 @@ describe('training behaviour', () => {
   });
 
   async function sftRun(steps: number, seed: number): Promise<number[]> {
-    const m = await engine.loadModel(dirs.sharp, { quant: 'nf4', maxSeqLen: 32, lora: { r: 8, alpha: 16, targets: ALL_LORA_TARGETS, seed } });
+    const m = await engine.loadModel(dirs.sharp, { quant: 'nf4', maxSeqLen: 32, lora: loraOf({ r: 8, alpha: 16, targets: ALL_LORA_TARGETS, seed }) });
     const mask: number[] = TOKENS.map((_, i) => (i >= 4 && i < TOKENS.length - 1 ? 1 : 0)); // "prompt" tokens unsupervised
     const losses: number[] = [];
     for (let s = 0; s < steps; s++) {
@@ -130,7 +131,7 @@ describe('training behaviour', () => {
       for (let i = 0; i < lp.length; i++) l -= (mask[i] * lp[i]) / w;
       losses.push(l);
       await m.backward(Float32Array.from(mask, (x) => -x / w));
-      const r = await m.step({ lr: 1e-2, maxGradNorm: 1 });
+      const r = await m.step(adamw({ lr: 1e-2, maxGradNorm: 1 }));
       expect(r.skipped).toBe(false);
     }
     await m.close();
@@ -154,16 +155,16 @@ describe('training behaviour', () => {
     m.setLoraTensor(1, 'up', 'A', a);
     await m.forward({ tokens: TOKENS, targets: TARGETS });
     await m.backward(seedsFor(TOKENS.length));
-    const r = await m.step({ lr: 1e-2 });
+    const r = await m.step(adamw({ lr: 1e-2 }));
     expect(r.skipped).toBe(true);
     expect(r.reason).toMatch(/non-finite/);
     expect(Array.from(m.loraTensor(0, 'q', 'A'))).toEqual(Array.from(before));
     m.setLoraTensor(1, 'up', 'A', saved);
     // Nothing accumulated since: skipped, not averaged into NaN.
-    expect((await m.step({ lr: 1e-2 })).skipped).toBe(true);
+    expect((await m.step(adamw({ lr: 1e-2 }))).skipped).toBe(true);
     await m.forward({ tokens: TOKENS, targets: TARGETS });
     await m.backward(seedsFor(TOKENS.length));
-    const ok = await m.step({ lr: 1e-2 });
+    const ok = await m.step(adamw({ lr: 1e-2 }));
     expect(ok.skipped).toBe(false);
     expect(Number.isFinite(ok.gradNorm)).toBe(true);
     expect(m.loraTensor(0, 'q', 'A').every(Number.isFinite)).toBe(true);
@@ -178,10 +179,10 @@ describe('training behaviour', () => {
         const B = 2;
         await m.forward({ tokens: [...TOKENS, ...TOKENS], targets: [...TARGETS, ...TARGETS], batch: B }, { checkpointing });
         await m.backward(seedsFor(B * TOKENS.length));
-        await m.step({ lr: 1e-3 });
+        await m.step(adamw({ lr: 1e-3 }));
         const plan = m.planTrain({ batch: B, seqLen: TOKENS.length, checkpointing });
         // The same plan is available before loading (config + safetensors headers only).
-        const before = await planModel(dirs[arch], { quant: 'nf4', lora: { r: 8, alpha: 8, targets: ALL_LORA_TARGETS }, batch: B, seqLen: TOKENS.length, mode: 'train', checkpointing });
+        const before = await planModel(dirs[arch], { quant: 'nf4', lora: loraOf({ r: 8, alpha: 8, targets: ALL_LORA_TARGETS }), batch: B, seqLen: TOKENS.length, mode: 'train', checkpointing });
         expect(before).toEqual(plan);
         const peak = m.memory().peak;
         expect(peak.optimizer).toBe(plan.optimizer);
@@ -202,12 +203,12 @@ describe('training behaviour', () => {
       const r = sftLoss(lp, mask);
       losses.push(r.loss);
       await m.backward(r.seeds);
-      await m.step({ lr: 5e-3, weightDecay: 0.01, maxGradNorm: 1 });
+      await m.step(adamw({ lr: 5e-3, weightDecay: 0.01, maxGradNorm: 1 }));
     }
   }
 
   test('save state → load → continue gives the same losses as an uninterrupted run (dropout on); the PEFT adapter reproduces log-probs', async () => {
-    const lora = { r: 4, alpha: 8, dropout: 0.1, targets: ALL_LORA_TARGETS, seed: 2 };
+    const lora = loraOf({ r: 4, alpha: 8, dropout: 0.1, targets: ALL_LORA_TARGETS, seed: 2 });
     const full: number[] = [];
     const a = await engine.loadModel(dirs.qwen2, { quant: 'int8', maxSeqLen: 32, lora });
     await sftSteps(a, 0, 8, full);

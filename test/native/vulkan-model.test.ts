@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { ALL_LORA_TARGETS, openEngine, type Engine, type EngineModel, type Quant } from '../../main/engine/engine';
 import { makeTiny, rng, type TinySpec } from './tiny';
+import { adamw, loraOf } from '../helpers/engine-options';
 
 const ROOT = join(process.cwd(), 'test', '.tmp', `engine-vulkan-${process.pid}`);
 const required = process.env.LATHE_REQUIRE_VULKAN === '1';
@@ -56,7 +57,7 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 async function load(arch: string, device: 'cpu' | 'vulkan', quant: Quant, dropout = 0): Promise<EngineModel> {
-  const m = await engine.loadModel(dirs[arch], { device, quant, maxSeqLen: 64, lora: { r: 4, alpha: 8, targets: ALL_LORA_TARGETS, seed: 3, dropout } });
+  const m = await engine.loadModel(dirs[arch], { device, quant, maxSeqLen: 64, lora: loraOf({ r: 4, alpha: 8, targets: ALL_LORA_TARGETS, seed: 3, dropout }) });
   // Non-zero B (as after training), so the adapter changes the log-probs and A gets gradients.
   const rand = rng(99);
   for (let l = 0; l < 2; l++)
@@ -137,7 +138,7 @@ describe('Vulkan backend: the whole model against the CPU backend', () => {
       const m = await load('llama', 'vulkan', quant, 0.1);
       await m.forward({ tokens: [...TOKENS, ...TOKENS], targets: [...TARGETS, ...TARGETS], batch: 2 }, { dropoutSeed: 1 });
       await m.backward(seeds(2 * TOKENS.length));
-      await m.step({ lr: 1e-3 });
+      await m.step(adamw({ lr: 1e-3 }));
       const plan = m.planTrain({ batch: 2, seqLen: TOKENS.length });
       const mem = m.memory();
       expect(mem.device, 'a GPU backend reports device memory').toBeDefined();
@@ -159,7 +160,7 @@ describe('Vulkan backend: the whole model against the CPU backend', () => {
         const lp = await m.forward({ tokens: TOKENS, targets: TARGETS }, { dropoutSeed: step + 1 });
         losses.push(-lp.reduce((s, x, i) => s + x * mask[i], 0) / n);
         await m.backward(Float32Array.from(mask, (x) => -x / n));
-        const r = await m.step({ lr: 3e-3 });
+        const r = await m.step(adamw({ lr: 3e-3 }));
         expect(r.skipped).toBe(false);
       }
       curves.push(losses);

@@ -1,6 +1,7 @@
 // What the trainer needs from the engine: the one differentiable primitive (per-token log-probs of targets and their
 // gradient w.r.t. LoRA), an optimizer step, and state save/load. The native facade (main/engine) implements it; tests
 // use a small pure-TypeScript model with the same contract.
+import type { OptimizerOptions } from '../../engine/engine-options';
 
 /** A micro-batch of B sequences of T positions, flattened row-major (B*T). */
 export interface TrainBatch {
@@ -16,14 +17,8 @@ export interface TrainBatch {
   positions?: Int32Array;
 }
 
-export interface StepOptions {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  maxGradNorm: number;
-}
+/** The engine's optimizer options, declared once (main/engine/engine-options.ts). */
+export type StepOptions = OptimizerOptions;
 
 export interface StepResult {
   /** Global L2 norm of the LoRA gradients before clipping. */

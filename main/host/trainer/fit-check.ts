@@ -1,5 +1,6 @@
 // "Will it fit?": the engine's memory plan for a training config against the memory this device has free, the
 // largest micro-batch and sequence length that would fit, and a time estimate from a short calibration (real steps).
+import { loraOptions } from './engine-options-from-config';
 import type { VulkanDeviceInfo } from '../../api/contract';
 import { loadAddon } from '../../engine/addon';
 import { parseDevice } from '../../engine/device';
@@ -38,7 +39,7 @@ export interface FitCheck {
  * from config.json alone (a catalog model not downloaded yet); the numbers are the same as for the full folder.
  */
 export async function planTraining(config: TrainingConfig, batch: number, seqLen: number, storageDtype?: 'F32' | 'BF16' | 'F16'): Promise<MemoryPlan> {
-  const lora = { r: config.loraR, alpha: config.loraAlpha, dropout: config.loraDropout, rslora: config.rslora, targets: config.loraTargets, seed: config.seed, trainEmbeddings: config.trainEmbeddings };
+  const lora = loraOptions(config);
   const opts = { quant: config.quant, lora, seqLen, storageDtype, device: parseDevice(config.device, 'device') };
   const train = await planModel(config.model, { ...opts, batch, mode: 'train' });
   if (config.objective !== 'grpo') return train;

@@ -1,6 +1,7 @@
 // The native engine as the trainer's TrainableModel: loads the base model with a fresh LoRA adapter from the run's
 // config, and derives each training forward's dropout seed from (seed, forward count) so a resumed run draws the same
 // dropout masks; the count travels in the engine state file's RNG word.
+import { loraOptions } from './engine-options-from-config';
 import { openEngine, type EngineModel, type MemoryPlan } from '../../engine/engine';
 import { parseDevice } from '../../engine/device';
 import { LatheError } from '../../api/errors';
@@ -45,7 +46,7 @@ export async function createNativeTrainable(config: TrainingConfig): Promise<Nat
     quant: config.quant,
     maxSeqLen: config.seqLen + 1,
     device: parseDevice(config.device, 'device'),  // the engine rejects a backend this build lacks, naming the choices
-    lora: { r: config.loraR, alpha: config.loraAlpha, dropout: config.loraDropout, rslora: config.rslora, targets: config.loraTargets, seed: config.seed, trainEmbeddings: config.trainEmbeddings },
+    lora: loraOptions(config),
   });
   if (config.initAdapter) {
     try {
@@ -74,9 +75,7 @@ export async function createNativeTrainable(config: TrainingConfig): Promise<Nat
     forward: (b, opts) => forward(b, opts.adapter, opts.signal),
     backward: (seeds, opts) => model.backward(seeds, { signal: opts?.signal }),
     step: async (o): Promise<StepResult> => {
-      // The embedding tables follow the schedule too, at their own peak (a tenth of the adapter's unless set).
-      const embeddingLr = o.lr * (config.embeddingLearningRate ?? config.learningRate * 0.1) / config.learningRate;
-      const r = await model.step({ lr: o.lr, betas: [o.beta1, o.beta2], eps: o.eps, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm, embeddingLr });
+      const r = await model.step(o);
       return { gradNorm: r.gradNorm, skipped: r.skipped };
     },
     zeroGrad: () => model.zeroGrad(),

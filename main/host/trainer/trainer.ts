@@ -5,6 +5,7 @@ import { LatheError } from '../../api/errors';
 import type { TrainingConfig } from '../../training/config';
 import { learningRateAt } from '../../training/schedule';
 import type { BatchSource, DataCursor } from './batches';
+import { optimizerOptions } from './engine-options-from-config';
 import type { TrainableModel } from './engine-port';
 import type { TrainObjective } from './objectives/objective';
 import { sftObjective } from './objectives/sft-objective';
@@ -120,7 +121,7 @@ export async function train(opts: TrainerOptions, start: TrainerState = initialT
         metrics.skipped = 'non-finite';
         state.skippedNonFinite++;
       } else {
-        const r = await model.step({ lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: config.weightDecay, maxGradNorm: config.maxGradNorm });
+        const r = await model.step(optimizerOptions(config, lr));
         metrics.gradNorm = r.gradNorm;
         if (r.skipped) {
           metrics.skipped = 'non-finite';

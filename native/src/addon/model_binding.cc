@@ -7,6 +7,7 @@
 
 #include "addon/async.h"
 #include "addon/model_common.h"
+#include "addon/options.h"
 #include "addon/train_binding.h"
 #include "io/safetensors.h"
 #include "model/model.h"
@@ -63,29 +64,10 @@ Napi::Object info_to_js(Napi::Env env, const Model& m) {
   return o;
 }
 
+// A missing lora (load/plan without an adapter) is allowed; a given one is read strictly (addon/options.cc).
 bool parse_lora(Napi::Env env, const Napi::Value& v, model::LoraConfig& lc) {
   if (v.IsUndefined() || v.IsNull()) return true;
-  if (!v.IsObject()) { throw_invalid(env, "lora must be an object"); return false; }
-  Napi::Object o = v.As<Napi::Object>();
-  lc.r = static_cast<int64_t>(get_num(o, "r", 0));
-  lc.alpha = get_num(o, "alpha", static_cast<double>(lc.r));
-  lc.dropout = static_cast<float>(get_num(o, "dropout", 0));
-  lc.rslora = get_bool(o, "rslora", false);
-  lc.seed = static_cast<uint64_t>(get_num(o, "seed", 0));
-  lc.train_embeddings = get_bool(o, "trainEmbeddings", false);
-  Napi::Value t = o.Get("targets");
-  if (!t.IsArray()) { throw_invalid(env, "lora.targets must be an array of module names"); return false; }
-  Napi::Array a = t.As<Napi::Array>();
-  static const char* shorts[] = {"q", "k", "v", "o", "gate", "up", "down"};
-  for (uint32_t i = 0; i < a.Length(); ++i) {
-    Napi::Value e = a.Get(i);
-    std::string s = e.IsString() ? e.As<Napi::String>().Utf8Value() : "";
-    bool ok = false;
-    for (int m = 0; m < 7; ++m)
-      if (s == shorts[m] || s == model::module_name(static_cast<model::Module>(m))) { lc.targets[m] = true; ok = true; }
-    if (!ok) { throw_invalid(env, "lora.targets[" + std::to_string(i) + "] \"" + s + "\" is not one of q,k,v,o,gate,up,down"); return false; }
-  }
-  return true;
+  return parse_lora_strict(env, v, lc);
 }
 
 class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
@@ -551,6 +533,7 @@ Napi::Value plan_model(const Napi::CallbackInfo& info) {
 
 void register_model(Napi::Env env, Napi::Object exports) {
   exports.Set("planModel", Napi::Function::New(env, plan_model, "planModel"));
+  exports.Set("optionKeys", Napi::Function::New(env, option_keys, "optionKeys"));
   exports.Set("Engine", EngineWrap::define(env));
   exports.Set("Model", ModelWrap::define(env));
   exports.Set("CancelToken", CancelToken::define(env));

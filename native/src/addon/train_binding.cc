@@ -2,6 +2,8 @@
 // saveState/loadState. Called from ModelWrap (model_binding.cc) once the model is loaded.
 #include "addon/train_binding.h"
 
+#include "addon/options.h"
+
 #include <mutex>
 
 #include "addon/async.h"
@@ -61,20 +63,11 @@ Napi::Value backward(const Napi::CallbackInfo& info, const std::shared_ptr<Model
   }, nullptr);
 }
 
-// step({lr, beta1, beta2, eps, weightDecay, maxGradNorm, embeddingLr}) → Promise<{gradNorm, skipped, reason, step}>
+// step({lr, beta1, beta2, eps, weightDecay, maxGradNorm, embeddingLr, loraPlusRatio}: every key) → Promise<{gradNorm, skipped, reason, step}>
 Napi::Value step(const Napi::CallbackInfo& info, const std::shared_ptr<Model>& model_, const std::shared_ptr<EngineCore>& engine_) {
   Napi::Env env = info.Env();
   model::StepOptions o;
-  if (info.Length() > 0 && info[0].IsObject()) {
-    Napi::Object j = info[0].As<Napi::Object>();
-    o.lr = static_cast<float>(get_num(j, "lr", o.lr));
-    o.beta1 = static_cast<float>(get_num(j, "beta1", o.beta1));
-    o.beta2 = static_cast<float>(get_num(j, "beta2", o.beta2));
-    o.eps = static_cast<float>(get_num(j, "eps", o.eps));
-    o.weight_decay = static_cast<float>(get_num(j, "weightDecay", o.weight_decay));
-    o.max_grad_norm = static_cast<float>(get_num(j, "maxGradNorm", o.max_grad_norm));
-    o.embedding_lr = static_cast<float>(get_num(j, "embeddingLr", 0));
-  }
+  if (!parse_step_strict(env, info.Length() > 0 ? info[0] : env.Undefined(), o)) return env.Undefined();
   auto res = std::make_shared<model::StepResult>();
   auto m = model_;
   auto core = engine_;

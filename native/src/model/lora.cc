@@ -58,7 +58,7 @@ void Model::clear_lora() {
 
 Status Model::init_lora(const LoraConfig& cfg) {
   LATHE_RETURN_IF_ERROR(need_backend());
-  if (cfg.r < 1 || cfg.r > 4096) return Status::invalid("LoRA r must be in [1, 4096] (got " + std::to_string(cfg.r) + ")", "Pick a rank such as 8, 16 or 64.");
+  if (cfg.r < 1 || cfg.r > kMaxLoraRank) return Status::invalid("LoRA r must be in [1, " + std::to_string(kMaxLoraRank) + "] (got " + std::to_string(cfg.r) + ")", "Pick a rank such as 8, 16 or 64.");
   if (!(cfg.dropout >= 0.f && cfg.dropout < 1.f)) return Status::invalid("LoRA dropout must be in [0, 1)", "Use e.g. 0 or 0.05.");
   bool any = false;
   for (bool t : cfg.targets) any = any || t;

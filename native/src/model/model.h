@@ -32,6 +32,10 @@ enum class Module : int { q = 0, k, v, o, gate, up, down, count };
 const char* module_name(Module m);        // "q_proj", ...
 const char* module_parent(Module m);      // "self_attn" or "mlp"
 
+// Highest LoRA rank (the TypeScript side reads it through optionKeys()): beyond it an adapter costs about as much as
+// full fine-tuning of the layers it targets.
+inline constexpr int64_t kMaxLoraRank = 512;
+
 struct LoraConfig {
   int64_t r = 0;                 // 0 = no adapter
   double alpha = 16.0;
@@ -64,10 +68,13 @@ struct LoraModule {
 };
 
 // Training step options (AdamW with decoupled weight decay, global-norm clipping).
+// One optimizer step. The binding sets every field from the caller's options (addon/options.cc, strictly); the
+// defaults a user sees live in the training config table (main/training/config.ts), not here.
 struct StepOptions {
-  float lr = 1e-4f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weight_decay = 0.f;
-  float max_grad_norm = 0.f;  // 0 = no clipping
-  float embedding_lr = 0.f;   // trainable embedding table / head: their own rate (0 = lr)
+  float lr = 0.f, beta1 = 0.f, beta2 = 0.f, eps = 0.f, weight_decay = 0.f;
+  float max_grad_norm = 0.f;    // 0 = no clipping
+  float embedding_lr = 0.f;     // trainable embedding table / head: their own rate (0 = lr)
+  float lora_plus_ratio = 1.f;  // LoRA+: the B matrices' rate is lr x this (1 = plain LoRA)
 };
 struct StepResult {
   double grad_norm = 0;

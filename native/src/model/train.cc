@@ -232,11 +232,14 @@ Status Model::step(const StepOptions& opt, StepResult& res) {
   a.eps = opt.eps;
   a.weight_decay = opt.weight_decay;
   a.step = train_step_;
+  // LoRA+ (Hayou et al. 2024): B learns lora_plus_ratio times faster than A, which the paper finds trains faster.
+  cpu::AdamW b = a;
+  b.lr = a.lr * opt.lora_plus_ratio;
   for (auto& L : layers_)
     for (auto& m : L.lora) {
       if (m.r == 0 || m.dA.size() == 0) continue;
       be_->adamw_step(m.A.ptr(), m.mA.ptr(), m.vA.ptr(), m.dA.ptr(), m.A.size(), a, clip);
-      be_->adamw_step(m.B.ptr(), m.mB.ptr(), m.vB.ptr(), m.dB.ptr(), m.B.size(), a, clip);
+      be_->adamw_step(m.B.ptr(), m.mB.ptr(), m.vB.ptr(), m.dB.ptr(), m.B.size(), b, clip);
     }
   cpu::AdamW at = a;
   if (opt.embedding_lr > 0) at.lr = opt.embedding_lr;

@@ -9,6 +9,7 @@ import { exportMergedFolder } from '../../../main/export/merged-folder';
 import { readPeftAdapter, writePeftAdapter } from '../../../main/export/peft-adapter';
 import { tempDir } from '../../helpers/temp-dir';
 import { tinyModel } from '../../helpers/tiny-model';
+import { adamw, loraOf } from '../../helpers/engine-options';
 
 const tmp = tempDir('lathe-tables-export-');
 let engine: Engine;
@@ -21,12 +22,12 @@ const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math
 
 /** Trains 3 steps with trainEmbeddings on and saves the adapter. */
 async function trainedAdapter(base: string, out: string): Promise<void> {
-  const m = await engine.loadModel(base, { maxSeqLen: 16, lora: { r: 4, alpha: 8, targets: ALL_LORA_TARGETS, seed: 1, trainEmbeddings: true } });
+  const m = await engine.loadModel(base, { maxSeqLen: 16, lora: loraOf({ r: 4, alpha: 8, targets: ALL_LORA_TARGETS, seed: 1, trainEmbeddings: true }) });
   const targets = [...IDS.slice(1), -1];
   for (let i = 0; i < 3; i++) {
     await m.forward({ tokens: IDS, targets });
     await m.backward(Float32Array.from(targets, (t) => (t < 0 ? 0 : -1 / 11)));
-    await m.step({ lr: 5e-2, embeddingLr: 5e-2 });
+    await m.step(adamw({ lr: 5e-2, embeddingLr: 5e-2 }));
   }
   await m.saveAdapter(out, { baseModel: base });
   await m.close();
