@@ -20,6 +20,10 @@ const PATH_ARGS: Partial<Record<MethodName, (a: Args) => [string, unknown][]>> =
   'datasets.preview': (a) => [['source.path', obj(a?.source).path], ['tokenizerPath', a?.tokenizerPath]],
   'datasets.rawLines': (a) => [['source.path', obj(a?.source).path]],
   'datasets.import': (a) => [['source.path', obj(a?.source).path], ['tokenizerPath', a?.tokenizerPath]],
+  'learn.nextToken': (a) => [['model', a?.model]],
+  'learn.oneStep': (a) => [['model', a?.model]],
+  'learn.fillMask': (a) => [['model', a?.model]],
+  'learn.approaches': (a) => [['model', a?.model]],
   'training.start': (a) => [['config.model', obj(a?.config).model], ['config.dataset', obj(a?.config).dataset], ['config.validationDataset', obj(a?.config).validationDataset]],
   'training.fitCheck': (a) => [['config.model', obj(a?.config).model], ['config.dataset', obj(a?.config).dataset], ['config.validationDataset', obj(a?.config).validationDataset]],
 };
