@@ -17,6 +17,8 @@ export interface ApproachesArgs {
   storageDtype?: 'F32' | 'BF16' | 'F16';
 }
 
+export const PLAN_DEVICE = 'vulkan' as const;
+
 /** Bytes per trainable parameter the engine plans for training state: fp32 gradient, then Adam's two fp32 moments. */
 const GRAD_BYTES = 4;
 const MOMENT_BYTES = 8;
@@ -40,7 +42,9 @@ export async function approachesOp(a: ApproachesArgs): Promise<ApproachesResult>
   const s = summarizeConfig(cfg, join(a.model, 'config.json'));
   const base = parameterCountFromConfig(s);
   const lora = { r: a.r, alpha: a.r, targets: a.targets };
-  const common = { batch: 1, seqLen: a.seqLen, mode: 'train' as const, storageDtype: a.storageDtype };
+  // Planned for a GPU, where every weight must be resident (the CPU backend maps unquantized weights from the file and
+  // does not count them): the figure to hold against a graphics card's memory.
+  const common = { batch: 1, seqLen: a.seqLen, mode: 'train' as const, storageDtype: a.storageDtype, device: PLAN_DEVICE };
   const frozen = await planModel(a.model, { ...common, quant: 'none' });
   const loraPlan = await planModel(a.model, { ...common, quant: 'none', lora });
   const qloraPlan = await planModel(a.model, { ...common, quant: 'nf4', lora });
