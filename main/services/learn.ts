@@ -4,7 +4,21 @@ import type { MethodOutput, MethodParsedInput } from '../api/contract';
 import { ensureDemoBaseModel } from '../training/demo-model';
 import type { ServiceContext } from './context';
 
-const modelOf = (ctx: ServiceContext, model: string | undefined) => (model ? Promise.resolve(model) : ensureDemoBaseModel(ctx.paths.models));
+/**
+ * The page's sections ask at once on a fresh library, and generating the demo model twice at the same time would race
+ * on its temporary folder: one generation per models folder is shared by every caller.
+ */
+const generating = new Map<string, Promise<string>>();
+function demoModel(modelsDir: string): Promise<string> {
+  let p = generating.get(modelsDir);
+  if (!p) {
+    p = ensureDemoBaseModel(modelsDir).finally(() => generating.delete(modelsDir));
+    generating.set(modelsDir, p);
+  }
+  return p;
+}
+
+const modelOf = (ctx: ServiceContext, model: string | undefined) => (model ? Promise.resolve(model) : demoModel(ctx.paths.models));
 
 /** The defaults live here, once: k = 5 alternatives fit one row; rank 8 and lr 1e-2 move one text's loss in one step. */
 export const LEARN_DEFAULTS = { k: 5, r: 8, lr: 1e-2, modelGuesses: 4 };

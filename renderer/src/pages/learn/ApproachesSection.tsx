@@ -97,7 +97,7 @@ export function ApproachesSection({ model }: { model: string | undefined }): JSX
           <LayerDiagram r={res} />
           <figure className="chart-card learn-chart" data-testid="learn-ap-chart">
             <figcaption className="chart-head"><span className="chart-title">Training memory for one sequence of {res.seqLen} tokens</span></figcaption>
-            <div className="chart-body" role="img" aria-label={`Training memory by approach. ${summary}`}>
+            <div className="chart-body" role="img" aria-label={`Training memory by approach. ${summary}`} data-testid="learn-ap-chart-alt">
               <ResponsiveContainer width="100%" height={200}>
                 <BarChart data={rows} layout="vertical" margin={{ left: 8, right: 24, top: 8, bottom: 8 }}>
                   <CartesianGrid strokeDasharray="3 3" horizontal={false} />
