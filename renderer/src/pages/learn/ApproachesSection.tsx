@@ -21,6 +21,8 @@ const PARTS: { key: keyof Omit<MemoryParts, 'total'>; label: string; color: stri
   { key: 'activations', label: 'Activations', color: 'var(--chart-5, #9f7aea)' },
 ];
 
+const share = (x: number) => (x >= 0.995 ? '100%' : x >= 0.01 ? `${(x * 100).toFixed(1)}%` : `${(x * 100).toFixed(2)}%`);
+
 /** The memory line to compare with: the largest usable GPU, else the machine's RAM. */
 function memoryLine(sys: SystemInfo | undefined): { bytes: number; label: string } | null {
   if (!sys) return null;
@@ -66,6 +68,10 @@ export function ApproachesSection({ model }: { model: string | undefined }): JSX
   const line = memoryLine(sys.data);
   const res = plan.data;
   const rows = res?.approaches.map((a) => ({ name: a.label, ...a.memory })) ?? [];
+  const biggest = Math.max(0, ...rows.map((x) => x.total));
+  // A small model next to a big memory would shrink every bar to a sliver: the line is drawn only when it is within
+  // reach of the bars, and said in words otherwise.
+  const drawLine = line && line.bytes <= biggest * 4 ? line : null;
   const summary = res
     ? res.approaches.map((a) => `${a.label}: ${formatBytes(a.memory.total)}, ${count(a.trainable)} trainable`).join('; ') + (line ? `. Your memory: ${formatBytes(line.bytes)}.` : '.')
     : '';
@@ -101,15 +107,16 @@ export function ApproachesSection({ model }: { model: string | undefined }): JSX
               <ResponsiveContainer width="100%" height={200}>
                 <BarChart data={rows} layout="vertical" margin={{ left: 8, right: 24, top: 8, bottom: 8 }}>
                   <CartesianGrid strokeDasharray="3 3" horizontal={false} />
-                  <XAxis type="number" tickFormatter={(v: number) => formatBytes(v)} domain={[0, (max: number) => Math.max(max, line?.bytes ?? 0) * 1.05]} />
+                  <XAxis type="number" tickFormatter={(v: number) => formatBytes(v)} domain={[0, (max: number) => Math.max(max, drawLine?.bytes ?? 0) * 1.05]} />
                   <YAxis type="category" dataKey="name" width={150} />
                   <Tooltip formatter={(v) => formatBytes(Number(v))} />
                   <Legend />
                   {PARTS.map((p) => <Bar key={p.key} dataKey={p.key} name={p.label} stackId="m" fill={p.color} isAnimationActive={false} />)}
-                  {line && <ReferenceLine x={line.bytes} stroke="var(--danger, #e53e3e)" strokeDasharray="6 3" label={{ value: 'your memory', position: 'top', fill: 'currentColor' }} />}
+                  {drawLine && <ReferenceLine x={drawLine.bytes} stroke="var(--danger, #e53e3e)" strokeDasharray="6 3" label={{ value: 'your memory', position: 'insideTopRight', fill: 'currentColor' }} />}
                 </BarChart>
               </ResponsiveContainer>
             </div>
+            {line && !drawLine && <p className="form-hint" data-testid="learn-ap-offchart">Your memory ({formatBytes(line.bytes)}) is more than 4 times the largest bar, far off this chart to the right: every approach fits.</p>}
           </figure>
           <table className="learn-table" data-testid="learn-ap-table" aria-label="Trainable parameters and memory by approach">
             <thead>
@@ -119,7 +126,7 @@ export function ApproachesSection({ model }: { model: string | undefined }): JSX
               {res.approaches.map((a) => (
                 <tr key={a.id} title={a.source}>
                   <th scope="row">{a.label}</th>
-                  <td>{count(a.trainable)} ({((a.trainable / res.baseParameters) * 100).toPrecision(2)}%)</td>
+                  <td>{count(a.trainable)} ({share(a.trainable / res.baseParameters)})</td>
                   {PARTS.map((p) => <td key={p.key}>{formatBytes(a.memory[p.key])}</td>)}
                   <td><strong>{formatBytes(a.memory.total)}</strong></td>
                   <td>{line ? (a.memory.total <= line.bytes ? 'yes' : 'no') : '?'}</td>
