@@ -13,6 +13,7 @@ import { exportsMethods, type ExportsEvents, type ExportView } from './contract-
 export type { ExportView };
 import { modelMethods, type ModelProgress } from './contract-models';
 import { evalsMethods } from './contract-evals';
+import { learnMethods } from './contract-learn';
 export type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary };
 
 export type Run = RunRecord;
@@ -132,6 +133,7 @@ export const LocalPath = z
 export const methods = {
   ...libraryMethods,
   ...evalsMethods,
+  ...learnMethods,
   'app.info': method<AppInfo>()(NoArgs, 'Name, version and where the library lives.'),
   'system.info': method<SystemInfo>()(NoArgs, 'CPU, memory, GPUs and engine backends, probed in the engine host.'),
   'projects.list': method<Project[]>()(NoArgs, 'All projects, most recently updated first.'),

@@ -107,6 +107,13 @@ export interface ForwardBatch {
   segments?: ArrayLike<number>;
 }
 
+/** Per-position top-k next tokens (EngineModel.topk). */
+export interface TopK {
+  ids: Int32Array;
+  logprobs: Float32Array;
+  targetLogprobs: Float32Array;
+}
+
 export interface GenerateResult {
   tokens: number[];
   finishReason: 'stop' | 'length' | 'context' | 'stopped';
@@ -122,6 +129,7 @@ interface NativeModel {
   memory(): MemoryUsage;
   resetPeak(): void;
   logprobs(ids: Int32Array, batch: number, adapter: boolean, token?: NativeCancelToken): Promise<Float32Array>;
+  topk(ids: Int32Array, k: number, adapter: boolean, token?: NativeCancelToken): Promise<{ ids: Int32Array; logprobs: Float32Array; targetLogprobs: Float32Array }>;
   generate(ids: Int32Array, opts: object, onToken: ((t: number) => void) | undefined, token?: NativeCancelToken): Promise<{ tokens: Int32Array; finishReason: GenerateResult['finishReason'] }>;
   generateGroup(ids: Int32Array, opts: object, seeds: number[], token?: NativeCancelToken): Promise<{ tokens: Int32Array[]; finishReasons: GenerateResult['finishReason'][] }>;
   initLora(cfg: LoraOptions): Promise<ModelInfo>;
@@ -231,6 +239,15 @@ export class EngineModel {
   logprobs(ids: ArrayLike<number>, opts: { adapter?: boolean; batch?: number; signal?: AbortSignal } = {}): Promise<Float32Array> {
     const arr = Int32Array.from(ids);
     return this.serial(() => withSignal(opts.signal, (tok) => this.native.logprobs(arr, opts.batch ?? 1, opts.adapter ?? true, tok)));
+  }
+
+  /**
+   * The k most likely next tokens at each position of one sequence, best first: ids and logprobs are (length - 1) x k
+   * row-major, targetLogprobs[i] = log p(ids[i+1] | ids[0..i]) (what logprobs() returns) from the same forward.
+   */
+  topk(ids: ArrayLike<number>, k: number, opts: { adapter?: boolean; signal?: AbortSignal } = {}): Promise<TopK> {
+    const arr = Int32Array.from(ids);
+    return this.serial(() => withSignal(opts.signal, (tok) => this.native.topk(arr, k, opts.adapter ?? true, tok)));
   }
 
   /** Generates with a KV cache; onToken sees each token as it is produced. */

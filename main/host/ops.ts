@@ -11,6 +11,9 @@ import { exportRunOp } from './export-op';
 import { planCatalog } from '../models/catalog-plan';
 import { runEval } from './eval/run-eval';
 import { chatOp } from './eval/chat-op';
+import { nextTokenOp, oneStepOp } from './learn/next-token-op';
+import { fillMaskOp } from './learn/fill-mask-op';
+import { approachesOp } from './learn/approaches-op';
 
 export interface OpContext {
   signal: AbortSignal;
@@ -62,5 +65,9 @@ export const hostOps: { [K in HostOpName]: OpImpl<K> } = {
   'models.planCatalog': (args) => planCatalog(args),
   'eval.run': (args, ctx) => runEval(args, { signal: ctx.signal, onProgress: (p) => ctx.progress('progress', p), log: (m) => ctx.progress('log', m) }),
   'eval.chat': chatOp,
+  'learn.nextToken': (args, ctx) => nextTokenOp(args, ctx),
+  'learn.oneStep': (args, ctx) => oneStepOp(args, ctx),
+  'learn.fillMask': (args, ctx) => fillMaskOp(args, ctx),
+  'learn.approaches': (args) => approachesOp(args),
   'debug.sleep': sleep,
 };

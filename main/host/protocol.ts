@@ -7,6 +7,10 @@ import type { ExportResult } from '../export/export-job';
 import type { CatalogPlanArgs, CatalogPlans } from '../models/catalog-plan';
 import type { EvalArgs, EvalResult } from '../eval/types';
 import type { ChatAnswer, ChatArgs } from './eval/chat-op';
+import type { NextTokenArgs, OneStepArgs } from './learn/next-token-op';
+import type { FillMaskArgs } from './learn/fill-mask-op';
+import type { ApproachesArgs } from './learn/approaches-op';
+import type { ApproachesResult, FillMaskResult, NextTokenResult, OneStepResult } from '../learn/types';
 
 /** Operations the host can run, with their argument and result types. Later issues add training, eval and generation. */
 export interface HostOps {
@@ -24,6 +28,14 @@ export interface HostOps {
   'eval.run': { args: EvalArgs; result: EvalResult };
   /** One prompt answered by each side (base or adapter folders), streamed as 'token' events {index, delta}. */
   'eval.chat': { args: ChatArgs; result: { answers: ChatAnswer[] } };
+  /** Learn page: the top-k next tokens at every position of a text (base model). */
+  'learn.nextToken': { args: NextTokenArgs; result: NextTokenResult };
+  /** Learn page: one real backward + AdamW step on a throwaway LoRA, with the text's loss before and after. */
+  'learn.oneStep': { args: OneStepArgs; result: OneStepResult };
+  /** Learn page: candidate words for a gap ranked by the whole completed sentence's log-prob. */
+  'learn.fillMask': { args: FillMaskArgs; result: FillMaskResult };
+  /** Learn page: trainable counts and the engine's memory plan for full fine-tuning, LoRA and QLoRA. */
+  'learn.approaches': { args: ApproachesArgs; result: ApproachesResult };
   /** Test hook: resolves after `ms`, emitting a progress event every `everyMs` (used to test cancellation and crashes). */
   'debug.sleep': { args: { ms: number; everyMs?: number }; result: { slept: number } };
 }

@@ -11,6 +11,7 @@ import { exportsHandlers } from './exports';
 import { modelLibraryHandlers } from './models-library';
 import { libraryHandlers } from './library';
 import { evalsHandlers } from './evals';
+import { learnHandlers } from './learn';
 
 export type Handler<M extends MethodName> = (args: MethodParsedInput<M>, ctx: ServiceContext) => Promise<MethodOutput<M>>;
 export type HandlerTable = { [M in MethodName]: Handler<M> };
@@ -26,4 +27,5 @@ export const handlers: HandlerTable = {
   ...modelLibraryHandlers,
   ...libraryHandlers,
   ...evalsHandlers,
+  ...learnHandlers,
 };

@@ -26,6 +26,10 @@ const PATH_ARGS: Partial<Record<MethodName, (a: Args) => [string, unknown][]>> =
   'datasets.preview': (a) => [['source.path', obj(a?.source).path], ['tokenizerPath', a?.tokenizerPath]],
   'datasets.rawLines': (a) => [['source.path', obj(a?.source).path]],
   'datasets.import': (a) => [['source.path', obj(a?.source).path], ['tokenizerPath', a?.tokenizerPath]],
+  'learn.nextToken': (a) => [['model', a?.model]],
+  'learn.oneStep': (a) => [['model', a?.model]],
+  'learn.fillMask': (a) => [['model', a?.model]],
+  'learn.approaches': (a) => [['model', a?.model]],
   'training.start': (a) => configPaths(obj(a?.config)),
   'training.fitCheck': (a) => configPaths(obj(a?.config)),
 };

@@ -20,7 +20,8 @@ import { ModelPage } from './pages/model';
 import { ProjectsPage } from './pages/projects';
 import { useProjectModelSync } from './pages/model/useProjectModelSync';
 import { TrainPage } from './pages/train';
-import { STEPS, type StepId } from './steps';
+import { PAGES, STEPS, type PageId } from './steps';
+import { LearnPage } from './pages/learn';
 
 const ACTIVE_KEY = 'lathe.activeProject';
 
@@ -89,12 +90,12 @@ export function App(): JSX.Element {
   }, [go]);
 
   useEffect(() => {
-    document.title = `${STEPS.find((s) => s.id === step)?.label ?? ''} · Lathe`;
+    document.title = `${PAGES.find((s) => s.id === step)?.label ?? ''} · Lathe`;
     // Move focus to the new page's heading so screen readers announce the step change.
     document.getElementById('page-title')?.focus({ preventScroll: true });
   }, [step]);
 
-  const pages: Record<StepId, () => JSX.Element> = {
+  const pages: Record<PageId, () => JSX.Element> = {
     projects: () => (
       <ProjectsPage
         projects={projects}
@@ -114,6 +115,7 @@ export function App(): JSX.Element {
     train: () => <TrainPage project={activeProject} notify={notify} />,
     evaluate: () => <EvaluatePage project={activeProject} notify={notify} />,
     export: () => <ExportPage project={activeProject} notify={notify} />,
+    learn: () => <LearnPage project={activeProject} />,
   };
 
   // A damaged or busy library: its own start screen (why, and the rebuild) instead of steps that cannot work.

@@ -15,3 +15,8 @@ export const STEPS: Step[] = [
   { id: 'evaluate', label: 'Evaluate', summary: 'Compare base and adapter' },
   { id: 'export', label: 'Export', summary: 'Save the adapter or a merged model' },
 ];
+
+/** Pages outside the wizard's numbered steps (reached from the sidebar and from "learn why" links). */
+export type PageId = StepId | 'learn';
+export const LEARN_PAGE = { id: 'learn' as const, label: 'Learn', summary: 'How fine-tuning works, shown live on your model' };
+export const PAGES: { id: PageId; label: string; summary: string }[] = [...STEPS, LEARN_PAGE];

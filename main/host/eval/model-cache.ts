@@ -20,6 +20,8 @@ export interface Lease {
   model: EngineModel;
   /** Loads the adapter folder unless it is the one already loaded. */
   useAdapter(dir: string): Promise<void>;
+  /** The caller replaces the adapter in memory (initLora, the Learn page's one step): forget the loaded folder. */
+  forgetAdapter(): void;
 }
 
 async function acquire(o: { model: string; quant: Quant; threads?: number; maxSeqLen: number; signal?: AbortSignal }): Promise<Lease> {
@@ -39,6 +41,9 @@ async function acquire(o: { model: string; quant: Quant; threads?: number; maxSe
       c.adapter = null;
       await c.model.loadAdapter(dir);
       c.adapter = dir;
+    },
+    forgetAdapter() {
+      c.adapter = null;
     },
   };
 }

@@ -80,6 +80,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
         InstanceMethod("memory", &ModelWrap::memory),
         InstanceMethod("resetPeak", &ModelWrap::reset_peak),
         InstanceMethod("logprobs", &ModelWrap::logprobs),
+        InstanceMethod("topk", &ModelWrap::topk),
         InstanceMethod("generate", &ModelWrap::generate),
         InstanceMethod("generateGroup", &ModelWrap::generate_group),
         InstanceMethod("initLora", &ModelWrap::init_lora),
@@ -221,6 +222,42 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       Napi::Float32Array a = Napi::Float32Array::New(env, out->size());
       std::copy(out->begin(), out->end(), a.Data());
       return a;
+    });
+  }
+
+  // topk(ids: Int32Array (T), k: number, adapter: boolean, token?) →
+  //   Promise<{ids: Int32Array ((T-1)*k), logprobs: Float32Array ((T-1)*k), targetLogprobs: Float32Array (T-1)}>
+  Napi::Value topk(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!ready(env)) return env.Undefined();
+    auto ids = std::make_shared<std::vector<int32_t>>();
+    if (info.Length() < 1 || !get_int32_array(env, info[0], "ids", *ids)) return env.Undefined();
+    int64_t k = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int64Value() : 5;
+    bool adapter = info.Length() > 2 && info[2].IsBoolean() ? info[2].As<Napi::Boolean>().Value() : true;
+    CancelFlag cancel = cancel_flag_from(info.Length() > 3 ? info[3] : env.Undefined());
+    const int64_t T = static_cast<int64_t>(ids->size());
+    if (T < 2) return throw_invalid(env, "topk: ids needs at least 2 tokens");
+    if (k < 1 || k > 100) return throw_invalid(env, "topk: k must be in [1, 100]");
+    auto top_ids = std::make_shared<std::vector<int32_t>>(static_cast<size_t>((T - 1) * k));
+    auto top_lp = std::make_shared<std::vector<float>>(static_cast<size_t>((T - 1) * k));
+    auto target = std::make_shared<std::vector<float>>(static_cast<size_t>(T - 1));
+    auto m = model_;
+    auto core = engine_;
+    return run_async(env, [m, core, ids, T, k, adapter, cancel, top_ids, top_lp, target]() {
+      std::lock_guard<std::mutex> lk(core->mu);
+      return m->topk(top_ids->data(), top_lp->data(), target->data(), ids->data(), T, k, adapter, cancel);
+    }, [top_ids, top_lp, target](Napi::Env env) -> Napi::Value {
+      Napi::Object o = Napi::Object::New(env);
+      Napi::Int32Array a = Napi::Int32Array::New(env, top_ids->size());
+      std::copy(top_ids->begin(), top_ids->end(), a.Data());
+      Napi::Float32Array b = Napi::Float32Array::New(env, top_lp->size());
+      std::copy(top_lp->begin(), top_lp->end(), b.Data());
+      Napi::Float32Array c = Napi::Float32Array::New(env, target->size());
+      std::copy(target->begin(), target->end(), c.Data());
+      o.Set("ids", a);
+      o.Set("logprobs", b);
+      o.Set("targetLogprobs", c);
+      return o;
     });
   }
 

@@ -72,7 +72,7 @@ void Model::free_acts() {
   acts_ = InferBufs{};
 }
 
-Status Model::logprobs(float* logp, const int32_t* ids, int64_t B, int64_t T, bool adapter, const CancelFlag& cancel) {
+Status Model::check_score_input(const int32_t* ids, int64_t B, int64_t T) const {
   const auto& c = cfg_;
   LATHE_RETURN_IF_ERROR(need_backend());
   if (B < 1 || T < 1) return Status::invalid("logprobs needs at least one row of at least one token");
@@ -83,8 +83,12 @@ Status Model::logprobs(float* logp, const int32_t* ids, int64_t B, int64_t T, bo
     if (ids[i] < 0 || ids[i] >= c.vocab)
       return Status::error("token_out_of_range", "token id " + std::to_string(ids[i]) + " at position " + std::to_string(i) + " is outside the vocabulary [0, " + std::to_string(c.vocab) + ")",
                            "Use ids from this model's tokenizer.");
+  return Status::Ok();
+}
+
+Status Model::score_hidden(const int32_t* ids, int64_t B, int64_t T, bool adapter, const CancelFlag& cancel) {
+  const auto& c = cfg_;
   const int64_t N = B * T;
-  struct Release { Model* m; ~Release() { m->free_acts(); } } release{this};
   LATHE_RETURN_IF_ERROR(alloc_acts(N, T, /*cache=*/false));
   std::vector<int32_t> pos(static_cast<size_t>(N)), targets(static_cast<size_t>(N));
   for (int64_t b = 0; b < B; ++b)
@@ -111,6 +115,14 @@ Status Model::logprobs(float* logp, const int32_t* ids, int64_t B, int64_t T, bo
   }
   if (cancel && cancel->load()) return cancelled_status();
   be_->rmsnorm_forward(acts_.h, acts_.rstd, acts_.x, final_norm_.ptr(), N, c.hidden, static_cast<float>(c.rms_eps));
+  return Status::Ok();
+}
+
+Status Model::logprobs(float* logp, const int32_t* ids, int64_t B, int64_t T, bool adapter, const CancelFlag& cancel) {
+  LATHE_RETURN_IF_ERROR(check_score_input(ids, B, T));
+  const int64_t N = B * T;
+  struct Release { Model* m; ~Release() { m->free_acts(); } } release{this};
+  LATHE_RETURN_IF_ERROR(score_hidden(ids, B, T, adapter, cancel));
   LATHE_RETURN_IF_ERROR(be_->logsoftmax_gather_forward(acts_.logp, DPtr<float>{}, acts_.h, head_for(adapter), acts_.targets, N,
                                                        acts_dims_.chunk, acts_.logits));
   LATHE_RETURN_IF_ERROR(be_->sync());  // a device backend runs the recorded ops here and reports their errors

@@ -156,6 +156,12 @@ class Model {
   // logp (B, T-1): logp[b, i] = log p(ids[b, i+1] | ids[b, 0..i]). ids (B, T).
   Status logprobs(float* logp, const int32_t* ids, int64_t B, int64_t T, bool adapter, const CancelFlag& cancel);
 
+  // The k most likely next tokens at every position of one row (the Learn page's next-token view), from the same
+  // forward as logprobs(): ids/logp (T-1, k) best first, target_logp (T-1) = log p(ids[t+1] | ids[0..t]).
+  // Full logits rows are read one position at a time, so T*V floats never sit in memory together (topk.cc).
+  Status topk(int32_t* top_ids, float* top_logp, float* target_logp, const int32_t* ids, int64_t T, int64_t k, bool adapter,
+              const CancelFlag& cancel);
+
   // Generation with a KV cache; on_token is called for every new token (return false to stop).
   struct GenerateOptions {
     int64_t max_new_tokens = 128;
@@ -233,6 +239,11 @@ class Model {
   Status decode(const int32_t* toks, int64_t T, int64_t p0, bool adapter, const CancelFlag& cancel, std::vector<float>& logits);
   // Embeds B rows of T tokens at the given positions and runs every layer against the KV cache (rows [p0, p0+T) of
   // each row's cache): the shared part of decode and decode_batch.
+  // Scoring input checks (ids in the vocabulary, T within maxSeqLen), shared by logprobs() and topk().
+  Status check_score_input(const int32_t* ids, int64_t B, int64_t T) const;
+  // Allocates the inference buffers and runs B rows of T tokens through every layer and the final norm into acts_.h
+  // (N, C); acts_.targets holds the next token of each position. The caller frees the buffers (free_acts).
+  Status score_hidden(const int32_t* ids, int64_t B, int64_t T, bool adapter, const CancelFlag& cancel);
   // A prompt generate() and generate_group() can take: non-empty, ids in the vocabulary, shorter than maxSeqLen.
   Status check_prompt(const std::vector<int32_t>& prompt) const;
   Status cached_layers(const int32_t* toks, const int32_t* pos, int64_t B, int64_t T, int64_t p0, bool adapter, const CancelFlag& cancel);

@@ -2,7 +2,7 @@
 import type { JSX } from 'react';
 import type { Project } from '../../../main/api/contract';
 import type { Theme } from '../hooks/useTheme';
-import { STEPS, type StepId } from '../steps';
+import { LEARN_PAGE, STEPS, type PageId } from '../steps';
 import { Icon } from './Icon';
 
 const isMac = typeof navigator !== 'undefined' && /Mac/i.test(navigator.platform);
@@ -19,7 +19,7 @@ export function LogoMark({ size = 22 }: { size?: number }): JSX.Element {
 }
 
 export function Sidebar(props: {
-  step: StepId;
+  step: PageId;
   activeProject: Project | undefined;
   theme: Theme;
   onToggleTheme: () => void;
@@ -63,6 +63,15 @@ export function Sidebar(props: {
         <ul>{link(home, 0, false)}</ul>
         <div className="nav-section">Workflow</div>
         <ol>{workflow.map((s, i) => link(s, i + 1, true))}</ol>
+        <div className="nav-section">Help</div>
+        <ul>
+          <li>
+            <a href="#/learn" className="nav-item" aria-current={step === 'learn' ? 'page' : undefined} title={LEARN_PAGE.summary} data-testid="nav-learn">
+              <Icon name="learn" />
+              <span className="nav-label">{LEARN_PAGE.label}</span>
+            </a>
+          </li>
+        </ul>
       </nav>
 
       <div className="sidebar-footer">

@@ -1,6 +1,7 @@
 // Run one evaluation of the chosen run (validation split, an imported dataset, the forgetting probe, a text file or an
 // eval set) and show base vs adapter: figures, the loss-by-position chart, the worst examples, per-row check diffs.
 import { useEffect, useState, type JSX } from 'react';
+import { LearnLink } from '../learn/LearnLink';
 import type { DatasetSummary, Project, Run } from '../../../../main/api/contract';
 import type { EvalResult } from '../../../../main/api/contract-evals';
 import { api } from '../../api/client';
@@ -77,6 +78,7 @@ export function EvalPanel({ project, run, onDone }: { project: Project; run: Run
           {busy ? 'Evaluating…' : 'Evaluate'}
         </button>
       </div>
+      {kind === 'forgetting' && <p className="form-hint"><LearnLink section="pitfalls">What forgetting is and how to avoid it</LearnLink></p>}
       {busy && <p className="form-hint" data-testid="eval-busy">{busy}</p>}
       {error && <ErrorText error={error} context="evals.run" />}
       {result && <ResultView result={result} />}

@@ -7,6 +7,7 @@ import { ErrorText } from '../../components/Field';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { formatBytes } from './bytes';
 import { FitBadge } from './FitBadge';
+import { LearnLink } from '../learn/LearnLink';
 import { formatParams } from './ModelSummaryCard';
 
 export function CatalogSection(props: { onDownload: (repo: string) => void; downloading: boolean }): JSX.Element {
@@ -17,6 +18,7 @@ export function CatalogSection(props: { onDownload: (repo: string) => void; down
         <h2 id="catalog-title" className="card-title">
           Catalog of small open models
         </h2>
+        <LearnLink section="approaches">Why does QLoRA fit when full fine-tuning doesn't?</LearnLink>
         <button type="button" className="btn btn-sm" onClick={() => setOpen(!open)} aria-expanded={open} data-testid="catalog-toggle">
           {open ? 'Hide' : 'Show the catalog'}
         </button>
