@@ -13,6 +13,7 @@ import { MaskPreview } from './Preview';
 import { Counts, IssueList, LengthChart } from './Report';
 import { uploadFile } from './upload';
 import './data.css';
+import { LearnLink } from '../learn/LearnLink';
 
 type Source = { path: string } | { uploadId: string; name: string };
 type Format = 'alpaca' | 'sharegpt' | 'messages' | 'preference' | 'kto' | 'prompts' | 'completion' | 'text';
@@ -328,6 +329,9 @@ export function DataPage({ project, notify }: { project?: Project; notify?: Noti
       {preview && preview.length > 0 && (
         <section className="card">
           <h2 className="card-title">What the model is trained on</h2>
+          <p className="form-hint">
+            <LearnLink section="sft">Why are only some tokens trained?</LearnLink>
+          </p>
           <MaskPreview examples={preview} />
         </section>
       )}

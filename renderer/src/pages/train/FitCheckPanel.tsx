@@ -8,6 +8,7 @@ import { formatShare, memoryBar } from './fit-math';
 import { formatBytes, formatDuration } from './run-math';
 import type { FitCheckState } from './useFitCheck';
 import './fit-check.css';
+import { LearnLink } from '../learn/LearnLink';
 
 const nf = new Intl.NumberFormat('en-US');
 
@@ -118,6 +119,7 @@ export function FitCheckPanel(props: {
         <h3 className="fit-title" id="fit-title">
           Will it fit?
         </h3>
+        <LearnLink section="approaches">Why LoRA and QLoRA fit</LearnLink>
         <span className="fit-verdict" data-testid="fit-verdict" role="status">
           {verdict === 'fits' && (
             <>

@@ -3,6 +3,7 @@
 import type { JSX } from 'react';
 import { Icon } from '../../components/Icon';
 import { GOALS, dataWarning, goalById, type GoalId } from './goals';
+import { LearnLink } from '../learn/LearnLink';
 
 export function GoalGuide(props: { goalId: GoalId; onChange: (id: GoalId) => void; datasetFormat: string | undefined }): JSX.Element {
   const goal = goalById(props.goalId);
@@ -30,7 +31,8 @@ export function GoalGuide(props: { goalId: GoalId; onChange: (id: GoalId) => voi
             {' '}
             Objective: <span className="mono">{goal.config.objective}</span>.
           </>
-        )}
+        )}{' '}
+        <LearnLink section="lever">Fine-tune, RAG or prompt?</LearnLink>
       </p>
       {warning && (
         <p className="fit-warning" role="alert" data-testid="goal-data-warning">
