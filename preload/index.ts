@@ -4,7 +4,7 @@ import { eventNames, methodNames } from '../main/api/contract';
 import { IPC_CALL, IPC_EVENT } from '../main/api/ipc-channels';
 import { IPC_PICK_FOLDER, IPC_SHOW_IN_FOLDER, type DesktopApi } from '../main/api/ipc-desktop';
 
-type Result = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string; hint?: string } };
+type Result = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string; hint?: string; field?: string; issues?: { field: string; message: string }[] } };
 
 const api: Record<string, unknown> = {};
 for (const name of methodNames) {

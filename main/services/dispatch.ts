@@ -25,7 +25,8 @@ function formatIssues(method: string, error: z.ZodError): LatheError {
   const first = error.issues[0];
   const where = first?.path.length ? first.path.join('.') : 'arguments';
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
-  return new LatheError('api.invalidArgs', `${method}: ${where} ${first ? issueText(first) : 'is invalid'}${more}.`, 'Check the value and try again.');
+  const issues = error.issues.map((i) => ({ field: i.path.join('.'), message: issueText(i) }));
+  return new LatheError('api.invalidArgs', `${method}: ${where} ${first ? issueText(first) : 'is invalid'}${more}.`, 'Check the value and try again.', { field: first?.path.length ? where : undefined, issues });
 }
 
 export function isMethodName(name: unknown): name is MethodName {

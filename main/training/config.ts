@@ -186,7 +186,9 @@ export function resolveTrainingConfig(input: unknown, source = 'training config'
   const parsed = TrainingConfigSchema.safeParse(input);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => describeIssue(i, source));
-    throw new LatheError('config.invalid', lines.join('\n'), 'Fix the keys named above; `lathe train --help-config` lists every key with its default and reason.');
+    // The key each issue is about (an unknown key names itself), so a form marks the field without reading the text.
+    const issues = parsed.error.issues.map((i) => (i.code === 'unrecognized_keys' ? { field: i.keys[0], message: `is not a setting Lathe knows (known keys: ${Object.keys(fields).join(', ')})` } : { field: i.path.join('.') || '(top level)', message: issueText(i) }));
+    throw new LatheError('config.invalid', lines.join('\n'), 'Fix the keys named above; `lathe train --help-config` lists every key with its default and reason.', { field: issues[0]?.field, issues });
   }
   return parsed.data;
 }

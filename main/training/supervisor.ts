@@ -119,7 +119,7 @@ export class EngineSupervisor {
     }
     this.pending.delete(msg.id);
     if (msg.ok) p.resolve(msg.value);
-    else p.reject(new LatheError(msg.error.code, msg.error.message, msg.error.hint));
+    else p.reject(LatheError.from(msg.error));
   }
 
   private onExit(host: HostProcess, exitCode: number | null, signal: string | null): void {

@@ -31,7 +31,8 @@ describeBrowser('projects (web mode)', () => {
     expect(page.url()).not.toContain('token=');
     expect(await page.evaluate(() => sessionStorage.getItem('lathe.token'))).toBe(app.server.token);
     const steps = await page.getByRole('navigation', { name: 'Wizard steps' }).locator('.nav-label').allTextContents();
-    expect(steps).toEqual(['Projects', 'Model', 'Data', 'Train', 'Evaluate', 'Export']);
+    // The five wizard steps, then Help's Learn page.
+    expect(steps).toEqual(['Projects', 'Model', 'Data', 'Train', 'Evaluate', 'Export', 'Learn']);
     await screenshot(page, 'projects-empty-dark');
   });
 

@@ -2,12 +2,21 @@
 export class ApiError extends Error {
   readonly code: string;
   readonly hint?: string;
+  /** The argument the error is about ("config.loraR"), when the server's validation named it. */
+  readonly field?: string;
+  /** What is wrong with that field, in words about the field ("must be at least 1"). */
+  readonly fieldMessage?: string;
 
-  constructor(code: string, message: string, hint?: string) {
+  constructor(code: string, message: string, hint?: string, about?: { field?: string; issues?: { field: string; message: string }[] }) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
     this.hint = hint;
+    if (about?.field) {
+      this.field = about.field;
+      const first = about.issues?.find((i) => i.field === about.field);
+      if (first) this.fieldMessage = first.message;
+    }
   }
 }
 
@@ -19,7 +28,9 @@ export function toApiError(err: unknown): ApiError {
     const code = typeof e.code === 'string' ? e.code : 'internal';
     // Electron prefixes errors that crossed IPC ("Error invoking remote method 'x': Error: ..."); the user does not need that.
     const message = e.message.replace(/^Error invoking remote method '[^']*': (?:\w*Error: )?/, '');
-    return new ApiError(code, message, typeof e.hint === 'string' ? e.hint : undefined);
+    const { field, issues } = e as { field?: unknown; issues?: unknown };
+    const about = typeof field === 'string' ? { field, issues: Array.isArray(issues) ? (issues as { field: string; message: string }[]) : undefined } : undefined;
+    return new ApiError(code, message, typeof e.hint === 'string' ? e.hint : undefined, about);
   }
   return new ApiError('internal', String(err));
 }

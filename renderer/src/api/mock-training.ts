@@ -124,7 +124,7 @@ export function createMockTraining(emit: Emit) {
         return fitCheck(config, calibrate ?? true);
       },
       start: async ({ config, name, projectId }: { config: Record<string, unknown>; name?: string; projectId?: string }) => {
-        if (!config.dataset) throw new ApiError('api.invalidArgs', 'training.start: config.dataset Too small: expected string to have >=1 characters.', 'Check the value and try again.');
+        if (!config.dataset) throw new ApiError('api.invalidArgs', 'training.start: config.dataset is required (it is empty).', 'Check the value and try again.', { field: 'config.dataset', issues: [{ field: 'config.dataset', message: 'is required (it is empty)' }] });
         const id = `run-mock-${Math.random().toString(36).slice(2, 8)}`;
         const run: Run = {
           id, projectId: projectId ?? null, name: name ?? `Run ${new Date().toLocaleString()}`, status: 'queued', runDir: `/mock/runs/${id}`, config, step: 0, totalSteps: 0,

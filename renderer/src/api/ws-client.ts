@@ -135,7 +135,7 @@ export function createWsClient(opts: WsClientOptions): WsClient {
       if (!p) return;
       inFlight.delete(msg.id);
       if (msg.ok) p.resolve(msg.value);
-      else p.reject(new ApiError(msg.error?.code ?? 'internal', msg.error?.message ?? 'Unknown error', msg.error?.hint));
+      else p.reject(new ApiError(msg.error?.code ?? 'internal', msg.error?.message ?? 'Unknown error', msg.error?.hint, msg.error));
     } else if (msg.type === 'event') {
       for (const l of [...(eventListeners.get(msg.event) ?? [])]) {
         try {

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Run, RunMetric } from '../../../main/api/contract';
 import { configHelp as serverHelp, configKinds, resolveTrainingConfig, TrainingConfigObject } from '../../../main/training/config';
-import { buildConfig, configFields, fieldOfError, formatValue, parseOverrides, PRIMARY_KEYS } from '../../../renderer/src/pages/train/config-form';
+import { buildConfig, configFields, configKeyOf, formatValue, parseOverrides, PRIMARY_KEYS } from '../../../renderer/src/pages/train/config-form';
+import { toApiError } from '../../../renderer/src/api/errors';
 import { PRESETS } from '../../../renderer/src/pages/train/presets';
 import { cloneOverrides } from '../../../renderer/src/pages/train/clone';
 import {
@@ -125,18 +126,29 @@ describe('config form', () => {
     expect(buildConfig({ model: 'm', dataset: 'd' }, { loraR: 8 }, { loraR: 4 }).loraR).toBe(4);
   });
 
-  it('finds the key a server error is about', () => {
+  it('finds the key a server error is about from the field it names, not from its words', async () => {
     const keys = ['model', 'dataset', ...fields.map((f) => f.key)];
-    expect(fieldOfError('training.start: config.loraR Too small: expected number to be >=1.', keys)).toBe('loraR');
-    expect(fieldOfError('training.start: config.dataset Invalid input', keys)).toBe('dataset');
-    let thrown = '';
+    // API validation (dispatch) names "config.<key>", with the problem in words about the field.
+    const { dispatch } = await import('../../../main/services/dispatch');
+    const res = await dispatch('training.start', { config: { model: '/m', dataset: '/d', loraR: 0 } }, {} as never);
+    expect(res.ok).toBe(false);
+    const apiErr = toApiError(!res.ok ? res.error : undefined);
+    expect(apiErr.field).toBe('config.loraR');
+    expect(apiErr.fieldMessage).toBe('must be at least 1');
+    expect(configKeyOf(apiErr.field, keys)).toBe('loraR');
+    // A cross-field config check (as the engine host's fit check throws it) names its key directly.
+    let thrown: unknown;
     try {
       resolveTrainingConfig({ model: 'm', dataset: 'd', maxSteps: 4 });
     } catch (e) {
-      thrown = (e as Error).message;
+      thrown = e;
     }
-    expect(fieldOfError(thrown, keys)).toBe('warmupSteps');
-    expect(fieldOfError('The engine host crashed.', keys)).toBeUndefined();
+    const hostErr = toApiError(JSON.parse(JSON.stringify((thrown as { toJSON(): unknown }).toJSON())));
+    expect(configKeyOf(hostErr.field, keys)).toBe('warmupSteps');
+    expect(hostErr.fieldMessage).toMatch(/^must be smaller than maxSteps/);
+    expect(configKeyOf('config.mixture.0.dataset', keys)).toBe('mixture');
+    expect(configKeyOf(undefined, keys)).toBeUndefined();
+    expect(configKeyOf('config.nope', keys)).toBeUndefined();
     expect(PRIMARY_KEYS.has('model') && PRIMARY_KEYS.has('dataset')).toBe(true);
   });
 });

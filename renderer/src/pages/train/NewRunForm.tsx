@@ -10,7 +10,7 @@ import { ErrorText, Field } from '../../components/Field';
 import { Icon } from '../../components/Icon';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { AdvancedSettings, type Overrides } from './AdvancedSettings';
-import { PRIMARY_KEYS, buildConfig, configFields, fieldOfError, parseOverrides } from './config-form';
+import { PRIMARY_KEYS, buildConfig, configFields, configKeyOf, parseOverrides } from './config-form';
 import { FitCheckPanel } from './FitCheckPanel';
 import { GoalGuide } from './GoalGuide';
 import { goalById, type GoalId } from './goals';
@@ -135,12 +135,12 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
       props.onStarted(run);
     } catch (err) {
       const apiErr = toApiError(err);
-      const key = fieldOfError(apiErr.message, ['model', 'dataset', ...fields.map((f) => f.key)]);
       setBusy(false);
-      // Shown next to the field, "training.start: config.loraR Too small…" reads better as "LoRA rank (r): too small…".
-      const m = key ? /^training\.start: config\.[A-Za-z]+ (.*)$/s.exec(apiErr.message) : null;
+      // The server names the field it is about ("config.loraR", or "loraR" from a config check in the engine host).
+      const key = configKeyOf(apiErr.field, ['model', 'dataset', ...fields.map((f) => f.key)]);
+      // Shown next to the field, in words about it: "LoRA rank (r): must be at most 512".
       const label = key === 'model' ? 'Base model folder' : key === 'dataset' ? 'Dataset file' : fields.find((f) => f.key === key)?.label;
-      showError(m && label ? new ApiError(apiErr.code, `${label}: ${m[1].charAt(0).toLowerCase()}${m[1].slice(1)}`, apiErr.hint) : apiErr, key);
+      showError(label && apiErr.fieldMessage ? new ApiError(apiErr.code, `${label}: ${apiErr.fieldMessage}`, apiErr.hint) : apiErr, key);
     }
   }
 

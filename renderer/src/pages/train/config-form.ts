@@ -229,14 +229,8 @@ export function buildConfig(base: { model: string; dataset: string }, preset: Re
   return out;
 }
 
-/**
- * Which field a server error is about. The API's validation says "training.start: config.loraR Too small…", and the
- * config checks say "training config: warmupSteps (10) must be…"; both name the key.
- */
-export function fieldOfError(message: string, keys: Iterable<string>): string | undefined {
-  const m = /config\.([A-Za-z]+)/.exec(message);
-  if (m) return m[1];
-  const known = [...keys].sort((a, b) => b.length - a.length);
-  const head = message.split('\n')[0];
-  return known.find((k) => new RegExp(`(^|[\\s:(])${k}\\b`).test(head));
+/** The form key a server error's field names: "config.loraR" (API validation) or "loraR" (a config check), if the form has it. */
+export function configKeyOf(field: string | undefined, keys: Iterable<string>): string | undefined {
+  const key = field?.replace(/^config\./, '').split('.')[0];
+  return key && [...keys].includes(key) ? key : undefined;
 }
