@@ -123,12 +123,7 @@ export async function runDemo(runtime: Runtime, opts: DemoOptions): Promise<Demo
   const model = await ensureDemoBaseModel(runtime.ctx.paths.models);
   const config = demoConfig(model, opts.steps, opts.threads, opts.device);
   const jobs = runtime.ctx.jobs;
-  const unsubscribe = runtime.subscribe((event, payload) => {
-    if (event === 'training.metrics') {
-      const m = (payload as { metrics: { step: number; loss: number | null } }).metrics;
-      opts.onProgress?.({ kind: 'step', message: `step ${m.step}`, step: m.step, loss: m.loss });
-    }
-  });
+  const unsubscribe = runtime.on('training.metrics', ({ metrics: m }) => opts.onProgress?.({ kind: 'step', message: `step ${m.step}`, step: m.step, loss: m.loss }));
   let run: RunRecord;
   try {
     run = await jobs.create(config, { name: `Demo ${new Date().toISOString().slice(0, 16).replace('T', ' ')}` });
@@ -168,12 +163,7 @@ async function runDpoStage(runtime: Runtime, model: string, sftAdapter: string, 
   const started = performance.now();
   const steps = opts.dpoSteps ?? Math.max(2, Math.floor(opts.steps / 2));
   const config = demoDpoConfig(model, sftAdapter, steps, opts.threads);
-  const unsubscribe = runtime.subscribe((event, payload) => {
-    if (event === 'training.metrics') {
-      const m = (payload as { metrics: { step: number; loss: number | null } }).metrics;
-      opts.onProgress?.({ kind: 'step', message: `dpo step ${m.step}`, step: m.step, loss: m.loss });
-    }
-  });
+  const unsubscribe = runtime.on('training.metrics', ({ metrics: m }) => opts.onProgress?.({ kind: 'step', message: `dpo step ${m.step}`, step: m.step, loss: m.loss }));
   let run: RunRecord;
   try {
     run = await runtime.ctx.jobs.create(config, { name: `Demo DPO ${new Date().toISOString().slice(0, 16).replace('T', ' ')}` });

@@ -6,7 +6,7 @@ import { klRowsFromExamples, measureMergeKL } from '../export/merge-kl';
 import type { OpContext } from './ops';
 import { loadTrainingData } from './trainer/training-data';
 
-export async function exportRunOp(args: ExportJobArgs, ctx: OpContext): Promise<ExportResult> {
+export async function exportRunOp(args: ExportJobArgs, ctx: OpContext<'export.run'>): Promise<ExportResult> {
   const src = await resolveExportSource(args.source);
   const wantKl = (args.kl ?? true) && !!src.adapterDir && !!src.run && ['merged', 'gguf', 'ollama', 'onnx'].includes(args.format);
   const rows = wantKl ? klRowsFromExamples((await loadTrainingData(src.run!.config, '', () => undefined)).validation) : [];
@@ -20,7 +20,7 @@ export async function exportRunOp(args: ExportJobArgs, ctx: OpContext): Promise<
         const now = Date.now();
         if (now - last < 100 && p.done !== p.total) return;
         last = now;
-        ctx.progress('progress', p);
+        ctx.emit('progress', p);
       },
     },
     {

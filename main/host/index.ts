@@ -31,7 +31,7 @@ async function handle(msg: MainToHost): Promise<void> {
   try {
     const value = await impl(msg.args ?? {}, {
       signal: abort.signal,
-      progress: (name: string, payload: unknown) => channel.send({ type: 'event', id: msg.id, name, payload }),
+      emit: (name: string, payload: unknown) => channel.send({ type: 'event', id: msg.id, name, payload }),
     });
     channel.send({ type: 'response', id: msg.id, ok: true, value });
   } catch (err) {

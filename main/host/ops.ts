@@ -15,12 +15,13 @@ import { nextTokenOp, oneStepOp } from './learn/next-token-op';
 import { fillMaskOp } from './learn/fill-mask-op';
 import { approachesOp } from './learn/approaches-op';
 
-export interface OpContext {
+/** What an op gets besides its arguments: the cancel signal, and `emit` for the events its protocol entry declares. */
+export interface OpContext<K extends HostOpName = HostOpName> {
   signal: AbortSignal;
-  progress(name: string, payload: unknown): void;
+  emit<E extends keyof HostOps[K]['events'] & string>(name: E, payload: HostOps[K]['events'][E]): void;
 }
 
-type OpImpl<K extends HostOpName> = (args: HostOps[K]['args'], ctx: OpContext) => Promise<HostOps[K]['result']>;
+type OpImpl<K extends HostOpName> = (args: HostOps[K]['args'], ctx: OpContext<K>) => Promise<HostOps[K]['result']>;
 
 function probeSystem(): HostSystemProbe {
   const addon = loadAddon();
@@ -37,10 +38,10 @@ function probeSystem(): HostSystemProbe {
   };
 }
 
-function sleep(args: HostOps['debug.sleep']['args'], ctx: OpContext): Promise<{ slept: number }> {
+function sleep(args: HostOps['debug.sleep']['args'], ctx: OpContext<'debug.sleep'>): Promise<{ slept: number }> {
   const start = Date.now();
   return new Promise((resolve, reject) => {
-    const tick = args.everyMs ? setInterval(() => ctx.progress('progress', { elapsed: Date.now() - start }), args.everyMs) : undefined;
+    const tick = args.everyMs ? setInterval(() => ctx.emit('progress', { elapsed: Date.now() - start }), args.everyMs) : undefined;
     const done = setTimeout(() => {
       clearInterval(tick);
       resolve({ slept: Date.now() - start });
@@ -60,10 +61,10 @@ export const hostOps: { [K in HostOpName]: OpImpl<K> } = {
       loadData: (config, runDir, log) => loadTrainingData(config, runDir, log),
       createModel: (config) => createNativeTrainable(config),
     }),
-  'train.fitCheck': (args, ctx) => fitCheck(resolveTrainingConfig(args.config), { calibrate: args.calibrate, log: (m) => ctx.progress('log', m) }),
+  'train.fitCheck': (args, ctx) => fitCheck(resolveTrainingConfig(args.config), { calibrate: args.calibrate, log: (m) => ctx.emit('log', m) }),
   'export.run': (args, ctx) => exportRunOp(args, ctx),
   'models.planCatalog': (args) => planCatalog(args),
-  'eval.run': (args, ctx) => runEval(args, { signal: ctx.signal, onProgress: (p) => ctx.progress('progress', p), log: (m) => ctx.progress('log', m) }),
+  'eval.run': (args, ctx) => runEval(args, { signal: ctx.signal, onProgress: (p) => ctx.emit('progress', p), log: (m) => ctx.emit('log', m) }),
   'eval.chat': chatOp,
   'learn.nextToken': (args, ctx) => nextTokenOp(args, ctx),
   'learn.oneStep': (args, ctx) => oneStepOp(args, ctx),

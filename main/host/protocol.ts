@@ -2,6 +2,7 @@
 import type { VulkanDeviceInfo } from '../api/contract';
 import type { ApiErrorShape } from '../api/errors';
 import type { FitCheck } from './trainer/fit-check';
+import type { StepMetrics } from './trainer/trainer';
 import type { ExportJobArgs } from '../export/export-args';
 import type { ExportResult } from '../export/export-job';
 import type { CatalogPlanArgs, CatalogPlans } from '../models/catalog-plan';
@@ -12,34 +13,49 @@ import type { FillMaskArgs } from './learn/fill-mask-op';
 import type { ApproachesArgs } from './learn/approaches-op';
 import type { ApproachesResult, FillMaskResult, NextTokenResult, OneStepResult } from '../learn/types';
 
-/** Operations the host can run, with their argument and result types. Later issues add training, eval and generation. */
+/** What an op reports while it runs, besides its result. */
+type NoEvents = Record<never, never>;
+/** A long job's progress: the phase it is in and how far through it. */
+export interface PhaseProgress {
+  phase: string;
+  done: number;
+  total: number;
+}
+
+/** Operations the host can run: their arguments, their result, and the events (name → payload) they emit meanwhile. */
 export interface HostOps {
   /** Loads the addon and reports CPU features, GPUs and backends. */
-  'system.probe': { args: Record<string, never>; result: HostSystemProbe };
+  'system.probe': { args: Record<string, never>; result: HostSystemProbe; events: NoEvents };
   /** Runs (or resumes) the training job of a run folder; emits 'metrics' and 'log' events. */
-  'train.run': { args: { runDir: string }; result: { status: string; step: number } };
+  'train.run': {
+    args: { runDir: string };
+    result: { status: string; step: number };
+    events: { started: { totalSteps: number; step: number }; metrics: StepMetrics; log: string; checkpoint: { step: number; evalLoss: number | null } };
+  };
   /** Memory plan vs free memory for a config, with a calibrated time estimate. */
-  'train.fitCheck': { args: { config: unknown; calibrate: boolean }; result: FitCheck };
+  'train.fitCheck': { args: { config: unknown; calibrate: boolean }; result: FitCheck; events: { log: string } };
   /** Writes one export (emits 'progress' {phase, done, total}); cancellation leaves nothing behind. */
-  'export.run': { args: ExportJobArgs; result: ExportResult };
+  'export.run': { args: ExportJobArgs; result: ExportResult; events: { progress: PhaseProgress } };
   /** The engine's QLoRA plan for each catalog model from its config.json (the catalog's fit column). */
-  'models.planCatalog': { args: CatalogPlanArgs; result: CatalogPlans };
+  'models.planCatalog': { args: CatalogPlanArgs; result: CatalogPlans; events: NoEvents };
   /** Loss/perplexity or task pass-rates, base vs adapter on one loaded model; emits 'progress' events. */
-  'eval.run': { args: EvalArgs; result: EvalResult };
+  'eval.run': { args: EvalArgs; result: EvalResult; events: { progress: PhaseProgress & { message?: string }; log: string } };
   /** One prompt answered by each side (base or adapter folders), streamed as 'token' events {index, delta}. */
-  'eval.chat': { args: ChatArgs; result: { answers: ChatAnswer[] } };
+  'eval.chat': { args: ChatArgs; result: { answers: ChatAnswer[] }; events: { token: { index: number; delta: string } } };
   /** Learn page: the top-k next tokens at every position of a text (base model). */
-  'learn.nextToken': { args: NextTokenArgs; result: NextTokenResult };
+  'learn.nextToken': { args: NextTokenArgs; result: NextTokenResult; events: NoEvents };
   /** Learn page: one real backward + AdamW step on a throwaway LoRA, with the text's loss before and after. */
-  'learn.oneStep': { args: OneStepArgs; result: OneStepResult };
+  'learn.oneStep': { args: OneStepArgs; result: OneStepResult; events: NoEvents };
   /** Learn page: candidate words for a gap ranked by the whole completed sentence's log-prob. */
-  'learn.fillMask': { args: FillMaskArgs; result: FillMaskResult };
+  'learn.fillMask': { args: FillMaskArgs; result: FillMaskResult; events: NoEvents };
   /** Learn page: trainable counts and the engine's memory plan for full fine-tuning, LoRA and QLoRA. */
-  'learn.approaches': { args: ApproachesArgs; result: ApproachesResult };
+  'learn.approaches': { args: ApproachesArgs; result: ApproachesResult; events: NoEvents };
   /** Test hook: resolves after `ms`, emitting a progress event every `everyMs` (used to test cancellation and crashes). */
-  'debug.sleep': { args: { ms: number; everyMs?: number }; result: { slept: number } };
+  'debug.sleep': { args: { ms: number; everyMs?: number }; result: { slept: number }; events: { progress: { elapsed: number } } };
 }
 export type HostOpName = keyof HostOps;
+/** One event of op K, as a discriminated union: `if (e.name === 'metrics')` narrows e.payload. */
+export type HostEvent<K extends HostOpName> = { [E in keyof HostOps[K]['events']]: { name: E; payload: HostOps[K]['events'][E] } }[keyof HostOps[K]['events']];
 
 export interface HostSystemProbe {
   engineVersion: string;

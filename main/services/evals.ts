@@ -76,8 +76,8 @@ export const evalsHandlers = {
     const jobId = a.jobId ?? randomUUID();
     const settings = { quant: t.quant ?? 'none', seqLen: a.seqLen, maxNewTokens: a.maxNewTokens };
     const result = await ctx.supervisor.request('eval.run', { model: t.model, adapter: t.adapter, quant: t.quant, source, seqLen: a.seqLen, maxNewTokens: a.maxNewTokens }, {
-      onEvent: (name, payload) => {
-        if (name === 'progress') ctx.emit('evals.progress', { jobId, ...(payload as { phase: string; done: number; total: number; message?: string }) });
+      onEvent: (e) => {
+        if (e.name === 'progress') ctx.emit('evals.progress', { jobId, ...e.payload });
       },
     });
     const record = new EvalsRepo(ctx.db).insert({ projectId: a.projectId ?? t.run?.projectId ?? null, runId: t.run?.id ?? null, checkpoint: t.checkpoint ?? null, settings, result });
@@ -111,8 +111,8 @@ export const evalsHandlers = {
   'evals.chat': async (a: MethodParsedInput<'evals.chat'>, ctx: ServiceContext): Promise<MethodOutput<'evals.chat'>> => {
     const s = await chatSides(ctx, a, a.sides);
     const res = await ctx.supervisor.request('eval.chat', { model: s.model, quant: s.quant, sides: s.dirs, messages: a.messages, settings: a.settings as ChatSettings }, {
-      onEvent: (name, payload) => {
-        if (name === 'token') ctx.emit('evals.chatToken', { chatId: a.chatId, ...(payload as { index: number; delta: string }) });
+      onEvent: (e) => {
+        if (e.name === 'token') ctx.emit('evals.chatToken', { chatId: a.chatId, ...e.payload });
       },
     });
     return { answers: res.answers.map((x, i) => ({ ...x, side: s.names[i] })) };

@@ -52,8 +52,8 @@ export const exportsHandlers = {
       { source: { ...source, ...('runDir' in source && src.run ? { checkpoint: src.run.checkpoint ?? 'final' } : {}) }, format: a.format, quant: a.quant, out, force: a.force, system: a.system, separateAdapter: a.separateAdapter },
       {
         signal: ac.signal,
-        onEvent: (name, payload) => {
-          if (name === 'progress') ctx.emit('exports.progress', { id: rec.id, ...(payload as { phase: string; done: number; total: number }) });
+        onEvent: (e) => {
+          if (e.name === 'progress') ctx.emit('exports.progress', { id: rec.id, ...e.payload });
         },
       },
     );

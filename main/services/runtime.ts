@@ -22,6 +22,8 @@ export interface Runtime {
   ctx: ServiceContext;
   /** Subscribe to every event; returns the unsubscribe function. */
   subscribe(listener: EventListener): () => void;
+  /** Subscribe to one event, with its payload typed by the contract; returns the unsubscribe function. */
+  on<E extends EventName>(event: E, fn: (payload: EventPayloads[E]) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,13 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   return {
     ctx,
     subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    on(event, fn) {
+      const listener: EventListener = (name: EventName, payload: unknown) => {
+        if (name === event) fn(payload as EventPayloads[typeof event]);
+      };
       listeners.add(listener);
       return () => listeners.delete(listener);
     },

@@ -331,13 +331,11 @@ export class TrainingJobs {
     try {
       const result = await supervisor.request('train.run', { runDir: run.runDir }, {
         signal: abort.signal,
-        onEvent: (name, payload) => {
-          if (name === 'metrics') this.ingest(run.id, payload as StepMetrics);
-          else if (name === 'log') this.events.onLog?.(run.id, String(payload));
-          else if (name === 'started') {
-            const p = payload as { totalSteps: number; step: number };
-            this.setStatus(run.id, { totalSteps: p.totalSteps, step: p.step });
-          } else if (name === 'checkpoint') void this.indexCheckpoints(run);
+        onEvent: (e) => {
+          if (e.name === 'metrics') this.ingest(run.id, e.payload);
+          else if (e.name === 'log') this.events.onLog?.(run.id, e.payload);
+          else if (e.name === 'started') this.setStatus(run.id, { totalSteps: e.payload.totalSteps, step: e.payload.step });
+          else if (e.name === 'checkpoint') void this.indexCheckpoints(run);
         },
       });
       const file = readRunStatus(run.runDir);

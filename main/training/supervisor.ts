@@ -2,7 +2,7 @@
 // into a clear error (and an event) while main keeps running. The next request starts a fresh host.
 import type { HostCrash } from '../api/contract';
 import { LatheError } from '../api/errors';
-import type { HostOpName, HostOps, HostToMain } from '../host/protocol';
+import type { HostOpName, HostOps, HostToMain, HostEvent } from '../host/protocol';
 import { HEARTBEAT_TIMEOUT_MS } from '../host/protocol';
 import type { HostProcess, HostSpawner } from './host-process';
 
@@ -13,9 +13,10 @@ interface Pending {
   onEvent?: (name: string, payload: unknown) => void;
 }
 
-export interface RequestOptions {
+export interface RequestOptions<K extends HostOpName = HostOpName> {
   signal?: AbortSignal;
-  onEvent?: (name: string, payload: unknown) => void;
+  /** The op's events, typed by its protocol entry: `if (e.name === 'metrics')` narrows `e.payload`. */
+  onEvent?: (event: HostEvent<K>) => void;
 }
 
 export interface SupervisorOptions {
@@ -43,12 +44,14 @@ export class EngineSupervisor {
     return this.host?.pid;
   }
 
-  async request<K extends HostOpName>(op: K, args: HostOps[K]['args'], options: RequestOptions = {}): Promise<HostOps[K]['result']> {
+  async request<K extends HostOpName>(op: K, args: HostOps[K]['args'], options: RequestOptions<K> = {}): Promise<HostOps[K]['result']> {
     if (options.signal?.aborted) throw new LatheError('cancelled', 'The operation was cancelled.');
     const host = await this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { op, resolve: resolve as (v: unknown) => void, reject, onEvent: options.onEvent });
+      // The host sends what the op's protocol entry declares (both sides compile against it), so the wire's name/payload is that union.
+      const onEvent = options.onEvent;
+      this.pending.set(id, { op, resolve: resolve as (v: unknown) => void, reject, onEvent: onEvent && ((name, payload) => onEvent({ name, payload } as HostEvent<K>)) });
       options.signal?.addEventListener('abort', () => host.send({ type: 'cancel', id, reason: typeof options.signal?.reason === 'string' ? options.signal.reason : 'cancel' }), { once: true });
       host.send({ type: 'request', id, op, args });
     });

@@ -1,7 +1,7 @@
 // Test helper: an engine host that runs the real host operation table in this process (no fork, no build needed).
 import { EventEmitter } from 'node:events';
 import type { HostOpName, HostToMain, MainToHost } from '../../main/host/protocol';
-import { hostOps } from '../../main/host/ops';
+import { hostOps, type OpContext } from '../../main/host/ops';
 import type { HostProcess, HostSpawner } from '../../main/training/host-process';
 
 let nextPid = 95000;
@@ -23,7 +23,7 @@ export function inProcessHostSpawner(): HostSpawner {
         if (!impl) return emit({ type: 'response', id: msg.id, ok: false, error: { code: 'host.unknownOp', message: msg.op } });
         const abort = new AbortController();
         aborts.set(msg.id, abort);
-        impl(msg.args, { signal: abort.signal, progress: (name: string, payload: unknown) => emit({ type: 'event', id: msg.id, name, payload }) }).then(
+        impl(msg.args, { signal: abort.signal, emit: (name: string, payload: unknown) => emit({ type: 'event', id: msg.id, name, payload }) } satisfies OpContext).then(
           (value) => emit({ type: 'response', id: msg.id, ok: true, value }),
           (e: { code?: string; message?: string; hint?: string }) => emit({ type: 'response', id: msg.id, ok: false, error: { code: e.code ?? 'x', message: e.message ?? String(e), hint: e.hint } }),
         );

@@ -27,7 +27,7 @@ export function toyHostSpawner(opts: { stepDelayMs?: number } = {}): HostSpawner
         const args = msg.args as { runDir: string };
         trainRunOp(args.runDir, {
           signal: abort.signal,
-          progress: (name, payload) => {
+          emit: (name, payload) => {
             emit({ type: 'event', id: msg.id, name, payload });
             // Slow steps down so a test can pause mid-run.
             if (name === 'metrics' && opts.stepDelayMs) {

@@ -24,7 +24,7 @@ describe('engine host process', () => {
   it('streams progress events and honours cancellation', async () => {
     const events: unknown[] = [];
     const abort = new AbortController();
-    const pending = supervisor.request('debug.sleep', { ms: 10_000, everyMs: 20 }, { signal: abort.signal, onEvent: (_n, p) => events.push(p) });
+    const pending = supervisor.request('debug.sleep', { ms: 10_000, everyMs: 20 }, { signal: abort.signal, onEvent: (e) => events.push(e.payload) });
     await new Promise((r) => setTimeout(r, 200));
     abort.abort();
     await expect(pending).rejects.toMatchObject({ code: 'cancelled' });

@@ -57,7 +57,7 @@ export function register(program: Command): void {
               const res = await chatOp(
                 { model: target.model, quant, threads: opts.threads || undefined, sides: [target.adapter ?? null], messages: history,
                   settings: { temperature: opts.temperature, topP: opts.topP, maxNewTokens: opts.maxTokens, seed: opts.seed + turn++, sameSeed: true, system: opts.system } },
-                { signal: abort.signal, progress: (_name, p) => process.stdout.write((p as { delta: string }).delta) },
+                { signal: abort.signal, emit: (_name, p) => process.stdout.write(p.delta) },
               );
               process.stdout.write('\n');
               history.push({ role: 'assistant', content: res.answers[0].text });

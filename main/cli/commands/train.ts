@@ -23,30 +23,27 @@ async function follow(runtime: Runtime, run: RunRecord, json: boolean): Promise<
   const tty = !!process.stderr.isTTY;
   const bar = json || !tty ? null : new SingleBar({ format: ' {bar} {value}/{total} steps | loss {loss} | {tps} tok/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 20 });
   let started = false;
-  const unsubscribe = runtime.subscribe((event, payload) => {
-    if (event === 'training.metrics') {
-      const { runId, metrics } = payload as { runId: string; metrics: { step: number; loss: number | null; tokensPerSecond: number; evalLoss?: number } };
-      if (runId !== run.id) return;
-      if (json) return printLine({ type: 'metrics', runId, ...metrics });
-      const total = jobs.get(run.id)?.totalSteps || metrics.step;
-      if (!bar) {
-        if (metrics.step === total || metrics.step % Math.max(1, Math.round(total / 10)) === 0) {
-          process.stderr.write(`step ${metrics.step}/${total}  loss ${metrics.loss === null ? '-' : metrics.loss.toFixed(4)}${metrics.evalLoss !== undefined ? `  eval ${metrics.evalLoss.toFixed(4)}` : ''}  ${Math.round(metrics.tokensPerSecond)} tok/s\n`);
-        }
-        return;
+  const offMetrics = runtime.on('training.metrics', ({ runId, metrics }) => {
+    if (runId !== run.id) return;
+    if (json) return printLine({ type: 'metrics', runId, ...metrics });
+    const total = jobs.get(run.id)?.totalSteps || metrics.step;
+    if (!bar) {
+      if (metrics.step === total || metrics.step % Math.max(1, Math.round(total / 10)) === 0) {
+        process.stderr.write(`step ${metrics.step}/${total}  loss ${metrics.loss === null ? '-' : metrics.loss.toFixed(4)}${metrics.evalLoss !== undefined ? `  eval ${metrics.evalLoss.toFixed(4)}` : ''}  ${Math.round(metrics.tokensPerSecond)} tok/s\n`);
       }
-      if (!started) {
-        bar?.start(total, metrics.step - 1, { loss: '-', tps: '-' });
-        started = true;
-      }
-      bar?.setTotal(total);
-      bar?.update(metrics.step, { loss: metrics.loss === null ? 'skipped' : metrics.loss.toFixed(4), tps: Math.round(metrics.tokensPerSecond) });
-    } else if (event === 'training.log') {
-      const { runId, message } = payload as { runId: string; message: string };
-      if (runId !== run.id) return;
-      if (json) printLine({ type: 'log', runId, message });
-      else if (!started) process.stderr.write(`${message}\n`);
+      return;
     }
+    if (!started) {
+      bar?.start(total, metrics.step - 1, { loss: '-', tps: '-' });
+      started = true;
+    }
+    bar?.setTotal(total);
+    bar?.update(metrics.step, { loss: metrics.loss === null ? 'skipped' : metrics.loss.toFixed(4), tps: Math.round(metrics.tokensPerSecond) });
+  });
+  const offLog = runtime.on('training.log', ({ runId, message }) => {
+    if (runId !== run.id) return;
+    if (json) printLine({ type: 'log', runId, message });
+    else if (!started) process.stderr.write(`${message}\n`);
   });
   const onSigint = () => {
     process.stderr.write('\npausing: saving a checkpoint first (Ctrl+C again to force quit)...\n');
@@ -59,7 +56,8 @@ async function follow(runtime: Runtime, run: RunRecord, json: boolean): Promise<
   } finally {
     process.off('SIGINT', onSigint);
     bar?.stop();
-    unsubscribe();
+    offMetrics();
+    offLog();
   }
   return jobs.get(run.id)!;
 }

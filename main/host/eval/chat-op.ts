@@ -1,6 +1,7 @@
 // Chat generation in the engine host for the Evaluate page: one prompt answered by several sides (base = adapter off,
 // or adapter folders such as two checkpoints), streamed token by token. The last loaded base model stays in memory
 // between requests (model-cache.ts), so a conversation does not reload it.
+import type { OpContext } from '../ops';
 import { LatheError } from '../../api/errors';
 import { loadTokenizer, type LatheTokenizer } from '../../models/tokenizer';
 import type { ChatMessage } from '../../models/chat-template';
@@ -44,7 +45,7 @@ async function tokenizerFor(dir: string): Promise<LatheTokenizer> {
   return tokenizer.tok;
 }
 
-export async function chatOp(a: ChatArgs, ctx: { signal: AbortSignal; progress(name: string, payload: unknown): void }): Promise<{ answers: ChatAnswer[] }> {
+export async function chatOp(a: ChatArgs, ctx: OpContext<'eval.chat'>): Promise<{ answers: ChatAnswer[] }> {
   if (!a.sides.length) throw new LatheError('chat.noSides', 'Nothing to answer with.', 'Pick the base, the adapter, or two checkpoints.');
   const tok = await tokenizerFor(a.model);
   const messages = a.settings.system ? [{ role: 'system', content: a.settings.system }, ...a.messages] : a.messages;
@@ -65,7 +66,7 @@ export async function chatOp(a: ChatArgs, ctx: { signal: AbortSignal; progress(n
         // Whole-text decode each time: multi-byte characters span tokens, so only complete text is sent.
         const text = decode();
         if (text.startsWith(sent) && !text.endsWith('\uFFFD') && text.length > sent.length) {
-          ctx.progress('token', { index: i, delta: text.slice(sent.length) });
+          ctx.emit('token', { index: i, delta: text.slice(sent.length) });
           sent = text;
         }
       });

@@ -3,15 +3,15 @@
 import type { OpContext } from '../ops';
 import { runTrainingJob, type RunJobDeps } from './run-job';
 
-export async function trainRunOp(runDir: string, ctx: OpContext, deps: Pick<RunJobDeps, 'loadData' | 'createModel'>, hostPid = process.pid): Promise<{ status: string; step: number }> {
+export async function trainRunOp(runDir: string, ctx: OpContext<'train.run'>, deps: Pick<RunJobDeps, 'loadData' | 'createModel'>, hostPid = process.pid): Promise<{ status: string; step: number }> {
   const r = await runTrainingJob(runDir, {
     ...deps,
     signal: ctx.signal,
     hostPid,
-    onStart: (info) => ctx.progress('started', info),
-    onMetrics: (m) => ctx.progress('metrics', m),
-    onLog: (message) => ctx.progress('log', message),
-    onCheckpoint: (info) => ctx.progress('checkpoint', info),
+    onStart: (info) => ctx.emit('started', info),
+    onMetrics: (m) => ctx.emit('metrics', m),
+    onLog: (message) => ctx.emit('log', message),
+    onCheckpoint: (info) => ctx.emit('checkpoint', info),
   });
   return { status: r.status, step: r.state.step };
 }
