@@ -1,5 +1,6 @@
 // Dataset mixtures: several datasets with sampling weights become one epoch order with each dataset's share kept exactly.
 import { LatheError } from '../api/errors';
+import { mulberry32 } from './rng';
 
 export interface MixtureSource {
   /** Shown in reports and errors (the dataset's name). */
@@ -35,17 +36,6 @@ export interface MixtureOptions {
   epoch?: number;
 }
 
-/** mulberry32: a small seeded generator, so an epoch's order is a pure function of (seed, epoch). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled(n: number, next: () => number): number[] {
   const a = Array.from({ length: n }, (_, i) => i);
@@ -87,7 +77,7 @@ export function planMixture(sources: MixtureSource[], opts: MixtureOptions = {})
     counts[i]++;
   }
 
-  const next = rng(((opts.seed ?? 0) * 0x9e3779b1 + (opts.epoch ?? 0) * 0x85ebca6b) >>> 0);
+  const next = mulberry32(((opts.seed ?? 0) * 0x9e3779b1 + (opts.epoch ?? 0) * 0x85ebca6b) >>> 0);
   // Each source's draws: whole shuffled passes, then part of one more.
   const draws = sources.map((s, k) => {
     const out: number[] = [];

@@ -4,7 +4,7 @@ import { LatheError } from '../api/errors';
 import type { LatheTokenizer } from '../models/tokenizer';
 import { applyLengthPolicy, emptyPolicyCounts, LengthStats, type LengthPolicy, type PolicyCounts, type TokenStats } from './lengths';
 import type { MaskMode, TemplateName } from './render';
-import { packingStats, type PackingStats } from './pack';
+import { packingStats, type PackingStats } from './packing-report';
 import type { TokenizedExample } from './tokenize';
 import { TokenizeStage, type ParallelOptions, type StageResult } from './tokenize-stage';
 import type { Example } from './types';

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepOptions, StepResult, TrainBatch, TrainableModel } from '../../main/host/trainer/engine-port';
-import { mulberry32 } from '../../main/host/trainer/rng';
+import { mulberry32 } from '../../main/data/rng';
 
 export class ToyModel implements TrainableModel {
   readonly base: Float64Array; // (V, V) frozen logits

@@ -8,7 +8,7 @@ import { BatchSource, type TokenizedExample } from '../../main/host/trainer/batc
 import { createNativeTrainable } from '../../main/host/trainer/native-model';
 import { GrpoTrainObjective } from '../../main/host/trainer/objectives/grpo';
 import { rowSums } from '../../main/host/trainer/objectives/preference';
-import { mixSeed } from '../../main/host/trainer/rng';
+import { mixSeed } from '../../main/data/rng';
 import { runTrainingJob } from '../../main/host/trainer/run-job';
 import { loadTrainingData } from '../../main/host/trainer/training-data';
 import type { StepMetrics } from '../../main/host/trainer/trainer';

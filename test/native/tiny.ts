@@ -1,7 +1,11 @@
-// Test-only helpers for the engine tests: a minimal F32/BF16 safetensors writer and tiny random Llama-family checkpoints
-// in exact Hugging Face layout (used until/alongside the shared make-tiny helper).
+// The engine tests' checkpoint writer: a minimal F32/BF16/F16 safetensors writer and tiny random Llama-family checkpoints
+// in exact Hugging Face layout, with the knobs those tests turn (head scale, llama3 RoPE, head_dim, tied heads, dtypes);
+// the product's generator (main/models/make-tiny.ts) writes the tiny models everything else uses.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+// Deterministic pseudo-random numbers: the trainer's own mulberry32.
+import { mulberry32 as rng } from '../../main/data/rng';
+export { rng };
 
 export interface TensorIn {
   dtype?: 'F32' | 'BF16' | 'F16';
@@ -60,17 +64,6 @@ export function safetensorsBytes(tensors: Record<string, TensorIn>, metadata: Re
   return Buffer.concat([len, Buffer.from(json), ...chunks]);
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export type TinyArch = 'llama' | 'mistral' | 'qwen2' | 'qwen3';
 

@@ -170,16 +170,3 @@ export async function* readLines(path: string, opts: ReaderOptions = {}): AsyncG
     stream.destroy();
   }
 }
-
-/** Reads the encoding of a file from its first bytes (for reports). */
-export async function detectEncoding(path: string): Promise<TextEncoding> {
-  const { open } = await import('node:fs/promises');
-  const fh = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(1024);
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    return sniffEncoding(head.subarray(0, bytesRead)).encoding;
-  } finally {
-    await fh.close();
-  }
-}

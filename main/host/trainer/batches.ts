@@ -1,7 +1,7 @@
 // Turns tokenized examples into micro-batches: deterministic shuffling per epoch from the seed, padding or packing
 // (with document boundaries), and a cursor {epoch, index} that is all a checkpoint needs to resume the data stream.
 import type { TrainBatch } from './engine-port';
-import { mixSeed, permutation } from './rng';
+import { mixSeed, permutation } from '../../data/rng';
 
 export interface TokenizedExample {
   /** Token ids of the whole rendered example. */

@@ -7,7 +7,7 @@ import { parseDevice } from '../../engine/device';
 import { LatheError } from '../../api/errors';
 import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../training/config';
 import type { StepResult, TrainBatch, TrainableModel } from './engine-port';
-import { mixSeed } from './rng';
+import { mixSeed } from '../../data/rng';
 
 export interface NativeTrainable extends TrainableModel {
   model: EngineModel;

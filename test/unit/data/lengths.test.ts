@@ -1,7 +1,6 @@
 // Length statistics and policies, deterministic splits and packing with document boundaries.
 import { describe, expect, it } from 'vitest';
 import { applyLengthPolicy, emptyPolicyCounts, LengthStats, truncateKeepingAnswer } from '../../../main/data/lengths';
-import { packSequences } from '../../../main/data/pack';
 import { splitFlags } from '../../../main/data/split';
 import type { TokenSeq } from '../../../main/data/tokenize';
 
@@ -63,21 +62,5 @@ describe('splits', () => {
     expect(Array.from(a)).not.toEqual(Array.from(c));
     expect(splitFlags(10, { valCount: 3 }).reduce((x, y) => x + y, 0)).toBe(3);
     expect(splitFlags(10, {}).reduce((x, y) => x + y, 0)).toBe(0);
-  });
-});
-
-describe('packing', () => {
-  it('fills rows in order, restarts positions and never trains across a document boundary', () => {
-    const a = seq([1, 2, 3], [0, 1, 1]);
-    const b = seq([4, 5], [1, 1]);
-    const c = seq([6, 7, 8, 9], [0, 0, 1, 1]);
-    const rows = packSequences([a, b, c], 6);
-    expect(rows).toHaveLength(2);
-    expect(Array.from(rows[0].ids)).toEqual([1, 2, 3, 4, 5]);
-    expect(Array.from(rows[0].positions)).toEqual([0, 1, 2, 0, 1]);
-    expect(rows[0].docStarts).toEqual([0, 3]);
-    expect(Array.from(rows[0].mask)).toEqual([0, 1, 1, 0, 1]);
-    expect(Array.from(rows[1].ids)).toEqual([6, 7, 8, 9]);
-    expect(rows.reduce((n, r) => n + r.ids.length, 0)).toBe(9);
   });
 });

@@ -1,24 +1,24 @@
-// The packing report: packingStats matches what packSequences builds, and data inspect reports it.
+// The packing report: packingStats matches the rows the trainer's packing builds, and data inspect reports it.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packingStats, packSequences } from '../../../main/data/pack';
+import { packingStats } from '../../../main/data/packing-report';
+import { BatchSource } from '../../../main/host/trainer/batches';
 import { runPipeline } from '../../../main/data/pipeline';
-import type { TokenSeq } from '../../../main/data/tokenize';
 import { loadTokenizer } from '../../../main/models/tokenizer';
 
-const seq = (n: number): TokenSeq => ({ ids: new Uint32Array(n).fill(7), mask: new Uint8Array(n).fill(1) });
+const example = (n: number) => ({ ids: new Array<number>(n).fill(7), weights: new Array<number>(n).fill(1) });
 
 describe('packingStats', () => {
-  it('counts the rows packSequences builds and the padding they save, an over-long sequence alone', () => {
+  it('counts the rows the trainer packs (in file order) and the padding they save, an over-long sequence alone', () => {
     const lengths = [30, 40, 50, 10, 120, 5, 60, 64, 1];
-    const rows = packSequences(lengths.map(seq), 64);
+    const trainer = new BatchSource(lengths.map(example), { seqLen: 64, microBatch: 1, packing: true, seed: 0, shuffle: false, padId: 0 }).layout();
     const st = packingStats(lengths, 64);
-    expect(st.packs).toBe(rows.length);
+    expect(st.packs).toBe(trainer.rows);
     expect(st.sequences).toBe(lengths.length);
-    expect(st.paddingPacked).toBe(rows.reduce((t, r) => t + Math.max(0, 64 - r.ids.length), 0));
-    expect(st.paddingUnpacked).toBe(lengths.reduce((t, n) => t + Math.max(0, 64 - n), 0));
+    expect(st.paddingPacked).toBe(trainer.padding);
+    expect(st.paddingUnpacked).toBe(trainer.paddingUnpacked);
     expect(st.paddingSaved).toBeCloseTo((st.paddingUnpacked - st.paddingPacked) / st.paddingUnpacked, 3);
-    expect(st.rowsPerPack).toBe(Math.round((9 / rows.length) * 100) / 100);
+    expect(st.rowsPerPack).toBe(Math.round((9 / trainer.rows) * 100) / 100);
   });
 
   it('is empty for no sequences', () => {

@@ -7,7 +7,7 @@ import { validateFile } from '../../../main/data/validate';
 import { BatchSource, type TokenizedExample } from '../../../main/host/trainer/batches';
 import { KtoTrainObjective, ktoLoss, mismatchedPairs } from '../../../main/host/trainer/objectives/kto';
 import { referenceLogps } from '../../../main/host/trainer/objectives/reference-cache';
-import { mulberry32 } from '../../../main/host/trainer/rng';
+import { mulberry32 } from '../../../main/data/rng';
 import { train, type StepMetrics } from '../../../main/host/trainer/trainer';
 import { resolveTrainingConfig } from '../../../main/training/config';
 import { runTrainingJob } from '../../../main/host/trainer/run-job';

@@ -9,7 +9,7 @@ import { PreferenceTrainObjective } from '../../../main/host/trainer/objectives/
 import { referenceLogps, REFERENCE_FILE } from '../../../main/host/trainer/objectives/reference-cache';
 import { runTrainingJob, type RunJobDeps } from '../../../main/host/trainer/run-job';
 import { train, type StepMetrics } from '../../../main/host/trainer/trainer';
-import { mulberry32 } from '../../../main/host/trainer/rng';
+import { mulberry32 } from '../../../main/data/rng';
 import { resolveTrainingConfig } from '../../../main/training/config';
 import { createRunDir, readMetrics } from '../../../main/training/run-dir';
 import { tempDir } from '../../helpers/temp-dir';

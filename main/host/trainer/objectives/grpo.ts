@@ -4,7 +4,7 @@
 // current one, so the ratio is 1 and the clip only guards the formula. The reference for the KL term is the adapter off.
 import type { BatchSource, MicroBatch, TokenizedExample } from '../batches';
 import type { TrainableModel } from '../engine-port';
-import { mixSeed } from '../rng';
+import { mixSeed } from '../../../data/rng';
 import { groupAdvantages, tokenLoss, tokenWeights, type GrpoNorm } from './grpo-loss';
 import type { AccumulateContext, ObjectiveEval, ObjectiveStep, TrainObjective } from './objective';
 import { epochMicros } from './objective';
