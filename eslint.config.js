@@ -32,7 +32,7 @@ export default tseslint.config(
     rules: restrict([{ regex: '(^|/)main/(?!api/)', message: 'The preload may import only main/api (the contract and channel names).' }]),
   },
   {
-    files: ['main/app/**', 'main/server/**', 'main/services/**', 'main/training/**', 'main/library/**', 'main/api/**'],
+    files: ['main/app/**', 'main/server/**', 'main/services/**', 'main/runs/**', 'main/library/**', 'main/api/**'],
     rules: restrict([{ regex: '(^|/)engine/(addon|engine)$', message: 'Only the engine host process (main/host) and the CLI load the native engine: a native crash must not take down the UI.' }]),
   },
 );

@@ -8,6 +8,6 @@ const root = new URL('..', import.meta.url).pathname;
 const env = { ...process.env, LATHE_REQUIRE_VULKAN: '1' };
 delete env.LATHE_VULKAN_ALLOW_CPU;
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
-const r = spawnSync(npx, ['vitest', 'run', 'test/native/vulkan-', 'test/integration/vulkan-'], { cwd: root, stdio: 'inherit', env });
+const r = spawnSync(npx, ['vitest', 'run', 'test/addon/vulkan-', 'test/integration/vulkan-'], { cwd: root, stdio: 'inherit', env });
 if (r.status !== 0) console.error('\n!!! test:gpu FAILED: no usable GPU Vulkan device, or a Vulkan op differs from the CPU reference (see above).');
 process.exit(r.status ?? 1);

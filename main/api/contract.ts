@@ -6,7 +6,7 @@ import type { MetricRecord, RunRecord } from '../library/runs-repo';
 import type { ModelSummary } from '../models/model-dir';
 import type { StepMetrics } from '../host/trainer/trainer';
 import type { FitCheck } from '../host/trainer/fit-check';
-import { TrainingConfigSchema, type ConfigFieldKind } from '../training/config';
+import { TrainingConfigSchema, type ConfigFieldKind } from '../runs/config';
 import { ImportArgs, InspectArgs, PreviewArgs, RawLinesArgs } from '../data/api-schemas';
 import type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary } from '../data/api-types';
 import { exportsMethods, type ExportsEvents, type ExportView } from './contract-exports';

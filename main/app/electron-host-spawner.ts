@@ -1,7 +1,7 @@
-// Starts the engine host with Electron's utilityProcess (the Node child_process path is in main/training/host-process.ts).
+// Starts the engine host with Electron's utilityProcess (the Node child_process path is in main/runs/host-process.ts).
 import { utilityProcess } from 'electron';
 import type { HostToMain } from '../host/protocol';
-import type { HostSpawner } from '../training/host-process';
+import type { HostSpawner } from '../runs/host-process';
 
 export function electronHostSpawner(entry: string): HostSpawner {
   return () => {

@@ -9,9 +9,9 @@ import { loadTokenizer } from '../models/tokenizer';
 import type { RunRecord } from '../library/runs-repo';
 import type { Runtime } from '../services/runtime';
 import { parseDevice, type EngineDevice } from '../engine/device';
-import { resolveTrainingConfig, type TrainingConfig } from '../training/config';
-import { ensureDemoBaseModel } from '../training/demo-model';
-import { readMetrics } from '../training/run-dir';
+import { resolveTrainingConfig, type TrainingConfig } from '../runs/config';
+import { ensureDemoBaseModel } from '../runs/demo-model';
+import { readMetrics } from '../runs/run-dir';
 import { validationCount } from '../data/split';
 
 export interface DemoOptions {

@@ -26,7 +26,7 @@ export const OPTIMIZER_KEYS = ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'ma
 export type OptimizerOptions = Record<(typeof OPTIMIZER_KEYS)[number], number>;
 
 // Compile-time proof that the key lists and the interfaces name the same keys (a key added to one but not the other
-// fails the build); the native side is held to the same lists by test/native/engine-options.test.ts.
+// fails the build); the native side is held to the same lists by test/addon/engine-options.test.ts.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const loraKeysMatch: Same<keyof LoraOptions, (typeof LORA_KEYS)[number]> = true;
 void loraKeysMatch;

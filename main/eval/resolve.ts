@@ -2,9 +2,9 @@
 // adapter, with the base model read from the run's config when none is given.
 import { existsSync, readFileSync } from 'node:fs';
 import { LatheError } from '../api/errors';
-import { listCheckpoints } from '../training/checkpoints';
-import { parseTrainingConfigYaml } from '../training/config-yaml';
-import { runFiles } from '../training/run-dir';
+import { listCheckpoints } from '../runs/checkpoints';
+import { parseTrainingConfigYaml } from '../runs/config-yaml';
+import { runFiles } from '../runs/run-dir';
 
 export interface TargetSpec {
   model?: string;

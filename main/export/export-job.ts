@@ -3,7 +3,7 @@
 import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { LatheError } from '../api/errors';
-import { sha256File } from '../training/checkpoints';
+import { sha256File } from '../runs/checkpoints';
 import type { ExportSource } from './export-source';
 import { exportGguf, type GgufOutType } from './gguf-model';
 import { exportGgufLora } from './gguf-lora';

@@ -3,10 +3,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LatheError } from '../api/errors';
-import { listCheckpoints, verifyCheckpoint } from '../training/checkpoints';
-import type { TrainingConfig } from '../training/config';
-import { parseTrainingConfigYaml } from '../training/config-yaml';
-import { readMetrics, runFiles } from '../training/run-dir';
+import { listCheckpoints, verifyCheckpoint } from '../runs/checkpoints';
+import type { TrainingConfig } from '../runs/config';
+import { parseTrainingConfigYaml } from '../runs/config-yaml';
+import { readMetrics, runFiles } from '../runs/run-dir';
 
 export interface ExportSource {
   baseDir: string;

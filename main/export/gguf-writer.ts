@@ -1,6 +1,6 @@
 // GGUF v3 writer: typed key/values, tensor infos with llama.cpp's offset rules, aligned data, streamed and atomic.
 import { LatheError } from '../api/errors';
-import { writeFileAtomic } from './atomic-file';
+import { writeFileAtomic } from '../fs/atomic-file';
 import { GgmlType, ggmlTensorBytes, type GgmlTypeName } from './ggml-quants';
 
 export const GGUF_MAGIC = 0x46554747;

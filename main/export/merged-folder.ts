@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeFloats } from '../models/dtype';
-import { writeFileAtomic } from './atomic-file';
+import { writeFileAtomic } from '../fs/atomic-file';
 import { mergedSource, type BaseWeights } from './merge-source';
 import type { PeftAdapter } from './peft-adapter';
 import { writeSafetensors, type TensorToWrite } from './safetensors-writer';

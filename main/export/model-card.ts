@@ -1,6 +1,6 @@
 // README.md model card for a PEFT export: base model, training data hash, LoRA config, evaluation results, usage.
 import { existsSync, statSync } from 'node:fs';
-import { sha256File } from '../training/checkpoints';
+import { sha256File } from '../runs/checkpoints';
 import type { ExportSource } from './export-source';
 import type { PeftConfig } from './peft-adapter';
 

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { LatheError } from '../api/errors';
 import { loadTokenizer } from '../models/tokenizer';
-import { writeFileAtomic } from './atomic-file';
+import { writeFileAtomic } from '../fs/atomic-file';
 import { exportGguf, type GgufOutType } from './gguf-model';
 import { exportGgufLora } from './gguf-lora';
 import { mergedSource, type BaseWeights } from './merge-source';

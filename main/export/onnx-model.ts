@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { readModelDir } from '../models/model-dir';
 import { LatheError } from '../api/errors';
-import { writeFileAtomic } from './atomic-file';
+import { writeFileAtomic } from '../fs/atomic-file';
 import { llama3RopeFreqDivisors } from './gguf-model';
 import type { TensorSource } from './merge-source';
 import { DType, externalTensor, inlineTensor, model, Msg, node, valueInfo, type AttrValue } from './onnx-proto';

@@ -5,7 +5,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { LatheError } from '../api/errors';
-import { fsyncBestEffort } from './atomic-file';
+import { fsyncBestEffort } from '../fs/atomic-file';
 
 export function assertWritableTarget(path: string, force: boolean): void {
   if (existsSync(path) && !force) {

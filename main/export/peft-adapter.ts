@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { LatheError } from '../api/errors';
 import { readSafetensorsHeader, readTensorF32 } from '../models/safetensors';
 import { writeSafetensors, type TensorToWrite } from './safetensors-writer';
-import { writeFileAtomic } from './atomic-file';
+import { writeFileAtomic } from '../fs/atomic-file';
 
 /** One LoRA module: A [r, in], B [out, r], and PEFT's scaling (alpha/r, or alpha/√r with rsLoRA). */
 export interface LoraModuleWeights {

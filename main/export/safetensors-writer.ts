@@ -1,7 +1,7 @@
 // safetensors writer: reference layout (sorted tensors, space-padded header, {"format":"pt"}), streaming and atomic.
 import { LatheError } from '../api/errors';
 import { DTYPE_BITS, type StDtype } from '../models/dtype';
-import { writeFileAtomic } from './atomic-file';
+import { writeFileAtomic } from '../fs/atomic-file';
 
 export interface TensorToWrite {
   name: string;

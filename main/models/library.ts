@@ -6,7 +6,7 @@ import { copyFile, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/pr
 import { basename, join, resolve } from 'node:path';
 import { LatheError } from '../api/errors';
 import type { LibraryModel, ModelFileRecord, ModelsRepo, NewLibraryModel } from '../library/models-repo';
-import { DEMO_MODEL_NAME, ensureDemoBaseModel } from '../training/demo-model';
+import { DEMO_MODEL_NAME, ensureDemoBaseModel } from '../runs/demo-model';
 import { isNeededFile, isPickle } from './hub/select';
 import { licenseFromCard } from './license';
 import { readModelDir, type ModelSummary } from './model-dir';

@@ -2,8 +2,8 @@
 import type { EventName, EventPayloads } from '../api/contract';
 import type { Db } from '../library/db';
 import type { LibraryPaths } from '../library/paths';
-import type { TrainingJobs } from '../training/jobs';
-import type { EngineSupervisor } from '../training/supervisor';
+import type { TrainingJobs } from '../runs/jobs';
+import type { EngineSupervisor } from '../runs/supervisor';
 
 export interface ServiceContext {
   db: Db;

@@ -1,7 +1,7 @@
 // Learn handlers: each demo runs in the shared engine host on the given base model, or on the generated demo model
 // when the project has none, so the page works on a fresh machine.
 import type { MethodOutput, MethodParsedInput } from '../api/contract';
-import { ensureDemoBaseModel } from '../training/demo-model';
+import { ensureDemoBaseModel } from '../runs/demo-model';
 import type { ServiceContext } from './context';
 
 /**

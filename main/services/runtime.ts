@@ -8,12 +8,12 @@ import { DatasetsRepo } from '../library/datasets-repo';
 import { releaseLibraryLease, takeLibraryLease } from '../library/lease';
 import { newOwner } from '../library/owner-lock';
 import { defaultLibraryRoot, ensureLibraryFolders, libraryPaths } from '../library/paths';
-import { nodeHostSpawner, type HostSpawner } from '../training/host-process';
-import type { TrainingConfig } from '../training/config';
-import { TrainingJobs } from '../training/jobs';
+import { nodeHostSpawner, type HostSpawner } from '../runs/host-process';
+import type { TrainingConfig } from '../runs/config';
+import { TrainingJobs } from '../runs/jobs';
 import { ExportsRepo } from '../library/exports-repo';
-import { validateRunInputs } from '../training/validate-inputs';
-import { EngineSupervisor } from '../training/supervisor';
+import { validateRunInputs } from '../runs/validate-inputs';
+import { EngineSupervisor } from '../runs/supervisor';
 import type { ServiceContext } from './context';
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayloads[E]) => void;

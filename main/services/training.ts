@@ -1,8 +1,8 @@
 // Training and run handlers: start/pause/resume/cancel go to the job manager; runs are read from the library.
-import { TrainingConfigObject, configHelp, configKinds } from '../training/config';
+import { TrainingConfigObject, configHelp, configKinds } from '../runs/config';
 import { readFile } from 'node:fs/promises';
 import { LatheError } from '../api/errors';
-import { readMetrics, runFiles } from '../training/run-dir';
+import { readMetrics, runFiles } from '../runs/run-dir';
 import type { MethodOutput, MethodParsedInput } from '../api/contract';
 import { ProjectsRepo } from '../library/projects-repo';
 import type { ServiceContext } from './context';

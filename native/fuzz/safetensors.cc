@@ -1,6 +1,6 @@
 // Fuzz target for the safetensors validator: the libFuzzer entry point (clang -fsanitize=fuzzer), plus a
 // deterministic mutation driver for compilers without libFuzzer (g++), built with ASan + UBSan and run by
-// test/native/safetensors-fuzz.test.ts. What it proves beyond "no crash": every file the validator accepts has every
+// test/addon/safetensors-fuzz.test.ts. What it proves beyond "no crash": every file the validator accepts has every
 // tensor's bytes inside the buffer, and every refusal carries a code and a message.
 #include <cstdint>
 #include <cstdio>

@@ -1,4 +1,4 @@
-// Entry point of the standalone op tests (built by native/tests/build.mjs, run by test/native/ops.test.ts).
+// Entry point of the standalone op tests (built by native/tests/build.mjs, run by test/addon/ops.test.ts).
 #include <cstdio>
 
 #include "cpu/ops.h"

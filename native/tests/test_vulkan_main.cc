@@ -1,5 +1,5 @@
 // Entry point of the Vulkan op tests (built by `node native/tests/build.mjs --vulkan`, run by
-// test/native/vulkan-ops.test.ts). Prints "SKIP vulkan: <reason>" and exits 0 when no usable device exists, unless
+// test/addon/vulkan-ops.test.ts). Prints "SKIP vulkan: <reason>" and exits 0 when no usable device exists, unless
 // LATHE_REQUIRE_VULKAN=1 (then exit 2). Optional argv[1]: run only suites whose name contains it.
 #include <cstdio>
 #include <cstdlib>

@@ -2,7 +2,7 @@
 // are) under each test's own values, with clipping off and the tables at the adapter's rate unless a test sets them.
 import type { LoraOptions, OptimizerOptions } from '../../main/engine/engine-options';
 import { loraOptions, optimizerOptions } from '../../main/host/trainer/engine-options-from-config';
-import { resolveTrainingConfig } from '../../main/training/config';
+import { resolveTrainingConfig } from '../../main/runs/config';
 
 const defaults = resolveTrainingConfig({ model: '(test)', dataset: '(test)' });
 

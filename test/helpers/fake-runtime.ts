@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import type { HostToMain, MainToHost } from '../../main/host/protocol';
 import { createRuntime, type Runtime } from '../../main/services/runtime';
-import type { HostProcess, HostSpawner } from '../../main/training/host-process';
+import type { HostProcess, HostSpawner } from '../../main/runs/host-process';
 import { tempDir } from './temp-dir';
 
 /** A host that answers system.probe with fixed facts and can be made to crash. */

@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import type { HostOpName, HostToMain, MainToHost } from '../../main/host/protocol';
 import { hostOps, type OpContext } from '../../main/host/ops';
-import type { HostProcess, HostSpawner } from '../../main/training/host-process';
+import type { HostProcess, HostSpawner } from '../../main/runs/host-process';
 
 let nextPid = 95000;
 

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import type { HostToMain, MainToHost } from '../../main/host/protocol';
 import { trainRunOp } from '../../main/host/trainer/train-op';
-import type { HostProcess, HostSpawner } from '../../main/training/host-process';
+import type { HostProcess, HostSpawner } from '../../main/runs/host-process';
 import { ToyModel, toyExamples } from './toy-model';
 
 let nextPid = 90000;

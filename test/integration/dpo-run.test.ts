@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFERENCE_FILE } from '../../main/host/trainer/objectives/reference-cache';
 import { openLibraryDb } from '../../main/library/db';
-import { resolveTrainingConfig, type TrainingConfig } from '../../main/training/config';
-import { hostEntryPath, nodeHostSpawner } from '../../main/training/host-process';
-import { TrainingJobs } from '../../main/training/jobs';
-import { readMetrics } from '../../main/training/run-dir';
+import { resolveTrainingConfig, type TrainingConfig } from '../../main/runs/config';
+import { hostEntryPath, nodeHostSpawner } from '../../main/runs/host-process';
+import { TrainingJobs } from '../../main/runs/jobs';
+import { readMetrics } from '../../main/runs/run-dir';
 import { tempDir } from '../helpers/temp-dir';
 import { tinyModel } from '../helpers/tiny-model';
 

@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HostCrash } from '../../main/api/contract';
-import { hostEntryPath, nodeHostSpawner } from '../../main/training/host-process';
-import { EngineSupervisor } from '../../main/training/supervisor';
+import { hostEntryPath, nodeHostSpawner } from '../../main/runs/host-process';
+import { EngineSupervisor } from '../../main/runs/supervisor';
 
 const entry = hostEntryPath();
 

@@ -7,9 +7,9 @@ import type { Command } from 'commander';
 import { LatheError } from '../../api/errors';
 import { parseDevice } from '../../engine/device';
 import type { RunRecord } from '../../library/runs-repo';
-import { configHelp } from '../../training/config';
-import { parseTrainingConfigYaml } from '../../training/config-yaml';
-import { readRunStatus } from '../../training/run-dir';
+import { configHelp } from '../../runs/config';
+import { parseTrainingConfigYaml } from '../../runs/config-yaml';
+import { readRunStatus } from '../../runs/run-dir';
 import { createRuntime, type Runtime } from '../../services/runtime';
 
 function printLine(obj: unknown): void {

@@ -5,7 +5,7 @@ import type { VulkanDeviceInfo } from '../../api/contract';
 import { loadAddon } from '../../engine/addon';
 import { parseDevice } from '../../engine/device';
 import { planModel, type MemoryPlan } from '../../engine/engine';
-import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../training/config';
+import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../runs/config';
 import { BatchSource } from './batches';
 import { fitDevice } from './fit-device';
 import { createNativeTrainable, withGeneration } from './native-model';

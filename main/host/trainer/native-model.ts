@@ -5,7 +5,7 @@ import { loraOptions } from './engine-options-from-config';
 import { openEngine, type EngineModel, type MemoryPlan } from '../../engine/engine';
 import { parseDevice } from '../../engine/device';
 import { LatheError } from '../../api/errors';
-import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../training/config';
+import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../runs/config';
 import type { StepResult, TrainBatch, TrainableModel } from './engine-port';
 import { mixSeed } from '../../data/rng';
 

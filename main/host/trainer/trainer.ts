@@ -2,8 +2,8 @@
 // default; objectives/), the numerics guard, periodic evaluation and checkpoint hooks. All of its state is {step, cursor, counters}; with the engine's own state
 // (LoRA, Adam moments, RNG) that is everything needed for an exact resume.
 import { LatheError } from '../../api/errors';
-import type { TrainingConfig } from '../../training/config';
-import { learningRateAt } from '../../training/schedule';
+import type { TrainingConfig } from '../../runs/config';
+import { learningRateAt } from '../../runs/schedule';
 import type { BatchSource, DataCursor } from './batches';
 import { optimizerOptions } from './engine-options-from-config';
 import type { TrainableModel } from './engine-port';

@@ -46,7 +46,7 @@ describe('implicit-prompt preference rows', () => {
 
   it('scores only the answer tokens of each side (the preview of what DPO compares)', async () => {
     const { loadTokenizer } = await import('../../../main/models/tokenizer');
-    const { ensureDemoBaseModel } = await import('../../../main/training/demo-model');
+    const { ensureDemoBaseModel } = await import('../../../main/runs/demo-model');
     const tokenizer = await loadTokenizer(await ensureDemoBaseModel(join(dir, 'models')));
     const seen: TokenizedExample[] = [];
     await runPipeline(file, { tokenize: { tokenizer, template: 'chatml', mask: 'assistant', workers: 0 }, onTokenized: (t) => { seen.push(t); } });

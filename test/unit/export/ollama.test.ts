@@ -7,7 +7,7 @@ import { chatFamily, goTemplate, writeOllamaFolder, type ChatFamily } from '../.
 import { readPeftAdapter } from '../../../main/export/peft-adapter';
 import { readGguf } from '../../../main/export/gguf-reader';
 import { ChatTemplate, type ChatMessage } from '../../../main/models/chat-template';
-import { DEMO_CHAT_TEMPLATE } from '../../../main/training/demo-model';
+import { DEMO_CHAT_TEMPLATE } from '../../../main/runs/demo-model';
 import { renderGoTemplate } from '../../helpers/go-template';
 import { writeTinyAdapter } from '../../helpers/tiny-adapter';
 import { tempDir } from '../../helpers/temp-dir';

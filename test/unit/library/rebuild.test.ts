@@ -10,8 +10,8 @@ import { ensureLibraryFolders, libraryPaths } from '../../../main/library/paths'
 import { ProjectsRepo } from '../../../main/library/projects-repo';
 import { rebuildLibrary } from '../../../main/library/rebuild';
 import { RunsRepo } from '../../../main/library/runs-repo';
-import { resolveTrainingConfig } from '../../../main/training/config';
-import { TrainingJobs } from '../../../main/training/jobs';
+import { resolveTrainingConfig } from '../../../main/runs/config';
+import { TrainingJobs } from '../../../main/runs/jobs';
 import { tempDir } from '../../helpers/temp-dir';
 import { toyHostSpawner } from '../../helpers/toy-host';
 

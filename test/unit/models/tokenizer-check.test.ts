@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModelDir } from '../../../main/models/model-dir';
-import { resolveTrainingConfig } from '../../../main/training/config';
-import { validateRunInputs } from '../../../main/training/validate-inputs';
+import { resolveTrainingConfig } from '../../../main/runs/config';
+import { validateRunInputs } from '../../../main/runs/validate-inputs';
 import { tinyModel } from '../../helpers/tiny-model';
 
 let tmp = '';

@@ -1,6 +1,6 @@
 // Learning-rate schedules: cosine and linear decay to a floor, warmup-stable-decay (hold, then decay at the end).
 import { describe, expect, it } from 'vitest';
-import { learningRateAt } from '../../../main/training/schedule';
+import { learningRateAt } from '../../../main/runs/schedule';
 
 const base = { learningRate: 1, warmupSteps: 10 };
 

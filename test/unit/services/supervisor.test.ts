@@ -2,8 +2,8 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { HostCrash } from '../../../main/api/contract';
-import type { HostProcess } from '../../../main/training/host-process';
-import { EngineSupervisor } from '../../../main/training/supervisor';
+import type { HostProcess } from '../../../main/runs/host-process';
+import { EngineSupervisor } from '../../../main/runs/supervisor';
 
 function silentHost(): HostProcess {
   const bus = new EventEmitter();

@@ -8,7 +8,7 @@ import { dispatch } from '../../../main/services/dispatch';
 import { createRuntime } from '../../../main/services/runtime';
 import { tempDir } from '../../helpers/temp-dir';
 import { toyHostSpawner } from '../../helpers/toy-host';
-import { validateRunInputs } from '../../../main/training/validate-inputs';
+import { validateRunInputs } from '../../../main/runs/validate-inputs';
 
 describe('training API', () => {
   // The toy trainer's 'toy' model and dataset are not folders: only the toy inputs pass this check.

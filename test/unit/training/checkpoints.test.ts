@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cleanTempCheckpoints, latestValidCheckpoint, listCheckpoints, pruneCheckpoints, verifyCheckpoint, writeCheckpoint } from '../../../main/training/checkpoints';
+import { cleanTempCheckpoints, latestValidCheckpoint, listCheckpoints, pruneCheckpoints, verifyCheckpoint, writeCheckpoint } from '../../../main/runs/checkpoints';
 import { tempDir } from '../../helpers/temp-dir';
 
 const payload = (step: number) => async (dir: string) => {

@@ -1,8 +1,8 @@
 // TrainingConfig: defaults with reasons, unknown keys and wrong types named, YAML errors with line numbers, LR schedules.
 import { describe, expect, it } from 'vitest';
-import { configHelp, describeBatch, resolveTrainingConfig, TrainingConfigSchema } from '../../../main/training/config';
-import { parseTrainingConfigYaml } from '../../../main/training/config-yaml';
-import { learningRateAt } from '../../../main/training/schedule';
+import { configHelp, describeBatch, resolveTrainingConfig, TrainingConfigSchema } from '../../../main/runs/config';
+import { parseTrainingConfigYaml } from '../../../main/runs/config-yaml';
+import { learningRateAt } from '../../../main/runs/schedule';
 
 describe('TrainingConfig', () => {
   it('fills every default and explains each key', () => {

@@ -4,9 +4,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLibraryDb } from '../../../main/library/db';
-import { resolveTrainingConfig } from '../../../main/training/config';
-import { TrainingJobs } from '../../../main/training/jobs';
-import { readRunStatus } from '../../../main/training/run-dir';
+import { resolveTrainingConfig } from '../../../main/runs/config';
+import { TrainingJobs } from '../../../main/runs/jobs';
+import { readRunStatus } from '../../../main/runs/run-dir';
 import { tempDir } from '../../helpers/temp-dir';
 import { toyHostSpawner } from '../../helpers/toy-host';
 

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../../export/atomic-file';
+import { writeFileAtomic } from '../../../fs/atomic-file';
 import type { BatchSource, TokenizedExample } from '../batches';
 import type { TrainableModel } from '../engine-port';
 import { epochMicros } from './objective';

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, type EngineModel } from '../../main/engine/engine';
 import { loadTokenizer, type LatheTokenizer } from '../../main/models/tokenizer';
-import { ensureDemoBaseModel } from '../../main/training/demo-model';
+import { ensureDemoBaseModel } from '../../main/runs/demo-model';
 import { nextTokenOp, oneStepOp } from '../../main/host/learn/next-token-op';
 import { fillMaskOp, splitGap } from '../../main/host/learn/fill-mask-op';
 import { release } from '../../main/host/eval/model-cache';

@@ -1,7 +1,7 @@
 // Bit-identity across engine refactors: scoring log-probs, greedy generation (KV cache), training log-probs, LoRA
 // gradients (packed batch, dropout, checkpointing on and off) and one AdamW step of a tiny model per architecture must
 // equal, bit for bit, the values recorded from the engine before the backend refactor (fixtures/bitexact.json).
-// Recording (the script that produced the fixture): LATHE_RECORD_BITEXACT=1 npx vitest run test/native/bitexact.test.ts
+// Recording (the script that produced the fixture): LATHE_RECORD_BITEXACT=1 npx vitest run test/addon/bitexact.test.ts
 // once per SIMD level (LATHE_CPU_ISA=scalar|avx2, then unset); each run adds the entry for `${process.arch}-${isa}`.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { loadAddon } from '../../main/engine/addon';
 import { makeTiny, rng, type TinySpec } from './tiny';
 import { adamw, loraOf } from '../helpers/engine-options';
 
-const FIXTURE = join(process.cwd(), 'test', 'native', 'fixtures', 'bitexact.json');
+const FIXTURE = join(process.cwd(), 'test', 'addon', 'fixtures', 'bitexact.json');
 const ROOT = join(process.cwd(), 'test', '.tmp', `engine-bitexact-${process.pid}`);
 const RECORD = process.env.LATHE_RECORD_BITEXACT === '1';
 const CASES: Record<string, { spec: TinySpec; quant: Quant }> = {

@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LatheError } from '../api/errors';
-import { fsyncBestEffort, writeFileAtomic } from '../export/atomic-file';
+import { fsyncBestEffort, writeFileAtomic } from '../fs/atomic-file';
 import { isDiskFull } from './disk-full';
 
 export const MANIFEST = 'manifest.json';

@@ -4,7 +4,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { writeFileAtomic } from '../export/atomic-file';
+import { writeFileAtomic } from '../fs/atomic-file';
 import type { TrainingConfig } from './config';
 import { configHelp } from './config';
 
