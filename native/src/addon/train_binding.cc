@@ -1,4 +1,4 @@
-// N-API bindings for training (issue 4): forwardTrain, backward, step, zeroGrad, planTrain, LoRA tensor access,
+// N-API bindings for training: forwardTrain, backward, step, zeroGrad, planTrain, LoRA tensor access,
 // saveState/loadState. Called from ModelWrap (model_binding.cc) once the model is loaded.
 #include "addon/train_binding.h"
 

@@ -183,7 +183,7 @@ class Model {
   Status save_adapter(const std::string& dir, const std::string& base_model_name) const;
   void clear_lora();
 
-  // Training (issue 4). forward_train keeps what backward needs; logp (B*T): logp[i] = log p(targets[i] | ids[..i]),
+  // Training. forward_train keeps what backward needs; logp (B*T): logp[i] = log p(targets[i] | ids[..i]),
   // 0 where targets[i] == -1. backward(seeds (B*T) = dLoss/dlogp) accumulates LoRA gradients; step() applies AdamW.
   // positions (B*T) and segments (B*T) are optional (packing): RoPE positions per token, and a document id per token
   // so attention stays within each document.

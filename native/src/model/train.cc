@@ -1,4 +1,4 @@
-// Training orchestration (issue 4): forward that keeps what backward needs (per-layer checkpoints, recompute in
+// Training orchestration: forward that keeps what backward needs (per-layer checkpoints, recompute in
 // backward), backward through the one decoder layer (layer.cc: activation gradients through frozen weights, LoRA A/B
 // gradients only), and AdamW with global-norm clipping and a non-finite guard. Shapes: N = B*T rows, C hidden.
 #include <cmath>

@@ -2,9 +2,8 @@
 import type { LatheApi } from '../../../main/api/contract';
 import { WS_PATH } from '../../../main/api/wire';
 import { createWsClient, type Connection, type ConnectionState, type SocketLike } from './ws-client';
-import { createMockApi } from './mock';
 
-export type TransportKind = 'electron' | 'web' | 'mock';
+export type TransportKind = 'electron' | 'web';
 
 const TOKEN_KEY = 'lathe.token';
 
@@ -41,10 +40,6 @@ const alwaysOpen: Connection = {
 function pick(): { api: LatheApi; connection: Connection; transport: TransportKind; hasToken: boolean } {
   const bridge = (window as unknown as { lathe?: LatheApi }).lathe;
   if (bridge) return { api: bridge, connection: alwaysOpen, transport: 'electron', hasToken: true };
-  // `vite dev` with ?mock: the UI against an in-memory fake, for working on the UI without a server. Compiled out of builds.
-  if (import.meta.env.DEV && new URLSearchParams(window.location.search).has('mock')) {
-    return { api: createMockApi(), connection: alwaysOpen, transport: 'mock', hasToken: true };
-  }
   const token = takeToken();
   const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
   const url = `${scheme}//${window.location.host}${WS_PATH}?token=${encodeURIComponent(token ?? '')}`;
