@@ -8,16 +8,16 @@ import { ErrorText, Field } from '../../components/Field';
 import { StepHeader } from '../../components/StepHeader';
 import { chosenModel } from '../model/chosen-model';
 import type { Notify } from '../../components/Toasts';
+import type { Format } from './ReportCard';
+import { DataOptions, defaultDataSettings, type DataSettings } from './DataOptions';
 import { DatasetList } from './DatasetList';
 import { MaskPreview } from './Preview';
-import { Counts, IssueList, LengthChart } from './Report';
+import { ReportCard } from './ReportCard';
 import { uploadFile } from './upload';
 import './data.css';
 import { LearnLink } from '../learn/LearnLink';
 
 type Source = { path: string } | { uploadId: string; name: string };
-type Format = 'alpaca' | 'sharegpt' | 'messages' | 'preference' | 'kto' | 'prompts' | 'completion' | 'text';
-const FORMATS: Format[] = ['alpaca', 'sharegpt', 'messages', 'preference', 'kto', 'prompts', 'completion', 'text'];
 
 const kb = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
 
@@ -30,12 +30,8 @@ export function DataPage({ project, notify }: { project?: Project; notify?: Noti
   const [duplicate, setDuplicate] = useState<ApiError>();
   const [source, setSource] = useState<Source>();
   const [format, setFormat] = useState<Format | ''>('');
-  const [tokenizerPath, setTokenizerPath] = useState(() => chosenModel(project?.id) ?? '');
-  const [template, setTemplate] = useState<'' | 'model' | 'chatml' | 'alpaca' | 'llama-2' | 'llama-3' | 'mistral' | 'gemma' | 'phi-3'>('');
-  const [mask, setMask] = useState<'assistant' | 'all' | 'last' | 'turns-marked'>('assistant');
-  const [maxLen, setMaxLen] = useState(1024); // the training default seqLen: both steps start from the same length
-  const [policy, setPolicy] = useState<'truncate' | 'drop' | 'split'>('truncate');
-  const [valFraction, setValFraction] = useState(0.1);
+  const [settings, setSettings] = useState<DataSettings>(() => defaultDataSettings(chosenModel(project?.id) ?? ''));
+  const { tokenizerPath, template, mask, maxLen, policy, valFraction } = settings;
   const [report, setReport] = useState<DatasetReportView & { split?: SplitSummary }>();
   const [preview, setPreview] = useState<PreviewExample[]>();
   const [shown, setShown] = useState<{ line: number; lines: { line: number; text: string }[] }>();
@@ -208,45 +204,7 @@ export function DataPage({ project, notify }: { project?: Project; notify?: Noti
         <Field label="…or a path on the machine running Lathe" htmlFor="data-path">
           <input id="data-path" className="input" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/data/train.jsonl" data-testid="data-path" />
         </Field>
-        <div className="data-options">
-          <Field label="Tokenizer (model folder)" htmlFor="data-tok" optional>
-            <input id="data-tok" className="input" value={tokenizerPath} onChange={(e) => setTokenizerPath(e.target.value)} placeholder="the Model step's folder" data-testid="data-tokenizer" />
-          </Field>
-          <Field label="Template" htmlFor="data-template">
-            <select id="data-template" className="input" value={template} onChange={(e) => setTemplate(e.target.value as typeof template)}>
-              <option value="" title="The model's own chat template; ChatML when it has none">Auto (model's or ChatML)</option>
-              <option value="model">model's own</option>
-              <option value="chatml">ChatML</option>
-              <option value="alpaca">Alpaca</option>
-              <option value="llama-3">Llama 3</option>
-              <option value="llama-2">Llama 2 chat</option>
-              <option value="mistral">Mistral instruct</option>
-              <option value="gemma">Gemma</option>
-              <option value="phi-3">Phi-3</option>
-            </select>
-          </Field>
-          <Field label="Train on" htmlFor="data-mask">
-            <select id="data-mask" className="input" value={mask} onChange={(e) => setMask(e.target.value as typeof mask)}>
-              <option value="assistant">assistant turns</option>
-              <option value="last">last assistant turn</option>
-              <option value="all">all tokens</option>
-              <option value="turns-marked">turns marked train: true</option>
-            </select>
-          </Field>
-          <Field label="Max length" htmlFor="data-maxlen">
-            <input id="data-maxlen" className="input" type="number" min={8} value={maxLen} onChange={(e) => setMaxLen(Math.max(8, Number(e.target.value) || 8))} />
-          </Field>
-          <Field label="Longer examples" htmlFor="data-policy">
-            <select id="data-policy" className="input" value={policy} onChange={(e) => setPolicy(e.target.value as typeof policy)}>
-              <option value="truncate">truncate: drop oldest turns, keep the answer</option>
-              <option value="drop">leave the row out</option>
-              <option value="split">split into pieces</option>
-            </select>
-          </Field>
-          <Field label="Validation share" htmlFor="data-val">
-            <input id="data-val" className="input" type="number" min={0} max={0.5} step={0.05} value={valFraction} onChange={(e) => setValFraction(Math.min(0.5, Math.max(0, Number(e.target.value) || 0)))} />
-          </Field>
-        </div>
+        <DataOptions value={settings} onChange={(patch) => setSettings((v) => ({ ...v, ...patch }))} />
         <div className="data-actions">
           <button type="submit" className="btn btn-primary" disabled={!!busy || !path.trim()} data-testid="inspect">
             Check dataset
@@ -267,63 +225,22 @@ export function DataPage({ project, notify }: { project?: Project; notify?: Noti
       </form>
 
       {report && (
-        <section className="card data-report" data-testid="report">
-          <div className="data-format">
-            <span>
-              Format: <strong data-testid="detected-format">{report.format}</strong>
-              {report.confidence < 1 ? ` (detected, ${Math.round(report.confidence * 100)}% of sampled rows fit)` : ' (chosen)'} · {report.source}
-              {report.jsonField ? ` · rows from "${report.jsonField}"` : ''}
-            </span>
-            <label className="data-format-change">
-              Change:{' '}
-              <select
-                value={format}
-                data-testid="format-select"
-                onChange={(e) => {
-                  const f = e.target.value as Format | '';
-                  setFormat(f);
-                  if (source) void inspect(source, f);
-                }}
-              >
-                <option value="">detect</option>
-                {FORMATS.map((f) => (
-                  <option key={f} value={f}>
-                    {f}
-                  </option>
-                ))}
-              </select>
-            </label>
-          </div>
-          <Counts r={report} />
-          <IssueList r={report} onShow={(l) => void showLine(l)} shown={shown} />
-          <LengthChart r={report} split={report.split} />
-          {project && report.valid > 0 && !imported && !duplicate && (
-            <button type="button" className="btn btn-primary" onClick={() => void doImport()} disabled={!!busy} data-testid="import">
-              Import {report.valid} rows into “{project.name}”
-            </button>
-          )}
-          {duplicate && (
-            <div className="data-next" role="alert" data-testid="import-duplicate">
-              <ErrorText error={duplicate} />
-              <button type="button" className="btn" onClick={() => setDuplicate(undefined)} data-testid="duplicate-keep">
-                Keep the existing one
-              </button>
-              <button type="button" className="btn btn-primary" onClick={() => void doImport(true)} data-testid="duplicate-import">
-                Import again as a new dataset
-              </button>
-            </div>
-          )}
-          {imported && (
-            <div className="data-next" data-testid="import-done">
-              <button type="button" className="btn" disabled data-testid="import">
-                ✓ Imported as “{imported.name}”
-              </button>
-              <a className="btn btn-primary" href="#/train" data-testid="continue-train">
-                Continue to Train
-              </a>
-            </div>
-          )}
-        </section>
+        <ReportCard
+          report={report}
+          format={format}
+          onFormat={(f) => {
+            setFormat(f);
+            if (source) void inspect(source, f);
+          }}
+          shown={shown}
+          onShowLine={(l) => void showLine(l)}
+          project={project}
+          busy={!!busy}
+          imported={imported}
+          duplicate={duplicate}
+          onImport={(again) => void doImport(again)}
+          onKeepExisting={() => setDuplicate(undefined)}
+        />
       )}
 
       {preview && preview.length > 0 && (
