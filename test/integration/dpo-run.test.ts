@@ -2,13 +2,11 @@
 // folder, reward metrics per step, and exact resume after kill -9 (losses and rewards equal an uninterrupted run).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { REFERENCE_FILE } from '../../main/host/trainer/objectives/reference-cache';
-import { openLibraryDb } from '../../main/library/db';
 import { resolveTrainingConfig, type TrainingConfig } from '../../main/runs/config';
-import { hostEntryPath, nodeHostSpawner } from '../../main/runs/host-process';
-import { TrainingJobs } from '../../main/runs/jobs';
 import { readMetrics } from '../../main/runs/run-dir';
+import { hostJobs, killHostAtStep, requireHostBuild } from '../helpers/host-jobs';
 import { tempDir } from '../helpers/temp-dir';
 import { tinyModel } from '../helpers/tiny-model';
 
@@ -16,19 +14,14 @@ const root = tempDir('lathe-dpo-');
 let config: TrainingConfig;
 
 beforeAll(async () => {
-  if (!existsSync(hostEntryPath())) throw new Error('run `npm run build` first (npm test does)');
+  requireHostBuild();
   const model = await tinyModel({ arch: 'llama', tokenizer: 'synthetic', hidden: 64, layers: 2, heads: 4, kvHeads: 2, intermediate: 128, seed: 11 });
   const rows = readFileSync('assets/demo/contacts-preference.jsonl', 'utf8').split('\n').filter(Boolean).slice(0, 40);
   writeFileSync(join(root, 'pairs.jsonl'), rows.join('\n') + '\n');
   config = resolveTrainingConfig({ model, dataset: join(root, 'pairs.jsonl'), objective: 'dpo', seqLen: 256, microBatch: 2, gradAccum: 1, maxSteps: 10, warmupSteps: 1, learningRate: 0.003, evalEvery: 5, checkpointEverySteps: 2, checkpointEveryMinutes: 0, validationFraction: 0.1, quant: 'nf4', threads: 1 });
 });
 
-function jobs(name: string) {
-  const db = openLibraryDb(join(root, `${name}.sqlite`));
-  const j = new TrainingJobs(db, join(root, name), nodeHostSpawner(), {});
-  afterAll(() => j.shutdown());
-  return j;
-}
+const jobs = (name: string) => hostJobs(root, name);
 
 const byStep = (runDir: string) => Object.fromEntries(readMetrics(runDir).map((m) => [m.step as number, [m.loss, m.evalLoss ?? null, (m.extra as Record<string, number> | undefined)?.['rewards/margin'] ?? null]]));
 
@@ -52,15 +45,7 @@ describe('DPO run in the engine host', () => {
     const j = jobs('killed');
     const run = await j.create(config, { name: 'killed' });
     const at = 3 + Math.floor(Math.random() * 5);
-    const timer = setInterval(() => {
-      const r = j.get(run.id)!;
-      if (r.step >= at && r.hostPid && r.status === 'running') {
-        process.kill(r.hostPid, 'SIGKILL');
-        clearInterval(timer);
-      }
-    }, 2);
-    await j.idle();
-    clearInterval(timer);
+    await killHostAtStep(j, run.id, at);
     expect(j.get(run.id)!.status, `killed at step ${at}`).toBe('interrupted');
     j.resume(run.id);
     await j.idle();

@@ -1,13 +1,11 @@
 // GRPO in the real engine host on a tiny model: exact resume after kill -9. Sampling seeds derive from the step (kept
 // in the checkpoint's trainer state), so the resumed run samples, scores and learns exactly as an uninterrupted one.
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLibraryDb } from '../../main/library/db';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveTrainingConfig, type TrainingConfig } from '../../main/runs/config';
-import { hostEntryPath, nodeHostSpawner } from '../../main/runs/host-process';
-import { TrainingJobs } from '../../main/runs/jobs';
 import { readMetrics } from '../../main/runs/run-dir';
+import { hostJobs, killHostAtStep, requireHostBuild } from '../helpers/host-jobs';
 import { tempDir } from '../helpers/temp-dir';
 import { tinyModel } from '../helpers/tiny-model';
 
@@ -15,7 +13,7 @@ const root = tempDir('lathe-grpo-');
 let config: TrainingConfig;
 
 beforeAll(async () => {
-  if (!existsSync(hostEntryPath())) throw new Error('run `npm run build` first (npm test does)');
+  requireHostBuild();
   const model = await tinyModel({ arch: 'llama', tokenizer: 'synthetic', hidden: 64, layers: 2, heads: 4, kvHeads: 2, intermediate: 128, seed: 11 });
   const rows = Array.from({ length: 12 }, (_, i) => JSON.stringify({ prompt: `What is ${i} plus ${i % 4}?`, answer: String(i + (i % 4)) }));
   writeFileSync(join(root, 'prompts.jsonl'), rows.join('\n') + '\n');
@@ -25,11 +23,7 @@ beforeAll(async () => {
   });
 });
 
-function jobs(name: string) {
-  const j = new TrainingJobs(openLibraryDb(join(root, `${name}.sqlite`)), join(root, name), nodeHostSpawner(), {});
-  afterAll(() => j.shutdown());
-  return j;
-}
+const jobs = (name: string) => hostJobs(root, name);
 
 const byStep = (runDir: string) => Object.fromEntries(readMetrics(runDir).map((m) => [m.step as number, [m.loss, m.evalLoss ?? null, (m.extra as Record<string, number> | undefined)?.['reward/mean'] ?? null]]));
 
@@ -44,15 +38,7 @@ describe('GRPO run in the engine host', () => {
     const j = jobs('killed');
     const run = await j.create(config, { name: 'killed' });
     const at = 3 + Math.floor(Math.random() * 4);
-    const timer = setInterval(() => {
-      const r = j.get(run.id)!;
-      if (r.step >= at && r.hostPid && r.status === 'running') {
-        process.kill(r.hostPid, 'SIGKILL');
-        clearInterval(timer);
-      }
-    }, 2);
-    await j.idle();
-    clearInterval(timer);
+    await killHostAtStep(j, run.id, at);
     expect(j.get(run.id)!.status, `killed at step ${at}`).toBe('interrupted');
     j.resume(run.id);
     await j.idle();

@@ -1,13 +1,11 @@
 // A real training run in the real engine host on a tiny model: kill -9 at a random step and inside a checkpoint
 // write, resume, and get exactly the losses of an uninterrupted run (CPU training is deterministic).
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLibraryDb } from '../../main/library/db';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveTrainingConfig, type TrainingConfig } from '../../main/runs/config';
-import { hostEntryPath, nodeHostSpawner } from '../../main/runs/host-process';
-import { TrainingJobs } from '../../main/runs/jobs';
 import { readMetrics } from '../../main/runs/run-dir';
+import { hostJobs, killHostAtStep, requireHostBuild } from '../helpers/host-jobs';
 import { tempDir } from '../helpers/temp-dir';
 import { tinyModel } from '../helpers/tiny-model';
 import { readFileSync } from 'node:fs';
@@ -16,7 +14,7 @@ const root = tempDir('lathe-train-');
 let config: TrainingConfig;
 
 beforeAll(async () => {
-  if (!existsSync(hostEntryPath())) throw new Error('run `npm run build` first (npm test does)');
+  requireHostBuild();
   const model = await tinyModel({ arch: 'llama', tokenizer: 'synthetic', hidden: 64, layers: 2, heads: 4, kvHeads: 2, intermediate: 128, seed: 11 });
   const rows = readFileSync('assets/demo/contacts-sft.jsonl', 'utf8').split('\n').filter(Boolean).slice(0, 40);
   writeFileSync(join(root, 'data.jsonl'), rows.join('\n') + '\n');
@@ -26,16 +24,14 @@ beforeAll(async () => {
 });
 
 function jobs(name: string) {
-  const db = openLibraryDb(join(root, `${name}.sqlite`));
   const metrics: Map<string, number[]> = new Map();
-  const j = new TrainingJobs(db, join(root, name), nodeHostSpawner(), {
+  const j = hostJobs(root, name, {
     onMetrics: (runId, m) => {
       const seen = metrics.get(runId) ?? [];
       seen.push(m.step);
       metrics.set(runId, seen);
     },
   });
-  afterAll(() => j.shutdown());
   return { j, metrics };
 }
 
@@ -66,15 +62,7 @@ describe('training run in the engine host', () => {
     const run = await j.create(config, { name: 'killed' });
     const killAt = [3 + Math.floor(Math.random() * 4), 8 + Math.floor(Math.random() * 5)];
     for (const at of killAt) {
-      const timer = setInterval(() => {
-        const r = j.get(run.id)!;
-        if (r.step >= at && r.hostPid && r.status === 'running') {
-          process.kill(r.hostPid, 'SIGKILL');
-          clearInterval(timer);
-        }
-      }, 2);
-      await j.idle();
-      clearInterval(timer);
+      await killHostAtStep(j, run.id, at);
       const interrupted = j.get(run.id)!;
       expect(interrupted.status, `killed at step ${at}`).toBe('interrupted');
       expect(interrupted.error).toMatchObject({ code: 'engine.hostCrashed', message: expect.stringContaining('SIGKILL') });

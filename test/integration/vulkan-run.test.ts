@@ -2,15 +2,13 @@
 // run killed with SIGKILL mid-way resumes to exactly the uninterrupted Vulkan run's losses (the Vulkan ops are
 // deterministic: fixed reduction orders, no atomics). On lavapipe in CI; skipped loudly without a usable device
 // unless LATHE_REQUIRE_VULKAN=1.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAddon } from '../../main/engine/addon';
-import { openLibraryDb } from '../../main/library/db';
 import { resolveTrainingConfig, type TrainingConfig } from '../../main/runs/config';
-import { hostEntryPath, nodeHostSpawner } from '../../main/runs/host-process';
-import { TrainingJobs } from '../../main/runs/jobs';
 import { readMetrics } from '../../main/runs/run-dir';
+import { hostJobs, killHostAtStep, requireHostBuild } from '../helpers/host-jobs';
 import { tempDir } from '../helpers/temp-dir';
 import { tinyModel } from '../helpers/tiny-model';
 
@@ -20,7 +18,7 @@ let config: TrainingConfig;
 let skipReason = '';
 
 beforeAll(async () => {
-  if (!existsSync(hostEntryPath())) throw new Error('run `npm run build` first (npm test does)');
+  requireHostBuild();
   const devices = loadAddon().probeBackends().vulkanDevices ?? [];
   if (!devices.some((d) => d.usable)) skipReason = devices.length ? `no usable Vulkan device (${devices.map((d) => `${d.name}: ${d.reason}`).join('; ')})` : 'no Vulkan device or no Vulkan backend in this build';
   const model = await tinyModel({ arch: 'llama', tokenizer: 'synthetic', hidden: 64, layers: 2, heads: 4, kvHeads: 2, intermediate: 128, seed: 11 });
@@ -31,11 +29,7 @@ beforeAll(async () => {
   config = resolveTrainingConfig({ model, dataset: join(root, 'data.jsonl'), seqLen: 96, lengthPolicy: 'split', microBatch: 2, gradAccum: 2, maxSteps: 12, warmupSteps: 2, learningRate: 0.003, evalEvery: 4, checkpointEverySteps: 3, checkpointEveryMinutes: 0, loraDropout: 0.1, quant: 'nf4', keepCheckpoints: 2, threads: 1, device: 'vulkan' });
 });
 
-function jobs(name: string) {
-  const j = new TrainingJobs(openLibraryDb(join(root, `${name}.sqlite`)), join(root, name), nodeHostSpawner(), {});
-  afterAll(() => j.shutdown());
-  return j;
-}
+const jobs = (name: string) => hostJobs(root, name);
 
 const losses = (runDir: string) => readMetrics(runDir).filter((m) => (m.step as number) > 0).map((m) => [m.step as number, m.loss as number, (m.evalLoss as number | undefined) ?? null] as const);
 
@@ -74,15 +68,7 @@ describe('training run on the Vulkan backend', () => {
     const j = jobs('killed');
     const run = await j.create(config, { name: 'killed' });
     const at = 5 + Math.floor(Math.random() * 4);
-    const timer = setInterval(() => {
-      const r = j.get(run.id)!;
-      if (r.step >= at && r.hostPid && r.status === 'running') {
-        process.kill(r.hostPid, 'SIGKILL');
-        clearInterval(timer);
-      }
-    }, 2);
-    await j.idle();
-    clearInterval(timer);
+    await killHostAtStep(j, run.id, at);
     expect(j.get(run.id)!.status, `killed at step ${at}`).toBe('interrupted');
     j.resume(run.id);
     await j.idle();
