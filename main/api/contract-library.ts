@@ -12,13 +12,16 @@ export interface LibraryStatus {
 }
 
 export interface LibraryRebuildResult {
+  /** Where the old database (and its -wal/-shm) went; empty when there was none. */
   keptAs: string[];
   projects: number;
   datasets: number;
   runs: number;
   metrics: number;
   checkpoints: number;
+  /** Things restored with a change, e.g. a dataset whose project was gone, now under "Recovered". */
   notes: string[];
+  /** Folders that could not be read, with why. */
   problems: { path: string; reason: string }[];
 }
 

@@ -12,23 +12,14 @@ import { readRunStatus, runFiles } from '../runs/run-dir';
 import { openLibraryDb, type Db } from './db';
 import { DatasetsRepo, type NewDataset } from './datasets-repo';
 import { otherLiveHolder, newOwner } from './owner-lock';
+import type { LibraryRebuildResult } from '../api/contract-library';
 import type { LibraryPaths } from './paths';
 import { ProjectsRepo } from './projects-repo';
 import { RunsRepo } from './runs-repo';
 
-export interface RebuildReport {
+/** What a rebuild did: the API's result (contract-library.ts, the shared layer) plus the database it rebuilt. */
+export interface RebuildReport extends LibraryRebuildResult {
   database: string;
-  /** Where the old database (and its -wal/-shm) went; empty when there was none. */
-  keptAs: string[];
-  projects: number;
-  datasets: number;
-  runs: number;
-  metrics: number;
-  checkpoints: number;
-  /** Things restored with a change, e.g. a dataset whose project was gone, now under "Recovered". */
-  notes: string[];
-  /** Folders that could not be read, with why. */
-  problems: { path: string; reason: string }[];
 }
 
 const RECOVERED_PROJECT = 'Recovered';
