@@ -10,29 +10,18 @@ import { ErrorText, Field } from '../../components/Field';
 import { Icon } from '../../components/Icon';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { AdvancedSettings, type Overrides } from './AdvancedSettings';
+import { DATA_KEYS, dataSettings } from './data-settings';
+import { PresetPicker } from './PresetPicker';
 import { PRIMARY_KEYS, buildConfig, configFields, configKeyOf, parseOverrides } from './config-form';
 import { FitCheckPanel } from './FitCheckPanel';
 import { GoalGuide } from './GoalGuide';
 import { goalById, type GoalId } from './goals';
 import { suggestionOverrides } from './fit-math';
-import { DEFAULT_PRESET, PRESETS, presetById, type PresetId } from './presets';
+import { DEFAULT_PRESET, presetById, type PresetId } from './presets';
 import { formatBytes } from './run-math';
 import { useFitCheck } from './useFitCheck';
 
 const nf = new Intl.NumberFormat('en-US');
-
-const DATA_KEYS: Record<string, string> = { validationFraction: 'validation share', seqLen: 'max length', lossMask: 'loss mask', lengthPolicy: 'length policy', chatTemplate: 'chat template' };
-
-/** The training settings an imported dataset carries from the Data step (only the keys a run has). */
-function dataSettings(d: DatasetSummary | undefined): Record<string, string | number> | undefined {
-  const t = d?.options?.training as Record<string, unknown> | undefined;
-  if (!t) return undefined;
-  const out: Record<string, string | number> = {};
-  // The Data step stores its template choice as `template` (the run's key is chatTemplate).
-  const given: Record<string, unknown> = { ...t, ...(t.chatTemplate === undefined && typeof t.template === 'string' ? { chatTemplate: t.template } : {}) };
-  for (const k of Object.keys(DATA_KEYS)) if (typeof given[k] === 'number' || typeof given[k] === 'string') out[k] = given[k] as string | number;
-  return Object.keys(out).length ? out : undefined;
-}
 
 /** A run's dataset as the form holds it: a library dataset's id (its folder …/datasets/<id>), or the file path. */
 function clonedDataset(path: string): string {
@@ -229,23 +218,7 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
 
       <GoalGuide goalId={goalId} onChange={setGoalId} datasetFormat={datasetFormat} />
 
-      <div className="field">
-        <span className="field-label" id="preset-label">
-          Preset
-        </span>
-        <div className="presets" role="radiogroup" aria-labelledby="preset-label">
-          {PRESETS.map((p) => (
-            <label key={p.id} className={`preset${p.id === presetId ? ' is-selected' : ''}`} data-testid={`preset-${p.id}`}>
-              <input type="radio" name="preset" value={p.id} checked={p.id === presetId} onChange={() => setPresetId(p.id)} className="sr-only" />
-              <span className="preset-title">
-                {p.label}
-                {p.id === presetId && <Icon name="check" size={14} />}
-              </span>
-              <span className="preset-text">{p.description}</span>
-            </label>
-          ))}
-        </div>
-      </div>
+      <PresetPicker presetId={presetId} onChange={setPresetId} />
 
       <details ref={advancedRef} className="advanced" open={advanced} onToggle={(e) => setAdvanced(e.currentTarget.open)}>
         <summary data-testid="advanced-toggle">

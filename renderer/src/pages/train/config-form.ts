@@ -61,6 +61,16 @@ const LABELS: Record<string, string> = {
   labelSmoothing: 'Label smoothing',
   simpoGamma: 'SimPO margin (γ)',
   initAdapter: 'Start from adapter',
+  loraPlusRatio: 'LoRA+ ratio (B learns faster)',
+  adamBeta1: 'Adam β1',
+  adamBeta2: 'Adam β2',
+  adamEps: 'Adam ε',
+  lengthPolicy: 'Longer rows',
+  chatTemplate: 'Chat template',
+  templateVars: 'Template variables',
+  columnMap: 'Column mapping',
+  datasetWeight: 'Main dataset weight',
+  mixture: 'Mix in more datasets',
 };
 
 /** Groups in the order a user tunes them; keys matching none go to "Engine". */
@@ -68,8 +78,8 @@ export const GROUP_ORDER = ['Objective', 'Adapter', 'Optimization', 'Data', 'Eva
 const GROUPS: [string, RegExp][] = [
   ['Objective', /^(objective|beta|labelSmoothing|simpoGamma|initAdapter)$/],
   ['Adapter', /^(quant|lora|rslora)/],
-  ['Data', /^(validation|seqLen|packing|lossMask|lengthPolicy|chatTemplate|templateVars|train(Reasoning|OnEos)|mixture|datasetWeight)/],
-  ['Optimization', /^(microBatch|gradAccum|epochs|maxSteps|learningRate|schedule|warmupSteps|weightDecay|maxGradNorm|seed)$/],
+  ['Data', /^(validation|seqLen|packing|lossMask|lengthPolicy|chatTemplate|templateVars|columnMap|train(Reasoning|OnEos)|mixture|datasetWeight)/],
+  ['Optimization', /^(microBatch|gradAccum|epochs|maxSteps|learningRate|schedule|warmupSteps|weightDecay|maxGradNorm|seed|adamBeta1|adamBeta2|adamEps)$/],
   ['Evaluation & checkpoints', /^(evalEvery|checkpoint|keepCheckpoints)/],
 ];
 

@@ -1,0 +1,16 @@
+// The settings an imported dataset carries from the Data step to the New run form (only keys a run has), with their
+// names in words for the form's "from your Data settings" hint.
+import type { DatasetSummary } from '../../../../main/api/contract';
+
+export const DATA_KEYS: Record<string, string> = { validationFraction: 'validation share', seqLen: 'max length', lossMask: 'loss mask', lengthPolicy: 'length policy', chatTemplate: 'chat template' };
+
+/** The training settings an imported dataset carries from the Data step (only the keys a run has). */
+export function dataSettings(d: DatasetSummary | undefined): Record<string, string | number> | undefined {
+  const t = d?.options?.training as Record<string, unknown> | undefined;
+  if (!t) return undefined;
+  const out: Record<string, string | number> = {};
+  // The Data step stores its template choice as `template` (the run's key is chatTemplate).
+  const given: Record<string, unknown> = { ...t, ...(t.chatTemplate === undefined && typeof t.template === 'string' ? { chatTemplate: t.template } : {}) };
+  for (const k of Object.keys(DATA_KEYS)) if (typeof given[k] === 'number' || typeof given[k] === 'string') out[k] = given[k] as string | number;
+  return Object.keys(out).length ? out : undefined;
+}
