@@ -49,7 +49,7 @@ describeBrowser('preference training (web mode)', () => {
     const datasetName = (await page.getByTestId('run-dataset-pick').locator('option').nth(1).textContent())!.split(' · ')[0];
     expect(await page.getByTestId('run-dataset').inputValue()).toBe(datasetName);
     // One source of truth: the Data step's settings come with the dataset, and the form says so.
-    expect(await page.getByTestId('data-settings-hint').textContent()).toMatch(/Validation share 0\.1, Max length 1024, Loss mask assistant: from your Data settings/);
+    expect(await page.getByTestId('data-settings-hint').textContent()).toMatch(/Validation share 0\.1, Max length 1024, Loss mask assistant, Length policy truncate: from your Data settings/);
     // SFT on preference pairs would ignore the rejected answers: the guide says so.
     await page.getByTestId('goal-data-warning').waitFor();
     expect(await page.getByTestId('goal-data-warning').textContent()).toMatch(/preference data/);
