@@ -1,7 +1,7 @@
 // API methods of the Evaluate step: loss/pass-rate evals with lineage, the checkpoint picker, side-by-side chat with
 // saved transcripts, and blind A/B ratings exported as a preference dataset.
 import { z } from 'zod';
-import type { EvalResult } from '../eval/types';
+import type { EvalResult, LossRow, SideResult, TaskRow } from '../eval/types';
 import type { AbPair, EvalRecord, Transcript } from '../library/evals-repo';
 import type { DatasetSummary } from '../data/api-types';
 import type { ChatAnswer } from '../host/eval/chat-op';
@@ -12,7 +12,7 @@ const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'is not a valid id');
 const LocalPath = z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters').refine((s) => !s.includes('\0'), 'must not contain NUL characters');
 const Name = z.string().max(120, 'must be at most 120 characters').transform((s) => s.trim()).refine((s) => s.length > 0, 'must not be empty');
 
-export type { AbPair, ChatAnswer, EvalRecord, EvalResult, Transcript };
+export type { AbPair, ChatAnswer, EvalRecord, EvalResult, LossRow, SideResult, TaskRow, Transcript };
 /** An A/B pair as the rater sees it: which model wrote which answer stays hidden until it is rated. */
 export type BlindPair = Omit<AbPair, 'sideA' | 'sideB'> & { sideA?: string; sideB?: string };
 export interface CheckpointPoint { step: number; loss: number | null; ppl: number | null; evalId: string }

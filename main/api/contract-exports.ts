@@ -1,7 +1,7 @@
 // API methods of the Export step: size estimate, start (runs in the engine host), cancel, and the exports table.
 import { z } from 'zod';
 import type { ExportRecord } from '../library/exports-repo';
-import { EXPORT_FORMATS, EXPORT_QUANTS } from '../export/export-formats';
+import { EXPORT_FORMATS, EXPORT_QUANTS } from './export-formats';
 // Only the hoisted `method` function comes from contract.ts: its consts are not initialised yet when contract.ts
 // (which spreads this table) pulls this module in, so the schemas below are local.
 import { method } from './contract';

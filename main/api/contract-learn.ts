@@ -1,12 +1,12 @@
 // API methods of the Learn page: live demonstrations on the project's base model (or the demo model when none is
 // chosen), all run in the engine host.
 import { z } from 'zod';
-import type { ApproachesResult, FillMaskResult, NextTokenResult, OneStepResult } from '../learn/types';
+import type { ApproachesResult, FillMaskResult, NextTokenResult, OneStepResult } from './learn-types';
 // Only the hoisted method() helper comes from contract.ts (which imports this file): its consts are not ready yet here.
 import { method } from './contract';
 
 export type { ApproachesResult, FillMaskResult, NextTokenResult, OneStepResult };
-export type { Approach, FillCandidate, MemoryParts, ModuleShape, NextTokenPosition, TokenPiece } from '../learn/types';
+export type { Approach, FillCandidate, MemoryParts, ModuleShape, NextTokenPosition, TokenPiece } from './learn-types';
 
 const LocalPath = z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters').refine((s) => !s.includes('\0'), 'must not contain NUL characters');
 /** The base model folder; absent = the generated demo model. */

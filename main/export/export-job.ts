@@ -15,8 +15,8 @@ import { exportOnnx } from './onnx-model';
 import { writeFileTarget, writeFolderAtomic } from './output-target';
 import { loraScale, readPeftAdapter, writePeftAdapter, type PeftAdapter } from './peft-adapter';
 
-import { EXPORT_FORMATS, type ExportFormat, type ExportQuant } from './export-formats';
-export { EXPORT_FORMATS, EXPORT_QUANTS, type ExportFormat, type ExportQuant } from './export-formats';
+import { EXPORT_FORMATS, type ExportFormat, type ExportQuant } from '../api/export-formats';
+export { EXPORT_FORMATS, EXPORT_QUANTS, type ExportFormat, type ExportQuant } from '../api/export-formats';
 
 export interface ExportRequest {
   source: ExportSource;

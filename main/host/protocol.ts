@@ -11,7 +11,7 @@ import type { ChatAnswer, ChatArgs } from './eval/chat-op';
 import type { NextTokenArgs, OneStepArgs } from './learn/next-token-op';
 import type { FillMaskArgs } from './learn/fill-mask-op';
 import type { ApproachesArgs } from './learn/approaches-op';
-import type { ApproachesResult, FillMaskResult, NextTokenResult, OneStepResult } from '../learn/types';
+import type { ApproachesResult, FillMaskResult, NextTokenResult, OneStepResult } from '../api/learn-types';
 
 /** What an op reports while it runs, besides its result. */
 type NoEvents = Record<never, never>;

@@ -1,7 +1,7 @@
 // Exact parameter counts for the Learn page's "full vs LoRA vs QLoRA" section, from a model's config alone: the shape
 // of every LoRA-targetable module, and how many weights each approach trains.
 import type { ModelSummary } from '../models/model-dir';
-import type { ModuleShape } from './types';
+import type { ModuleShape } from '../api/learn-types';
 
 /** The decoder's dimensions, as the model's config summary gives them. */
 export type DecoderShape = Pick<ModelSummary, 'hidden' | 'intermediate' | 'layers' | 'heads' | 'kvHeads' | 'headDim'>;

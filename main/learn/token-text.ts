@@ -1,7 +1,7 @@
 // Readable text of one token for the Learn page: the vocabulary's word-start markers (SentencePiece's ▁, byte-level
 // BPE's Ġ/Ċ) and byte tokens (<0x0A>) become the characters they stand for, so "▁the" shows as " the".
 import type { LatheTokenizer } from '../models/tokenizer';
-import type { TokenPiece } from './types';
+import type { TokenPiece } from '../api/learn-types';
 
 export function tokenText(tok: Pick<LatheTokenizer, 'idToToken' | 'decode'>, id: number): string {
   const raw = tok.idToToken(id);

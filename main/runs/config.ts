@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { DEVICE_PATTERN } from '../engine/device';
 import { LatheError } from '../api/errors';
 import { MAX_LORA_RANK } from '../engine/engine-options';
-import { MAP_KEY_PATTERN } from '../data/api-schemas';
+import { MAP_KEY_PATTERN } from '../api/dataset-schemas';
 import { TEMPLATE_NAMES, type TemplateName } from '../data/render';
 
 export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;

@@ -4,7 +4,7 @@ import { join, resolve, sep } from 'node:path';
 import type { z } from 'zod';
 import type { MethodOutput, MethodParsedInput } from '../api/contract';
 import { LatheError } from '../api/errors';
-import type { DatasetSource, ReadArgs } from '../data/api-schemas';
+import type { DatasetSource, ReadArgs } from '../api/dataset-schemas';
 import type { DatasetReportView } from '../data/api-types';
 import { runPipeline, defaultTemplate } from '../data/pipeline';
 import { readLines } from '../data/readers/lines';

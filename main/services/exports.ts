@@ -5,7 +5,7 @@ import type { MethodOutput, MethodParsedInput } from '../api/contract';
 import type { ExportView } from '../api/contract-exports';
 import { LatheError } from '../api/errors';
 import type { ExportSourceArgs } from '../export/export-args';
-import type { ExportFormat } from '../export/export-formats';
+import type { ExportFormat } from '../api/export-formats';
 import { estimateExportBytes } from '../export/estimate';
 import { resolveExportSource } from '../export/export-args';
 import { usageCommands } from '../export/usage-commands';

@@ -8,7 +8,7 @@ import { planModel, type LoraTarget, type MemoryPlan } from '../../engine/engine
 import { parameterCountFromConfig } from '../../models/catalog';
 import { summarizeConfig } from '../../models/model-dir';
 import { loraParameterCount, moduleShapes } from '../../learn/param-counts';
-import type { Approach, ApproachesResult, MemoryParts } from '../../learn/types';
+import type { Approach, ApproachesResult, MemoryParts } from '../../api/learn-types';
 
 export interface ApproachesArgs {
   model: string;

@@ -4,7 +4,7 @@
 import { LatheError } from '../../api/errors';
 import type { EngineModel, Quant } from '../../engine/engine';
 import type { LatheTokenizer } from '../../models/tokenizer';
-import type { FillCandidate, FillMaskResult } from '../../learn/types';
+import type { FillCandidate, FillMaskResult } from '../../api/learn-types';
 import { withModel } from '../eval/model-cache';
 import { DEMO_CONTEXT, demoIds, tokenizerFor, type LearnOpContext } from './common';
 import { tokenText } from '../../learn/token-text';

@@ -6,7 +6,7 @@ import { loraOptions, optimizerOptions } from '../trainer/engine-options-from-co
 import { ALL_LORA_TARGETS } from '../../engine/engine';
 import type { Quant } from '../../engine/engine';
 import { piece } from '../../learn/token-text';
-import type { NextTokenResult, OneStepResult, StepLosses } from '../../learn/types';
+import type { NextTokenResult, OneStepResult, StepLosses } from '../../api/learn-types';
 import { withModel } from '../eval/model-cache';
 import { DEMO_CONTEXT, demoIds, tokenizerFor, type LearnOpContext } from './common';
 

@@ -69,7 +69,7 @@ describe('LLaMA-Factory dataset_info.json', () => {
 
 describe('the API accepts the same mapping keys', () => {
   it('message-level keys and role values pass the import schema; unknown keys do not', async () => {
-    const { ImportArgs } = await import('../../../main/data/api-schemas');
+    const { ImportArgs } = await import('../../../main/api/dataset-schemas');
     const base = { source: { path: '/data/x.jsonl' }, projectId: '00000000-0000-4000-8000-000000000000' };
     const ok = ImportArgs.safeParse({ ...base, map: { messages: 'chat', role: 'speaker', content: 'text', 'role.assistant': 'bot', tools: 'functions' } });
     expect(ok.success, JSON.stringify(ok.error?.issues)).toBe(true);

@@ -3,7 +3,7 @@
 import { useState, type JSX } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { EvalResult } from '../../../../main/api/contract-evals';
-import type { LossRow, SideResult, TaskRow } from '../../../../main/eval/types';
+import type { LossRow, SideResult, TaskRow } from '../../../../main/api/contract-evals';
 
 const f = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
 const pct = (x: number | undefined) => (x === undefined ? 'n/a' : `${(100 * x).toFixed(1)}%`);

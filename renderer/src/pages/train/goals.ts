@@ -1,6 +1,6 @@
 // The New run form's first question, "what do you want to change?": each answer names the lever that changes it, the
 // objective and settings to start from, and which dataset formats fit. Fresh facts are not a fine-tuning job at all.
-import type { TrainingConfigInput } from '../../../../main/runs/config';
+import type { TrainingConfigInput } from '../../../../main/api/contract';
 
 export type GoalId = 'behaviour' | 'preference' | 'reasoning' | 'domain' | 'facts';
 

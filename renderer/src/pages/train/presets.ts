@@ -1,6 +1,6 @@
 // The three starting points offered in the New run form, as partial training configs over the server's defaults
 // (anything a preset does not set keeps the default from training.configHelp).
-import type { TrainingConfigInput } from '../../../../main/runs/config';
+import type { TrainingConfigInput } from '../../../../main/api/contract';
 
 export type PresetId = 'quick' | 'balanced' | 'max';
 
