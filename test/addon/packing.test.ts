@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ALL_LORA_TARGETS, openEngine, type Engine, type EngineModel } from '../../main/engine/engine';
-import { makeTiny, rng } from './tiny';
+import { makeTiny, randomizeLoraB } from './tiny';
 import { loraOf } from '../helpers/engine-options';
 
 const ROOT = join(process.cwd(), 'test', '.tmp', `engine-packing-${process.pid}`);
@@ -18,13 +18,8 @@ afterAll(() => undefined);
 
 async function model(): Promise<EngineModel> {
   const m = await engine.loadModel(dir, { quant: 'none', maxSeqLen: 32, lora: loraOf({ r: 4, alpha: 8, targets: ALL_LORA_TARGETS, seed: 3 }) });
-  const rand = rng(5);
-  for (let l = 0; l < 2; l++)
-    for (const mod of ALL_LORA_TARGETS) {
-      const b = m.loraTensor(l, mod, 'B');
-      for (let i = 0; i < b.length; i++) b[i] = (rand() * 2 - 1) * 0.2;
-      m.setLoraTensor(l, mod, 'B', b);
-    }
+  // Non-zero B (as after training), so the adapter changes the log-probs and A gets gradients.
+  randomizeLoraB(m, 5);
   return m;
 }
 

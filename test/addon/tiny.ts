@@ -3,6 +3,7 @@
 // the product's generator (main/models/make-tiny.ts) writes the tiny models everything else uses.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ALL_LORA_TARGETS, type LoraTarget } from '../../main/engine/engine';
 // Deterministic pseudo-random numbers: the trainer's own mulberry32.
 import { mulberry32 as rng } from '../../main/data/rng';
 export { rng };
@@ -169,4 +170,18 @@ export function makeTiny(dir: string, spec: TinySpec): TinyModel {
     writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: 0 }, weight_map: weightMap }));
   }
   return { dir, config, tensors: t };
+}
+
+/**
+ * Gives every LoRA B matrix of the first `layers` layers seeded values in ±0.2 (as after some training), so the adapter
+ * changes the log-probs and A gets non-trivial gradients; B starts at zero otherwise.
+ */
+export function randomizeLoraB(m: { loraTensor(l: number, mod: LoraTarget, which: 'B'): Float32Array; setLoraTensor(l: number, mod: LoraTarget, which: 'B', v: Float32Array): void }, seed: number, layers = 2): void {
+  const rand = rng(seed);
+  for (let l = 0; l < layers; l++)
+    for (const mod of ALL_LORA_TARGETS) {
+      const b = m.loraTensor(l, mod, 'B');
+      for (let i = 0; i < b.length; i++) b[i] = (rand() * 2 - 1) * 0.2;
+      m.setLoraTensor(l, mod, 'B', b);
+    }
 }

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ALL_LORA_TARGETS, openEngine, planModel, type Engine, type EngineModel, type Quant } from '../../main/engine/engine';
 import { sftObjective } from '../../main/host/trainer/sft';
-import { makeTiny, rng, type TinySpec } from './tiny';
+import { makeTiny, randomizeLoraB, rng, type TinySpec } from './tiny';
 import { adamw, loraOf } from '../helpers/engine-options';
 
 const ROOT = join(process.cwd(), 'test', '.tmp', `engine-train-${process.pid}`);
@@ -31,14 +31,8 @@ const TARGETS = [...TOKENS.slice(1), -1];
 
 async function withAdapter(arch: string, quant: Quant, r = 4): Promise<EngineModel> {
   const m = await engine.loadModel(dirs[arch], { quant, maxSeqLen: 32, lora: loraOf({ r, alpha: 8, targets: ALL_LORA_TARGETS, seed: 3 }) });
-  // Non-zero B (as after training), so gradients for A are non-trivial too.
-  const rand = rng(99);
-  for (let l = 0; l < 2; l++)
-    for (const mod of ALL_LORA_TARGETS) {
-      const b = m.loraTensor(l, mod, 'B');
-      for (let i = 0; i < b.length; i++) b[i] = (rand() * 2 - 1) * 0.2;
-      m.setLoraTensor(l, mod, 'B', b);
-    }
+  // Non-zero B (as after training), so the adapter changes the log-probs and A gets gradients.
+  randomizeLoraB(m, 99);
   return m;
 }
 

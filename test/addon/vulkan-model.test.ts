@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { ALL_LORA_TARGETS, openEngine, type Engine, type EngineModel, type Quant } from '../../main/engine/engine';
-import { makeTiny, rng, type TinySpec } from './tiny';
+import { makeTiny, randomizeLoraB, rng, type TinySpec } from './tiny';
 import { adamw, loraOf } from '../helpers/engine-options';
 
 const ROOT = join(process.cwd(), 'test', '.tmp', `engine-vulkan-${process.pid}`);
@@ -59,13 +59,7 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 async function load(arch: string, device: 'cpu' | 'vulkan', quant: Quant, dropout = 0): Promise<EngineModel> {
   const m = await engine.loadModel(dirs[arch], { device, quant, maxSeqLen: 64, lora: loraOf({ r: 4, alpha: 8, targets: ALL_LORA_TARGETS, seed: 3, dropout }) });
   // Non-zero B (as after training), so the adapter changes the log-probs and A gets gradients.
-  const rand = rng(99);
-  for (let l = 0; l < 2; l++)
-    for (const mod of ALL_LORA_TARGETS) {
-      const b = m.loraTensor(l, mod, 'B');
-      for (let i = 0; i < b.length; i++) b[i] = (rand() * 2 - 1) * 0.2;
-      m.setLoraTensor(l, mod, 'B', b);
-    }
+  randomizeLoraB(m, 99);
   return m;
 }
 
