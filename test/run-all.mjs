@@ -39,7 +39,7 @@ function vitest(name, extraArgs, reportName, env) {
 step('typecheck', npx, ['tsc', '--noEmit', '-p', 'tsconfig.json']);
 step('lint', npx, ['eslint', '.']);
 const built = step('build', npx, ['electron-vite', 'build']);
-vitest('unit, native and integration tests', [], 'unit.json');
+vitest('unit, addon and integration tests', [], 'unit.json');
 
 const chromium = process.env.LATHE_CHROMIUM || '/usr/bin/chromium';
 const requireBrowser = process.env.LATHE_REQUIRE_BROWSER === '1';
