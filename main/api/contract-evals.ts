@@ -1,16 +1,12 @@
 // API methods of the Evaluate step: loss/pass-rate evals with lineage, the checkpoint picker, side-by-side chat with
 // saved transcripts, and blind A/B ratings exported as a preference dataset.
 import { z } from 'zod';
-import type { EvalResult, LossRow, SideResult, TaskRow } from '../eval/types';
-import type { AbPair, EvalRecord, Transcript } from '../library/evals-repo';
-import type { DatasetSummary } from '../data/api-types';
-import type { ChatAnswer } from '../host/eval/chat-op';
+import type { AbPair, ChatAnswer, EvalRecord, EvalResult, LossRow, SideResult, TaskRow, Transcript } from './eval-types';
+import type { DatasetSummary } from './dataset-types';
 // Only the hoisted method() helper comes from contract.ts (which imports this file): its consts are not ready yet here.
 import { method } from './contract';
+import { Id, LocalPath, Name } from './schemas';
 
-const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'is not a valid id');
-const LocalPath = z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters').refine((s) => !s.includes('\0'), 'must not contain NUL characters');
-const Name = z.string().max(120, 'must be at most 120 characters').transform((s) => s.trim()).refine((s) => s.length > 0, 'must not be empty');
 
 export type { AbPair, ChatAnswer, EvalRecord, EvalResult, LossRow, SideResult, TaskRow, Transcript };
 /** An A/B pair as the rater sees it: which model wrote which answer stays hidden until it is rated. */

@@ -1,17 +1,11 @@
 // API methods of the Export step: size estimate, start (runs in the engine host), cancel, and the exports table.
 import { z } from 'zod';
-import type { ExportRecord } from '../library/exports-repo';
+import type { ExportRecord } from './export-types';
 import { EXPORT_FORMATS, EXPORT_QUANTS } from './export-formats';
 // Only the hoisted `method` function comes from contract.ts: its consts are not initialised yet when contract.ts
 // (which spreads this table) pulls this module in, so the schemas below are local.
 import { method } from './contract';
-
-const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'is not a valid id');
-const LocalPath = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(4096, 'must be at most 4096 characters')
-  .refine((s) => !s.includes('\0'), 'must not contain NUL characters');
+import { Id, LocalPath } from './schemas';
 
 export interface ExportView extends ExportRecord {
   /** Copyable commands for the consuming tools (ollama create, llama-cli, PEFT). */

@@ -4,11 +4,11 @@ import { z } from 'zod';
 import type { ApproachesResult, FillMaskResult, NextTokenResult, OneStepResult } from './learn-types';
 // Only the hoisted method() helper comes from contract.ts (which imports this file): its consts are not ready yet here.
 import { method } from './contract';
+import { LocalPath } from './schemas';
 
 export type { ApproachesResult, FillMaskResult, NextTokenResult, OneStepResult };
 export type { Approach, FillCandidate, MemoryParts, ModuleShape, NextTokenPosition, TokenPiece } from './learn-types';
 
-const LocalPath = z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters').refine((s) => !s.includes('\0'), 'must not contain NUL characters');
 /** The base model folder; absent = the generated demo model. */
 const Model = { model: LocalPath.optional(), quant: z.enum(['none', 'nf4', 'int8']).optional() };
 const Text = z.string().min(1, 'must not be empty').max(4000, 'must be at most 4000 characters');

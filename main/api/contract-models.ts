@@ -1,18 +1,14 @@
 // The model library's API methods (spread into the contract's method table): library, local import, the demo model,
 // hub download with progress and cancel, the catalog with fit estimates, a project's base model, and the hub token.
 import { z } from 'zod';
-import type { LibraryModel, ModelUse } from '../library/models-repo';
-import type { CatalogView } from '../models/catalog-view';
-import type { FitVerdict } from '../models/fit';
-import type { PullProgress } from '../models/hub/pull';
+import type { CatalogView, FitVerdict, LibraryModel, ModelUse, PullProgress } from './model-library-types';
 import { method } from './contract';
+import { Id, LocalPath as Path } from './schemas';
 
 export type { CatalogView, FitVerdict, LibraryModel, ModelUse };
 export type ModelProgress = PullProgress & { jobId: string };
 
 // Local copies of the contract's shared schemas: contract.ts imports this file, so its constants are not ready here.
-const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'is not a valid id');
-const Path = z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters').refine((s) => !s.includes('\0'), 'must not contain NUL characters');
 const RepoRef = z.string().min(3, 'must be owner/name').max(300, 'must be at most 300 characters');
 
 export interface TokenStatus {

@@ -2,14 +2,12 @@
 // Electron IPC, the web-mode WebSocket and the preload bridge are all generated from this one table.
 import { z } from 'zod';
 import { libraryMethods } from './contract-library';
-import type { MetricRecord, RunRecord } from '../library/runs-repo';
-import type { ModelSummary } from '../models/model-dir';
-import type { StepMetrics } from '../host/trainer/trainer';
-import type { FitCheck } from '../host/trainer/fit-check';
-import { TrainingConfigSchema, type ConfigFieldKind, type TrainingConfigInput } from '../runs/config';
+import type { FitCheck, MetricRecord, RunRecord, StepMetrics } from './run-types';
+import type { ModelSummary } from './model-types';
+import { TrainingConfigSchema, type ConfigFieldKind, type TrainingConfigInput } from './training-config';
 export type { TrainingConfigInput };
 import { ImportArgs, InspectArgs, PreviewArgs, RawLinesArgs } from './dataset-schemas';
-import type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary } from '../data/api-types';
+import type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary } from './dataset-types';
 import { exportsMethods, type ExportsEvents, type ExportView } from './contract-exports';
 export type { ExportView };
 import { modelMethods, type ModelProgress } from './contract-models';
@@ -30,15 +28,8 @@ export type ConfigHelp = Record<string, { help: string; default: unknown } & Con
 
 // ---------- shared schemas ----------
 
-/** A user-visible name: trimmed, 1..120 characters, no control characters. */
-export const Name = z
-  .string()
-  .max(120, 'must be at most 120 characters')
-  .transform((s) => s.trim())
-  .refine((s) => s.length > 0, 'must not be empty')
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
-
-export const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'is not a valid id');
+import { Id, LocalPath, Name } from './schemas';
+export { Id, LocalPath, Name };
 
 const NoArgs = z.object({}).strict().optional();
 
@@ -123,13 +114,6 @@ export interface HostCrash {
 export function method<O>() {
   return <I extends z.ZodType>(input: I, description: string) => ({ input, description, output: undefined as unknown as O });
 }
-
-/** A path on the machine running Lathe (web mode: the server's disk), as typed or picked by the user. */
-export const LocalPath = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(4096, 'must be at most 4096 characters')
-  .refine((s) => !s.includes('\0'), 'must not contain NUL characters');
 
 export const methods = {
   ...libraryMethods,

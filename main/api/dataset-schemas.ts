@@ -1,8 +1,7 @@
 // Argument schemas of the datasets.* API methods (zod only, so the renderer can share them through the contract).
 import { z } from 'zod';
+import { Id, LocalPath as Path } from './schemas';
 
-const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'is not a valid id');
-const Path = z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters').refine((s) => !s.includes('\0'), 'must not contain NUL characters');
 /** A file name inside an upload folder: no separators, no parent references. */
 const UploadName = z.string().min(1).max(200).refine((s) => !/[\\/\0]/.test(s) && s !== '.' && s !== '..', 'is not a plain file name');
 

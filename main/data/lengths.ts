@@ -1,25 +1,10 @@
 // Token-length statistics (min, median, p95, max, histogram) and the explicit over-length policy: truncate, drop or split.
 import type { TokenSeq, TokenizedExample } from './tokenize';
+import type { TokenStats, PolicyCounts } from '../api/dataset-types';
+export type { TokenStats, PolicyCounts };
 
 export type LengthPolicy = 'truncate' | 'drop' | 'split';
 export const LENGTH_POLICIES: LengthPolicy[] = ['truncate', 'drop', 'split'];
-
-export interface TokenStats {
-  count: number;
-  min: number;
-  p50: number;
-  p95: number;
-  max: number;
-  mean: number;
-  /** Examples longer than maxLen (before the policy). */
-  overLimit: number;
-  maxLen: number | null;
-  /** Equal-width bins over [0, top]; `edges` has bins + 1 entries. */
-  histogram: { edges: number[]; counts: number[] };
-  /** Trained (mask = 1) tokens over all sequences, and all tokens. */
-  trainedTokens: number;
-  totalTokens: number;
-}
 
 /** Collects one length per example (the longest of its sequences) in a compact growable array. */
 export class LengthStats {
@@ -73,18 +58,6 @@ export class LengthStats {
       totalTokens: this.totalTokens,
     };
   }
-}
-
-export interface PolicyCounts {
-  truncated: number;
-  dropped: number;
-  /** Examples that were split, and the pieces they became. */
-  split: number;
-  splitPieces: number;
-  /** Split pieces left out because they had no trained token. */
-  emptyPieces: number;
-  /** Rows the truncate policy left out because their last exchange alone is too long (the first LISTED_TOO_LONG). */
-  tooLong: { line: number; file?: string; reason: string }[];
 }
 
 const LISTED_TOO_LONG = 1000;

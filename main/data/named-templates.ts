@@ -2,7 +2,9 @@
 // Each `source` is one JSON string literal on one line: test/fixtures/scripts/render_templates.py reads them from this file to
 // make the golden renders, so the goldens check these exact sources against Python's jinja2.
 
-export type NamedTemplate = 'llama-2' | 'llama-3' | 'mistral' | 'gemma' | 'phi-3';
+import { NAMED_TEMPLATE_NAMES, type NamedTemplate } from '../api/template-names';
+
+export { NAMED_TEMPLATE_NAMES, type NamedTemplate };
 
 export interface NamedTemplateSpec {
   /** Strings that close an assistant turn in this template (trained with the turn). */
@@ -38,8 +40,6 @@ export const NAMED_TEMPLATES: Record<NamedTemplate, NamedTemplateSpec> = {
     description: "Phi-3: <|user|> … <|end|>, <|assistant|> … <|end|>, EOS at the end of a training row.",
   },
 };
-
-export const NAMED_TEMPLATE_NAMES = Object.keys(NAMED_TEMPLATES) as NamedTemplate[];
 
 export function isNamedTemplate(name: string): name is NamedTemplate {
   return Object.prototype.hasOwnProperty.call(NAMED_TEMPLATES, name);

@@ -1,6 +1,6 @@
 // The Data step's token preview: rows rendered, tokenized and fitted to the length exactly as training fits them.
 import { LatheError } from '../api/errors';
-import type { PreviewExample } from './api-types';
+import type { PreviewExample } from '../api/dataset-types';
 import { applyLengthPolicy, emptyPolicyCounts, type LengthPolicy } from './lengths';
 import { PieceBytes } from './offsets';
 import type { RenderSetup } from './render';

@@ -2,12 +2,11 @@
 import { LatheError } from '../api/errors';
 import { ChatTemplate } from '../models/chat-template';
 import type { LatheTokenizer } from '../models/tokenizer';
-import { isNamedTemplate, NAMED_TEMPLATE_NAMES, NAMED_TEMPLATES, type NamedTemplate } from './named-templates';
+import type { TemplateName } from '../api/template-names';
+import { isNamedTemplate, NAMED_TEMPLATES } from './named-templates';
 import type { ChatMessage, Example } from './types';
 
-/** 'model': the tokenizer's own chat template. Built-ins are for base models that have none (named-templates.ts). */
-export type TemplateName = 'model' | 'chatml' | 'alpaca' | NamedTemplate;
-export const TEMPLATE_NAMES: TemplateName[] = ['model', 'chatml', 'alpaca', ...NAMED_TEMPLATE_NAMES];
+export { TEMPLATE_NAMES, type TemplateName } from '../api/template-names';
 
 /**
  * assistant (default): assistant turns only; all: every token; last: the final assistant turn only; turns-marked: only

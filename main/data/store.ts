@@ -6,7 +6,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { LatheError } from '../api/errors';
-import type { DatasetSummary } from './api-types';
+import type { DatasetSummary } from '../api/dataset-types';
 import type { Db } from '../library/db';
 import { DatasetsRepo, type NewDataset } from '../library/datasets-repo';
 import type { LibraryPaths } from '../library/paths';

@@ -2,10 +2,10 @@
 // Only the engine host / CLI process may use it (it loads the addon). Every heavy call is async and takes an AbortSignal.
 import { LatheError } from '../api/errors';
 import { loadAddon } from './addon';
-import type { LoraOptions, LoraTarget, OptimizerOptions } from './engine-options';
+import type { LoraOptions, LoraTarget, OptimizerOptions } from '../api/engine-options';
 
 export type Quant = 'none' | 'nf4' | 'int8';
-export type { LoraOptions, LoraTarget, OptimizerOptions } from './engine-options';
+export type { LoraOptions, LoraTarget, OptimizerOptions } from '../api/engine-options';
 export const ALL_LORA_TARGETS: LoraTarget[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 
 /** The trainable tables of trainEmbeddings (PEFT modules_to_save names). */
@@ -21,7 +21,9 @@ export interface LoadModelOptions {
   signal?: AbortSignal;
 }
 
-import type { EngineDevice } from './device';
+import type { EngineDevice } from '../api/device';
+import type { MemoryPlan } from '../api/run-types';
+export type { MemoryPlan };
 export type { EngineDevice };
 
 export interface ModelInfo {
@@ -48,17 +50,6 @@ export interface ModelInfo {
   backend: string;
 }
 
-/** Bytes per arena. Memory-mapped checkpoint files are not counted (they are OS page cache). */
-export interface MemoryPlan {
-  weights: number;
-  lora: number;
-  kvCache: number;
-  activations: number;
-  scratch: number;
-  optimizer: number;
-  total: number;
-}
-
 export interface MemoryUsage {
   current: Omit<MemoryPlan, 'total'> & { total: number };
   peak: Omit<MemoryPlan, 'total'> & { total: number };
@@ -80,7 +71,7 @@ export interface GenerateOptions {
   signal?: AbortSignal;
 }
 
-/** One optimizer step's options: every key, no defaults (training/config.ts holds those). */
+/** One optimizer step's options: every key, no defaults (api/training-config.ts holds those). */
 export type StepOptions = OptimizerOptions;
 
 export interface StepResult {

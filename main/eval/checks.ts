@@ -1,8 +1,9 @@
 // Task-eval checks: each row's check is compiled once (a bad regex or schema is an error naming the row), then
 // judges a generated answer. `choice` is judged from log-probs of its options, not from generated text.
 import { Ajv, type ValidateFunction } from 'ajv';
+import type { CheckKind } from '../api/eval-types';
+export type { CheckKind };
 
-export type CheckKind = 'exact' | 'contains' | 'regex' | 'json' | 'json-schema' | 'choice';
 export const CHECK_KINDS: CheckKind[] = ['exact', 'contains', 'regex', 'json', 'json-schema', 'choice'];
 
 /** A check as written in an eval-set row (a bare kind string is the same as {kind}). */

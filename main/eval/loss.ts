@@ -1,5 +1,7 @@
 // Loss statistics over scored sequences: mean NLL over supervised tokens, perplexity = exp(mean NLL), per-example
 // loss (to find the worst examples) and a loss-by-position curve. Pure arithmetic, shared by the host and the tests.
+import type { ExampleLoss, LossSummary } from '../api/eval-types';
+export type { ExampleLoss, LossSummary };
 
 /** One sequence to score: mask[i] = 1 when ids[i] is a target (predicted from ids[0..i-1]); mask[0] is never used. */
 export interface ScoredSeq {
@@ -7,27 +9,6 @@ export interface ScoredSeq {
   mask: ArrayLike<number>;
   /** Where it came from (dataset line), for the worst-examples list. */
   line?: number;
-}
-
-export interface ExampleLoss {
-  index: number;
-  line?: number;
-  /** Mean NLL over this example's supervised tokens (NaN when it has none). */
-  loss: number;
-  tokens: number;
-}
-
-export interface LossSummary {
-  /** Mean NLL per supervised token (nats). */
-  loss: number;
-  /** exp(loss). */
-  ppl: number;
-  /** Supervised tokens scored. */
-  tokens: number;
-  examples: number;
-  perExample: ExampleLoss[];
-  /** Mean NLL of the targets at positions [start, start + width), for a loss-by-position chart. */
-  byPosition: { start: number; loss: number; tokens: number }[];
 }
 
 /** Accumulates teacher-forced log-probs, one sequence at a time in any order. */

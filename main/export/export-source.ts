@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LatheError } from '../api/errors';
 import { listCheckpoints, verifyCheckpoint } from '../runs/checkpoints';
-import type { TrainingConfig } from '../runs/config';
+import type { TrainingConfig } from '../api/training-config';
 import { parseTrainingConfigYaml } from '../runs/config-yaml';
 import { readMetrics, runFiles } from '../runs/run-dir';
 

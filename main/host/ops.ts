@@ -2,7 +2,7 @@
 import { LatheError } from '../api/errors';
 import { cudaLibraryPath, loadAddon } from '../engine/addon';
 import type { HostOpName, HostOps, HostSystemProbe } from './protocol';
-import { resolveTrainingConfig } from '../runs/config';
+import { resolveTrainingConfig } from '../api/training-config';
 import { fitCheck } from './trainer/fit-check';
 import { createNativeTrainable } from './trainer/native-model';
 import { trainRunOp } from './trainer/train-op';

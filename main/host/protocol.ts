@@ -6,7 +6,7 @@ import type { StepMetrics } from './trainer/trainer';
 import type { ExportJobArgs } from '../export/export-args';
 import type { ExportResult } from '../export/export-job';
 import type { CatalogPlanArgs, CatalogPlans } from '../models/catalog-plan';
-import type { EvalArgs, EvalResult } from '../eval/types';
+import type { EvalArgs, EvalResult } from '../api/eval-types';
 import type { ChatAnswer, ChatArgs } from './eval/chat-op';
 import type { NextTokenArgs, OneStepArgs } from './learn/next-token-op';
 import type { FillMaskArgs } from './learn/fill-mask-op';

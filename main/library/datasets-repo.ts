@@ -1,5 +1,5 @@
 // Datasets table access: the only code that writes SQL for datasets.
-import type { DatasetSummary } from '../data/api-types';
+import type { DatasetSummary } from '../api/dataset-types';
 import { LatheError } from '../api/errors';
 import type { Db } from './db';
 

@@ -1,52 +1,9 @@
 // Evals, chat transcripts and A/B ratings tables: the only code that writes SQL for them.
 import { randomUUID } from 'node:crypto';
 import { LatheError } from '../api/errors';
-import type { EvalResult, SideResult } from '../eval/types';
 import type { Db } from './db';
-
-export interface EvalRecord {
-  id: string;
-  projectId: string | null;
-  runId: string | null;
-  checkpoint: number | null;
-  kind: EvalResult['kind'];
-  sourceKind: string;
-  sourcePath: string | null;
-  dataHash: string;
-  model: string;
-  adapter: string | null;
-  settings: Record<string, unknown>;
-  base: SideResult | null;
-  adapterSide: SideResult;
-  createdAt: string;
-}
-
-export interface ChatTurn {
-  prompt: string;
-  answers: { side: string; text: string }[];
-}
-
-export interface Transcript {
-  id: string;
-  projectId: string;
-  title: string;
-  settings: Record<string, unknown>;
-  turns: ChatTurn[];
-  createdAt: string;
-}
-
-export interface AbPair {
-  id: string;
-  projectId: string;
-  prompt: string;
-  answerA: string;
-  answerB: string;
-  /** Which model wrote each answer: hidden from the UI until rated. */
-  sideA: string;
-  sideB: string;
-  choice: 'a' | 'b' | 'both-bad' | null;
-  createdAt: string;
-}
+import type { AbPair, ChatTurn, EvalRecord, EvalResult, SideResult, Transcript } from '../api/eval-types';
+export type { AbPair, ChatTurn, EvalRecord, Transcript };
 
 interface EvalRow {
   id: string; project_id: string | null; run_id: string | null; checkpoint: number | null; kind: EvalResult['kind']; source_kind: string; source_path: string | null;

@@ -3,34 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { LatheError } from '../api/errors';
 import type { Db } from './db';
-
-export type ModelSourceKind = 'hub' | 'local' | 'demo';
-
-export interface ModelFileRecord {
-  name: string;
-  size: number;
-  sha256: string;
-}
-
-export interface LibraryModel {
-  id: string;
-  name: string;
-  source: { kind: ModelSourceKind; repo: string | null; revision: string | null; commit: string | null };
-  /** The folder the engine reads: inside <library>/models, or the user's own folder when linked. */
-  dir: string;
-  /** true: a link to a folder the user keeps elsewhere (deleting the model leaves the folder alone). */
-  linked: boolean;
-  architecture: string;
-  modelType: string;
-  parameterCount: number;
-  dtype: string;
-  sizeBytes: number;
-  hasTokenizer: boolean;
-  hasChatTemplate: boolean;
-  license: string | null;
-  files: ModelFileRecord[];
-  createdAt: string;
-}
+import type { ModelSourceKind, ModelFileRecord, LibraryModel, ModelUse } from '../api/model-library-types';
+export type { ModelSourceKind, ModelFileRecord, LibraryModel, ModelUse };
 
 export type NewLibraryModel = Omit<LibraryModel, 'id' | 'createdAt'>;
 
@@ -72,14 +46,6 @@ const toModel = (r: ModelRow): LibraryModel => ({
   files: JSON.parse(r.files_json) as ModelFileRecord[],
   createdAt: r.created_at,
 });
-
-/** A run that uses a model, as listed before the model is deleted. */
-export interface ModelUse {
-  runId: string;
-  runName: string;
-  status: string;
-  projectId: string | null;
-}
 
 export class ModelsRepo {
   constructor(private readonly db: Db) {}

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync, renameSync, statSync } from 'nod
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Project } from '../api/contract';
-import type { DatasetSummary } from '../data/api-types';
+import type { DatasetSummary } from '../api/dataset-types';
 import { indexRunFolder, readMetricRows, summarizeMetrics } from '../runs/run-index';
 import { readRunStatus, runFiles } from '../runs/run-dir';
 import { openLibraryDb, type Db } from './db';

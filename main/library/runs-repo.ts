@@ -1,40 +1,7 @@
 // Runs, run_metrics and checkpoints tables: the index of what the run folders hold.
 import type { Db } from './db';
-
-export type RunStatus = 'queued' | 'running' | 'paused' | 'interrupted' | 'completed' | 'failed' | 'cancelled';
-
-export interface RunRecord {
-  id: string;
-  projectId: string | null;
-  name: string;
-  status: RunStatus;
-  runDir: string;
-  config: Record<string, unknown>;
-  step: number;
-  totalSteps: number;
-  lastLoss: number | null;
-  bestEvalLoss: number | null;
-  error: { code: string; message: string; hint?: string } | null;
-  hostPid: number | null;
-  createdAt: string;
-  updatedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface MetricRecord {
-  step: number;
-  loss: number | null;
-  lr: number;
-  gradNorm: number | null;
-  tokensPerSecond: number | null;
-  evalLoss: number | null;
-  memoryBytes: number | null;
-  /** Absent in rows written before the plan was recorded. */
-  plannedBytes?: number | null;
-  skipped: string | null;
-  at: string;
-}
+import type { RunStatus, RunRecord, MetricRecord } from '../api/run-types';
+export type { RunStatus, RunRecord, MetricRecord };
 
 interface RunRow {
   id: string;

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planTraining } from '../host/trainer/fit-check';
-import { resolveTrainingConfig } from '../runs/config';
+import { resolveTrainingConfig } from '../api/training-config';
 
 /** QLoRA at the settings most runs start from: rank 16 (alpha 32, every linear module), micro-batch 1. */
 export const CATALOG_SETTINGS = { quant: 'nf4' as const, loraR: 16, microBatch: 1, seqLens: [1024, 2048] };

@@ -1,10 +1,10 @@
 // The "will it fit" rule shared by the fit check and the catalog: a plan fits a memory pool when it needs at most a
 // fixed share of what is free (the rest stays for the OS and the app).
+import type { FitVerdict } from '../api/model-library-types';
+export type { FitVerdict };
 
 /** The share of free memory a run may plan to use. */
 export const BUDGET_SHARE = 0.85;
-
-export type FitVerdict = 'gpu' | 'cpu' | 'none';
 
 export interface MachineMemory {
   /** Free system memory now. */

@@ -4,40 +4,8 @@ import { basename, join } from 'node:path';
 import { checkTokenizerJson } from './tokenizer-check';
 import { LatheError } from '../api/errors';
 import { readCheckpointIndex } from './safetensors';
-
-export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3'] as const;
-export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
-
-export interface RopeInfo {
-  theta: number;
-  /** null, or the scaling block as written (rope_type normalised from legacy `type`). */
-  scaling: (Record<string, unknown> & { rope_type: string }) | null;
-}
-
-export interface ModelSummary {
-  dir: string;
-  architecture: string;
-  modelType: ModelType;
-  hidden: number;
-  intermediate: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  headDim: number;
-  vocab: number;
-  tied: boolean;
-  rmsNormEps: number;
-  maxPositionEmbeddings: number;
-  attentionBias: boolean;
-  rope: RopeInfo;
-  /** dtype(s) of the weights from the safetensors headers, e.g. "BF16" (or "F32+BF16" when mixed). */
-  dtype: string;
-  torchDtype: string | null;
-  parameterCount: number;
-  weightFiles: string[];
-  hasTokenizer: boolean;
-  hasChatTemplate: boolean;
-}
+import { SUPPORTED_MODEL_TYPES, type ModelSummary, type ModelType, type RopeInfo } from '../api/model-types';
+export { SUPPORTED_MODEL_TYPES, type ModelSummary, type ModelType, type RopeInfo };
 
 function bad(path: string, field: string, detail: string, hint = 'Check config.json against the model card, or re-download it.'): never {
   throw new LatheError('model_config_invalid', `${path}: field \`${field}\` ${detail}`, hint);

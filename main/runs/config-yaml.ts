@@ -1,7 +1,7 @@
 // Training config files: YAML with line numbers in syntax errors, then the same validation as every other front door.
 import { parseDocument } from 'yaml';
 import { LatheError } from '../api/errors';
-import { resolveTrainingConfig, type TrainingConfig } from './config';
+import { resolveTrainingConfig, type TrainingConfig } from '../api/training-config';
 
 /** Parses YAML text with line numbers in syntax errors, then validates. */
 export function parseTrainingConfigYaml(text: string, file = 'config.yaml'): TrainingConfig {

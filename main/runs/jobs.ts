@@ -9,7 +9,7 @@ import type { StepMetrics } from '../host/trainer/trainer';
 import { RunsRepo, type RunRecord } from '../library/runs-repo';
 import { LatheError } from '../api/errors';
 import { listCheckpoints } from './checkpoints';
-import type { TrainingConfig } from './config';
+import type { TrainingConfig } from '../api/training-config';
 import { appendLog, createRunDir, readRunStatus, runFiles, writeRunStatus, type RunStatusFile } from './run-dir';
 import { IndexGuard, indexRunFolder, summarizeMetrics } from './run-index';
 import { acquireLock, describeOwner, newOwner, otherLiveHolder, releaseLock, type LockOwner } from '../library/owner-lock';

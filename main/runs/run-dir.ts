@@ -5,8 +5,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { writeFileAtomic } from '../fs/atomic-file';
-import type { TrainingConfig } from './config';
-import { configHelp } from './config';
+import type { TrainingConfig } from '../api/training-config';
+import { configHelp } from '../api/training-config';
 
 export interface RunIdentity {
   id: string;

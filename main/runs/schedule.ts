@@ -1,6 +1,6 @@
 // Learning-rate schedules (linear warmup, then cosine / linear decay to a floor, warmup-stable-decay, or constant):
 // pure functions of the step.
-import type { TrainingConfig } from './config';
+import type { TrainingConfig } from '../api/training-config';
 
 type ScheduleKeys = Pick<TrainingConfig, 'learningRate' | 'schedule' | 'warmupSteps'> & Partial<Pick<TrainingConfig, 'minLrRatio' | 'decayFraction'>>;
 

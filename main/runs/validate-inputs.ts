@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { LatheError } from '../api/errors';
 import { readModelDir } from '../models/model-dir';
-import type { TrainingConfig } from './config';
+import type { TrainingConfig } from '../api/training-config';
 
 export async function validateRunInputs(config: TrainingConfig): Promise<void> {
   if (!existsSync(config.model)) {

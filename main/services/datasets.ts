@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { MethodOutput, MethodParsedInput } from '../api/contract';
 import { LatheError } from '../api/errors';
 import type { DatasetSource, ReadArgs } from '../api/dataset-schemas';
-import type { DatasetReportView } from '../data/api-types';
+import type { DatasetReportView } from '../api/dataset-types';
 import { runPipeline, defaultTemplate } from '../data/pipeline';
 import { readLines } from '../data/readers/lines';
 import { readParquet } from '../data/readers/parquet';

@@ -9,7 +9,7 @@ import type { BlindPair, ChatSide } from '../api/contract-evals';
 import { appRoot } from '../app-root';
 import { datasetDir, importDataset } from '../data/store';
 import { resolveTarget } from '../eval/resolve';
-import type { EvalSource } from '../eval/types';
+import type { EvalSource } from '../api/eval-types';
 import { DatasetsRepo } from '../library/datasets-repo';
 import { EvalsRepo, type AbPair } from '../library/evals-repo';
 import { listCheckpoints } from '../runs/checkpoints';

@@ -9,7 +9,7 @@ import { releaseLibraryLease, takeLibraryLease } from '../library/lease';
 import { newOwner } from '../library/owner-lock';
 import { defaultLibraryRoot, ensureLibraryFolders, libraryPaths } from '../library/paths';
 import { nodeHostSpawner, type HostSpawner } from '../runs/host-process';
-import type { TrainingConfig } from '../runs/config';
+import type { TrainingConfig } from '../api/training-config';
 import { TrainingJobs } from '../runs/jobs';
 import { ExportsRepo } from '../library/exports-repo';
 import { validateRunInputs } from '../runs/validate-inputs';

@@ -1,5 +1,5 @@
 // Training and run handlers: start/pause/resume/cancel go to the job manager; runs are read from the library.
-import { TrainingConfigObject, configHelp, configKinds } from '../runs/config';
+import { TrainingConfigObject, configHelp, configKinds } from '../api/training-config';
 import { readFile } from 'node:fs/promises';
 import { LatheError } from '../api/errors';
 import { readMetrics, runFiles } from '../runs/run-dir';

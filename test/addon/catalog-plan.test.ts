@@ -9,7 +9,7 @@ import { loadCatalog } from '../../main/models/catalog';
 import { CATALOG_SETTINGS, planCatalog } from '../../main/models/catalog-plan';
 import { tinyTensorShapes } from '../../main/models/make-tiny';
 import { readModelDir, summarizeConfig } from '../../main/models/model-dir';
-import { resolveTrainingConfig } from '../../main/runs/config';
+import { resolveTrainingConfig } from '../../main/api/training-config';
 import { tempDir } from '../helpers/temp-dir';
 
 /** A model folder whose model.safetensors has the real header and a sparse (unwritten) data region: no disk used. */

@@ -7,7 +7,7 @@ import { createNativeTrainable } from '../../main/host/trainer/native-model';
 import { runTrainingJob } from '../../main/host/trainer/run-job';
 import { loadTrainingData } from '../../main/host/trainer/training-data';
 import type { StepMetrics } from '../../main/host/trainer/trainer';
-import { resolveTrainingConfig } from '../../main/runs/config';
+import { resolveTrainingConfig } from '../../main/api/training-config';
 import { createRunDir, readMetrics } from '../../main/runs/run-dir';
 import { tempDir } from '../helpers/temp-dir';
 import { tinyModel } from '../helpers/tiny-model';

@@ -4,8 +4,8 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { ALL_LORA_TARGETS, engineOptionKeys, openEngine, type Engine, type EngineModel } from '../../main/engine/engine';
-import { LORA_KEYS, MAX_LORA_RANK, OPTIMIZER_KEYS } from '../../main/engine/engine-options';
-import { configKinds } from '../../main/runs/config';
+import { LORA_KEYS, MAX_LORA_RANK, OPTIMIZER_KEYS } from '../../main/api/engine-options';
+import { configKinds } from '../../main/api/training-config';
 import { adamw, loraOf } from '../helpers/engine-options';
 import { makeTiny } from './tiny';
 

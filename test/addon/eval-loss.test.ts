@@ -8,7 +8,7 @@ import { ALL_LORA_TARGETS, openEngine } from '../../main/engine/engine';
 import { runPipeline } from '../../main/data/pipeline';
 import { loadTokenizer } from '../../main/models/tokenizer';
 import { runEval } from '../../main/host/eval/run-eval';
-import type { LossRow } from '../../main/eval/types';
+import type { LossRow } from '../../main/api/eval-types';
 import { tempDir } from '../helpers/temp-dir';
 import { tinyModel } from '../helpers/tiny-model';
 import { loraOf } from '../helpers/engine-options';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { ALL_LORA_TARGETS, openEngine, planModel, type Engine, type EngineModel } from '../../main/engine/engine';
 import { planTraining } from '../../main/host/trainer/fit-check';
-import { resolveTrainingConfig } from '../../main/runs/config';
+import { resolveTrainingConfig } from '../../main/api/training-config';
 import { makeTiny, rng, type TinySpec } from './tiny';
 import { loraOf } from '../helpers/engine-options';
 

@@ -12,7 +12,7 @@ import { mixSeed } from '../../main/data/rng';
 import { runTrainingJob } from '../../main/host/trainer/run-job';
 import { loadTrainingData } from '../../main/host/trainer/training-data';
 import type { StepMetrics } from '../../main/host/trainer/trainer';
-import { resolveTrainingConfig } from '../../main/runs/config';
+import { resolveTrainingConfig } from '../../main/api/training-config';
 import { createRunDir, readMetrics } from '../../main/runs/run-dir';
 import { tempDir } from '../helpers/temp-dir';
 import { tinyModel } from '../helpers/tiny-model';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALL_LORA_TARGETS } from '../../main/engine/engine';
 import { createNativeTrainable } from '../../main/host/trainer/native-model';
-import { resolveTrainingConfig } from '../../main/runs/config';
+import { resolveTrainingConfig } from '../../main/api/training-config';
 import { makeTiny } from './tiny';
 
 const ROOT = join(process.cwd(), 'test', '.tmp', `reference-forward-${process.pid}`);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { configHelp } from '../../main/runs/config';
+import { configHelp } from '../../main/api/training-config';
 import { tinyModel } from '../helpers/tiny-model';
 import { createAndOpenProject, describeBrowser, screenshot, startApp, type AppSession } from './harness';
 

@@ -1,8 +1,8 @@
 // Engine options for tests that drive the engine directly: the training config's defaults (the only defaults there
 // are) under each test's own values, with clipping off and the tables at the adapter's rate unless a test sets them.
-import type { LoraOptions, OptimizerOptions } from '../../main/engine/engine-options';
+import type { LoraOptions, OptimizerOptions } from '../../main/api/engine-options';
 import { loraOptions, optimizerOptions } from '../../main/host/trainer/engine-options-from-config';
-import { resolveTrainingConfig } from '../../main/runs/config';
+import { resolveTrainingConfig } from '../../main/api/training-config';
 
 const defaults = resolveTrainingConfig({ model: '(test)', dataset: '(test)' });
 

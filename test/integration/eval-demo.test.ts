@@ -10,7 +10,7 @@ import { createRuntime, type Runtime } from '../../main/services/runtime';
 import { ensureDemoBaseModel } from '../../main/runs/demo-model';
 import { hostEntryPath } from '../../main/runs/host-process';
 import type { MethodName, MethodOutput } from '../../main/api/contract';
-import type { TaskRow } from '../../main/eval/types';
+import type { TaskRow } from '../../main/api/eval-types';
 import { tempDir } from '../helpers/temp-dir';
 
 const STEPS = 50;

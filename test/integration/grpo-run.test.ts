@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolveTrainingConfig, type TrainingConfig } from '../../main/runs/config';
+import { resolveTrainingConfig, type TrainingConfig } from '../../main/api/training-config';
 import { readMetrics } from '../../main/runs/run-dir';
 import { hostJobs, killHostAtStep, requireHostBuild } from '../helpers/host-jobs';
 import { tempDir } from '../helpers/temp-dir';

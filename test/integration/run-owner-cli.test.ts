@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openLibraryDb } from '../../main/library/db';
 import { libraryPaths } from '../../main/library/paths';
-import { resolveTrainingConfig } from '../../main/runs/config';
+import { resolveTrainingConfig } from '../../main/api/training-config';
 import { hostEntryPath, nodeHostSpawner } from '../../main/runs/host-process';
 import { TrainingJobs } from '../../main/runs/jobs';
 import { readMetrics } from '../../main/runs/run-dir';

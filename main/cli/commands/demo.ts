@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { createRuntime } from '../../services/runtime';
-import { parseDevice } from '../../engine/device';
+import { parseDevice } from '../../api/device';
 import { runDemo } from '../demo';
 import { formatBytes } from '../format';
 

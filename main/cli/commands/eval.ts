@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { LatheError } from '../../api/errors';
 import { resolveTarget } from '../../eval/resolve';
-import type { EvalResult, EvalSource, SideResult, TaskRow } from '../../eval/types';
+import type { EvalResult, EvalSource, SideResult, TaskRow } from '../../api/eval-types';
 import { runEval } from '../../host/eval/run-eval';
 import { release } from '../../host/eval/model-cache';
 import { parseQuant, sigintSignal } from './score';

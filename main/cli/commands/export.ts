@@ -9,7 +9,7 @@ import { quantizedBaseWeights } from '../../export/nf4-base';
 import { openEngine, type EngineModel } from '../../engine/engine';
 import { usageCommands } from '../../export/usage-commands';
 import { loadTrainingData } from '../../host/trainer/training-data';
-import { TrainingConfigSchema } from '../../runs/config';
+import { TrainingConfigSchema } from '../../api/training-config';
 import { formatBytes } from '../format';
 import { parseQuant, sigintSignal } from './score';
 

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { LatheError } from '../../api/errors';
 import { openEngine } from '../../engine/engine';
-import { parseDevice } from '../../engine/device';
+import { parseDevice } from '../../api/device';
 import { loadTokenizer } from '../../models/tokenizer';
 import { parseQuant, sigintSignal } from './score';
 

@@ -1,7 +1,7 @@
 // `lathe score`: teacher-forced per-token log-probs of a token sequence, logprobs[i] = log p(ids[i+1] | ids[0..i]).
 import type { Command } from 'commander';
 import { LatheError } from '../../api/errors';
-import { parseDevice } from '../../engine/device';
+import { parseDevice } from '../../api/device';
 import { openEngine, type Quant } from '../../engine/engine';
 import { loadTokenizer } from '../../models/tokenizer';
 

@@ -7,6 +7,8 @@ import { loadTokenizer, type LatheTokenizer } from '../../models/tokenizer';
 import type { ChatMessage } from '../../models/chat-template';
 import { promptIds } from './task-eval';
 import { withModel } from './model-cache';
+import type { ChatAnswer } from '../../api/eval-types';
+export type { ChatAnswer };
 
 export interface ChatSettings {
   temperature: number;
@@ -26,14 +28,6 @@ export interface ChatArgs {
   sides: (string | null)[];
   messages: ChatMessage[];
   settings: ChatSettings;
-}
-
-export interface ChatAnswer {
-  side: string | null;
-  text: string;
-  tokens: number;
-  finishReason: string;
-  seed: number;
 }
 
 const MAX_CONTEXT = 4096;

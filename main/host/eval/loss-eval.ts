@@ -1,7 +1,7 @@
 // A loss evaluation on one loaded model: the adapter's side and, when there is an adapter, the base's (adapter off).
 import { scoreSequences, type ScoringModel } from './scorer';
 import { worstExamples, type LossSummary, type ScoredSeq } from '../../eval/loss';
-import { FORGETTING_THRESHOLD, type EvalResult, type LossRow, type SideResult } from '../../eval/types';
+import { FORGETTING_THRESHOLD, type EvalResult, type LossRow, type SideResult } from '../../api/eval-types';
 
 export interface LossEvalInput {
   model: ScoringModel;

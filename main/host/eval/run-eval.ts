@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { LatheError } from '../../api/errors';
 import { loadTokenizer } from '../../models/tokenizer';
 import { loadEvalSet } from '../../eval/eval-set';
-import type { EvalArgs, EvalResult } from '../../eval/types';
+import type { EvalArgs, EvalResult } from '../../api/eval-types';
 import { loadSequences } from './sources';
 import { lossEval } from './loss-eval';
 import { promptIds, taskEval } from './task-eval';

@@ -7,11 +7,11 @@ import { LatheError } from '../../api/errors';
 import { runPipeline } from '../../data/pipeline';
 import { DATASET_FILES } from '../../data/store';
 import type { LatheTokenizer } from '../../models/tokenizer';
-import type { TrainingConfig } from '../../runs/config';
+import type { TrainingConfig } from '../../api/training-config';
 import { parseTrainingConfigYaml } from '../../runs/config-yaml';
 import { runFiles } from '../../runs/run-dir';
 import type { ScoredSeq } from '../../eval/loss';
-import type { EvalSource } from '../../eval/types';
+import type { EvalSource } from '../../api/eval-types';
 import { loadTrainingData } from '../trainer/training-data';
 import { forgettingProbePath, textWindows } from './text-windows';
 

@@ -5,7 +5,7 @@ import type { GenerateOptions, GenerateResult } from '../../engine/engine';
 import type { LatheTokenizer } from '../../models/tokenizer';
 import type { ChatMessage } from '../../models/chat-template';
 import type { EvalSetRow } from '../../eval/eval-set';
-import { diffOf, type SideResult, type TaskRow } from '../../eval/types';
+import { diffOf, type SideResult, type TaskRow } from '../../api/eval-types';
 import type { ScoringModel } from './scorer';
 
 export interface TaskModel extends ScoringModel {

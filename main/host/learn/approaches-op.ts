@@ -1,6 +1,6 @@
 // The Learn page's "full fine-tuning vs LoRA vs QLoRA" figures in the engine host: the model's real module shapes, the
 // exact trainable counts, and memory from the engine's own training plan (planModel, the fit check's numbers).
-import { resolveTrainingConfig } from '../../runs/config';
+import { resolveTrainingConfig } from '../../api/training-config';
 import { loraOptions } from '../trainer/engine-options-from-config';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

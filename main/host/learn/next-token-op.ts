@@ -1,7 +1,7 @@
 // The Learn page's next-token demo in the engine host: the top-k next tokens at every position of a text (base model,
 // adapter off), and "one step": the whole text as one summed loss, one real backward + AdamW step on a throwaway LoRA,
 // then the same text scored again.
-import { resolveTrainingConfig } from '../../runs/config';
+import { resolveTrainingConfig } from '../../api/training-config';
 import { loraOptions, optimizerOptions } from '../trainer/engine-options-from-config';
 import { ALL_LORA_TARGETS } from '../../engine/engine';
 import type { Quant } from '../../engine/engine';

@@ -1,6 +1,6 @@
 // The one place a TrainingConfig becomes the engine's LoRA and optimizer options (the defaults are the config's).
-import type { LoraOptions, OptimizerOptions } from '../../engine/engine-options';
-import type { TrainingConfig } from '../../runs/config';
+import type { LoraOptions, OptimizerOptions } from '../../api/engine-options';
+import type { TrainingConfig } from '../../api/training-config';
 
 export function loraOptions(c: TrainingConfig): LoraOptions {
   return { r: c.loraR, alpha: c.loraAlpha, dropout: c.loraDropout, rslora: c.rslora, targets: c.loraTargets, seed: c.seed, trainEmbeddings: c.trainEmbeddings };

@@ -1,7 +1,7 @@
 // What the trainer needs from the engine: the one differentiable primitive (per-token log-probs of targets and their
 // gradient w.r.t. LoRA), an optimizer step, and state save/load. The native facade (main/engine) implements it; tests
 // use a small pure-TypeScript model with the same contract.
-import type { OptimizerOptions } from '../../engine/engine-options';
+import type { OptimizerOptions } from '../../api/engine-options';
 
 /** A micro-batch of B sequences of T positions, flattened row-major (B*T). */
 export interface TrainBatch {
@@ -17,7 +17,7 @@ export interface TrainBatch {
   positions?: Int32Array;
 }
 
-/** The engine's optimizer options, declared once (main/engine/engine-options.ts). */
+/** The engine's optimizer options, declared once (main/api/engine-options.ts). */
 export type StepOptions = OptimizerOptions;
 
 export interface StepResult {

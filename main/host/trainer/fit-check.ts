@@ -3,36 +3,17 @@
 import { loraOptions } from './engine-options-from-config';
 import type { VulkanDeviceInfo } from '../../api/contract';
 import { loadAddon } from '../../engine/addon';
-import { parseDevice } from '../../engine/device';
+import { parseDevice } from '../../api/device';
 import { planModel, type MemoryPlan } from '../../engine/engine';
-import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../runs/config';
+import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../api/training-config';
 import { BatchSource } from './batches';
 import { fitDevice } from './fit-device';
 import { createNativeTrainable, withGeneration } from './native-model';
 import { sftSeeds } from './sft';
 import { totalStepsFor } from './trainer';
 import { loadTrainingData } from './training-data';
-
-export interface FitCheck {
-  /** Where the run's buffers live: system memory (cpu) or a Vulkan GPU's memory. */
-  device: 'cpu' | 'vulkan';
-  /** "CPU (system memory)" or the GPU's name. */
-  deviceName: string;
-  plan: MemoryPlan;
-  plannedBytes: number;
-  /** Memory free now, and the share of it a run may plan to use (the rest stays for the OS and the app). */
-  freeBytes: number;
-  totalBytes: number;
-  budgetBytes: number;
-  fits: boolean;
-  /** When it does not fit: the largest settings that would (null when even the smallest does not). */
-  suggestion: { microBatch: number; seqLen: number } | null;
-  message: string;
-  totalSteps?: number;
-  secondsPerStep?: number;
-  etaSeconds?: number;
-  trainExamples?: number;
-}
+import type { FitCheck } from '../../api/run-types';
+export type { FitCheck };
 
 /**
  * The engine's training plan for a config at a micro-batch and sequence length. With `storageDtype` the plan comes
@@ -46,7 +27,6 @@ export async function planTraining(config: TrainingConfig, batch: number, seqLen
   // GRPO samples its groups while the previous step's training buffers are still held: both count.
   return withGeneration(train, await planModel(config.model, { ...opts, batch: config.grpoGroupSize, mode: 'generate' }));
 }
-
 
 function vulkanDevices(): VulkanDeviceInfo[] {
   try {

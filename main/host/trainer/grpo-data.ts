@@ -6,7 +6,7 @@ import { LatheError } from '../../api/errors';
 import { splitFlags } from '../../data/split';
 import { emptyReport, validateDataset } from '../../data/validate';
 import type { LatheTokenizer } from '../../models/tokenizer';
-import type { TrainingConfig } from '../../runs/config';
+import type { TrainingConfig } from '../../api/training-config';
 import type { TokenizedExample } from './batches';
 import { rowsFileOf } from './dataset-source';
 

@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatShares, planMixture } from '../../data/mixture';
-import type { TrainingConfig } from '../../runs/config';
+import type { TrainingConfig } from '../../api/training-config';
 import type { JobData } from './run-job';
 
 type LoadOne = (config: TrainingConfig, runDir: string, log: (m: string) => void, reportName?: string) => Promise<JobData>;

@@ -3,9 +3,9 @@
 // dropout masks; the count travels in the engine state file's RNG word.
 import { loraOptions } from './engine-options-from-config';
 import { openEngine, type EngineModel, type MemoryPlan } from '../../engine/engine';
-import { parseDevice } from '../../engine/device';
+import { parseDevice } from '../../api/device';
 import { LatheError } from '../../api/errors';
-import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../runs/config';
+import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../api/training-config';
 import type { StepResult, TrainBatch, TrainableModel } from './engine-port';
 import { mixSeed } from '../../data/rng';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { LatheError } from '../../api/errors';
 import { writeFileAtomic } from '../../fs/atomic-file';
 import { cleanTempCheckpoints, latestValidCheckpoint, pruneCheckpoints, writeCheckpoint } from '../../runs/checkpoints';
-import type { TrainingConfig } from '../../runs/config';
+import type { TrainingConfig } from '../../api/training-config';
 import { parseTrainingConfigYaml } from '../../runs/config-yaml';
 import { appendLog, appendMetrics, readMetrics, readRunStatus, runFiles, writeRunStatus, type RunStatusFile } from '../../runs/run-dir';
 import { BatchSource, type TokenizedExample } from './batches';

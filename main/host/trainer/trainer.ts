@@ -2,13 +2,15 @@
 // default; objectives/), the numerics guard, periodic evaluation and checkpoint hooks. All of its state is {step, cursor, counters}; with the engine's own state
 // (LoRA, Adam moments, RNG) that is everything needed for an exact resume.
 import { LatheError } from '../../api/errors';
-import type { TrainingConfig } from '../../runs/config';
+import type { TrainingConfig } from '../../api/training-config';
 import { learningRateAt } from '../../runs/schedule';
 import type { BatchSource, DataCursor } from './batches';
 import { optimizerOptions } from './engine-options-from-config';
 import type { TrainableModel } from './engine-port';
 import type { TrainObjective } from './objectives/objective';
 import { sftObjective } from './objectives/sft-objective';
+import type { StepMetrics } from '../../api/run-types';
+export type { StepMetrics };
 
 export interface TrainerState {
   /** Optimizer steps completed (including skipped ones: the schedule moves on). */
@@ -23,27 +25,6 @@ export interface TrainerState {
 }
 
 export const initialTrainerState = (): TrainerState => ({ step: 0, cursor: { epoch: 0, index: 0 }, skippedNonFinite: 0, skippedEmpty: 0, tokensSeen: 0, bestEvalLoss: null });
-
-export interface StepMetrics {
-  step: number;
-  epoch: number;
-  loss: number | null;
-  lr: number;
-  gradNorm: number | null;
-  tokens: number;
-  tokensPerSecond: number;
-  /** Why the step changed nothing, if it did. */
-  skipped?: 'non-finite' | 'no-supervised-tokens';
-  evalLoss?: number;
-  evalPerplexity?: number;
-  /** When the step finished (ISO time, set by the job that records it). */
-  at?: string;
-  /** Engine memory in use after the step, and the plan it is held against (bytes), when the engine reports them. */
-  memoryBytes?: number;
-  plannedBytes?: number;
-  /** Objective-specific figures (preference: rewards/chosen, rewards/accuracy, ..., and eval/... at evaluations). */
-  extra?: Record<string, number>;
-}
 
 export interface TrainerHooks {
   onStep?(m: StepMetrics, state: TrainerState): void | Promise<void>;

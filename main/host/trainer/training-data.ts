@@ -13,7 +13,7 @@ import { splitFlags } from '../../data/split';
 import type { TokenSeq } from '../../data/tokenize';
 import { slidingWindows } from '../../data/windows';
 import { loadTokenizer, type LatheTokenizer } from '../../models/tokenizer';
-import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../runs/config';
+import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../api/training-config';
 import type { TokenizedExample } from './batches';
 import { forgettingProbePath, textWindows } from '../eval/text-windows';
 import { isLibraryDataset, rowsFileOf } from './dataset-source';

@@ -12,17 +12,8 @@ import { readModelDir } from '../model-dir';
 import { authHeaders, fetchRepoInfo, type HubFile } from './api';
 import { downloadFile } from './download-file';
 import { isNeededFile, isPickle } from './select';
-
-export interface PullProgress {
-  repo: string;
-  file: string;
-  bytes: number;
-  totalBytes: number;
-  bytesPerSecond: number;
-  etaSeconds: number | null;
-  filesDone: number;
-  filesTotal: number;
-}
+import type { PullProgress } from '../../api/model-library-types';
+export type { PullProgress };
 
 export interface PullOptions {
   repo: string;

@@ -69,7 +69,7 @@ struct LoraModule {
 
 // Training step options (AdamW with decoupled weight decay, global-norm clipping).
 // One optimizer step. The binding sets every field from the caller's options (addon/options.cc, strictly); the
-// defaults a user sees live in the training config table (main/runs/config.ts), not here.
+// defaults a user sees live in the training config table (main/api/training-config.ts), not here.
 struct StepOptions {
   float lr = 0.f, beta1 = 0.f, beta2 = 0.f, eps = 0.f, weight_decay = 0.f;
   float max_grad_norm = 0.f;    // 0 = no clipping

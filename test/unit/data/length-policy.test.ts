@@ -10,7 +10,7 @@ import { ExampleTokenizer } from '../../../main/data/tokenize';
 import type { ChatMessage, Example } from '../../../main/data/types';
 import { loadTrainingData } from '../../../main/host/trainer/training-data';
 import { loadTokenizer, type LatheTokenizer } from '../../../main/models/tokenizer';
-import { resolveTrainingConfig } from '../../../main/runs/config';
+import { resolveTrainingConfig } from '../../../main/api/training-config';
 import { tempDir } from '../../helpers/temp-dir';
 import { testTokenizerDir, tinyModel } from '../../helpers/tiny-model';
 

@@ -1,7 +1,7 @@
 // Device strings: --device and TrainingConfig.device accept auto|cpu|vulkan[:N] and reject anything else with advice.
 import { describe, expect, it } from 'vitest';
-import { parseDevice } from '../../../main/engine/device';
-import { resolveTrainingConfig } from '../../../main/runs/config';
+import { parseDevice } from '../../../main/api/device';
+import { resolveTrainingConfig } from '../../../main/api/training-config';
 
 describe('parseDevice', () => {
   it('accepts auto, cpu, vulkan and vulkan:N (case and spaces ignored)', () => {

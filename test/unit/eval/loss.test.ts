@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { LossAccumulator, bucketWidthFor } from '../../../main/eval/loss';
 import { planBatches, scoreSequences, type ScoringModel } from '../../../main/host/eval/scorer';
 import { lossEval } from '../../../main/host/eval/loss-eval';
-import { diffOf } from '../../../main/eval/types';
+import { diffOf } from '../../../main/api/eval-types';
 
 /** A causal toy model: log p(ids[i+1] | ids[..i]) depends only on the prefix (its sum) and the adapter flag. */
 const toyLp = (prefixSum: number, next: number, adapter: boolean) => -(((prefixSum * 7 + next * 3) % 11) / 10 + (adapter ? 0.05 : 0.5));

@@ -11,7 +11,7 @@ import { register as registerMerge } from '../../../main/cli/commands/merge';
 import { readPeftAdapter } from '../../../main/export/peft-adapter';
 import { ggufValue, readGguf } from '../../../main/export/gguf-reader';
 import { writeCheckpoint } from '../../../main/runs/checkpoints';
-import { TrainingConfigSchema } from '../../../main/runs/config';
+import { TrainingConfigSchema } from '../../../main/api/training-config';
 import { createRunDir } from '../../../main/runs/run-dir';
 import { writeTinyAdapter } from '../../helpers/tiny-adapter';
 import { tempDir } from '../../helpers/temp-dir';

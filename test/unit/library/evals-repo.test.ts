@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { openLibraryDb } from '../../../main/library/db';
 import { EvalsRepo } from '../../../main/library/evals-repo';
 import { ProjectsRepo } from '../../../main/library/projects-repo';
-import type { EvalResult } from '../../../main/eval/types';
+import type { EvalResult } from '../../../main/api/eval-types';
 import { tempDir } from '../../helpers/temp-dir';
 
 const result = (loss: number): EvalResult => ({

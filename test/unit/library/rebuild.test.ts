@@ -10,7 +10,7 @@ import { ensureLibraryFolders, libraryPaths } from '../../../main/library/paths'
 import { ProjectsRepo } from '../../../main/library/projects-repo';
 import { rebuildLibrary } from '../../../main/library/rebuild';
 import { RunsRepo } from '../../../main/library/runs-repo';
-import { resolveTrainingConfig } from '../../../main/runs/config';
+import { resolveTrainingConfig } from '../../../main/api/training-config';
 import { TrainingJobs } from '../../../main/runs/jobs';
 import { tempDir } from '../../helpers/temp-dir';
 import { toyHostSpawner } from '../../helpers/toy-host';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModelDir } from '../../../main/models/model-dir';
-import { resolveTrainingConfig } from '../../../main/runs/config';
+import { resolveTrainingConfig } from '../../../main/api/training-config';
 import { validateRunInputs } from '../../../main/runs/validate-inputs';
 import { tinyModel } from '../../helpers/tiny-model';
 

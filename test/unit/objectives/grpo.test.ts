@@ -7,7 +7,7 @@ import { GrpoTrainObjective, type GrpoPrompt } from '../../../main/host/trainer/
 import { groupAdvantages, tokenLoss, tokenWeights } from '../../../main/host/trainer/objectives/grpo-loss';
 import { combineRewards, extractNumber, rewardFunction } from '../../../main/host/trainer/objectives/rewards';
 import { train, type StepMetrics, type TrainerState } from '../../../main/host/trainer/trainer';
-import { resolveTrainingConfig } from '../../../main/runs/config';
+import { resolveTrainingConfig } from '../../../main/api/training-config';
 import { tempDir } from '../../helpers/temp-dir';
 import { ToyModel } from '../../helpers/toy-model';
 

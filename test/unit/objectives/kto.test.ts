@@ -9,7 +9,7 @@ import { KtoTrainObjective, ktoLoss, mismatchedPairs } from '../../../main/host/
 import { referenceLogps } from '../../../main/host/trainer/objectives/reference-cache';
 import { mulberry32 } from '../../../main/data/rng';
 import { train, type StepMetrics } from '../../../main/host/trainer/trainer';
-import { resolveTrainingConfig } from '../../../main/runs/config';
+import { resolveTrainingConfig } from '../../../main/api/training-config';
 import { runTrainingJob } from '../../../main/host/trainer/run-job';
 import { createRunDir, readMetrics } from '../../../main/runs/run-dir';
 import { tempDir } from '../../helpers/temp-dir';

@@ -10,7 +10,7 @@ import { referenceLogps, REFERENCE_FILE } from '../../../main/host/trainer/objec
 import { runTrainingJob, type RunJobDeps } from '../../../main/host/trainer/run-job';
 import { train, type StepMetrics } from '../../../main/host/trainer/trainer';
 import { mulberry32 } from '../../../main/data/rng';
-import { resolveTrainingConfig } from '../../../main/runs/config';
+import { resolveTrainingConfig } from '../../../main/api/training-config';
 import { createRunDir, readMetrics } from '../../../main/runs/run-dir';
 import { tempDir } from '../../helpers/temp-dir';
 import { ToyModel } from '../../helpers/toy-model';

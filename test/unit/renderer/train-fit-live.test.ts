@@ -3,7 +3,7 @@
 // the step a stopped run stands at).
 import { describe, expect, it } from 'vitest';
 import type { FitCheck, Run, StepMetrics } from '../../../main/api/contract';
-import { configHelp as serverHelp, configKinds, resolveTrainingConfig, TrainingConfigObject } from '../../../main/runs/config';
+import { configHelp as serverHelp, configKinds, resolveTrainingConfig, TrainingConfigObject } from '../../../main/api/training-config';
 import { buildConfig, configFields, parseOverrides, rangeText } from '../../../renderer/src/pages/train/config-form';
 import { configKey, formatShare, memoryBar, suggestionOverrides } from '../../../renderer/src/pages/train/fit-math';
 import {

@@ -5,7 +5,7 @@ import { GOALS, dataWarning, goalById } from '../../../renderer/src/pages/train/
 import { withPreferenceKeys } from '../../../renderer/src/pages/train/run-math';
 import { configFields, parseOverrides } from '../../../renderer/src/pages/train/config-form';
 import { trainingHandlers } from '../../../main/services/training';
-import { resolveTrainingConfig } from '../../../main/runs/config';
+import { resolveTrainingConfig } from '../../../main/api/training-config';
 
 describe('New run goals', () => {
   it('each trainable goal resolves to a valid config with its objective', () => {

@@ -2,7 +2,7 @@
 // error names, metric merging on resume, ETA from step timestamps, and status rules.
 import { describe, expect, it } from 'vitest';
 import type { Run, RunMetric } from '../../../main/api/contract';
-import { configHelp as serverHelp, configKinds, resolveTrainingConfig, TrainingConfigObject } from '../../../main/runs/config';
+import { configHelp as serverHelp, configKinds, resolveTrainingConfig, TrainingConfigObject } from '../../../main/api/training-config';
 import { buildConfig, configFields, configKeyOf, formatValue, parseOverrides, PRIMARY_KEYS } from '../../../renderer/src/pages/train/config-form';
 import { toApiError } from '../../../renderer/src/api/errors';
 import { PRESETS } from '../../../renderer/src/pages/train/presets';

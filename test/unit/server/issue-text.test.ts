@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { issueText } from '../../../main/api/issue-text';
-import { resolveTrainingConfig } from '../../../main/runs/config';
+import { resolveTrainingConfig } from '../../../main/api/training-config';
 
 const first = (schema: z.ZodType, value: unknown) => {
   const r = schema.safeParse(value);

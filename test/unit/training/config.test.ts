@@ -1,6 +1,6 @@
 // TrainingConfig: defaults with reasons, unknown keys and wrong types named, YAML errors with line numbers, LR schedules.
 import { describe, expect, it } from 'vitest';
-import { configHelp, describeBatch, resolveTrainingConfig, TrainingConfigSchema } from '../../../main/runs/config';
+import { configHelp, describeBatch, resolveTrainingConfig, TrainingConfigSchema } from '../../../main/api/training-config';
 import { parseTrainingConfigYaml } from '../../../main/runs/config-yaml';
 import { learningRateAt } from '../../../main/runs/schedule';
 

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLibraryDb, type Db } from '../../../main/library/db';
-import { resolveTrainingConfig } from '../../../main/runs/config';
+import { resolveTrainingConfig } from '../../../main/api/training-config';
 import { TrainingJobs } from '../../../main/runs/jobs';
 import { readMetrics, runFiles } from '../../../main/runs/run-dir';
 import { tempDir } from '../../helpers/temp-dir';

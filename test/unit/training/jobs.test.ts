@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLibraryDb } from '../../../main/library/db';
 import { RunsRepo } from '../../../main/library/runs-repo';
-import { resolveTrainingConfig } from '../../../main/runs/config';
+import { resolveTrainingConfig } from '../../../main/api/training-config';
 import { TrainingJobs } from '../../../main/runs/jobs';
 import { tempDir } from '../../helpers/temp-dir';
 import { toyHostSpawner } from '../../helpers/toy-host';

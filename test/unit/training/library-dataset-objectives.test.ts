@@ -8,7 +8,7 @@ import { loadTrainingData } from '../../../main/host/trainer/training-data';
 import { openLibraryDb } from '../../../main/library/db';
 import { ProjectsRepo } from '../../../main/library/projects-repo';
 import { ensureLibraryFolders, libraryPaths } from '../../../main/library/paths';
-import { resolveTrainingConfig } from '../../../main/runs/config';
+import { resolveTrainingConfig } from '../../../main/api/training-config';
 import { tempDir } from '../../helpers/temp-dir';
 import { tinyModel } from '../../helpers/tiny-model';
 

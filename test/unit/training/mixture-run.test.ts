@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { BatchSource } from '../../../main/host/trainer/batches';
 import { loadTrainingData } from '../../../main/host/trainer/training-data';
 import { loadTokenizer } from '../../../main/models/tokenizer';
-import { resolveTrainingConfig } from '../../../main/runs/config';
+import { resolveTrainingConfig } from '../../../main/api/training-config';
 import { tempDir } from '../../helpers/temp-dir';
 import { tinyModel } from '../../helpers/tiny-model';
 

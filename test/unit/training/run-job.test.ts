@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runTrainingJob, type RunJobDeps } from '../../../main/host/trainer/run-job';
-import { resolveTrainingConfig } from '../../../main/runs/config';
+import { resolveTrainingConfig } from '../../../main/api/training-config';
 import { createRunDir, readMetrics, readRunStatus } from '../../../main/runs/run-dir';
 import { tempDir } from '../../helpers/temp-dir';
 import { ToyModel, toyExamples } from '../../helpers/toy-model';

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLibraryDb } from '../../../main/library/db';
-import { resolveTrainingConfig } from '../../../main/runs/config';
+import { resolveTrainingConfig } from '../../../main/api/training-config';
 import { TrainingJobs } from '../../../main/runs/jobs';
 import { readRunStatus } from '../../../main/runs/run-dir';
 import { tempDir } from '../../helpers/temp-dir';

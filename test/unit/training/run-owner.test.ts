@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLibraryDb } from '../../../main/library/db';
 import { acquireLock, newOwner, ownerAlive, processStartTime, readLock } from '../../../main/library/owner-lock';
-import { resolveTrainingConfig } from '../../../main/runs/config';
+import { resolveTrainingConfig } from '../../../main/api/training-config';
 import { TrainingJobs } from '../../../main/runs/jobs';
 import { readMetrics, runFiles } from '../../../main/runs/run-dir';
 import { tempDir } from '../../helpers/temp-dir';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BatchSource } from '../../../main/host/trainer/batches';
 import { initialTrainerState, train, type StepMetrics, type TrainerState } from '../../../main/host/trainer/trainer';
-import { resolveTrainingConfig } from '../../../main/runs/config';
+import { resolveTrainingConfig } from '../../../main/api/training-config';
 import { tempDir } from '../../helpers/temp-dir';
 import { ToyModel, toyExamples } from '../../helpers/toy-model';
 

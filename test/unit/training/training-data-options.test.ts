@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTrainingData } from '../../../main/host/trainer/training-data';
-import { resolveTrainingConfig } from '../../../main/runs/config';
+import { resolveTrainingConfig } from '../../../main/api/training-config';
 import { tempDir } from '../../helpers/temp-dir';
 import { tinyModel } from '../../helpers/tiny-model';
 import { loadTokenizer } from '../../../main/models/tokenizer';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { LatheError } from '../../../api/errors';
 import { loadTokenizer } from '../../../models/tokenizer';
-import { betaFor } from '../../../runs/config';
+import { betaFor } from '../../../api/training-config';
 import type { TokenizedExample } from '../batches';
 import { GrpoTrainObjective, type GrpoPrompt } from './grpo';
 import type { PrepareInput } from './index';

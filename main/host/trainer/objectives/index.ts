@@ -1,6 +1,6 @@
 // Picks the run's objective from `objective:` and prepares what it needs before the first step (for DPO/IPO: the
 // reference log-probs, computed once with the adapter off and cached in the run folder).
-import { betaFor, type TrainingConfig } from '../../../runs/config';
+import { betaFor, type TrainingConfig } from '../../../api/training-config';
 import { BatchSource, type TokenizedExample } from '../batches';
 import { cptObjective } from './cpt';
 import type { TrainableModel } from '../engine-port';

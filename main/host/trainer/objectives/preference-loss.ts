@@ -1,7 +1,7 @@
 // The DPO-family losses on one (chosen, rejected) pair, as TRL defines them, with their exact derivatives with respect
 // to the policy's summed log-probs of each answer (the trainer turns those into per-token seeds for the engine).
 // Every formula is written with overflow-safe log-sigmoid / log1m-exp, so huge margins give finite losses.
-import type { ObjectiveName } from '../../../runs/config';
+import type { ObjectiveName } from '../../../api/training-config';
 
 export type PreferenceObjective = Extract<ObjectiveName, 'dpo' | 'ipo' | 'orpo' | 'simpo'>;
 

@@ -1,5 +1,4 @@
 // Plain data shapes of the datasets API (no Node imports: the renderer imports these types through the contract).
-import type { PolicyCounts, TokenStats } from './lengths';
 
 export interface DatasetSummary {
   id: string;
@@ -73,4 +72,33 @@ export interface SplitSummary {
   train: number;
   validation: number;
   seed: number;
+}
+
+export interface TokenStats {
+  count: number;
+  min: number;
+  p50: number;
+  p95: number;
+  max: number;
+  mean: number;
+  /** Examples longer than maxLen (before the policy). */
+  overLimit: number;
+  maxLen: number | null;
+  /** Equal-width bins over [0, top]; `edges` has bins + 1 entries. */
+  histogram: { edges: number[]; counts: number[] };
+  /** Trained (mask = 1) tokens over all sequences, and all tokens. */
+  trainedTokens: number;
+  totalTokens: number;
+}
+
+export interface PolicyCounts {
+  truncated: number;
+  dropped: number;
+  /** Examples that were split, and the pieces they became. */
+  split: number;
+  splitPieces: number;
+  /** Split pieces left out because they had no trained token. */
+  emptyPieces: number;
+  /** Rows the truncate policy left out because their last exchange alone is too long (the first LISTED_TOO_LONG). */
+  tooLong: { line: number; file?: string; reason: string }[];
 }

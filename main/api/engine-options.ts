@@ -1,5 +1,5 @@
 // The engine's training options, declared once: the LoRA and optimizer keys the native binding reads (strictly: every
-// key, no other) and their types. Defaults are not here: they live in the training config table (training/config.ts),
+// key, no other) and their types. Defaults are not here: they live in the training config table (api/training-config.ts),
 // and trainer/engine-options-from-config.ts is the one place a config becomes these options.
 
 export type LoraTarget = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';

@@ -1,12 +1,12 @@
 // The one TrainingConfig: every knob with its default and the reason for it (the UI and CLI help are generated from
 // this table), validated with clear errors for unknown keys and wrong types. YAML files: ./config-yaml.ts.
-import { issueText } from '../api/issue-text';
+import { issueText } from './issue-text';
 import { z } from 'zod';
-import { DEVICE_PATTERN } from '../engine/device';
-import { LatheError } from '../api/errors';
-import { MAX_LORA_RANK } from '../engine/engine-options';
-import { MAP_KEY_PATTERN } from '../api/dataset-schemas';
-import { TEMPLATE_NAMES, type TemplateName } from '../data/render';
+import { DEVICE_PATTERN } from './device';
+import { LatheError } from './errors';
+import { MAX_LORA_RANK } from './engine-options';
+import { MAP_KEY_PATTERN } from './dataset-schemas';
+import { TEMPLATE_NAMES, type TemplateName } from './template-names';
 
 export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 export type LoraTarget = (typeof LORA_TARGETS)[number];
@@ -17,7 +17,7 @@ export const REWARDS = ['exact', 'numeric', 'regex', 'json', 'json_schema', 'len
 export type ObjectiveName = (typeof OBJECTIVES)[number];
 export const PREFERENCE_OBJECTIVES: readonly ObjectiveName[] = ['dpo', 'ipo', 'orpo', 'simpo'];
 
-const TemplateChoice = z.enum(TEMPLATE_NAMES as [TemplateName, ...TemplateName[]]);
+const TemplateChoice = z.enum(TEMPLATE_NAMES as unknown as [TemplateName, ...TemplateName[]]);
 /** One more dataset of a mixture: a file, library id or name, its weight, and the template its rows need. */
 const MixtureEntry = z.object({ dataset: z.string().min(1), weight: z.number().positive().max(1000).default(1), chatTemplate: TemplateChoice.optional() }).strict();
 

@@ -1,6 +1,4 @@
 // The shapes of an evaluation request and its result, shared by the engine host, the CLI, the API and the UI.
-import type { ExampleLoss, LossSummary } from './loss';
-import type { CheckKind } from './checks';
 
 /** What to evaluate on. */
 export type EvalSource =
@@ -91,12 +89,85 @@ export interface EvalResult {
   tokensPerSecond: number;
 }
 
-export type { ExampleLoss, LossSummary };
-
 /** How much worse (adapter ppl / base ppl - 1) the forgetting probe tolerates before it warns. */
 export const FORGETTING_THRESHOLD = 0.1;
 
 export function diffOf(basePass: boolean, pass: boolean): RowDiff {
   if (pass) return basePass ? 'still-passing' : 'fixed';
   return basePass ? 'broken' : 'still-failing';
+}
+
+export interface ExampleLoss {
+  index: number;
+  line?: number;
+  /** Mean NLL over this example's supervised tokens (NaN when it has none). */
+  loss: number;
+  tokens: number;
+}
+
+export interface LossSummary {
+  /** Mean NLL per supervised token (nats). */
+  loss: number;
+  /** exp(loss). */
+  ppl: number;
+  /** Supervised tokens scored. */
+  tokens: number;
+  examples: number;
+  perExample: ExampleLoss[];
+  /** Mean NLL of the targets at positions [start, start + width), for a loss-by-position chart. */
+  byPosition: { start: number; loss: number; tokens: number }[];
+}
+
+export type CheckKind = 'exact' | 'contains' | 'regex' | 'json' | 'json-schema' | 'choice';
+
+export interface EvalRecord {
+  id: string;
+  projectId: string | null;
+  runId: string | null;
+  checkpoint: number | null;
+  kind: EvalResult['kind'];
+  sourceKind: string;
+  sourcePath: string | null;
+  dataHash: string;
+  model: string;
+  adapter: string | null;
+  settings: Record<string, unknown>;
+  base: SideResult | null;
+  adapterSide: SideResult;
+  createdAt: string;
+}
+
+export interface Transcript {
+  id: string;
+  projectId: string;
+  title: string;
+  settings: Record<string, unknown>;
+  turns: ChatTurn[];
+  createdAt: string;
+}
+
+export interface AbPair {
+  id: string;
+  projectId: string;
+  prompt: string;
+  answerA: string;
+  answerB: string;
+  /** Which model wrote each answer: hidden from the UI until rated. */
+  sideA: string;
+  sideB: string;
+  choice: 'a' | 'b' | 'both-bad' | null;
+  createdAt: string;
+}
+
+export interface ChatAnswer {
+  side: string | null;
+  text: string;
+  tokens: number;
+  finishReason: string;
+  seed: number;
+}
+
+export interface ChatTurn {
+  prompt: string;
+  answers: { side: string; text: string }[];
 }

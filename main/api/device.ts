@@ -1,5 +1,5 @@
 // Parses a device string (--device, TrainingConfig.device) into what the engine's make_backend accepts, with advice.
-import { LatheError } from '../api/errors';
+import { LatheError } from './errors';
 
 /** Device strings: 'cpu', 'auto' (a GPU backend when one is built in, else the CPU), 'vulkan' or 'vulkan:N'. */
 export type EngineDevice = 'cpu' | 'auto' | 'vulkan' | `vulkan:${number}`;
