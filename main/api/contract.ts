@@ -2,7 +2,8 @@
 // Electron IPC, the web-mode WebSocket and the preload bridge are all generated from this one table.
 import { z } from 'zod';
 import { libraryMethods } from './contract-library';
-import type { FitCheck, MetricRecord, RunRecord, StepMetrics } from './run-types';
+import type { FitCheck, RunMetric, RunRecord, StepMetrics } from './run-types';
+export type { RunMetric };
 import type { ModelSummary } from './model-types';
 import { TrainingConfigSchema, type ConfigFieldKind, type TrainingConfigInput } from './training-config';
 export type { TrainingConfigInput };
@@ -17,7 +18,6 @@ export type { DatasetReportView, DatasetSummary, PreviewExample, SplitSummary };
 
 export type Run = RunRecord;
 /** extra: objective-specific figures of the step (e.g. rewards/accuracy), from the run's metrics.jsonl. */
-export type RunMetric = MetricRecord & { extra?: Record<string, number> };
 export type { FitCheck, ModelSummary, StepMetrics };
 export interface RunDetail {
   run: Run;
@@ -177,7 +177,7 @@ export type MethodOutput<M extends MethodName> = (typeof methods)[M]['output'];
 export interface EventPayloads extends ExportsEvents {
   'engine.hostCrashed': HostCrash;
   'projects.changed': { ids: string[] };
-  'training.metrics': { runId: string; metrics: StepMetrics };
+  'training.metrics': { runId: string; metrics: RunMetric };
   'training.status': { run: Run };
   'training.log': { runId: string; message: string };
   'datasets.progress': { jobId: string; bytesRead: number; totalBytes: number; rows: number };

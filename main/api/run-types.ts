@@ -88,3 +88,6 @@ export interface FitCheck {
   etaSeconds?: number;
   trainExamples?: number;
 }
+
+/** A metric row as the API sends it: the stored record, plus the objective's own figures of the step (rewards, ...). */
+export type RunMetric = MetricRecord & { extra?: Record<string, number> };

@@ -11,7 +11,8 @@ import { LatheError } from '../api/errors';
 import { listCheckpoints } from './checkpoints';
 import type { TrainingConfig } from '../api/training-config';
 import { appendLog, createRunDir, readRunStatus, runFiles, writeRunStatus, type RunStatusFile } from './run-dir';
-import { IndexGuard, indexRunFolder, summarizeMetrics } from './run-index';
+import { IndexGuard, indexRunFolder, runMetricOf, summarizeMetrics } from './run-index';
+import type { RunMetric } from '../api/run-types';
 import { acquireLock, describeOwner, newOwner, otherLiveHolder, releaseLock, type LockOwner } from '../library/owner-lock';
 import type { HostSpawner } from './host-process';
 import { EngineSupervisor } from './supervisor';
@@ -27,7 +28,8 @@ export interface JobOptions {
 }
 
 export interface JobEvents {
-  onMetrics?(runId: string, m: StepMetrics): void;
+  /** Every step's metrics, in the shape the API sends and the index stores (run-index.ts converts them, once). */
+  onMetrics?(runId: string, m: RunMetric): void;
   onStatus?(run: RunRecord): void;
   onLog?(runId: string, message: string): void;
 }
@@ -375,33 +377,23 @@ export class TrainingJobs {
   }
 
   private ingest(runId: string, m: StepMetrics & { at?: string }): void {
+    const rec = runMetricOf(m);
     if (this.guard.isBehind(runId)) {
       // The folder has every line: re-index from it (at most every few seconds) instead of writing one row.
       void this.catchUp(this.repo.get(runId)!);
-      this.events.onMetrics?.(runId, m);
+      this.events.onMetrics?.(runId, rec);
       return;
     }
-    this.guard.write(runId, `the metrics of step ${m.step}`, () => this.indexMetric(runId, m));
-    this.events.onMetrics?.(runId, m);
+    this.guard.write(runId, `the metrics of step ${m.step}`, () => this.indexMetric(runId, rec));
+    this.events.onMetrics?.(runId, rec);
   }
 
-  private indexMetric(runId: string, m: StepMetrics & { at?: string }): void {
-    this.repo.addMetric(runId, {
-      step: m.step,
-      loss: m.loss,
-      lr: m.lr,
-      gradNorm: m.gradNorm,
-      tokensPerSecond: m.tokensPerSecond,
-      evalLoss: m.evalLoss ?? null,
-      memoryBytes: m.memoryBytes ?? null,
-      plannedBytes: m.plannedBytes ?? null,
-      skipped: m.skipped ?? null,
-      // The trainer's own time stamp, so the index and metrics.jsonl agree (a rebuilt library shows the same rows).
-      at: m.at ?? new Date().toISOString(),
-    });
+  private indexMetric(runId: string, m: RunMetric): void {
+    // The trainer's own time stamp travels in `at`, so the index and metrics.jsonl agree (a rebuilt library shows the same rows).
+    this.repo.addMetric(runId, m);
     const patch: Parameters<RunsRepo['update']>[1] = { step: m.step };
     if (m.loss !== null) patch.lastLoss = m.loss;
-    if (m.evalLoss !== undefined) {
+    if (m.evalLoss !== null) {
       const best = this.repo.get(runId)?.bestEvalLoss;
       if (best === null || best === undefined || m.evalLoss < best) patch.bestEvalLoss = m.evalLoss;
     }

@@ -2,14 +2,19 @@
 // read-only database) escape an event handler: the run folder stays the truth, and the index catches up from it later.
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RunMetric, StepMetrics } from '../api/run-types';
 import { RunsRepo, type MetricRecord, type RunRecord } from '../library/runs-repo';
 import { listCheckpoints } from './checkpoints';
 import { isDiskFull } from './disk-full';
 import { readMetrics } from './run-dir';
 
 
-/** One metrics.jsonl line as an index row (the trainer stamps `at`; older lines without it get the read time). */
-export function metricFromFile(r: Record<string, unknown>): MetricRecord | null {
+/**
+ * The one conversion of a trainer metric (a metrics.jsonl line, or the same object live from the engine host) into an
+ * index row. The trainer stamps `at`; older lines without it get the read time.
+ */
+export function metricFromFile(line: Record<string, unknown> | StepMetrics): MetricRecord | null {
+  const r = line as Record<string, unknown>;
   if (typeof r.step !== 'number' || typeof r.lr !== 'number') return null;
   const num = (v: unknown) => (typeof v === 'number' ? v : null);
   return {
@@ -24,6 +29,11 @@ export function metricFromFile(r: Record<string, unknown>): MetricRecord | null 
     skipped: typeof r.skipped === 'string' ? r.skipped : null,
     at: typeof r.at === 'string' ? r.at : new Date().toISOString(),
   };
+}
+
+/** A live metric as the API sends it: the index row plus the objective's own figures. */
+export function runMetricOf(m: StepMetrics): RunMetric {
+  return { ...metricFromFile(m)!, ...(m.extra ? { extra: m.extra } : {}) };
 }
 
 /** lastLoss and bestEvalLoss as the live index computes them, from the metric rows. */

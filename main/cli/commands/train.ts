@@ -29,7 +29,7 @@ async function follow(runtime: Runtime, run: RunRecord, json: boolean): Promise<
     const total = jobs.get(run.id)?.totalSteps || metrics.step;
     if (!bar) {
       if (metrics.step === total || metrics.step % Math.max(1, Math.round(total / 10)) === 0) {
-        process.stderr.write(`step ${metrics.step}/${total}  loss ${metrics.loss === null ? '-' : metrics.loss.toFixed(4)}${metrics.evalLoss !== undefined ? `  eval ${metrics.evalLoss.toFixed(4)}` : ''}  ${Math.round(metrics.tokensPerSecond)} tok/s\n`);
+        process.stderr.write(`step ${metrics.step}/${total}  loss ${metrics.loss === null ? '-' : metrics.loss.toFixed(4)}${metrics.evalLoss !== null ? `  eval ${metrics.evalLoss.toFixed(4)}` : ''}  ${Math.round(metrics.tokensPerSecond ?? 0)} tok/s\n`);
       }
       return;
     }
@@ -38,7 +38,7 @@ async function follow(runtime: Runtime, run: RunRecord, json: boolean): Promise<
       started = true;
     }
     bar?.setTotal(total);
-    bar?.update(metrics.step, { loss: metrics.loss === null ? 'skipped' : metrics.loss.toFixed(4), tps: Math.round(metrics.tokensPerSecond) });
+    bar?.update(metrics.step, { loss: metrics.loss === null ? 'skipped' : metrics.loss.toFixed(4), tps: Math.round(metrics.tokensPerSecond ?? 0) });
   });
   const offLog = runtime.on('training.log', ({ runId, message }) => {
     if (runId !== run.id) return;

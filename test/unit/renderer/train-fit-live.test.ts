@@ -6,6 +6,7 @@ import type { FitCheck, Run, StepMetrics } from '../../../main/api/contract';
 import { configHelp as serverHelp, configKinds, resolveTrainingConfig, TrainingConfigObject } from '../../../main/api/training-config';
 import { buildConfig, configFields, parseOverrides, rangeText } from '../../../renderer/src/pages/train/config-form';
 import { configKey, formatShare, memoryBar, suggestionOverrides } from '../../../renderer/src/pages/train/fit-math';
+import { runMetricOf } from '../../../main/runs/run-index';
 import {
   byteTicks,
   displayStep,
@@ -13,7 +14,6 @@ import {
   mergeFetched,
   parseLogLine,
   secondsPerStep,
-  toRunMetric,
   trainingSteps,
   withLogHistory,
   type ChartMetric,
@@ -150,10 +150,10 @@ describe('live dashboard bookkeeping', () => {
     expect(trainingSteps(list)).toHaveLength(10);
   });
 
-  it('takes the job’s timestamp and the plan from a live metric', () => {
-    const live: StepMetrics = { step: 3, epoch: 0, loss: 1.5, lr: 1e-4, gradNorm: 0.5, tokens: 10, tokensPerSecond: 5, memoryBytes: 7, plannedBytes: 9, at: at(5) };
-    expect(toRunMetric(live, at(99))).toMatchObject({ step: 3, at: at(5), memoryBytes: 7, plannedBytes: 9, evalLoss: null });
-    expect(toRunMetric({ ...live, at: undefined }, at(99)).at).toBe(at(99));
+  it('a live metric reaches the page in the shape runs.get returns: the job’s timestamp, the plan and the objective’s figures', () => {
+    const live: StepMetrics = { step: 3, epoch: 0, loss: 1.5, lr: 1e-4, gradNorm: 0.5, tokens: 10, tokensPerSecond: 5, memoryBytes: 7, plannedBytes: 9, at: at(5), extra: { 'rewards/margin': 0.2 } };
+    expect(runMetricOf(live)).toEqual({ step: 3, loss: 1.5, lr: 1e-4, gradNorm: 0.5, tokensPerSecond: 5, evalLoss: null, memoryBytes: 7, plannedBytes: 9, skipped: null, at: at(5), extra: { 'rewards/margin': 0.2 } });
+    expect(typeof runMetricOf({ ...live, at: undefined }).at).toBe('string');
   });
 
   it('applies live metrics that arrived while runs.get was out over its answer', () => {

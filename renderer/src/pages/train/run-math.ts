@@ -1,6 +1,6 @@
 // Pure helpers for the run views: which actions a status allows, total steps, ETA from recent step times, durations,
 // and merging live metric events into the loaded history.
-import type { Run, RunMetric, StepMetrics } from '../../../../main/api/contract';
+import type { Run, RunMetric } from '../../../../main/api/contract';
 
 export type RunStatus = Run['status'];
 
@@ -52,23 +52,6 @@ export function withPreferenceKeys(m: ChartMetric): ChartMetric {
   const out: ChartMetric = { ...m };
   for (const [k, name] of Object.entries(PREFERENCE_KEYS) as [PreferenceKey, string][]) if (typeof m.extra[name] === 'number') out[k] = m.extra[name];
   return out;
-}
-
-/** A metric from the live event, in the shape runs.get returns; stamped by the job (`at`), else with its arrival time. */
-export function toRunMetric(m: StepMetrics, at = new Date().toISOString()): ChartMetric {
-  return {
-    step: m.step,
-    loss: m.loss,
-    lr: m.lr,
-    gradNorm: m.gradNorm,
-    tokensPerSecond: m.tokensPerSecond,
-    evalLoss: m.evalLoss ?? null,
-    memoryBytes: m.memoryBytes ?? null,
-    plannedBytes: m.plannedBytes ?? null,
-    skipped: m.skipped ?? null,
-    at: m.at ?? at,
-    ...(m.extra ? { extra: m.extra } : {}),
-  };
 }
 
 /** Step 0 is the baseline evaluation before any update: it has an eval loss but no training values. */

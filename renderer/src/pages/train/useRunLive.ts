@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, connection } from '../../api/client';
 import { toApiError, type ApiError } from '../../api/errors';
-import { mergeFetched, mergeMetric, parseLogLine, toRunMetric, withLogHistory, type ChartMetric, type LiveDetail, type LogEntry } from './run-math';
+import { mergeFetched, mergeMetric, parseLogLine, withLogHistory, type ChartMetric, type LiveDetail, type LogEntry } from './run-math';
 
 export interface LogLine {
   n: number;
@@ -123,7 +123,8 @@ export function useRunLive(id: string): LiveRun {
     };
     const offMetrics = api.on('training.metrics', ({ runId, metrics }) => {
       if (runId !== id) return;
-      const m = toRunMetric(metrics);
+      // The server sends the metric in the shape runs.get returns (main/runs/run-index.ts converts it, once).
+      const m: ChartMetric = metrics;
       liveSince.current.push(m);
       pending.current.push(m);
       if (typeof metrics.plannedBytes === 'number') setPlannedBytes(metrics.plannedBytes);
