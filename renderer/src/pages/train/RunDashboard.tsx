@@ -5,7 +5,7 @@ import { stashClone } from './clone';
 import { NextSteps, RunSettings } from './RunSettings';
 import type { DatasetSummary } from '../../../../main/api/contract';
 import { datasetLabel } from './dataset-label';
-import { lazy, Suspense, useEffect, useState, type JSX } from 'react';
+import { useEffect, useState, type JSX } from 'react';
 import type { Run } from '../../../../main/api/contract';
 import { api } from '../../api/client';
 import { ApiError, toApiError } from '../../api/errors';
@@ -17,15 +17,10 @@ import { CheckpointList, LogPanel } from './RunPanels';
 import {
   canCancel,
   canPause,
-  byteTicks,
   canResume,
   displayStep,
   elapsedSeconds,
   etaSeconds,
-  formatBytes,
-  formatDuration,
-  formatLoss,
-  formatLr,
   isLive,
   secondsPerStep,
   totalStepsOf,
@@ -33,26 +28,8 @@ import {
 } from './run-math';
 import { StatusBadge } from './StatusBadge';
 import { useRunLive } from './useRunLive';
-
-// recharts is most of the renderer's weight: loaded when a dashboard first opens, not with the app.
-const MetricChart = lazy(() => import('./MetricChart').then((m) => ({ default: m.MetricChart })));
-const PreferenceCharts = lazy(() => import('./PreferenceCharts').then((m) => ({ default: m.PreferenceCharts })));
-const GrpoCharts = lazy(() => import('./GrpoCharts').then((m) => ({ default: m.GrpoCharts })));
-const ForgettingChart = lazy(() => import('./ForgettingChart').then((m) => ({ default: m.ForgettingChart })));
-
-function ChartsFallback(): JSX.Element {
-  return (
-    <div className="chart-grid" aria-busy="true">
-      {[0, 1, 2, 3].map((i) => (
-        <div key={i} className="chart-card skeleton-block" style={{ height: 236 }} />
-      ))}
-    </div>
-  );
-}
-
-const nf = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-/** Axis ticks: 3 significant digits without trailing zeros (2.75, not 2.750). */
-const sig3 = (v: number) => String(Number(v.toPrecision(3)));
+import { RunCharts } from './RunCharts';
+import { RunFacts } from './RunFacts';
 
 /**
  * Resume, asked again for a few seconds if the job manager answers with the run unchanged: it does that while the
@@ -145,7 +122,6 @@ export function RunDashboard({ id, notify, onBack, onClone, datasets }: { id: st
   const metrics = detail.metrics;
   // Step 0 is the baseline evaluation: it belongs on the loss chart only.
   const steps = trainingSteps(metrics);
-  const memory = steps.map((m) => ({ ...m, plannedBytes: m.memoryBytes !== null ? (m.plannedBytes ?? plannedBytes) : null }));
   const total = totalStepsOf(run);
   const atStep = displayStep(run, detail.checkpoints);
   const newestCheckpoint = detail.checkpoints.length ? Math.max(...detail.checkpoints.map((c) => c.step)) : null;
@@ -155,13 +131,6 @@ export function RunDashboard({ id, notify, onBack, onClone, datasets }: { id: st
   const elapsed = elapsedSeconds(run, now);
   const perStep = secondsPerStep(metrics);
   const last = steps[steps.length - 1];
-  const hasMemory = steps.some((m) => m.memoryBytes !== null);
-  const memAxis = byteTicks(Math.max(0, ...memory.map((m) => Math.max(m.memoryBytes ?? 0, m.plannedBytes ?? 0))));
-  const memFormat = (v: number) => `${sig3(v / memAxis.unit)} ${memAxis.label}`;
-  const lossSeries = [
-    { key: 'loss' as const, label: 'Train loss', color: 'var(--accent)' },
-    ...(metrics.some((m) => m.evalLoss !== null) ? [{ key: 'evalLoss' as const, label: 'Eval loss', color: 'var(--warn)', sparse: true }] : []),
-  ];
   const skipped = metrics.filter((m) => m.skipped).length;
 
   return (
@@ -227,41 +196,7 @@ export function RunDashboard({ id, notify, onBack, onClone, datasets }: { id: st
           </span>
         </div>
 
-        <div className="run-facts">
-          <span className="fact">
-            <span className="fact-label">Step</span>
-            <span className="fact-value" data-testid="run-step">
-              {atStep}
-              <span className="subtle"> / {total ?? '…'}</span>
-            </span>
-          </span>
-          <span className="fact">
-            <span className="fact-label">Train loss</span>
-            <span className="fact-value" data-testid="run-last-loss">
-              {formatLoss(run.lastLoss)}
-            </span>
-          </span>
-          <span className="fact">
-            <span className="fact-label">Best eval</span>
-            <span className="fact-value">{formatLoss(run.bestEvalLoss)}</span>
-          </span>
-          <span className="fact">
-            <span className="fact-label">Tokens/s</span>
-            <span className="fact-value">{last?.tokensPerSecond ? nf.format(last.tokensPerSecond) : '—'}</span>
-          </span>
-          <span className="fact">
-            <span className="fact-label">Elapsed</span>
-            <span className="fact-value" data-testid="run-elapsed">
-              {elapsed === null ? '—' : formatDuration(elapsed)}
-            </span>
-          </span>
-          <span className="fact">
-            <span className="fact-label">{isLive(run.status) ? 'Time left' : 'Per step'}</span>
-            <span className="fact-value" data-testid="run-eta" title={perStep ? `${perStep.toFixed(2)} s per step (last 20 steps)` : undefined}>
-              {isLive(run.status) ? (eta === null ? 'estimating…' : formatDuration(eta)) : perStep ? `${perStep < 10 ? perStep.toFixed(2) : Math.round(perStep)}s` : '—'}
-            </span>
-          </span>
-        </div>
+        <RunFacts run={run} atStep={atStep} total={total} tokensPerSecond={last?.tokensPerSecond ?? null} elapsed={elapsed} perStep={perStep} eta={eta} />
       </section>
 
       {run.error && (
@@ -284,40 +219,7 @@ export function RunDashboard({ id, notify, onBack, onClone, datasets }: { id: st
         </p>
       )}
 
-      {metrics.length === 0 && !isLive(run.status) ? (
-        <div className="card charts-none" data-testid="charts-none">
-          <Icon name="train" /> No training steps were recorded{run.status === 'paused' ? ' before the pause' : ''}, so there is nothing to chart yet.
-        </div>
-      ) : (
-        <Suspense fallback={<ChartsFallback />}>
-          <div className="chart-grid">
-            <MetricChart title="Loss" testId="chart-loss" metrics={metrics} series={lossSeries} format={sig3} last={formatLoss} total={total} />
-            <MetricChart title="Learning rate" testId="chart-lr" metrics={steps} series={[{ key: 'lr', label: 'Learning rate', color: 'var(--ok)' }]} format={formatLr} total={total} fromZero />
-            <MetricChart title="Gradient norm" testId="chart-grad" metrics={steps} series={[{ key: 'gradNorm', label: 'Gradient norm', color: 'var(--danger)' }]} format={sig3} total={total} />
-            <MetricChart title="Tokens per second" testId="chart-tps" metrics={steps} series={[{ key: 'tokensPerSecond', label: 'Tokens/s', color: 'var(--accent-hover)' }]} format={(v) => nf.format(v)} total={total} fromZero />
-            {metrics.some((m) => m.extra?.['rewards/accuracy'] !== undefined) && <PreferenceCharts metrics={metrics} total={total} />}
-            {metrics.some((m) => m.extra?.['reward/mean'] !== undefined) && <GrpoCharts metrics={metrics} total={total} />}
-            {metrics.some((m) => m.extra?.['eval/forgettingPerplexity'] !== undefined) && <ForgettingChart metrics={metrics} total={total} />}
-            {hasMemory && (
-              <MetricChart
-                title="Memory: engine peak vs plan"
-                testId="chart-memory"
-                metrics={memory}
-                series={[
-                  { key: 'memoryBytes', label: 'Peak in use', color: 'var(--accent)' },
-                  ...(memory.some((m) => typeof m.plannedBytes === 'number') ? [{ key: 'plannedBytes' as const, label: 'Plan', color: 'var(--text-subtle)', dashed: true }] : []),
-                ]}
-                format={memFormat}
-                last={formatBytes}
-                total={total}
-                axisWidth={72}
-                ticks={memAxis.ticks}
-                wide
-              />
-            )}
-          </div>
-        </Suspense>
-      )}
+      <RunCharts status={run.status} metrics={metrics} plannedBytes={plannedBytes} total={total} />
 
       <NextSteps run={run} />
       <div className="panel-grid">
