@@ -14,15 +14,15 @@ export async function validateRunInputs(config: TrainingConfig): Promise<void> {
   if (!model.hasTokenizer) {
     throw new LatheError('model_tokenizer_missing', `${config.model} has no tokenizer.json (config key "model").`, 'Download tokenizer.json from the model\'s repository into that folder.', { field: 'model' });
   }
-  for (const key of ['dataset', 'validationDataset'] as const) {
-    const path = config[key];
-    if (path !== undefined && !existsSync(path)) {
-      throw new LatheError('data.notFound', `The dataset ${path} does not exist (config key "${key}").`, 'Give the path of a dataset file (JSONL, JSON, CSV, Parquet, text), or the id or name of a dataset imported in the Data step.', { field: key });
+  // Every dataset the run reads: the main one, the validation file and each mixture entry, named as the config names it.
+  const datasets = [
+    { path: config.dataset, key: 'dataset', field: 'dataset', more: '' },
+    { path: config.validationDataset, key: 'validationDataset', field: 'validationDataset', more: '' },
+    ...(config.mixture ?? []).map((m, i) => ({ path: m.dataset, key: `mixture[${i}].dataset`, field: `mixture.${i}.dataset`, more: '; or remove it from the mixture' })),
+  ];
+  for (const d of datasets) {
+    if (d.path !== undefined && !existsSync(d.path)) {
+      throw new LatheError('data.notFound', `The dataset ${d.path} does not exist (config key "${d.key}").`, `Give the path of a dataset file (JSONL, JSON, CSV, Parquet, text), or the id or name of a dataset imported in the Data step${d.more}.`, { field: d.field });
     }
   }
-  (config.mixture ?? []).forEach((m, i) => {
-    if (!existsSync(m.dataset)) {
-      throw new LatheError('data.notFound', `The dataset ${m.dataset} does not exist (config key "mixture[${i}].dataset").`, 'Give the path of a dataset file, or the id or name of a dataset imported in the Data step; or remove it from the mixture.', { field: `mixture.${i}.dataset` });
-    }
-  });
 }
