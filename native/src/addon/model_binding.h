@@ -1,5 +1,5 @@
-// N-API bindings for the model layer: Engine (thread pool), Model (load, plan, logprobs, generate, adapters), CancelToken,
-// and inspectSafetensors (validated header listing).
+// N-API bindings for the model layer: Engine (thread pool), Model (load, plan, logprobs, topk, generate, adapters),
+// CancelToken and optionKeys.
 #pragma once
 #include <napi.h>
 

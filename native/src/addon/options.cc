@@ -78,6 +78,10 @@ bool parse_lora_strict(Napi::Env env, const Napi::Value& v, model::LoraConfig& l
   return true;
 }
 
+bool parse_lora_optional(Napi::Env env, const Napi::Value& v, model::LoraConfig& lc) {
+  return v.IsUndefined() || v.IsNull() || parse_lora_strict(env, v, lc);
+}
+
 bool parse_step_strict(Napi::Env env, const Napi::Value& v, model::StepOptions& o) {
   if (!v.IsObject()) { throw_invalid(env, "step options must be an object with " + key_list(kStepKeys)); return false; }
   Napi::Object j = v.As<Napi::Object>();

@@ -15,6 +15,8 @@ inline constexpr const char* kStepKeys[] = {"lr", "beta1", "beta2", "eps", "weig
 
 // Reads `lora` into lc; on a bad object throws a JS error (code invalid_argument) and returns false.
 bool parse_lora_strict(Napi::Env env, const Napi::Value& v, model::LoraConfig& lc);
+// The same for an optional `lora` (load or plan without an adapter): undefined or null leaves lc without one.
+bool parse_lora_optional(Napi::Env env, const Napi::Value& v, model::LoraConfig& lc);
 // Reads a step's options into o; on a bad object throws a JS error and returns false.
 bool parse_step_strict(Napi::Env env, const Napi::Value& v, model::StepOptions& o);
 // { lora: [...keys], step: [...keys], maxLoraRank }.
