@@ -1,9 +1,16 @@
 // Lint: TypeScript rules plus the process boundaries (style.md): the renderer imports only main/api's types (and the
-// wire constants), the preload only main/api, and the UI-side main process never loads the native engine.
+// wire constants), the preload only main/api, the UI-side main process never loads the native engine, and only the
+// engine host writes a run's run.json.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const restrict = (patterns) => ({ '@typescript-eslint/no-restricted-imports': ['error', { patterns }] });
+const noEngine = { regex: '(^|/)engine/(addon|engine)$', message: 'Only the engine host process (main/host) and the CLI load the native engine: a native crash must not take down the UI.' };
+const oneRunJsonWriter = {
+  regex: '(^|/)run-dir$',
+  importNames: ['writeRunProgress'],
+  message: "run.json has one writer, the engine host's training job (main/host/trainer/run-progress.ts): main indexes the host's events and writes only identity.json.",
+};
 
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'native/build/**', 'test/.tmp/**', 'test/e2e/artifacts/**'] },
@@ -33,8 +40,14 @@ export default tseslint.config(
     rules: restrict([{ regex: '(^|/)main/(?!api/)', message: 'The preload may import only main/api (the contract and channel names).' }]),
   },
   {
-    files: ['main/app/**', 'main/server/**', 'main/services/**', 'main/runs/**', 'main/library/**', 'main/api/**'],
-    rules: restrict([{ regex: '(^|/)engine/(addon|engine)$', message: 'Only the engine host process (main/host) and the CLI load the native engine: a native crash must not take down the UI.' }]),
+    // One writer per fact: only the engine host writes a run's progress (run.json).
+    files: ['main/**'],
+    ignores: ['main/host/**', 'main/api/**'],
+    rules: restrict([oneRunJsonWriter]),
+  },
+  {
+    files: ['main/app/**', 'main/server/**', 'main/services/**', 'main/runs/**', 'main/library/**'],
+    rules: restrict([noEngine, oneRunJsonWriter]),
   },
   {
     // The shared contract is the bottom layer: every process imports it, and it imports nothing but zod and itself.

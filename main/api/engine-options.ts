@@ -2,7 +2,12 @@
 // key, no other) and their types. Defaults are not here: they live in the training config table (api/training-config.ts),
 // and trainer/engine-options-from-config.ts is the one place a config becomes these options.
 
-export type LoraTarget = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';
+/** The linear layers a LoRA adapter can target, in the engine's order. */
+export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
+export type LoraTarget = (typeof LORA_TARGETS)[number];
+/** How the frozen base weights are stored while training: NF4 (QLoRA), int8, or as loaded. */
+export const QUANTS = ['nf4', 'int8', 'none'] as const;
+export type Quant = (typeof QUANTS)[number];
 
 /** Highest LoRA rank, here and in the engine (lora.cc): beyond it an adapter costs about as much as full fine-tuning. */
 export const MAX_LORA_RANK = 512;

@@ -1,4 +1,5 @@
 // The shapes of an evaluation request and its result, shared by the engine host, the CLI, the API and the UI.
+import type { Quant } from './engine-options';
 
 /** What to evaluate on. */
 export type EvalSource =
@@ -170,4 +171,30 @@ export interface ChatAnswer {
 export interface ChatTurn {
   prompt: string;
   answers: { side: string; text: string }[];
+}
+
+/** One message of a conversation, as chat templates take it. */
+export interface ChatMessage {
+  role: string;
+  content: string;
+}
+
+export interface ChatSettings {
+  temperature: number;
+  topP: number;
+  maxNewTokens: number;
+  seed: number;
+  /** Same seed for every side: with identical sampling, the difference between answers is the adapter's alone. */
+  sameSeed: boolean;
+  system?: string;
+}
+
+export interface ChatArgs {
+  model: string;
+  quant?: Quant;
+  threads?: number;
+  /** Each side: null = the base (adapter off), else an adapter folder. */
+  sides: (string | null)[];
+  messages: ChatMessage[];
+  settings: ChatSettings;
 }

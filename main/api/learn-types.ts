@@ -1,4 +1,5 @@
-// Result types of the Learn page's live demos, shared by the engine host ops, the services and the renderer.
+// Argument and result types of the Learn page's live demos, shared by the engine host ops, the services and the renderer.
+import type { LoraTarget, Quant } from './engine-options';
 
 /** One token as the page shows it: its id and readable text (word-start markers turned into spaces). */
 export interface TokenPiece {
@@ -100,4 +101,39 @@ export interface ApproachesResult {
   targets: ModuleShape['module'][];
   seqLen: number;
   approaches: Approach[];
+}
+
+export interface NextTokenArgs {
+  model: string;
+  quant?: Quant;
+  text: string;
+  k: number;
+}
+
+export interface OneStepArgs {
+  model: string;
+  quant?: Quant;
+  text: string;
+  /** A large rate on purpose: one step must visibly move the loss of one short text. */
+  lr: number;
+  r: number;
+}
+
+export interface FillMaskArgs {
+  model: string;
+  quant?: Quant;
+  /** The sentence with exactly one gap, written ___ . */
+  text: string;
+  candidates: string[];
+  /** How many of the model's own left-only guesses to add to the list (0 = only the user's words). */
+  modelGuesses: number;
+}
+
+export interface ApproachesArgs {
+  model: string;
+  r: number;
+  targets: LoraTarget[];
+  seqLen: number;
+  /** Plan from config.json alone (a folder without weights, e.g. a catalog shape); default: read the weights' headers. */
+  storageDtype?: 'F32' | 'BF16' | 'F16';
 }

@@ -34,3 +34,13 @@ export interface ModelSummary {
   hasTokenizer: boolean;
   hasChatTemplate: boolean;
 }
+
+/** The catalog's fit column: what the engine host plans for each entry (models/catalog-plan.ts). */
+export interface CatalogPlanArgs {
+  /** A catalog config (planned from config.json alone), or a library model folder (planned like the fit check does). */
+  entries: ({ id: string; config: Record<string, unknown>; storageDtype: 'F32' | 'BF16' | 'F16' } | { id: string; dir: string })[];
+  /** Only these sequence lengths (default: all of CATALOG_SETTINGS.seqLens). */
+  seqLens?: number[];
+}
+/** Planned bytes by entry id, then by sequence length; a folder that cannot be planned (moved, damaged) is left out. */
+export type CatalogPlans = Record<string, Record<string, number>>;

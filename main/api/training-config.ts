@@ -4,12 +4,12 @@ import { issueText } from './issue-text';
 import { z } from 'zod';
 import { DEVICE_PATTERN } from './device';
 import { LatheError } from './errors';
-import { MAX_LORA_RANK } from './engine-options';
+import { LORA_TARGETS, MAX_LORA_RANK, QUANTS, type LoraTarget, type Quant } from './engine-options';
 import { MAP_KEY_PATTERN } from './dataset-schemas';
 import { TEMPLATE_NAMES, type TemplateName } from './template-names';
 
-export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
-export type LoraTarget = (typeof LORA_TARGETS)[number];
+export { LORA_TARGETS, QUANTS };
+export type { LoraTarget, Quant };
 /** Training objectives: what the loss rewards. The preference ones train on (chosen, rejected) pairs. */
 export const OBJECTIVES = ['sft', 'cpt', 'dpo', 'ipo', 'orpo', 'simpo', 'kto', 'grpo'] as const;
 /** GRPO's verifiable rewards (main/host/trainer/objectives/rewards.ts). */
@@ -46,7 +46,7 @@ const fields = {
   initAdapter: { schema: z.string().min(1).optional(), why: 'Start from this PEFT adapter folder (e.g. an SFT run\'s adapter/) instead of a fresh one; its rank and targets replace loraR/loraTargets. For dpo/ipo the reference is then the model with this adapter: the usual SFT-then-DPO recipe.' },
   columnMap: { schema: z.record(z.string().regex(MAP_KEY_PATTERN, 'is not a field Lathe maps (e.g. messages, role, content, role.user)'), z.string().min(1).max(200)).optional(), why: 'For a dataset file whose columns or message keys have other names: Lathe\'s name = the file\'s, e.g. messages=conversations, role=from, content=value, role.user=human (an imported dataset keeps the mapping it was imported with).' },
   validationDataset: { schema: z.string().min(1).optional(), why: 'Optional separate validation file; otherwise a split of the dataset is held out.' },
-  quant: { schema: z.enum(['nf4', 'int8', 'none']).default('nf4'), why: 'NF4 (QLoRA) stores frozen weights in 4 bits: ~4x less memory than bf16 for nearly the same quality.' },
+  quant: { schema: z.enum(QUANTS).default('nf4'), why: 'NF4 (QLoRA) stores frozen weights in 4 bits: ~4x less memory than bf16 for nearly the same quality.' },
   loraR: { schema: z.number().int().min(1).max(MAX_LORA_RANK).default(16), why: 'Rank 16 is the common sweet spot: enough capacity for most tasks, tiny adapters.' },
   loraAlpha: { schema: z.number().positive().max(4096).default(32), why: 'alpha = 2r keeps the LoRA update scale (alpha/r = 2) in the range that trains well at lr 2e-4.' },
   loraDropout: { schema: z.number().min(0).max(0.9).default(0), why: 'Dropout 0 trains fastest; raise to 0.05-0.1 on small datasets that overfit.' },

@@ -1,6 +1,6 @@
 // Starts the engine host with Electron's utilityProcess (the Node child_process path is in main/runs/host-process.ts).
 import { utilityProcess } from 'electron';
-import type { HostToMain } from '../host/protocol';
+import type { HostToMain } from '../api/host-protocol';
 import type { HostSpawner } from '../runs/host-process';
 
 export function electronHostSpawner(entry: string): HostSpawner {

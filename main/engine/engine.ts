@@ -2,11 +2,10 @@
 // Only the engine host / CLI process may use it (it loads the addon). Every heavy call is async and takes an AbortSignal.
 import { LatheError } from '../api/errors';
 import { loadAddon } from './addon';
-import type { LoraOptions, LoraTarget, OptimizerOptions } from '../api/engine-options';
+import { LORA_TARGETS, type LoraOptions, type LoraTarget, type OptimizerOptions, type Quant } from '../api/engine-options';
 
-export type Quant = 'none' | 'nf4' | 'int8';
-export type { LoraOptions, LoraTarget, OptimizerOptions } from '../api/engine-options';
-export const ALL_LORA_TARGETS: LoraTarget[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
+export type { LoraOptions, LoraTarget, OptimizerOptions, Quant } from '../api/engine-options';
+export const ALL_LORA_TARGETS: LoraTarget[] = [...LORA_TARGETS];
 
 /** The trainable tables of trainEmbeddings (PEFT modules_to_save names). */
 export type TableName = 'embed_tokens' | 'lm_head';

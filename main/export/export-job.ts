@@ -1,5 +1,6 @@
 // One export: resolves the adapter, writes the chosen format atomically (nothing half-written, no overwrite without
 // force), optionally measures the merge-quality KL through an injected engine hook, and lists files with checksums.
+import type { ExportedFile, ExportResult } from '../api/export-types';
 import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { LatheError } from '../api/errors';
@@ -32,18 +33,7 @@ export interface ExportRequest {
   signal?: AbortSignal;
 }
 
-export interface ExportedFile {
-  path: string;
-  bytes: number;
-  sha256: string;
-}
-
-export interface ExportResult {
-  format: ExportFormat;
-  quant: ExportQuant | null;
-  files: ExportedFile[];
-  mergeKL?: number;
-}
+export type { ExportedFile, ExportResult };
 
 export interface ExportHooks {
   /** Base weights to merge into instead of the stored ones (the CLI's --merge-base nf4 passes the engine's). */

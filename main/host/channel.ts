@@ -1,5 +1,5 @@
 // The host's side of the message pipe: Node's process.send under child_process.fork, parentPort under Electron's utilityProcess.
-import type { HostToMain, MainToHost } from './protocol';
+import type { HostToMain, MainToHost } from '../api/host-protocol';
 
 export interface HostChannel {
   send(msg: HostToMain): void;

@@ -2,7 +2,7 @@
 import { toApiError, LatheError } from '../api/errors';
 import { hostChannel } from './channel';
 import { hostOps } from './ops';
-import { HEARTBEAT_MS, type HostOpName, type MainToHost } from './protocol';
+import { HEARTBEAT_MS, type HostOpName, type MainToHost } from '../api/host-protocol';
 
 const channel = hostChannel();
 const running = new Map<number, { op: string; abort: AbortController }>();

@@ -1,7 +1,7 @@
 // The host's operation table: each op gets validated args, an abort signal and a progress callback.
 import { LatheError } from '../api/errors';
 import { cudaLibraryPath, loadAddon } from '../engine/addon';
-import type { HostOpName, HostOps, HostSystemProbe } from './protocol';
+import type { HostOpName, HostOps, HostSystemProbe } from '../api/host-protocol';
 import { resolveTrainingConfig } from '../api/training-config';
 import { fitCheck } from './trainer/fit-check';
 import { createNativeTrainable } from './trainer/native-model';

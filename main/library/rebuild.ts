@@ -1,5 +1,5 @@
 // `lathe library rebuild`: writes a fresh library index from the self-describing folders (projects/<id>.json,
-// datasets/<id>/dataset.json, runs/<id>/run.json + config.yaml + metrics.jsonl + checkpoints/), keeping the damaged
+// datasets/<id>/dataset.json, runs/<id>/identity.json + run.json + config.yaml + metrics.jsonl + checkpoints/), keeping the damaged
 // database beside it. Anything it cannot read is listed with the reason, never dropped silently.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Project } from '../api/contract';
 import type { DatasetSummary } from '../api/dataset-types';
 import { indexRunFolder, readMetricRows, summarizeMetrics } from '../runs/run-index';
-import { readRunStatus, runFiles } from '../runs/run-dir';
+import { folderStatus, readRunIdentity, readRunProgress, runFiles } from '../runs/run-dir';
 import { openLibraryDb, type Db } from './db';
 import { DatasetsRepo, type NewDataset } from './datasets-repo';
 import { otherLiveHolder, newOwner } from './owner-lock';
@@ -111,23 +111,24 @@ export async function indexFolders(db: Db, paths: LibraryPaths, report: RebuildR
   for (const id of subdirs(paths.runs)) {
     const dir = join(paths.runs, id);
     try {
-      const file = readRunStatus(dir);
+      const who = readRunIdentity(dir);
+      const progress = readRunProgress(dir);
       const config = parseYaml(readFileSync(runFiles(dir).config, 'utf8')) as Record<string, unknown>;
       const live = otherLiveHolder(runFiles(dir).ownerLock, me);
-      // Without a live owner, a run that says running or queued was interrupted: it can be resumed.
-      const status = !live && (file.status === 'running' || file.status === 'queued') ? 'interrupted' : file.status;
-      const projectId = file.projectId && known.has(file.projectId) ? file.projectId : null;
-      if (file.projectId && !projectId) report.notes.push(`run "${file.name}" (${dir}): its project was not found; kept without a project`);
+      // Without a live owner, a run that never finished (or never started) was interrupted: it can be resumed.
+      const status = folderStatus(progress, !!live);
+      const projectId = who.projectId && known.has(who.projectId) ? who.projectId : null;
+      if (who.projectId && !projectId) report.notes.push(`run "${who.name}" (${dir}): its project was not found; kept without a project`);
       const summary = summarizeMetrics(readMetricRows(dir));
       runs.restore({
-        id: file.id, projectId, name: file.name, status, runDir: dir, config, step: file.step, totalSteps: file.totalSteps,
-        ...summary, error: file.error, hostPid: live ? file.hostPid : null,
-        createdAt: file.createdAt, updatedAt: file.updatedAt, startedAt: file.startedAt ?? null, finishedAt: file.finishedAt ?? null,
+        id: who.id, projectId, name: who.name, status, runDir: dir, config, step: progress?.step ?? 0, totalSteps: progress?.totalSteps ?? 0,
+        ...summary, error: progress?.error ?? null, hostPid: live ? (progress?.hostPid ?? null) : null,
+        createdAt: who.createdAt, updatedAt: progress?.updatedAt || who.createdAt, startedAt: progress?.startedAt ?? null, finishedAt: progress?.finishedAt ?? null,
       });
-      const rows = await indexRunFolder(runs, { id: file.id, runDir: dir }, db);
+      const rows = await indexRunFolder(runs, { id: who.id, runDir: dir }, db);
       report.runs++;
       report.metrics += rows.length;
-      report.checkpoints += runs.checkpoints(file.id).length;
+      report.checkpoints += runs.checkpoints(who.id).length;
     } catch (err) {
       report.problems.push({ path: dir, reason: (err as Error).message });
     }

@@ -83,17 +83,19 @@ export class RunsRepo {
     this.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
   }
 
-  update(id: string, patch: Partial<Pick<RunRecord, 'status' | 'step' | 'totalSteps' | 'lastLoss' | 'bestEvalLoss' | 'error' | 'hostPid' | 'startedAt' | 'finishedAt'>>): void {
+  /** Sets the given fields; updatedAt is now unless given (a run folder's own time, when the index takes its state). */
+  update(id: string, patch: Partial<Pick<RunRecord, 'status' | 'step' | 'totalSteps' | 'lastLoss' | 'bestEvalLoss' | 'error' | 'hostPid' | 'startedAt' | 'finishedAt' | 'updatedAt'>>): void {
     const cols: Record<string, string> = { status: 'status', step: 'step', totalSteps: 'total_steps', lastLoss: 'last_loss', bestEvalLoss: 'best_eval_loss', error: 'error_json', hostPid: 'host_pid', startedAt: 'started_at', finishedAt: 'finished_at' };
     const sets: string[] = [];
     const values: unknown[] = [];
-    for (const [k, v] of Object.entries(patch)) {
+    const { updatedAt, ...fields } = patch;
+    for (const [k, v] of Object.entries(fields)) {
       if (v === undefined) continue;
       sets.push(`${cols[k]} = ?`);
       values.push(k === 'error' ? (v === null ? null : JSON.stringify(v)) : v);
     }
     sets.push('updated_at = ?');
-    values.push(new Date().toISOString());
+    values.push(updatedAt ?? new Date().toISOString());
     this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
   }
 

@@ -5,18 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planTraining } from '../host/trainer/fit-check';
 import { resolveTrainingConfig } from '../api/training-config';
+import type { CatalogPlanArgs, CatalogPlans } from '../api/model-types';
 
 /** QLoRA at the settings most runs start from: rank 16 (alpha 32, every linear module), micro-batch 1. */
 export const CATALOG_SETTINGS = { quant: 'nf4' as const, loraR: 16, microBatch: 1, seqLens: [1024, 2048] };
 
-export interface CatalogPlanArgs {
-  /** A catalog config (planned from config.json alone), or a library model folder (planned like the fit check does). */
-  entries: ({ id: string; config: Record<string, unknown>; storageDtype: 'F32' | 'BF16' | 'F16' } | { id: string; dir: string })[];
-  /** Only these sequence lengths (default: all of CATALOG_SETTINGS.seqLens). */
-  seqLens?: number[];
-}
-/** Planned bytes by entry id, then by sequence length; a folder that cannot be planned (moved, damaged) is left out. */
-export type CatalogPlans = Record<string, Record<string, number>>;
+export type { CatalogPlanArgs, CatalogPlans };
 
 export async function planCatalog(args: CatalogPlanArgs): Promise<CatalogPlans> {
   const out: CatalogPlans = {};

@@ -1,11 +1,9 @@
 // Chat-template rendering with transformers' semantics (formats.md §6) on top of @huggingface/jinja.
 import { PythonTemplate } from './jinja-python';
 import { LatheError } from '../api/errors';
+import type { ChatMessage } from '../api/eval-types';
 
-export interface ChatMessage {
-  role: string;
-  content: string;
-}
+export type { ChatMessage };
 
 export interface RenderOptions {
   addGenerationPrompt?: boolean;

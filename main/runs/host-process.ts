@@ -4,7 +4,7 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { appRoot } from '../app-root';
-import type { HostToMain, MainToHost } from '../host/protocol';
+import type { HostToMain, MainToHost } from '../api/host-protocol';
 
 export interface HostProcess {
   readonly pid: number | undefined;

@@ -1,6 +1,8 @@
 // Training jobs in main: creates run folders, queues jobs (one at a time per device), runs each in its own engine host
 // process, ingests its metrics into SQLite, and handles pause / resume / cancel and runs interrupted by a crash.
 // Each queued or running job holds its run folder's owner lock, so no two processes ever train one run.
+// Main writes a run folder's identity.json and never its run.json: the engine host records the run's progress there,
+// and main indexes the host's events. Statuses only main knows (queued, a host that failed to start) live in the index.
 import { randomUUID } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -10,7 +12,7 @@ import { RunsRepo, type RunRecord } from '../library/runs-repo';
 import { LatheError } from '../api/errors';
 import { listCheckpoints } from './checkpoints';
 import type { TrainingConfig } from '../api/training-config';
-import { appendLog, createRunDir, readRunStatus, runFiles, writeRunStatus, type RunStatusFile } from './run-dir';
+import { appendLog, createRunDir, folderStatus, readRunProgress, runFiles, writeRunIdentity, type RunIdentity, type RunProgressFile } from './run-dir';
 import { IndexGuard, indexRunFolder, runMetricOf, summarizeMetrics } from './run-index';
 import type { RunMetric } from '../api/run-types';
 import { acquireLock, describeOwner, newOwner, otherLiveHolder, releaseLock, type LockOwner } from '../library/owner-lock';
@@ -51,6 +53,15 @@ function isAlive(pid: number | null): boolean {
   }
 }
 
+/**
+ * The index row's state from the run folder's run.json, once no host trains the run: the host's status (`running`
+ * left by a host that died is interrupted), step, error and times, so a rebuilt library shows the same row.
+ */
+function stateFromFolder(file: RunProgressFile): Parameters<RunsRepo['update']>[1] {
+  const { step, totalSteps, error, startedAt, finishedAt, updatedAt } = file;
+  return { status: folderStatus(file, false), step, totalSteps, hostPid: null, error, startedAt: startedAt ?? undefined, finishedAt: finishedAt ?? undefined, updatedAt };
+}
+
 export class TrainingJobs {
   private readonly repo: RunsRepo;
   private readonly queue: string[] = [];
@@ -79,15 +90,15 @@ export class TrainingJobs {
       if (this.isActiveOrQueued(run.id) || otherLiveHolder(runFiles(run.runDir).ownerLock, this.owner)) continue;
       const behind = existsSync(runFiles(run.runDir).indexBehind);
       if ((run.status === 'running' || run.status === 'queued') && !isAlive(run.hostPid)) {
-        let file: RunStatusFile | undefined;
+        let file: RunProgressFile | undefined;
         try {
-          file = readRunStatus(run.runDir);
+          file = readRunProgress(run.runDir);
         } catch {
           file = undefined;
         }
         // The folder finished after the index's last write (which failed, e.g. disk full): the folder wins.
-        const settled = file && ['completed', 'failed', 'cancelled', 'paused'].includes(file.status) && file.updatedAt > run.updatedAt;
-        this.setStatus(run.id, settled ? { status: file!.status, step: file!.step, hostPid: null, error: file!.error, finishedAt: file!.finishedAt ?? undefined } : { status: 'interrupted', hostPid: null });
+        const settled = file && file.status !== 'running' && file.updatedAt > run.updatedAt;
+        this.setStatus(run.id, settled && file ? stateFromFolder(file) : { status: 'interrupted', hostPid: null });
         if (settled || behind) this.track(this.reindexFromStartup(run));
         out.push(this.repo.get(run.id)!);
       } else if (behind) {
@@ -112,7 +123,7 @@ export class TrainingJobs {
     const runDir = join(this.runsDir, id);
     const name = opts.name ?? `Run ${new Date().toLocaleString('en-GB', { hour12: false })}`;
     const now = new Date().toISOString();
-    await createRunDir(runDir, config, { id, name, projectId: opts.projectId ?? null, createdAt: now, status: 'queued', step: 0, totalSteps: 0, hostPid: null, error: null, updatedAt: now });
+    await createRunDir(runDir, config, { id, name, projectId: opts.projectId ?? null, createdAt: now });
     const run = this.repo.create({ id, projectId: opts.projectId ?? null, name, runDir, config, createdAt: now });
     this.takeOwnership(run);
     this.enqueue(id);
@@ -146,12 +157,12 @@ export class TrainingJobs {
     return this.repo.get(runId);
   }
 
-  /** Renames a run, in the library and in its folder's run.json (what a library rebuild reads). */
+  /** Renames a run, in the library and in its folder's identity.json (what a library rebuild reads). */
   async rename(runId: string, name: string): Promise<RunRecord> {
     const run = this.mustGet(runId);
     this.repo.rename(runId, name);
     try {
-      await writeRunStatus(run.runDir, { ...readRunStatus(run.runDir), name });
+      await writeRunIdentity(run.runDir, { ...this.identityOf(run), name });
     } catch {
       // A folder that cannot be written keeps its old name there; the library has the new one.
     }
@@ -269,18 +280,22 @@ export class TrainingJobs {
     // A failed index write (disk full) still updates the folder and the UI with the new status.
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     const stored = this.repo.get(runId)!;
-    const run: RunRecord = indexed ? stored : { ...stored, ...defined, updatedAt: new Date().toISOString() };
-    // The run folder stays the source of truth for status too.
-    try {
-      const file = readRunStatus(run.runDir);
-      const write = writeRunStatus(run.runDir, { ...file, status: run.status, hostPid: run.hostPid, error: run.error, updatedAt: run.updatedAt, startedAt: run.startedAt, finishedAt: run.finishedAt }).catch((err: Error) => {
-        this.events.onLog?.(runId, `could not update run.json (${err.message}); the trainer's own status in it stands`);
-      });
-      this.track(write);
-    } catch {
-      // A missing run folder is reported when the run is started.
-    }
+    const run: RunRecord = indexed ? stored : { ...stored, updatedAt: new Date().toISOString(), ...defined };
     this.events.onStatus?.(run);
+  }
+
+  /** Who the run is: main's own fact, kept in the library row and mirrored in identity.json. */
+  private identityOf(run: RunRecord): RunIdentity {
+    return { id: run.id, name: run.name, projectId: run.projectId, createdAt: run.createdAt };
+  }
+
+  /**
+   * Folders written by older versions keep their identity inside run.json, which the engine host rewrites without it:
+   * identity.json is written before the host first trains such a run, so the name survives a library rebuild.
+   */
+  private async migrateIdentity(run: RunRecord): Promise<void> {
+    const files = runFiles(run.runDir);
+    if (existsSync(run.runDir) && !existsSync(files.identity)) await writeRunIdentity(run.runDir, this.identityOf(run));
   }
 
   private async reindexFromStartup(run: RunRecord): Promise<void> {
@@ -295,8 +310,8 @@ export class TrainingJobs {
   /** Rebuilds the run's index rows from its folder (metrics.jsonl, checkpoints). */
   private async reindex(run: RunRecord): Promise<void> {
     const rows = await indexRunFolder(this.repo, run, this.db);
-    const file = readRunStatus(run.runDir);
-    this.repo.update(run.id, { ...summarizeMetrics(rows), step: file.step, totalSteps: file.totalSteps });
+    const file = readRunProgress(run.runDir);
+    this.repo.update(run.id, { ...summarizeMetrics(rows), step: file?.step ?? 0, totalSteps: file?.totalSteps ?? 0 });
   }
 
   private enqueue(runId: string): void {
@@ -321,6 +336,11 @@ export class TrainingJobs {
   }
 
   private async execute(run: RunRecord, supervisor: EngineSupervisor, abort: AbortController): Promise<void> {
+    const migrated = await this.migrateIdentity(run).catch((err: Error) => err);
+    if (migrated instanceof Error) {
+      this.setStatus(run.id, { status: 'failed', error: { code: 'runs.identity', message: `Cannot write ${runFiles(run.runDir).identity}: ${migrated.message}`, hint: 'Free some disk space or fix the folder permissions, then resume the run.' } });
+      return;
+    }
     const host = await supervisor.start().catch((err) => err as Error);
     if (host instanceof Error) {
       this.setStatus(run.id, { status: 'failed', error: { code: 'engine.hostStart', message: host.message } });
@@ -340,10 +360,11 @@ export class TrainingJobs {
           else if (e.name === 'checkpoint') void this.indexCheckpoints(run);
         },
       });
-      const file = readRunStatus(run.runDir);
+      // The host has recorded how the job ended in run.json; the index takes it from there.
+      const file = readRunProgress(run.runDir);
       // A resume asked for while this job was stopping is already queued: keep showing it as queued.
       if (this.queue.includes(run.id)) return;
-      this.setStatus(run.id, { status: file.status, step: result.step, totalSteps: file.totalSteps, hostPid: null, finishedAt: file.status === 'completed' ? new Date().toISOString() : undefined });
+      this.setStatus(run.id, file ? stateFromFolder(file) : { status: result.status as RunProgressFile['status'], step: result.step, hostPid: null });
     } catch (err) {
       const e = err as { code?: string; message?: string; hint?: string };
       const crashed = e.code === 'engine.hostCrashed';
@@ -362,10 +383,10 @@ export class TrainingJobs {
   private async catchUp(run: RunRecord, force = false): Promise<void> {
     await this.guard.catchUp(run.id, async () => {
       await this.reindex(run);
-      const file = readRunStatus(run.runDir);
       if (!force) return this.repo.update(run.id, { status: 'running' });
-      // The job has ended: its folder holds the final status.
-      this.repo.update(run.id, { status: file.status, hostPid: null, error: file.error, finishedAt: file.status === 'completed' ? (file.finishedAt ?? new Date().toISOString()) : undefined });
+      // The job has ended: its folder holds the final status (a host that died mid-run left `running`: interrupted).
+      const file = readRunProgress(run.runDir);
+      this.repo.update(run.id, file ? stateFromFolder(file) : { status: 'interrupted', hostPid: null });
     }, force);
   }
 

@@ -2,8 +2,8 @@
 // into a clear error (and an event) while main keeps running. The next request starts a fresh host.
 import type { HostCrash } from '../api/contract';
 import { LatheError } from '../api/errors';
-import type { HostOpName, HostOps, HostToMain, HostEvent } from '../host/protocol';
-import { HEARTBEAT_TIMEOUT_MS } from '../host/protocol';
+import type { HostOpName, HostOps, HostToMain, HostEvent } from '../api/host-protocol';
+import { HEARTBEAT_TIMEOUT_MS } from '../api/host-protocol';
 import type { HostProcess, HostSpawner } from './host-process';
 
 interface Pending {

@@ -1,7 +1,7 @@
 // System information: OS facts from main, engine facts (CPU features, GPUs, backends) probed once in the engine host.
 import { cpus, freemem, platform, totalmem } from 'node:os';
 import type { AppInfo, MethodOutput, SystemInfo } from '../api/contract';
-import type { HostSystemProbe } from '../host/protocol';
+import type { HostSystemProbe } from '../api/host-protocol';
 import { APP_NAME, APP_VERSION } from './app-info';
 import type { ServiceContext } from './context';
 

@@ -35,7 +35,7 @@ describe('continued pre-training (cpt)', () => {
       schedule: 'wsd', minLrRatio: 0.1, decayFraction: 0.3, warmupSteps: 2, evalEvery: 15, checkpointEverySteps: 0, checkpointEveryMinutes: 0, validationFraction: 0.2, threads: 2,
     });
     const runDir = join(root, 'run');
-    await createRunDir(runDir, config, { id: 'cpt', name: 'cpt', projectId: null, createdAt: new Date().toISOString(), status: 'queued', step: 0, totalSteps: 0, hostPid: null, error: null, updatedAt: new Date().toISOString() });
+    await createRunDir(runDir, config, { id: 'cpt', name: 'cpt', projectId: null, createdAt: new Date().toISOString() });
     const logs: string[] = [];
     const r = await runTrainingJob(runDir, { loadData: loadTrainingData, createModel: createNativeTrainable, onLog: (m) => logs.push(m) });
     expect(r.status).toBe('completed');

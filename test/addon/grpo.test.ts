@@ -31,7 +31,7 @@ describe('grpo on the native engine', () => {
     });
     const run = async (name: string) => {
       const dir = join(root, name);
-      await createRunDir(dir, config, { id: name, name, projectId: null, createdAt: new Date().toISOString(), status: 'queued', step: 0, totalSteps: 0, hostPid: null, error: null, updatedAt: new Date().toISOString() });
+      await createRunDir(dir, config, { id: name, name, projectId: null, createdAt: new Date().toISOString() });
       const logs: string[] = [];
       const r = await runTrainingJob(dir, { loadData: loadTrainingData, createModel: createNativeTrainable, onLog: (m) => logs.push(m) });
       return { r, logs, metrics: readMetrics(dir) as unknown as StepMetrics[] };

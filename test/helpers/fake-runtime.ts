@@ -1,6 +1,6 @@
 // A runtime over a temporary library with a fake engine host, for testing services and front doors without native code.
 import { EventEmitter } from 'node:events';
-import type { HostToMain, MainToHost } from '../../main/host/protocol';
+import type { HostToMain, MainToHost } from '../../main/api/host-protocol';
 import { createRuntime, type Runtime } from '../../main/services/runtime';
 import type { HostProcess, HostSpawner } from '../../main/runs/host-process';
 import { tempDir } from './temp-dir';

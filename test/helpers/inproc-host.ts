@@ -1,6 +1,6 @@
 // Test helper: an engine host that runs the real host operation table in this process (no fork, no build needed).
 import { EventEmitter } from 'node:events';
-import type { HostOpName, HostToMain, MainToHost } from '../../main/host/protocol';
+import type { HostOpName, HostToMain, MainToHost } from '../../main/api/host-protocol';
 import { hostOps, type OpContext } from '../../main/host/ops';
 import type { HostProcess, HostSpawner } from '../../main/runs/host-process';
 

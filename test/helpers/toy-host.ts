@@ -1,7 +1,7 @@
 // An in-process stand-in for the engine host that runs training jobs on the pure-TS toy model: exercises the job
 // manager's queueing, metrics ingestion, pause/resume/cancel and crash handling quickly and without native code.
 import { EventEmitter } from 'node:events';
-import type { HostToMain, MainToHost } from '../../main/host/protocol';
+import type { HostToMain, MainToHost } from '../../main/api/host-protocol';
 import { trainRunOp } from '../../main/host/trainer/train-op';
 import type { HostProcess, HostSpawner } from '../../main/runs/host-process';
 import { ToyModel, toyExamples } from './toy-model';

@@ -9,7 +9,7 @@ import { parseDevice } from '../../api/device';
 import type { RunRecord } from '../../library/runs-repo';
 import { configHelp } from '../../api/training-config';
 import { parseTrainingConfigYaml } from '../../runs/config-yaml';
-import { readRunStatus } from '../../runs/run-dir';
+import { readRunIdentity } from '../../runs/run-dir';
 import { createRuntime, type Runtime } from '../../services/runtime';
 
 function printLine(obj: unknown): void {
@@ -107,9 +107,9 @@ export function register(program: Command): void {
           const dir = resolve(opts.resume!);
           const id = (() => {
             try {
-              return readRunStatus(dir).id;
+              return readRunIdentity(dir).id;
             } catch {
-              throw new LatheError('cli.resume', `${dir} is not a Lathe run folder (run.json is missing or unreadable).`, 'Pass the folder printed when the run started, or see `lathe runs list`.');
+              throw new LatheError('cli.resume', `${dir} is not a Lathe run folder (identity.json is missing or unreadable).`, 'Pass the folder printed when the run started, or see `lathe runs list`.');
             }
           })();
           if (!runtime.ctx.jobs.get(id)) throw new LatheError('cli.resume', `Run ${id} is not in this library (${runtime.ctx.paths.root}).`, 'Set LATHE_HOME to the library the run belongs to.');

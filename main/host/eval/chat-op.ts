@@ -4,31 +4,10 @@
 import type { OpContext } from '../ops';
 import { LatheError } from '../../api/errors';
 import { loadTokenizer, type LatheTokenizer } from '../../models/tokenizer';
-import type { ChatMessage } from '../../models/chat-template';
 import { promptIds } from './task-eval';
 import { withModel } from './model-cache';
-import type { ChatAnswer } from '../../api/eval-types';
-export type { ChatAnswer };
-
-export interface ChatSettings {
-  temperature: number;
-  topP: number;
-  maxNewTokens: number;
-  seed: number;
-  /** Same seed for every side: with identical sampling, the difference between answers is the adapter's alone. */
-  sameSeed: boolean;
-  system?: string;
-}
-
-export interface ChatArgs {
-  model: string;
-  quant?: 'none' | 'nf4' | 'int8';
-  threads?: number;
-  /** Each side: null = the base (adapter off), else an adapter folder. */
-  sides: (string | null)[];
-  messages: ChatMessage[];
-  settings: ChatSettings;
-}
+import type { ChatAnswer, ChatArgs, ChatSettings } from '../../api/eval-types';
+export type { ChatAnswer, ChatArgs, ChatSettings };
 
 const MAX_CONTEXT = 4096;
 /** Loading a 128K-token vocabulary takes about a second: a conversation keeps its tokenizer. */

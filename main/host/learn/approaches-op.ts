@@ -4,20 +4,12 @@ import { resolveTrainingConfig } from '../../api/training-config';
 import { loraOptions } from '../trainer/engine-options-from-config';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { planModel, type LoraTarget, type MemoryPlan } from '../../engine/engine';
+import { planModel, type MemoryPlan } from '../../engine/engine';
 import { parameterCountFromConfig } from '../../models/catalog';
 import { summarizeConfig } from '../../models/model-dir';
 import { loraParameterCount, moduleShapes } from '../../learn/param-counts';
-import type { Approach, ApproachesResult, MemoryParts } from '../../api/learn-types';
-
-export interface ApproachesArgs {
-  model: string;
-  r: number;
-  targets: LoraTarget[];
-  seqLen: number;
-  /** Plan from config.json alone (a folder without weights, e.g. a catalog shape); default: read the weights' headers. */
-  storageDtype?: 'F32' | 'BF16' | 'F16';
-}
+import type { Approach, ApproachesArgs, ApproachesResult, MemoryParts } from '../../api/learn-types';
+export type { ApproachesArgs };
 
 export const PLAN_DEVICE = 'vulkan' as const;
 

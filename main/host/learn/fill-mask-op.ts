@@ -2,24 +2,15 @@
 // into the gap and the whole completed sentence is scored, so the words after the gap count too. The left-only score
 // log p(word | left side) is shown beside it, to make the difference visible.
 import { LatheError } from '../../api/errors';
-import type { EngineModel, Quant } from '../../engine/engine';
+import type { EngineModel } from '../../engine/engine';
 import type { LatheTokenizer } from '../../models/tokenizer';
-import type { FillCandidate, FillMaskResult } from '../../api/learn-types';
+import type { FillCandidate, FillMaskArgs, FillMaskResult } from '../../api/learn-types';
+export type { FillMaskArgs };
 import { withModel } from '../eval/model-cache';
 import { DEMO_CONTEXT, demoIds, tokenizerFor, type LearnOpContext } from './common';
 import { tokenText } from '../../learn/token-text';
 
 export const GAP = '___';
-
-export interface FillMaskArgs {
-  model: string;
-  quant?: Quant;
-  /** The sentence with exactly one gap, written ___ . */
-  text: string;
-  candidates: string[];
-  /** How many of the model's own left-only guesses to add to the list (0 = only the user's words). */
-  modelGuesses: number;
-}
 
 export function splitGap(text: string): { left: string; right: string } {
   const parts = text.split(GAP);

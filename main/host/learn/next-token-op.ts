@@ -4,27 +4,11 @@
 import { resolveTrainingConfig } from '../../api/training-config';
 import { loraOptions, optimizerOptions } from '../trainer/engine-options-from-config';
 import { ALL_LORA_TARGETS } from '../../engine/engine';
-import type { Quant } from '../../engine/engine';
 import { piece } from '../../learn/token-text';
-import type { NextTokenResult, OneStepResult, StepLosses } from '../../api/learn-types';
+import type { NextTokenArgs, NextTokenResult, OneStepArgs, OneStepResult, StepLosses } from '../../api/learn-types';
+export type { NextTokenArgs, OneStepArgs };
 import { withModel } from '../eval/model-cache';
 import { DEMO_CONTEXT, demoIds, tokenizerFor, type LearnOpContext } from './common';
-
-export interface NextTokenArgs {
-  model: string;
-  quant?: Quant;
-  text: string;
-  k: number;
-}
-
-export interface OneStepArgs {
-  model: string;
-  quant?: Quant;
-  text: string;
-  /** A large rate on purpose: one step must visibly move the loss of one short text. */
-  lr: number;
-  r: number;
-}
 
 const lossOf = (logprobs: ArrayLike<number>): StepLosses => {
   const lp = Array.from(logprobs);

@@ -48,7 +48,7 @@ beforeAll(async () => {
   await cp(join('test', 'fixtures', 'data', 'alpaca.jsonl'), dataset);
   const config = TrainingConfigSchema.parse({ model: base, dataset, validationFraction: 0.5, seqLen: 64 });
   const now = new Date().toISOString();
-  await createRunDir(runDir, config, { id: 'r1', name: 'r1', projectId: null, createdAt: now, status: 'completed', step: 20, totalSteps: 20, hostPid: null, error: null, updatedAt: now });
+  await createRunDir(runDir, config, { id: 'r1', name: 'r1', projectId: null, createdAt: now });
   // Two checkpoints: step 10 has the lower validation loss, so it is the default source.
   for (const [step, loss, seed] of [[10, 1.5, 3], [20, 2.5, 4]] as const) {
     await writeCheckpoint(join(runDir, 'checkpoints'), step, loss, async (dir) => {

@@ -99,7 +99,7 @@ describe('KTO training', () => {
   it('runs as a job: reference cached, kl and rewards logged per step', async () => {
     const dir = join(tempDir(), 'run');
     const config = resolveTrainingConfig({ model: 'toy', dataset: 'toy', objective: 'kto', seqLen: 16, microBatch: 2, gradAccum: 2, learningRate: 0.05, warmupSteps: 1, maxSteps: 6, evalEvery: 3, checkpointEverySteps: 3, checkpointEveryMinutes: 0 });
-    await createRunDir(dir, config, { id: 'kto', name: 'kto', projectId: null, createdAt: new Date().toISOString(), status: 'queued', step: 0, totalSteps: 0, hostPid: null, error: null, updatedAt: new Date().toISOString() });
+    await createRunDir(dir, config, { id: 'kto', name: 'kto', projectId: null, createdAt: new Date().toISOString() });
     const r = await runTrainingJob(dir, { loadData: async () => ({ train: toyKto(16, 41), validation: toyKto(4, 42), padId: 0 }), createModel: async () => new ToyModel(V, 4) });
     expect(r.status).toBe('completed');
     const m = readMetrics(dir) as unknown as StepMetrics[];

@@ -106,7 +106,7 @@ describe('a DPO training job', () => {
   const config = resolveTrainingConfig({ model: 'toy', dataset: 'toy', objective: 'dpo', seqLen: 16, microBatch: 2, gradAccum: 2, learningRate: 0.05, warmupSteps: 2, maxSteps: 12, evalEvery: 4, checkpointEverySteps: 3, checkpointEveryMinutes: 0 });
   const newRun = async (name: string) => {
     const dir = join(root, name);
-    await createRunDir(dir, config, { id: name, name, projectId: null, createdAt: new Date().toISOString(), status: 'queued', step: 0, totalSteps: 0, hostPid: null, error: null, updatedAt: new Date().toISOString() });
+    await createRunDir(dir, config, { id: name, name, projectId: null, createdAt: new Date().toISOString() });
     return dir;
   };
   const models: ToyModel[] = [];

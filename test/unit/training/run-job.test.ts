@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runTrainingJob, type RunJobDeps } from '../../../main/host/trainer/run-job';
 import { resolveTrainingConfig } from '../../../main/api/training-config';
-import { createRunDir, readMetrics, readRunStatus } from '../../../main/runs/run-dir';
+import { createRunDir, readMetrics, readRunProgress } from '../../../main/runs/run-dir';
 import { tempDir } from '../../helpers/temp-dir';
 import { ToyModel, toyExamples } from '../../helpers/toy-model';
 
@@ -13,7 +13,7 @@ const config = resolveTrainingConfig({ model: 'toy', dataset: 'toy', seqLen: 16,
 
 async function newRun(root: string, name: string): Promise<string> {
   const dir = join(root, name);
-  await createRunDir(dir, config, { id: name, name, projectId: null, createdAt: new Date().toISOString(), status: 'queued', step: 0, totalSteps: 0, hostPid: null, error: null, updatedAt: new Date().toISOString() });
+  await createRunDir(dir, config, { id: name, name, projectId: null, createdAt: new Date().toISOString() });
   return dir;
 }
 
@@ -37,7 +37,7 @@ describe('training job', () => {
     expect(readMetrics(dir).map((m) => m.step)).toEqual(Array.from({ length: 21 }, (_, i) => i));
     expect(readdirSync(join(dir, 'checkpoints')).length).toBeLessThanOrEqual(3);
     expect(existsSync(join(dir, 'adapter', 'toy_adapter.json'))).toBe(true);
-    expect(readRunStatus(dir)).toMatchObject({ status: 'completed', step: 20, totalSteps: 20, hostPid: null });
+    expect(readRunProgress(dir)).toMatchObject({ status: 'completed', step: 20, totalSteps: 20, hostPid: null });
     expect(readFileSync(join(dir, 'log.txt'), 'utf8')).toContain('completed 20 steps');
   });
 
@@ -48,7 +48,7 @@ describe('training job', () => {
     const abort = new AbortController();
     const first = await runTrainingJob(dir, deps({ signal: abort.signal, onMetrics: (m) => m.step === 9 && abort.abort('pause') }));
     expect(first.status).toBe('paused');
-    expect(readRunStatus(dir).status).toBe('paused');
+    expect(readRunProgress(dir)?.status).toBe('paused');
     const second = await runTrainingJob(dir, deps());
     expect(second).toMatchObject({ status: 'completed', resumedFrom: 9 });
     expect(losses(dir)).toEqual(losses(reference));
@@ -85,6 +85,6 @@ describe('training job', () => {
     const dir = await newRun(root, 'failing');
     const boom = Object.assign(new Error('out of memory allocating activations'), { code: 'engine.oom', hint: 'Lower microBatch or seqLen.' });
     await expect(runTrainingJob(dir, deps({ createModel: async () => { throw boom; } }))).rejects.toBe(boom);
-    expect(readRunStatus(dir)).toMatchObject({ status: 'failed', error: { code: 'engine.oom', message: expect.stringContaining('out of memory'), hint: 'Lower microBatch or seqLen.' } });
+    expect(readRunProgress(dir)).toMatchObject({ status: 'failed', error: { code: 'engine.oom', message: expect.stringContaining('out of memory'), hint: 'Lower microBatch or seqLen.' } });
   });
 });

@@ -1,4 +1,4 @@
-// Managing runs: rename (library and run.json, so a rebuilt library keeps it), delete (folder and record; refused
+// Managing runs: rename (library and identity.json, so a rebuilt library keeps it), delete (folder and record; refused
 // while the run is queued or training, saying what to do).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { openLibraryDb } from '../../../main/library/db';
 import { resolveTrainingConfig } from '../../../main/api/training-config';
 import { TrainingJobs } from '../../../main/runs/jobs';
-import { readRunStatus } from '../../../main/runs/run-dir';
+import { readRunIdentity } from '../../../main/runs/run-dir';
 import { tempDir } from '../../helpers/temp-dir';
 import { toyHostSpawner } from '../../helpers/toy-host';
 
@@ -25,7 +25,7 @@ describe('run management', () => {
     const renamed = await jobs.rename(run.id, 'r16 baseline');
     expect(renamed.name).toBe('r16 baseline');
     expect(jobs.get(run.id)!.name).toBe('r16 baseline');
-    expect(readRunStatus(run.runDir).name).toBe('r16 baseline');
+    expect(readRunIdentity(run.runDir).name).toBe('r16 baseline');
   });
 
   it('deletes a finished run: its folder and record go', async () => {

@@ -1,17 +1,12 @@
-// Typed messages between main (the supervisor) and the engine host process, both ways.
-import type { VulkanDeviceInfo } from '../api/contract';
-import type { ApiErrorShape } from '../api/errors';
-import type { FitCheck } from './trainer/fit-check';
-import type { StepMetrics } from './trainer/trainer';
-import type { ExportJobArgs } from '../export/export-args';
-import type { ExportResult } from '../export/export-job';
-import type { CatalogPlanArgs, CatalogPlans } from '../models/catalog-plan';
-import type { EvalArgs, EvalResult } from '../api/eval-types';
-import type { ChatAnswer, ChatArgs } from './eval/chat-op';
-import type { NextTokenArgs, OneStepArgs } from './learn/next-token-op';
-import type { FillMaskArgs } from './learn/fill-mask-op';
-import type { ApproachesArgs } from './learn/approaches-op';
-import type { ApproachesResult, FillMaskResult, NextTokenResult, OneStepResult } from '../api/learn-types';
+// Typed messages between main (the supervisor) and the engine host process, both ways: each operation's arguments,
+// result and events. It lives in the shared layer because both processes build against it.
+import type { VulkanDeviceInfo } from './contract';
+import type { ApiErrorShape } from './errors';
+import type { FitCheck, StepMetrics } from './run-types';
+import type { ExportJobArgs, ExportResult } from './export-types';
+import type { CatalogPlanArgs, CatalogPlans } from './model-types';
+import type { ChatAnswer, ChatArgs, EvalArgs, EvalResult } from './eval-types';
+import type { ApproachesArgs, ApproachesResult, FillMaskArgs, FillMaskResult, NextTokenArgs, NextTokenResult, OneStepArgs, OneStepResult } from './learn-types';
 
 /** What an op reports while it runs, besides its result. */
 type NoEvents = Record<never, never>;
