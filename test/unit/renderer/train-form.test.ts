@@ -7,7 +7,7 @@ import { applyNote, applySuggestion, batchText, effectiveBatch, effectiveNumber 
 import { clonedDataset } from '../../../renderer/src/pages/train/clone';
 import type { ConfigField } from '../../../renderer/src/pages/train/config-form';
 import { dataSettings, dataSettingsHint } from '../../../renderer/src/pages/train/data-settings';
-import { errorSlots, missingChoice, serverErrorAt } from '../../../renderer/src/pages/train/start-errors';
+import { errorSlots, fieldElementId, missingChoice, serverErrorAt } from '../../../renderer/src/pages/train/start-errors';
 
 const help = {
   microBatch: { help: '', default: 4, kind: 'integer' },
@@ -68,6 +68,10 @@ describe('errors at their field', () => {
     // No field named (or one the form has not): the error as the server said it, about the run as a whole.
     const plain = new ApiError('busy', 'A run is already going.');
     expect(serverErrorAt(plain, fields)).toEqual({ key: undefined, error: plain });
+  });
+
+  it('focuses the input an error is about: the base model and dataset inputs have their own ids', () => {
+    expect(['model', 'dataset', 'loraR'].map(fieldElementId)).toEqual(['run-model', 'run-dataset', 'cfg-loraR']);
   });
 
   it('shows each error in one place: a primary field, an Advanced setting, or by the Start button', () => {

@@ -37,9 +37,15 @@ export function NewRunForm(props: { project: Project; defaultModel: string | und
 
       <RunBasics
         model={d.model}
-        onModel={d.setModel}
+        onModel={(v) => {
+          start.clearErrorAt('model');
+          d.setModel(v);
+        }}
         dataset={d.dataset}
-        onDataset={d.setDataset}
+        onDataset={(v) => {
+          start.clearErrorAt('dataset');
+          d.setDataset(v);
+        }}
         name={d.name}
         onName={d.setName}
         datasets={d.datasets.data}

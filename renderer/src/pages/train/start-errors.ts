@@ -16,6 +16,11 @@ export function missingChoice(model: string, dataset: string): FormErrorAt | und
   return undefined;
 }
 
+/** The element an error's key is shown at: the base model and dataset inputs, or an Advanced setting's input. */
+export function fieldElementId(key: string): string {
+  return key === 'model' ? 'run-model' : key === 'dataset' ? 'run-dataset' : `cfg-${key}`;
+}
+
 /**
  * A server error placed at the field it names ("config.loraR", or "loraR" from a config check in the engine host),
  * and said in words about it: "LoRA rank (r): must be at most 512".

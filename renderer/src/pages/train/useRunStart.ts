@@ -6,7 +6,7 @@ import { api } from '../../api/client';
 import { ApiError, toApiError } from '../../api/errors';
 import { askToNotify } from '../../run-notifications';
 import { PRIMARY_KEYS, buildConfig, parseOverrides } from './config-form';
-import { missingChoice, serverErrorAt, type FormErrorAt } from './start-errors';
+import { fieldElementId, missingChoice, serverErrorAt, type FormErrorAt } from './start-errors';
 import type { RunDraft } from './useRunDraft';
 
 export interface RunStart {
@@ -26,10 +26,10 @@ export function useRunStart(d: RunDraft, opts: { projectId: string; onStarted: (
     const inAdvanced = !!key && !PRIMARY_KEYS.has(key);
     if (inAdvanced) {
       opts.openAdvanced();
-      requestAnimationFrame(() => document.getElementById(`cfg-${key}`)?.scrollIntoView({ block: 'center', behavior: 'smooth' }));
+      requestAnimationFrame(() => document.getElementById(fieldElementId(key))?.scrollIntoView({ block: 'center', behavior: 'smooth' }));
     }
     // A field's error moves the focus to the field; one about the whole run, to the error itself.
-    requestAnimationFrame(() => document.getElementById(key ? `cfg-${key}` : 'run-form-error')?.focus({ preventScroll: inAdvanced }));
+    requestAnimationFrame(() => document.getElementById(key ? fieldElementId(key) : 'run-form-error')?.focus({ preventScroll: inAdvanced }));
   }
 
   async function submit(e: FormEvent): Promise<void> {
