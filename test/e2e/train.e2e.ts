@@ -147,8 +147,12 @@ describeBrowser('train step (web mode)', () => {
     await expect.poll(() => page.getByTestId('run-dataset').getAttribute('aria-invalid')).toBe('true');
     expect(await form.getByTestId('field-error').first().textContent()).toMatch(/Choose a dataset first/);
     expect(await form.textContent()).not.toMatch(/Too small|expected string|Invalid input/);
+    // The focus moves to the field the error is about.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('run-dataset');
 
     await page.getByTestId('run-dataset').fill(datasetFile);
+    // Giving the dataset takes its error away.
+    await expect.poll(() => page.getByTestId('run-dataset').getAttribute('aria-invalid')).toBeNull();
     // Out of range: caught before sending, with the accepted range.
     await field('loraR').fill('0');
     await page.getByTestId('run-start').click();

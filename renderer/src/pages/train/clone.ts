@@ -27,6 +27,12 @@ export function takeClone(): ClonedRun | undefined {
   }
 }
 
+/** A cloned run's dataset as the form holds it: a library dataset's id (its folder …/datasets/<id>), or the file path. */
+export function clonedDataset(path: string): string {
+  const m = /[\\/]datasets[\\/]([^\\/]+)[\\/]?$/.exec(path);
+  return m ? m[1] : path;
+}
+
 /** Form values for a cloned config: every setting as the form holds it (numbers as text, lists and flags as they are). */
 export function cloneOverrides(config: Record<string, unknown>, skip: ReadonlySet<string>): Record<string, string | boolean | string[]> {
   const out: Record<string, string | boolean | string[]> = {};
