@@ -30,6 +30,7 @@ export interface ExportJobArgs {
   quant?: ExportQuant;
   out: string;
   force?: boolean;
+  /** Ollama: system prompt for the Modelfile, and base + adapter GGUF instead of one merged GGUF. */
   system?: string;
   separateAdapter?: boolean;
   /** Measure the merge-quality KL (needs validation rows: a run source). Default true. */

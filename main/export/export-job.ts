@@ -1,6 +1,6 @@
 // One export: resolves the adapter, writes the chosen format atomically (nothing half-written, no overwrite without
 // force), optionally measures the merge-quality KL through an injected engine hook, and lists files with checksums.
-import type { ExportedFile, ExportResult } from '../api/export-types';
+import type { ExportJobArgs, ExportedFile, ExportResult } from '../api/export-types';
 import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { LatheError } from '../api/errors';
@@ -16,18 +16,12 @@ import { exportOnnx } from './onnx-model';
 import { writeFileTarget, writeFolderAtomic } from './output-target';
 import { loraScale, readPeftAdapter, writePeftAdapter, type PeftAdapter } from './peft-adapter';
 
-import { EXPORT_FORMATS, type ExportFormat, type ExportQuant } from '../api/export-formats';
+import { EXPORT_FORMATS } from '../api/export-formats';
 export { EXPORT_FORMATS, EXPORT_QUANTS, type ExportFormat, type ExportQuant } from '../api/export-formats';
 
-export interface ExportRequest {
+/** An export job's arguments with its source resolved (export-args.ts), plus progress and cancellation. */
+export interface ExportRequest extends Omit<ExportJobArgs, 'source' | 'kl'> {
   source: ExportSource;
-  format: ExportFormat;
-  quant?: ExportQuant;
-  out: string;
-  force?: boolean;
-  /** Ollama: system prompt for the Modelfile, and base + adapter GGUF instead of one merged GGUF. */
-  system?: string;
-  separateAdapter?: boolean;
   onProgress?: (p: { phase: string; done: number; total: number }) => void;
   /** Aborting stops at the next tensor; the partial output is removed and the target is untouched. */
   signal?: AbortSignal;

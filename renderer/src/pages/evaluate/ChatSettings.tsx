@@ -1,15 +1,9 @@
 // Sampling settings shared by the side-by-side chat and the A/B mode: temperature, top-p, max tokens, seed, same-seed
 // mode and a system prompt.
 import type { JSX } from 'react';
+import type { ChatSettings as ChatSettingsValue } from '../../../../main/api/eval-types';
 
-export interface ChatSettingsValue {
-  temperature: number;
-  topP: number;
-  maxNewTokens: number;
-  seed: number;
-  sameSeed: boolean;
-  system?: string;
-}
+export type { ChatSettingsValue };
 
 export const DEFAULT_CHAT_SETTINGS: ChatSettingsValue = { temperature: 0.7, topP: 0.95, maxNewTokens: 128, seed: 1, sameSeed: true };
 
