@@ -107,4 +107,32 @@ describeBrowser('evaluate step (web mode)', () => {
     await list.waitFor();
     expect(await list.textContent()).toMatch(/A\/B preferences .* · preference · \d valid of 5/);
   }, TRAINS);
+
+  it("Learn reads the project: one of its rows with the trained tokens, base vs trained answers, and the lever guide", async () => {
+    // The run trained on a file path; importing the same file makes it one of the project's datasets.
+    await page.getByTestId('data-path').fill(join(dataDir, 'sums.jsonl'));
+    await page.getByTestId('inspect').click();
+    await page.getByTestId('report').waitFor({ timeout: 30_000 });
+    await page.getByTestId('import').click();
+    await expect.poll(() => page.getByTestId('dataset-list').textContent(), POLL).toContain('sums.jsonl');
+
+    await page.getByTestId('nav-learn').click();
+    const sft = page.getByTestId('learn-sft');
+    const mask = sft.getByTestId('learn-sft-mask');
+    await mask.waitFor({ timeout: 60_000 });
+    // The answer of the first row is trained; its question is context.
+    expect((await mask.locator('[data-trained="1"]').allTextContents()).join('')).toContain('0 + 3 = 3');
+    expect((await mask.locator('[data-trained="0"]').allTextContents()).join('')).toContain('Add 0 and 3.');
+    await sft.getByTestId('learn-sft-generate').click();
+    const answers = sft.getByTestId('learn-sft-answers');
+    await answers.waitFor({ timeout: 60_000 });
+    expect(await answers.locator('.learn-answer').count()).toBe(2);
+    expect(await answers.textContent()).toMatch(/Base model \(before SFT\).*After training/s);
+
+    const advice = page.getByTestId('learn-advice');
+    await advice.waitFor({ timeout: 30_000 });
+    expect(await advice.getAttribute('data-lever')).toMatch(/^(rag|sft|align)$/);
+    expect(await advice.textContent()).toMatch(/From \d+ rows of/);
+    expect(app.errors).toEqual([]);
+  }, TRAINS);
 });
