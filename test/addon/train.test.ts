@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ALL_LORA_TARGETS, openEngine, planModel, type Engine, type EngineModel, type Quant } from '../../main/engine/engine';
-import { sftObjective } from '../../main/host/trainer/sft';
+import { sftBatchLoss } from '../../main/host/trainer/sft';
 import { makeTiny, randomizeLoraB, rng, type TinySpec } from './tiny';
 import { adamw, loraOf } from '../helpers/engine-options';
 
@@ -194,7 +194,7 @@ describe('training behaviour', () => {
       const tokens = [...TOKENS.slice(k), ...TOKENS.slice(0, k)];
       const targets = [...tokens.slice(1), -1];
       const lp = await m.forward({ tokens, targets, mask }, { dropoutSeed: 1000 + s });
-      const r = sftObjective(lp, mask);
+      const r = sftBatchLoss(lp, mask);
       losses.push(r.loss);
       await m.backward(r.seeds);
       await m.step(adamw({ lr: 5e-3, weightDecay: 0.01, maxGradNorm: 1 }));
@@ -239,10 +239,10 @@ describe('training behaviour', () => {
     await e.close();
   });
 
-  test('sftObjective: a batch with no supervised tokens is skipped, never NaN', () => {
-    const r = sftObjective([-1, -2, -3], [0, 0, 0]);
+  test('sftBatchLoss: a batch with no supervised tokens is skipped, never NaN', () => {
+    const r = sftBatchLoss([-1, -2, -3], [0, 0, 0]);
     expect(r).toMatchObject({ loss: 0, skip: true, supervisedTokens: 0 });
-    const s = sftObjective([-1, -2, -3], [0, 1, 1]);
+    const s = sftBatchLoss([-1, -2, -3], [0, 1, 1]);
     expect(s.loss).toBeCloseTo(2.5);
     expect(Array.from(s.seeds)).toEqual([0, -0.5, -0.5]);
   });

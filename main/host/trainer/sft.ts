@@ -1,6 +1,6 @@
 // The SFT objective on top of the engine primitive (architecture.md §3): loss = -Σ w·logp / Σ w, seeds = -w / Σ w.
 // The trainer normalises over a whole optimizer step (all its micro-batches), so each supervised token counts the
-// same however the step is split; sftObjective is the one-batch form.
+// same however the step is split; sftBatchLoss is the one-batch form (the objective the trainer runs is objectives/sft-objective.ts).
 export function sftLoss(logp: ArrayLike<number>, weights: ArrayLike<number>, totalWeight: number): number {
   let s = 0;
   for (let i = 0; i < logp.length; i++) if (weights[i] !== 0) s -= weights[i] * logp[i];
@@ -23,8 +23,8 @@ export interface SftResult {
 }
 
 /** One batch on its own: its weights are the whole normaliser. */
-export function sftObjective(logp: ArrayLike<number>, weights: ArrayLike<number>): SftResult {
-  if (logp.length !== weights.length) throw new Error(`sftObjective: logp has ${logp.length} entries but weights has ${weights.length}`);
+export function sftBatchLoss(logp: ArrayLike<number>, weights: ArrayLike<number>): SftResult {
+  if (logp.length !== weights.length) throw new Error(`sftBatchLoss: logp has ${logp.length} entries but weights has ${weights.length}`);
   let w = 0;
   for (let i = 0; i < weights.length; i++) w += weights[i];
   if (w <= 0) return { loss: 0, seeds: new Float32Array(logp.length), supervisedTokens: 0, skip: true };
