@@ -65,6 +65,19 @@ describeBrowser('data step (web mode)', () => {
     await expect.poll(() => page.getByTestId('detected-format').textContent(), { timeout: 30_000 }).toBe('alpaca');
   });
 
+  it('cancels a browser upload in flight: no error, the file is let go, and the same file can be picked again', async () => {
+    // Hold the upload at the network so it is still in flight when Cancel is pressed.
+    await page.route(/\/upload\?/, () => undefined);
+    await page.getByTestId('file-input').setInputFiles(join(FX, 'sharegpt.json'));
+    await expect.poll(() => page.getByTestId('data-progress').textContent()).toMatch(/Uploading sharegpt\.json/);
+    await page.getByTestId('data-cancel').click();
+    await page.getByTestId('toast-ok').filter({ hasText: 'Upload of sharegpt.json cancelled' }).waitFor();
+    expect(await page.getByTestId('data-progress').count()).toBe(0);
+    expect(await page.getByTestId('picked-file').count()).toBe(0);
+    expect(await page.locator('.data-source').getByTestId('field-error').count()).toBe(0);
+    await page.unroute(/\/upload\?/);
+  });
+
   it('uploads a file from the browser and imports it into the project', async () => {
     await page.getByTestId('file-input').setInputFiles(join(FX, 'sharegpt.json'));
     await expect.poll(() => page.getByTestId('detected-format').textContent(), { timeout: 30_000 }).toBe('sharegpt');

@@ -1,5 +1,5 @@
 // Web mode: the token gate, the WebSocket API, hostile messages, the upload endpoint and static file serving.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,5 +125,18 @@ describe('web server', () => {
     const body = (await ok.json()) as { uploadId: string; name: string; bytes: number };
     expect(body).toMatchObject({ name: 'data.jsonl', bytes: 14 });
     expect(readFileSync(join(runtime.ctx.paths.uploads, body.uploadId, 'data.jsonl'), 'utf8')).toBe('{"text":"hi"}\n');
+  });
+
+  it('removes the partial file of an upload the browser cancels mid-transfer', async () => {
+    const before = new Set(readdirSync(runtime.ctx.paths.uploads));
+    const req = request({ host: '127.0.0.1', port: web.port, method: 'POST', path: `/upload?token=${web.token}&name=big.jsonl`, headers: { 'content-length': String(1 << 20) } });
+    req.on('error', () => undefined);
+    req.write(Buffer.alloc(64 * 1024, 0x61));
+    // The first bytes are on disk in a new upload folder ...
+    const fresh = () => readdirSync(runtime.ctx.paths.uploads).filter((d) => !before.has(d));
+    await expect.poll(() => fresh().flatMap((d) => readdirSync(join(runtime.ctx.paths.uploads, d))).length).toBe(1);
+    // ... and the cancel (the connection closes before the declared length) leaves nothing behind.
+    req.destroy();
+    await expect.poll(fresh).toEqual([]);
   });
 });

@@ -53,8 +53,11 @@ export function DataPage({ project, notify }: { project?: Project; notify?: Noti
     setJob({ id, bytesRead: 0, totalBytes: 0, rows: 0 });
     return id;
   };
+  // A browser upload in flight: cancelling it stops the transfer (the server removes the partial file).
+  const [upload, setUpload] = useState<{ abort: AbortController; sent: number; total: number }>();
   const cancelJob = (): void => {
-    if (job) void api.datasets.cancel({ jobId: job.id });
+    if (upload) upload.abort.abort();
+    else if (job) void api.datasets.cancel({ jobId: job.id });
   };
 
   const loadDatasets = useCallback(async () => {
@@ -121,8 +124,24 @@ export function DataPage({ project, notify }: { project?: Project; notify?: Noti
     setImported(undefined);
     setBusy(`Uploading ${file.name}…`);
     setError(undefined);
+    const abort = new AbortController();
+    setUpload({ abort, sent: 0, total: file.size });
+    let u: Awaited<ReturnType<typeof uploadFile>>;
     try {
-      const u = await uploadFile(file);
+      u = await uploadFile(file, { signal: abort.signal, onProgress: (sent, total) => setUpload((x) => (x?.abort === abort ? { ...x, sent, total } : x)) });
+    } catch (err) {
+      const e = toApiError(err);
+      // A cancel is the user's choice, not an error: the file is let go and the page is as before it was picked.
+      if (e.code === 'upload.cancelled') {
+        setPicked(undefined);
+        notify?.(`Upload of ${file.name} cancelled; nothing was kept.`);
+      } else setError(e);
+      setBusy(undefined);
+      return;
+    } finally {
+      setUpload(undefined);
+    }
+    try {
       const src = { uploadId: u.uploadId, name: u.name };
       setSource(src);
       setPath('');
@@ -189,7 +208,11 @@ export function DataPage({ project, notify }: { project?: Project; notify?: Noti
           {transport !== 'electron' ? 'Drop a dataset file here, or ' : 'Drop a file here, or '}
           <label className="btn btn-sm">
             choose a file
-            <input type="file" className="visually-hidden" data-testid="file-input" accept=".jsonl,.ndjson,.json,.csv,.tsv,.parquet,.txt,.md" onChange={(e) => void onFile(e.target.files?.[0])} />
+            <input type="file" className="visually-hidden" data-testid="file-input" accept=".jsonl,.ndjson,.json,.csv,.tsv,.parquet,.txt,.md" onChange={(e) => {
+                const file = e.target.files?.[0];
+                e.target.value = '';
+                void onFile(file);
+              }} />
           </label>
           {' '}or{' '}
           <button type="button" className="btn btn-sm btn-ghost" onClick={() => void tryDemo()} disabled={!!busy} data-testid="try-demo">
@@ -212,10 +235,11 @@ export function DataPage({ project, notify }: { project?: Project; notify?: Noti
           {busy && (
             <span className="data-busy" role="status" data-testid="data-progress">
               {busy}
+              {upload && upload.total > 0 && ` ${Math.floor((100 * upload.sent) / upload.total)}% of ${kb(upload.total)}`}
               {job && job.totalBytes > 0 && ` ${Math.floor((100 * job.bytesRead) / job.totalBytes)}% · ${job.rows.toLocaleString()} rows`}
             </span>
           )}
-          {job && (
+          {(job || upload) && (
             <button type="button" className="btn" onClick={cancelJob} data-testid="data-cancel">
               Cancel
             </button>
