@@ -78,6 +78,8 @@ describeBrowser('learn page (web mode, demo model)', () => {
 
   it('pitfalls, the lever guide and the SFT section render (no project: they say what they need)', async () => {
     expect(await page.locator('[data-testid^="learn-pitfall-"]').count()).toBe(4);
+    // Reward hacking points at a GRPO run's reward chart; without a project there is none, and the link says so.
+    expect(await page.getByTestId('learn-pitfall-reward-hacking').getByRole('link').textContent()).toBe('Open Train (no GRPO run in this project yet)');
     await page.getByTestId('learn-advice-empty').waitFor();
     await page.getByTestId('learn-sft-empty').waitFor();
     // The page scrolls inside the app's content pane, so each part is shot in view.

@@ -82,5 +82,15 @@ describeBrowser('preference training (web mode)', () => {
     await chart.scrollIntoViewIfNeeded();
     await page.mouse.move(0, 0);
     await screenshot(page, 'train-dpo-dashboard-dark');
+
+    // A link to one chart of a run (as Learn's reward-hacking pitfall makes) opens the run scrolled to that chart.
+    const runId = (await dash.getAttribute('data-run-id'))!;
+    await page.getByTestId('run-title').scrollIntoViewIfNeeded();
+    await page.evaluate((id) => (window.location.hash = `#/train/${encodeURIComponent(id)}/chart-rewards`), runId);
+    const rewards = page.getByTestId('chart-rewards');
+    await expect.poll(() => rewards.getAttribute('class')).toContain('chart-focused');
+    expect(await rewards.isVisible()).toBe(true);
+    await expect.poll(() => rewards.evaluate((el) => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; })).toBe(true);
+    await screenshot(page, 'train-chart-focus-dark');
   });
 });

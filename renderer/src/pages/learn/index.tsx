@@ -68,7 +68,7 @@ export function LearnPage({ project }: { project: Project | undefined }): JSX.El
       <Section id="lifecycle"><LifecycleStrip /></Section>
       <Section id="approaches"><ApproachesSection model={model} /></Section>
       <Section id="lever"><LeverGuide project={project} /></Section>
-      <Section id="pitfalls"><PitfallsSection /></Section>
+      <Section id="pitfalls"><PitfallsSection project={project} /></Section>
     </section>
   );
 }

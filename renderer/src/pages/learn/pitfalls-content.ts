@@ -28,7 +28,7 @@ export const PITFALLS: Pitfall[] = [
     title: 'Reward hacking',
     text: 'With RL the model learns whatever raises the reward, including tricks you did not mean: repeating the format the checker looks for without the right answer, padding to a length the reward likes, or one easy reward growing while the others stall.',
     where: 'A GRPO run charts each reward function on its own, not only their sum: a single reward climbing while accuracy stays flat is the sign. Read a few samples before trusting the curve.',
-    link: { step: 'train', label: 'Open Train' },
+    // The link is the project's newest GRPO run's reward chart (reward-chart-link.ts).
   },
   {
     id: 'cutoff',

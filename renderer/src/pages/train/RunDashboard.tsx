@@ -29,6 +29,7 @@ import {
 import { StatusBadge } from './StatusBadge';
 import { useRunLive } from './useRunLive';
 import { RunCharts } from './RunCharts';
+import { useChartFocus } from './useChartFocus';
 import { RunFacts } from './RunFacts';
 
 /**
@@ -69,8 +70,9 @@ function Skeleton(): JSX.Element {
   );
 }
 
-export function RunDashboard({ id, notify, onBack, onClone, datasets }: { id: string; notify: Notify; onBack: () => void; onClone?: () => void; datasets?: readonly DatasetSummary[] }): JSX.Element {
+export function RunDashboard({ id, focusChart, notify, onBack, onClone, datasets }: { id: string; focusChart?: string; notify: Notify; onBack: () => void; onClone?: () => void; datasets?: readonly DatasetSummary[] }): JSX.Element {
   const { detail, error, logs, plannedBytes, reload } = useRunLive(id);
+  useChartFocus(focusChart);
   // The action in flight, and the status it was taken in: a pause is answered at once but takes effect after the
   // current step and its checkpoint, so the button keeps saying so until the status changes.
   const [acting, setActing] = useState<{ label: string; from: Run['status'] }>();

@@ -1,5 +1,5 @@
 // The Train step: the project's runs, the New run form, and a live dashboard per run. The open run (or the form) is in
-// the URL hash (#/train/<run id>, #/train/new), so a reload or the back button keeps the user's place.
+// the URL hash (train-route.ts), so a reload or the back button keeps the user's place.
 import { useCallback, useEffect, useState, type JSX } from 'react';
 import type { DatasetSummary, Project, Run, SystemInfo } from '../../../../main/api/contract';
 import { api } from '../../api/client';
@@ -14,28 +14,20 @@ import { CompareRuns } from './CompareRuns';
 import { NewRunForm } from './NewRunForm';
 import { RunDashboard } from './RunDashboard';
 import { RunList } from './RunList';
+import { parseTrainView, trainHash, type TrainView } from './train-route';
 import './train.css';
 
-type View = { kind: 'list' } | { kind: 'new' } | { kind: 'run'; id: string } | { kind: 'compare'; ids: string[] };
-
-function parseView(hash: string): View {
-  const [, sub, more] = hash.replace(/^#\/?/, '').split('/');
-  if (!sub) return { kind: 'list' };
-  if (sub === 'new') return { kind: 'new' };
-  if (sub === 'compare' && more) return { kind: 'compare', ids: decodeURIComponent(more).split(',').filter(Boolean) };
-  return { kind: 'run', id: decodeURIComponent(sub) };
-}
+type View = TrainView;
 
 function useTrainView(): [View, (v: View) => void] {
-  const [view, setView] = useState<View>(() => parseView(window.location.hash));
+  const [view, setView] = useState<View>(() => parseTrainView(window.location.hash));
   useEffect(() => {
-    const onHash = () => setView(parseView(window.location.hash));
+    const onHash = () => setView(parseTrainView(window.location.hash));
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
   const go = useCallback((v: View) => {
-    window.location.hash =
-      v.kind === 'list' ? '#/train' : v.kind === 'new' ? '#/train/new' : v.kind === 'compare' ? `#/train/compare/${encodeURIComponent(v.ids.join(','))}` : `#/train/${encodeURIComponent(v.id)}`;
+    window.location.hash = trainHash(v);
   }, []);
   return [view, go];
 }
@@ -166,7 +158,7 @@ function ProjectTraining({ project, notify }: { project: Project; notify: Notify
       ) : view.kind === 'compare' ? (
         <CompareRuns ids={view.ids} onBack={() => go({ kind: 'list' })} />
       ) : view.kind === 'run' ? (
-        <RunDashboard id={view.id} notify={notify} onBack={() => { go({ kind: 'list' }); reload(); }} onClone={() => go({ kind: 'new' })} datasets={datasets.data} />
+        <RunDashboard id={view.id} focusChart={view.chart} notify={notify} onBack={() => { go({ kind: 'list' }); reload(); }} onClone={() => go({ kind: 'new' })} datasets={datasets.data} />
       ) : (
         <RunsView runs={runs} notify={notify} go={go} datasets={datasets.data} />
       )}
