@@ -1,4 +1,6 @@
-// Fast encoding for byte-level BPE tokenizers (Llama 3, Qwen, GPT-2 style): the library's own pieces, with a per-word id cache.
+// Fast encoding for BPE tokenizers: the library's own pieces, with a per-word id cache. Two shapes are reproduced:
+// byte-level BPE (Llama 3, Qwen, GPT-2 style) and SentencePiece-style BPE over "▁"-marked text (Llama 2, Mistral,
+// Gemma), see `chunkAtWordStarts`.
 //
 // @huggingface/tokenizers spends most of its time turning every pre-token into byte-level characters (a TextEncoder call
 // and an Array.from per word) and then mapping BPE output strings back to ids. Every pre-token is encoded independently
@@ -119,11 +121,49 @@ function isSurrogatePairAt(s: string, i: number): boolean {
   return d >= 0xdc00 && d <= 0xdfff;
 }
 
+/** The word-start marker of SentencePiece-style vocabularies (U+2581), which the normalizer writes for spaces. */
+const MARK = '\u2581';
+
+/**
+ * SentencePiece-style BPE runs over a whole section (no pre-tokenizer splits it into words), which is slow on long
+ * texts and leaves nothing to cache. But BPE only ever builds the strings its merges make, so
+ * where no merge result spans a point of the text, no merge crosses it, and BPE on the two sides alone gives the
+ * same tokens as BPE on the whole (ranks order the merges; the library breaks ties by position, which each side
+ * keeps). The points used are the starts of words: a "▁" that follows a character other than "▁". The few merge results
+ * that do span one (`crossTokens`, e.g. Gemma's ">▁</") keep the points inside each of their occurrences.
+ */
+export function chunkAtWordStarts(text: string, crossTokens: readonly string[]): string[] {
+  let keep: Uint8Array | null = null;
+  for (const t of crossTokens) {
+    for (let at = text.indexOf(t); at >= 0; at = text.indexOf(t, at + 1)) {
+      keep ??= new Uint8Array(text.length + 1);
+      for (let i = at + 1; i < at + t.length; i++) keep[i] = 1;
+    }
+  }
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 1; i < text.length; i++) {
+    if (text[i] === MARK && text[i - 1] !== MARK && !(keep && keep[i])) {
+      out.push(text.slice(start, i));
+      start = i;
+    }
+  }
+  if (start < text.length) out.push(text.slice(start));
+  return out;
+}
+
+/** How a splitter piece becomes the words the BPE model is run on (and cached by). */
+type WordMode =
+  /** Byte-level: maybe a prefix space and the GPT-2 regex, then each word's UTF-8 bytes through the byte table. */
+  | { kind: 'byteLevel'; addPrefixSpace: boolean; pattern: RegExp | null }
+  /** SentencePiece-style: the piece cut at word starts, each word given to BPE as it is. */
+  | { kind: 'wordStarts'; crossTokens: string[] };
+
 /**
  * Encodes text without special tokens, with the same ids as `tokenizer.encode(text, { add_special_tokens: false })`.
  * Built by `createFastEncoder` only for the tokenizer shapes it reproduces exactly; otherwise the caller keeps the library.
  */
-export class FastByteLevelEncoder {
+export class FastEncoder {
   private readonly cache = new Map<string, number | number[]>();
   private readonly capacity: number;
   /** The library maps every output string through its added tokens first, then the vocabulary, then unk. */
@@ -137,10 +177,9 @@ export class FastByteLevelEncoder {
 
   constructor(
     private readonly tok: Tokenizer,
-    /** The splitting pre-tokenizers before the byte-level step (null: none). */
+    /** The splitting pre-tokenizers (before the byte-level step, if any; null: none). */
     private readonly split: PreTokenizerFn | null,
-    /** The byte-level step's own options: add a prefix space, then split with its GPT-2 pattern. */
-    private readonly byteLevel: { addPrefixSpace: boolean; pattern: RegExp | null },
+    private readonly mode: WordMode,
     capacity = CACHE_CAPACITY,
   ) {
     this.capacity = capacity;
@@ -204,9 +243,15 @@ export class FastByteLevelEncoder {
     return out;
   }
 
-  /** One output of the splitting pre-tokenizers: the byte-level step may split it again (its own regex) before mapping. */
+  /** One output of the splitting pre-tokenizers, cut into the words BPE runs on. */
   private encodeSplitPiece(piece: string, out: number[]): void {
-    const { addPrefixSpace, pattern } = this.byteLevel;
+    const mode = this.mode;
+    if (mode.kind === 'wordStarts') {
+      for (const w of chunkAtWordStarts(piece, mode.crossTokens)) this.encodeWord(w, out);
+      return;
+    }
+    // The byte-level step may split the piece again (its own regex) before mapping.
+    const { addPrefixSpace, pattern } = mode;
     if (addPrefixSpace && !piece.startsWith(' ')) piece = ' ' + piece;
     if (!pattern) {
       this.encodeWord(piece, out);
@@ -232,10 +277,10 @@ export class FastByteLevelEncoder {
     for (let i = 0; i < ids.length; i++) out.push(ids[i]);
   }
 
-  /** The library's BPE model on the byte-level form of one word, with the library's string-to-id order. */
+  /** The library's BPE model on one word (its byte-level form, for byte-level BPE), with the library's string-to-id order. */
   private bpe(word: string): number[] {
     const model = this.tok.model!;
-    const tokens = model([this.toByteLevel(word)]);
+    const tokens = model([this.mode.kind === 'byteLevel' ? this.toByteLevel(word) : word]);
     return tokens.map((t) => this.added.get(t)?.id ?? model.tokens_to_ids.get(t) ?? model.unk_token_id!);
   }
 
@@ -268,17 +313,25 @@ export class FastByteLevelEncoder {
 }
 
 /**
- * A fast encoder for `tok` when its tokenizer.json is byte-level BPE in a shape reproduced exactly: a BPE model, a
- * pre-tokenizer that is ByteLevel alone or a Sequence whose only ByteLevel step is the last one, and no config flags
- * that rewrite the text before splitting (remove_space, do_lowercase_and_remove_accent). Otherwise null.
+ * A fast encoder for `tok` when its tokenizer.json is BPE in a shape reproduced exactly, otherwise null. Both shapes
+ * need: no dropout, a post-processor that leaves one sequence unchanged without special tokens, and no config flags
+ * that rewrite the text before splitting (remove_space, do_lowercase_and_remove_accent). Then either
+ * - byte-level: a pre-tokenizer that is ByteLevel alone or a Sequence whose only ByteLevel step is the last one; or
+ * - SentencePiece-style (`sentencePieceMode`): no ByteLevel anywhere, words marked with "▁".
  */
-export function createFastEncoder(tok: Tokenizer, tokenizerJson: Json, tokenizerConfig: Json, opts: { cacheCapacity?: number } = {}): FastByteLevelEncoder | null {
+export function createFastEncoder(tok: Tokenizer, tokenizerJson: Json, tokenizerConfig: Json, opts: { cacheCapacity?: number } = {}): FastEncoder | null {
   const model = tokenizerJson.model as Json | undefined;
   if (!model || model.type !== 'BPE' || (model.dropout != null && model.dropout !== 0)) return null;
   if (tokenizerConfig.remove_space === true || tokenizerConfig.do_lowercase_and_remove_accent === true) return null;
   if (!postProcessorIsIdentity(tokenizerJson.post_processor)) return null;
   if (!tok.model || typeof tok.model.tokens_to_ids?.get !== 'function') return null;
   const pre = tokenizerJson.pre_tokenizer as Json | null | undefined;
+  if (!mentionsByteLevel(pre)) {
+    const mode = sentencePieceMode(model);
+    if (!mode) return null;
+    const seq = pre ? new SequencePreTokenizer({ type: 'Sequence', pretokenizers: [pre] } as never) : null;
+    return new FastEncoder(tok, seq ? (text, options) => seq.pre_tokenize_text(text, options as never) : null, mode, opts.cacheCapacity);
+  }
   if (!pre) return null;
   let byteLevelCfg: Json;
   let split: PreTokenizerFn | null = null;
@@ -303,5 +356,28 @@ export function createFastEncoder(tok: Tokenizer, tokenizerJson: Json, tokenizer
     return null;
   }
   const bl = new ByteLevelPreTokenizer(byteLevelCfg as never);
-  return new FastByteLevelEncoder(tok, split, { addPrefixSpace: bl.add_prefix_space, pattern: bl.use_regex ? bl.pattern : null }, opts.cacheCapacity);
+  return new FastEncoder(tok, split, { kind: 'byteLevel', addPrefixSpace: bl.add_prefix_space, pattern: bl.use_regex ? bl.pattern : null }, opts.cacheCapacity);
+}
+
+/**
+ * When cutting at word starts gives the library's tokens exactly: each word's first symbol "▁" is in the vocabulary;
+ * nothing is added to a word's last symbol or its inner ones (end_of_word_suffix, continuing_subword_prefix/suffix);
+ * ignore_merges is off (with it, a whole word found in the vocabulary skips BPE, and a cut word is not the same word);
+ * and no unknown token can be fused with one across a cut (fuse_unk is off, or byte fallback covers all 256 bytes).
+ */
+function sentencePieceMode(model: Json): WordMode | null {
+  const vocab = model.vocab as Record<string, number> | undefined;
+  if (!vocab || typeof vocab !== 'object' || !(MARK in vocab)) return null;
+  if (model.end_of_word_suffix || model.continuing_subword_prefix || model.continuing_subword_suffix || model.ignore_merges === true) return null;
+  const allBytes = Array.from({ length: 256 }, (_, b) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`).every((t) => t in vocab);
+  if (model.fuse_unk === true && !(model.byte_fallback === true && allBytes)) return null;
+  // What BPE can build is what its merges make (the library does not check them against the vocabulary): every
+  // merge result that spans a word start, and vocabulary entries that do, for good measure.
+  const spans = (t: string) => /[^\u2581]\u2581/.test(t);
+  const cross = new Set(Object.keys(vocab).filter(spans));
+  for (const m of (model.merges as (string | [string, string])[] | undefined) ?? []) {
+    const joined = Array.isArray(m) ? m[0] + m[1] : m.replace(' ', '');
+    if (spans(joined)) cross.add(joined);
+  }
+  return { kind: 'wordStarts', crossTokens: [...cross] };
 }

