@@ -29,6 +29,11 @@ export interface ImportResult {
 }
 
 /** Files of one imported dataset inside its folder. */
+/** A dataset row's figures from its report.json (the import writes them; a library rebuild reads them back). */
+export function rowCountsOf(report: Pick<DatasetReport, 'source' | 'format' | 'total' | 'valid' | 'invalidCount' | 'duplicates'>): Pick<NewDataset, 'sourceKind' | 'format' | 'total' | 'valid' | 'invalid' | 'duplicates'> {
+  return { sourceKind: report.source, format: report.format, total: report.total, valid: report.valid, invalid: report.invalidCount, duplicates: report.duplicates };
+}
+
 export const DATASET_FILES = { raw: 'raw', normalized: 'normalized.jsonl', report: 'report.json', invalid: 'invalid.jsonl', cache: 'cache', identity: 'dataset.json' } as const;
 
 async function copyHashed(src: string, dst: string, hash: ReturnType<typeof createHash>, signal?: AbortSignal): Promise<void> {
@@ -130,12 +135,7 @@ export async function importDataset(db: Db, paths: LibraryPaths, sourcePath: str
       projectId: opts.projectId,
       name: opts.name ?? basename(sourcePath),
       sourcePath,
-      sourceKind: report.source,
-      format: report.format,
-      total: report.total,
-      valid: report.valid,
-      invalid: report.invalidCount,
-      duplicates: report.duplicates,
+      ...rowCountsOf(report),
       rawSha256: rawHash.digest('hex'),
       contentHash: normalized.hash.digest('hex'),
       dir: id,

@@ -11,6 +11,7 @@ import { indexRunFolder, readMetricRows, summarizeMetrics } from '../runs/run-in
 import { folderStatus, readRunIdentity, readRunProgress, runFiles } from '../runs/run-dir';
 import { openLibraryDb, type Db } from './db';
 import { DatasetsRepo, type NewDataset } from './datasets-repo';
+import { rowCountsOf } from '../data/store';
 import { otherLiveHolder, newOwner } from './owner-lock';
 import type { LibraryRebuildResult } from '../api/contract-library';
 import type { LibraryPaths } from './paths';
@@ -46,7 +47,7 @@ function sha256Of(paths: string[]): string {
 
 /** A dataset folder from before dataset.json existed: rebuilt from report.json and its files. */
 function legacyDataset(dir: string, id: string): Omit<NewDataset, 'projectId'> {
-  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { source: string; format: string; total: number; valid: number; invalidCount: number; duplicates: number };
+  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Parameters<typeof rowCountsOf>[0];
   const rawDir = join(dir, 'raw');
   const rawName = readdirSync(rawDir)[0] ?? id;
   const rawPath = join(rawDir, rawName);
@@ -54,12 +55,7 @@ function legacyDataset(dir: string, id: string): Omit<NewDataset, 'projectId'> {
     id,
     name: rawName,
     sourcePath: '(unknown: rebuilt from the dataset folder)',
-    sourceKind: report.source,
-    format: report.format,
-    total: report.total,
-    valid: report.valid,
-    invalid: report.invalidCount,
-    duplicates: report.duplicates,
+    ...rowCountsOf(report),
     rawSha256: statSync(rawPath).isFile() ? sha256Of([rawPath]) : '',
     contentHash: sha256Of([join(dir, 'normalized.jsonl')]),
     dir: id,
