@@ -35,3 +35,10 @@ export type OptimizerOptions = Record<(typeof OPTIMIZER_KEYS)[number], number>;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const loraKeysMatch: Same<keyof LoraOptions, (typeof LORA_KEYS)[number]> = true;
 void loraKeysMatch;
+
+/**
+ * Training's activation checkpointing: true (default) stores each layer's input and recomputes the layer in backward;
+ * false keeps every layer's activations; 'offload' is checkpointing with the stored inputs in host memory (one
+ * download after each layer's forward, one upload before its recompute), leaving two (N, C) slots on the device.
+ */
+export type Checkpointing = boolean | 'offload';

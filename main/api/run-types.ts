@@ -66,6 +66,8 @@ export interface MemoryPlan {
   scratch: number;
   optimizer: number;
   total: number;
+  /** Training with offloaded checkpoints: the layer inputs held in host RAM between forward and backward (not in total). */
+  hostActivations?: number;
 }
 
 export interface FitCheck {

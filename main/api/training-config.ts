@@ -87,6 +87,7 @@ const fields = {
   validationFraction: { schema: z.number().min(0).max(0.5).default(0.05), why: 'Hold out 5% for validation when no separate validation file is given.' },
   threads: { schema: z.number().int().min(1).max(512).optional(), why: 'CPU threads for the engine; defaults to the number of cores.' },
   device: { schema: z.string().regex(DEVICE_PATTERN).default('auto'), why: 'auto uses the first GPU when a GPU backend is built in, else the CPU; cpu, vulkan or vulkan:N force one.' },
+  offloadActivations: { schema: z.boolean().default(false), why: 'GPU: each layer\'s checkpointed input waits in system memory between forward and backward, so long sequences fit in less GPU memory, for one download and one upload per layer per micro-batch; the numbers are identical. No effect on the CPU, whose memory is the host\'s.' },
 } as const;
 
 type Fields = typeof fields;

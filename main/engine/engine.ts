@@ -2,9 +2,9 @@
 // Only the engine host / CLI process may use it (it loads the addon). Every heavy call is async and takes an AbortSignal.
 import { LatheError } from '../api/errors';
 import { loadAddon } from './addon';
-import { LORA_TARGETS, type LoraOptions, type LoraTarget, type OptimizerOptions, type Quant } from '../api/engine-options';
+import { LORA_TARGETS, type Checkpointing, type LoraOptions, type LoraTarget, type OptimizerOptions, type Quant } from '../api/engine-options';
 
-export type { LoraOptions, LoraTarget, OptimizerOptions, Quant } from '../api/engine-options';
+export type { Checkpointing, LoraOptions, LoraTarget, OptimizerOptions, Quant } from '../api/engine-options';
 export const ALL_LORA_TARGETS: LoraTarget[] = [...LORA_TARGETS];
 
 /** The trainable tables of trainEmbeddings (PEFT modules_to_save names). */
@@ -128,11 +128,11 @@ interface NativeModel {
   saveAdapter(dir: string, baseModel: string): Promise<void>;
   dequantizedWeight(layer: number, module: LoraTarget): Float32Array;
   close(): void;
-  forwardTrain(ids: Int32Array, targets: Int32Array, batch: number, checkpointing: boolean, dropoutSeed: number, token?: NativeCancelToken, positions?: Int32Array, segments?: Int32Array): Promise<Float32Array>;
+  forwardTrain(ids: Int32Array, targets: Int32Array, batch: number, checkpointing: Checkpointing, dropoutSeed: number, token?: NativeCancelToken, positions?: Int32Array, segments?: Int32Array): Promise<Float32Array>;
   backward(seeds: Float32Array, token?: NativeCancelToken): Promise<void>;
   step(opts: object): Promise<StepResult>;
   zeroGrad(): void;
-  planTrain(batch: number, seqLen: number, checkpointing: boolean): MemoryPlan;
+  planTrain(batch: number, seqLen: number, checkpointing: Checkpointing): MemoryPlan;
   loraTensor(layer: number, module: LoraTarget | TableName, which: 'A' | 'B' | 'dA' | 'dB'): Float32Array;
   setLoraTensor(layer: number, module: LoraTarget | TableName, which: 'A' | 'B', values: Float32Array): void;
   saveState(path: string, rng: number): Promise<void>;
@@ -142,7 +142,7 @@ interface NativeModelBindings {
   Engine: new (threads: number) => { threads(): number };
   Model: new (engine: object) => NativeModel;
   CancelToken: new () => NativeCancelToken;
-  planModel(dir: string, opts: object, batch: number, seqLen: number, mode: string, checkpointing: boolean): Promise<MemoryPlan>;
+  planModel(dir: string, opts: object, batch: number, seqLen: number, mode: string, checkpointing: Checkpointing): Promise<MemoryPlan>;
   inspectSafetensors(path: string): Promise<{ tensors: { name: string; dtype: string; shape: number[] }[]; metadata: Record<string, string> }>;
   optionKeys(): EngineOptionKeys;
 }
@@ -288,9 +288,10 @@ export class EngineModel {
 
   /**
    * Training forward: per-position log-probs of the targets (0 where there is none), keeping per-layer inputs so
-   * backward() can recompute each layer (checkpointing, default on; off keeps every layer's activations).
+   * backward() can recompute each layer (checkpointing, default on; off keeps every layer's activations; 'offload'
+   * keeps those inputs in host memory, for the same numbers).
    */
-  forward(b: ForwardBatch, opts: { checkpointing?: boolean; dropoutSeed?: number; signal?: AbortSignal } = {}): Promise<Float32Array> {
+  forward(b: ForwardBatch, opts: { checkpointing?: Checkpointing; dropoutSeed?: number; signal?: AbortSignal } = {}): Promise<Float32Array> {
     const tokens = Int32Array.from(b.tokens);
     const targets = Int32Array.from(b.targets);
     if (b.mask) for (let i = 0; i < targets.length; i++) if (!b.mask[i]) targets[i] = -1;
@@ -320,7 +321,7 @@ export class EngineModel {
   }
 
   /** Bytes per arena for training on batch x seqLen (LoRA + grads + Adam moments, checkpoints, recompute, logits chunk). */
-  planTrain(opts: { batch: number; seqLen: number; checkpointing?: boolean }): MemoryPlan {
+  planTrain(opts: { batch: number; seqLen: number; checkpointing?: Checkpointing }): MemoryPlan {
     return this.native.planTrain(opts.batch, opts.seqLen, opts.checkpointing ?? true);
   }
 
@@ -410,7 +411,7 @@ export async function planModel(
     batch: number;
     seqLen: number;
     mode?: 'score' | 'generate' | 'train';
-    checkpointing?: boolean;
+    checkpointing?: Checkpointing;
     /** Plan from config.json alone, with the weights' stored dtype given (a model not downloaded yet). */
     storageDtype?: 'F32' | 'BF16' | 'F16';
     /** The device the plan is for: a GPU also holds the weights the CPU maps from the file. Default 'cpu'. */

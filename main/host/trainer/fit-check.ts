@@ -1,10 +1,10 @@
 // "Will it fit?": the engine's memory plan for a training config against the memory this device has free, the
 // largest micro-batch and sequence length that would fit, and a time estimate from a short calibration (real steps).
-import { loraOptions } from './engine-options-from-config';
+import { checkpointingFor, loraOptions } from './engine-options-from-config';
 import type { VulkanDeviceInfo } from '../../api/contract';
 import { loadAddon } from '../../engine/addon';
 import { parseDevice } from '../../api/device';
-import { planModel, type MemoryPlan } from '../../engine/engine';
+import { planModel, type Checkpointing, type MemoryPlan } from '../../engine/engine';
 import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../api/training-config';
 import { BatchSource } from './batches';
 import { fitDevice } from './fit-device';
@@ -18,11 +18,12 @@ export type { FitCheck };
 /**
  * The engine's training plan for a config at a micro-batch and sequence length. With `storageDtype` the plan comes
  * from config.json alone (a catalog model not downloaded yet); the numbers are the same as for the full folder.
+ * `checkpointing` is the trainer's (checkpointingFor: offloaded only on a GPU).
  */
-export async function planTraining(config: TrainingConfig, batch: number, seqLen: number, storageDtype?: 'F32' | 'BF16' | 'F16'): Promise<MemoryPlan> {
+export async function planTraining(config: TrainingConfig, batch: number, seqLen: number, storageDtype?: 'F32' | 'BF16' | 'F16', checkpointing: Checkpointing = true): Promise<MemoryPlan> {
   const lora = loraOptions(config);
   const opts = { quant: config.quant, lora, seqLen, storageDtype, device: parseDevice(config.device, 'device') };
-  const train = await planModel(config.model, { ...opts, batch, mode: 'train' });
+  const train = await planModel(config.model, { ...opts, batch, mode: 'train', checkpointing });
   if (config.objective !== 'grpo') return train;
   // GRPO samples its groups while the previous step's training buffers are still held: both count.
   return withGeneration(train, await planModel(config.model, { ...opts, batch: config.grpoGroupSize, mode: 'generate' }));
@@ -40,9 +41,11 @@ export async function fitCheck(config: TrainingConfig, opts: { calibrate: boolea
   // Preference objectives score a pair (chosen + rejected) per micro-batch slot: twice the rows.
   // GRPO trains one group of completions per forward.
   const rowsPer = PREFERENCE_OBJECTIVES.includes(config.objective) ? 2 : 1;
-  const planFor = (batch: number, seqLen: number) => planTraining(config, config.objective === 'grpo' ? config.grpoGroupSize : batch * rowsPer, seqLen);
-  const plan = await planFor(config.microBatch, config.seqLen);
   const dev = fitDevice(config.device, opts.vulkanDevices ?? vulkanDevices());
+  // The plan of the checkpointing the trainer will use on this device (offloadActivations counts only on a GPU).
+  const checkpointing = checkpointingFor(config, dev.kind);
+  const planFor = (batch: number, seqLen: number) => planTraining(config, config.objective === 'grpo' ? config.grpoGroupSize : batch * rowsPer, seqLen, undefined, checkpointing);
+  const plan = await planFor(config.microBatch, config.seqLen);
   const { freeBytes, budgetBytes } = dev;
   const fits = plan.total <= budgetBytes;
   let suggestion: FitCheck['suggestion'] = null;
@@ -69,7 +72,7 @@ export async function fitCheck(config: TrainingConfig, opts: { calibrate: boolea
     fits,
     suggestion,
     message: fits
-      ? `Fits on ${dev.name}: the run plans ${gib(plan.total)} of the ${gib(budgetBytes)} it may use (${gib(freeBytes)} free).`
+      ? `Fits on ${dev.name}: the run plans ${gib(plan.total)} of the ${gib(budgetBytes)} it may use (${gib(freeBytes)} free)${plan.hostActivations ? `, and ${gib(plan.hostActivations)} of offloaded activations in system memory` : ''}.`
       : suggestion
         ? `Does not fit on ${dev.name}: it plans ${gib(plan.total)} but only ${gib(budgetBytes)} is available. microBatch ${suggestion.microBatch} with seqLen ${suggestion.seqLen} would fit.`
         : `Does not fit on ${dev.name}: it plans ${gib(plan.total)} but only ${gib(budgetBytes)} is available, and even microBatch 1 at seqLen 64 does not fit. Use quant nf4, a lower LoRA rank, or free memory.`,

@@ -1,7 +1,7 @@
 // The native engine as the trainer's TrainableModel: loads the base model with a fresh LoRA adapter from the run's
 // config, and derives each training forward's dropout seed from (seed, forward count) so a resumed run draws the same
 // dropout masks; the count travels in the engine state file's RNG word.
-import { loraOptions } from './engine-options-from-config';
+import { checkpointingFor, loraOptions } from './engine-options-from-config';
 import { openEngine, type EngineModel, type MemoryPlan } from '../../engine/engine';
 import { parseDevice } from '../../api/device';
 import { LatheError } from '../../api/errors';
@@ -60,7 +60,8 @@ export async function createNativeTrainable(config: TrainingConfig): Promise<Nat
   // Preference objectives put a pair (chosen + rejected) in every micro-batch slot: twice the rows. GRPO trains one
   // group (grpoGroupSize completions of a prompt) per forward; its generation's KV cache is not in this plan.
   const rows = config.objective === 'grpo' ? config.grpoGroupSize : config.microBatch * (PREFERENCE_OBJECTIVES.includes(config.objective) ? 2 : 1);
-  const trainPlan = model.planTrain({ batch: rows, seqLen: config.seqLen });
+  const checkpointing = checkpointingFor(config, model.info().backend);
+  const trainPlan = model.planTrain({ batch: rows, seqLen: config.seqLen, checkpointing });
   const planned = config.objective === 'grpo'
     ? withGeneration(trainPlan, model.plan({ batch: config.grpoGroupSize, seqLen: config.seqLen, mode: 'generate' })).total
     : trainPlan.total;
@@ -68,7 +69,7 @@ export async function createNativeTrainable(config: TrainingConfig): Promise<Nat
   const forward = (b: TrainBatch, adapter: boolean, signal?: AbortSignal) => {
     if (!adapter) return referenceForward(model, b, signal);
     forwards++;
-    return model.forward({ tokens: b.tokens, targets: b.targets, batch: b.batch, positions: b.positions, segments: b.segments }, { dropoutSeed: mixSeed(config.seed, forwards), signal });
+    return model.forward({ tokens: b.tokens, targets: b.targets, batch: b.batch, positions: b.positions, segments: b.segments }, { checkpointing, dropoutSeed: mixSeed(config.seed, forwards), signal });
   };
   return {
     model,

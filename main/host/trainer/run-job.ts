@@ -11,6 +11,7 @@ import { cleanTempCheckpoints, latestValidCheckpoint, pruneCheckpoints, writeChe
 import type { TrainingConfig } from '../../api/training-config';
 import { parseTrainingConfigYaml } from '../../runs/config-yaml';
 import { appendLog, appendMetrics, readMetrics, readRunIdentity, runFiles, type TrainedStatus } from '../../runs/run-dir';
+import { offloadNote } from './engine-options-from-config';
 import { RunProgress } from './run-progress';
 import { BatchSource, type TokenizedExample } from './batches';
 import type { TrainableModel } from './engine-port';
@@ -76,6 +77,8 @@ export async function runTrainingJob(runDir: string, deps: RunJobDeps): Promise<
     const { trainSource, validation, totalSteps } = batchSources(config, data, log);
     model = await deps.createModel(config);
     if (model.device) log(`engine: ${model.device()}`);
+    const offload = model.device ? offloadNote(config, model.device()) : null;
+    if (offload) log(offload);
     // Before any checkpoint is loaded: a reference pass (when its cache is missing) must see the starting adapter.
     const objective = await prepareObjective({ config, model, runDir, data, train: trainSource, validation, log, signal: deps.signal });
     let state = await startingState(model, start, runDir);

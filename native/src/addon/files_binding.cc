@@ -46,7 +46,8 @@ Napi::Value inspect_safetensors(const Napi::CallbackInfo& info) {
   });
 }
 
-// planModel(dir, {quant, lora, maxSeqLen, storageDtype?}, batch, seqLen, mode: 'score'|'generate'|'train', checkpointing)
+// planModel(dir, {quant, lora, maxSeqLen, storageDtype?}, batch, seqLen, mode: 'score'|'generate'|'train', checkpointing:
+//           true|false|'offload')
 //   → Promise<plan>: the memory plan from config.json + safetensors headers, nothing loaded or quantized.
 Napi::Value plan_model(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -74,12 +75,13 @@ Napi::Value plan_model(const Napi::CallbackInfo& info) {
   int64_t B = info[2].As<Napi::Number>().Int64Value(), T = info[3].As<Napi::Number>().Int64Value();
   if (B < 1 || T < 1 || B > (1 << 20) || T > (1 << 24)) return throw_invalid(env, "planModel: batch and seqLen must be positive");
   std::string mode = info[4].As<Napi::String>().Utf8Value();
-  bool ckpt = info.Length() > 5 && info[5].IsBoolean() ? info[5].As<Napi::Boolean>().Value() : true;
+  bool ckpt, offload;
+  if (!parse_checkpointing(env, info.Length() > 5 ? info[5] : env.Undefined(), "planModel", ckpt, offload)) return env.Undefined();
   auto m = std::make_shared<model::Model>();
   auto plan = std::make_shared<model::MemoryPlan>();
-  return run_async(env, [m, dir, opt, B, T, mode, ckpt, plan, storage_dtype]() {
+  return run_async(env, [m, dir, opt, B, T, mode, ckpt, offload, plan, storage_dtype]() {
     LATHE_RETURN_IF_ERROR(storage_dtype.empty() ? m->inspect(dir, opt) : m->inspect_config(dir, opt, storage_dtype));
-    *plan = mode == "train" ? m->plan_train(B, T, ckpt) : m->plan(B, T, mode == "generate");
+    *plan = mode == "train" ? m->plan_train(B, T, ckpt, offload) : m->plan(B, T, mode == "generate");
     return Status::Ok();
   }, [plan](Napi::Env env) -> Napi::Value { return plan_to_js(env, *plan); });
 }

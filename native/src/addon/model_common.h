@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "addon/async.h"
 #include "core/threadpool.h"
 #include "model/model.h"
 
@@ -33,6 +34,26 @@ inline int module_index(const std::string& mod) {
   return -1;
 }
 
+// The checkpointing argument of forwardTrain/planTrain/planModel: true (default: recompute each layer from its stored
+// input), false (keep every layer's activations) or 'offload' (checkpointing, the stored inputs in host memory).
+// Anything else is an error naming the accepted values (false when thrown).
+inline bool parse_checkpointing(Napi::Env env, const Napi::Value& v, const char* fn, bool& ckpt, bool& offload) {
+  ckpt = true;
+  offload = false;
+  if (v.IsUndefined()) return true;
+  if (v.IsBoolean()) {
+    ckpt = v.As<Napi::Boolean>().Value();
+    return true;
+  }
+  if (v.IsString() && v.As<Napi::String>().Utf8Value() == "offload") {
+    offload = true;
+    return true;
+  }
+  const std::string got = v.IsString() ? "'" + v.As<Napi::String>().Utf8Value() + "'" : v.IsNull() ? "null" : v.IsNumber() ? "a number" : "an object";
+  throw_invalid(env, std::string(fn) + ": checkpointing must be true, false or 'offload' (got " + got + ")");
+  return false;
+}
+
 inline Napi::Object plan_to_js(Napi::Env env, const model::MemoryPlan& p) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("weights", static_cast<double>(p.weights));
@@ -42,6 +63,7 @@ inline Napi::Object plan_to_js(Napi::Env env, const model::MemoryPlan& p) {
   o.Set("scratch", static_cast<double>(p.scratch));
   o.Set("optimizer", static_cast<double>(p.optimizer));
   o.Set("total", static_cast<double>(p.total()));
+  o.Set("hostActivations", static_cast<double>(p.host_activations));
   return o;
 }
 

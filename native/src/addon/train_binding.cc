@@ -13,7 +13,8 @@ namespace lathe::addon::train {
 
 using model::Model;
 
-// forwardTrain(ids Int32Array (B*T), targets Int32Array (B*T, -1 = none), batch, checkpointing, dropoutSeed, token?,
+// forwardTrain(ids Int32Array (B*T), targets Int32Array (B*T, -1 = none), batch, checkpointing (true|false|'offload'),
+//              dropoutSeed, token?,
 //              positions? Int32Array (B*T), segments? Int32Array (B*T))
 //   → Promise<Float32Array (B*T)>; keeps what backward needs. positions/segments describe packed rows.
 Napi::Value forward_train(const Napi::CallbackInfo& info, const std::shared_ptr<Model>& model_, const std::shared_ptr<EngineCore>& engine_) {
@@ -22,7 +23,8 @@ Napi::Value forward_train(const Napi::CallbackInfo& info, const std::shared_ptr<
   auto tg = std::make_shared<std::vector<int32_t>>();
   if (info.Length() < 2 || !get_int32_array(env, info[0], "ids", *ids) || !get_int32_array(env, info[1], "targets", *tg)) return env.Undefined();
   int64_t B = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int64Value() : 1;
-  bool ckpt = info.Length() > 3 && info[3].IsBoolean() ? info[3].As<Napi::Boolean>().Value() : true;
+  bool ckpt, offload;
+  if (!parse_checkpointing(env, info.Length() > 3 ? info[3] : env.Undefined(), "forwardTrain", ckpt, offload)) return env.Undefined();
   uint64_t seed = info.Length() > 4 && info[4].IsNumber() ? static_cast<uint64_t>(info[4].As<Napi::Number>().Int64Value()) : 0;
   CancelFlag cancel = cancel_flag_from(info.Length() > 5 ? info[5] : env.Undefined());
   if (B < 1 || ids->empty() || ids->size() % B != 0 || tg->size() != ids->size()) return throw_invalid(env, "forwardTrain: ids and targets must have the same length, a multiple of batch");
@@ -36,9 +38,9 @@ Napi::Value forward_train(const Napi::CallbackInfo& info, const std::shared_ptr<
   auto out = std::make_shared<std::vector<float>>(ids->size());
   auto m = model_;
   auto core = engine_;
-  return run_async(env, [m, core, ids, tg, B, T, ckpt, seed, cancel, out, pos, seg]() {
+  return run_async(env, [m, core, ids, tg, B, T, ckpt, offload, seed, cancel, out, pos, seg]() {
     std::lock_guard<std::mutex> lk(core->mu);
-    return m->forward_train(out->data(), ids->data(), tg->data(), B, T, ckpt, seed, cancel, pos->empty() ? nullptr : pos->data(),
+    return m->forward_train(out->data(), ids->data(), tg->data(), B, T, ckpt, offload, seed, cancel, pos->empty() ? nullptr : pos->data(),
                             seg->empty() ? nullptr : seg->data());
   }, [out](Napi::Env env) -> Napi::Value {
     Napi::Float32Array a = Napi::Float32Array::New(env, out->size());
@@ -95,8 +97,9 @@ Napi::Value plan_train(const Napi::CallbackInfo& info, const std::shared_ptr<Mod
   if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) return throw_invalid(env, "planTrain(batch, seqLen, checkpointing)");
   int64_t B = info[0].As<Napi::Number>().Int64Value(), T = info[1].As<Napi::Number>().Int64Value();
   if (B < 1 || T < 1) return throw_invalid(env, "planTrain: batch and seqLen must be positive");
-  bool ckpt = info.Length() > 2 && info[2].IsBoolean() ? info[2].As<Napi::Boolean>().Value() : true;
-  model::MemoryPlan p = model_->plan_train(B, T, ckpt);
+  bool ckpt, offload;
+  if (!parse_checkpointing(env, info.Length() > 2 ? info[2] : env.Undefined(), "planTrain", ckpt, offload)) return env.Undefined();
+  model::MemoryPlan p = model_->plan_train(B, T, ckpt, offload);
   return plan_to_js(env, p);
 }
 

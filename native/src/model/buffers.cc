@@ -93,7 +93,7 @@ void train_table(const ModelConfig& c, const TrainDims& d, TrainBufs& b, Visit& 
   v(kAct, N, b.seg);
   v(kAct, N, b.logp);
   v(kScr, N, b.seeds);
-  v(kAct, (c.layers + 1) * N * C, b.ckpt);
+  v(kAct, ckpt_slots(c, d) * N * C, b.ckpt);
   v(kAct, N * C, b.hf);
   v(kAct, N, b.rstdf);
   v(kAct, N, b.lse);
@@ -119,6 +119,12 @@ void train_table(const ModelConfig& c, const TrainDims& d, TrainBufs& b, Visit& 
 int64_t logits_chunk(int64_t N, int64_t V) {
   int64_t c = std::max<int64_t>(1, (int64_t(16) << 20) / (4 * V));
   return std::min<int64_t>({c, 256, std::max<int64_t>(N, 1)});
+}
+
+int64_t ckpt_slots(const ModelConfig& c, const TrainDims& d) { return d.offload ? 2 : c.layers + 1; }
+
+int64_t offload_host_bytes(const ModelConfig& c, const TrainDims& d) {
+  return d.offload ? c.layers * d.B * d.T * c.hidden * static_cast<int64_t>(sizeof(float)) : 0;
 }
 
 ArenaBytes infer_bytes(const ModelConfig& c, const InferDims& d) {

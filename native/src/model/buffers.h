@@ -49,7 +49,7 @@ struct InferDims {
 struct TrainBufs {
   DPtr<int32_t> ids, targets, pos, seg;        // (N)
   DPtr<float> logp, seeds;                     // (N) the forward's output and backward's input, on the backend
-  DPtr<float> ckpt;                            // (L+1, N, C) layer inputs; row L = final residual
+  DPtr<float> ckpt;                            // (L+1, N, C) layer inputs; row L = final residual (offload: 2 slots)
   DPtr<float> hf, rstdf, lse;                  // final norm output (N, C), its rstd (N), per-token logsumexp (N)
   DPtr<float> cos, sin, logits;                // (T, HD/2) x2, (chunk, V)
   DPtr<float> dx, dx2, dh, xtmp;               // (N, C) backward scratch
@@ -60,6 +60,9 @@ struct TrainBufs {
 struct TrainDims {
   int64_t B = 0, T = 0, chunk = 1;
   bool checkpointing = true;
+  // Checkpointing only: each layer's input waits in host memory between forward and backward, so the device holds two
+  // (N, C) slots of the residual stream (the layer's input and its output) instead of L+1.
+  bool offload = false;
   int64_t rank[7] = {};  // largest LoRA rank of each module over the layers (sizes the saved u buffers)
 };
 
@@ -67,6 +70,10 @@ struct TrainDims {
 using ArenaBytes = std::array<int64_t, static_cast<int>(ArenaKind::count)>;
 ArenaBytes infer_bytes(const ModelConfig& c, const InferDims& d);
 ArenaBytes train_bytes(const ModelConfig& c, const TrainDims& d);
+// Rows of (N, C) in TrainBufs::ckpt: L+1, or 2 with offload (layer l reads slot l % 2 and writes slot (l+1) % 2).
+int64_t ckpt_slots(const ModelConfig& c, const TrainDims& d);
+// Host bytes the offloaded layer inputs take between forward and backward (0 without offload).
+int64_t offload_host_bytes(const ModelConfig& c, const TrainDims& d);
 
 // The buffers of one call: one backend allocation per arena, carved by the table.
 class BufferSet {

@@ -107,6 +107,7 @@ struct LoadOptions {
 // Bytes per arena for a workload, computed from the config before anything for it is allocated.
 struct MemoryPlan {
   int64_t weights = 0, lora = 0, kv_cache = 0, activations = 0, scratch = 0, optimizer = 0;
+  int64_t host_activations = 0;  // offloaded layer inputs in host RAM (training with offload); not in total()
   int64_t total() const { return weights + lora + kv_cache + activations + scratch + optimizer; }
 };
 
@@ -186,14 +187,15 @@ class Model {
   // Training. forward_train keeps what backward needs; logp (B*T): logp[i] = log p(targets[i] | ids[..i]),
   // 0 where targets[i] == -1. backward(seeds (B*T) = dLoss/dlogp) accumulates LoRA gradients; step() applies AdamW.
   // positions (B*T) and segments (B*T) are optional (packing): RoPE positions per token, and a document id per token
-  // so attention stays within each document.
+  // so attention stays within each document. offload (with checkpointing): each layer's input is downloaded to host
+  // memory after its forward and uploaded again before its recompute in backward; the numbers are unchanged.
   Status forward_train(float* logp, const int32_t* ids, const int32_t* targets, int64_t B, int64_t T, bool checkpointing,
-                       uint64_t dropout_seed, const CancelFlag& cancel, const int32_t* positions = nullptr,
+                       bool offload, uint64_t dropout_seed, const CancelFlag& cancel, const int32_t* positions = nullptr,
                        const int32_t* segments = nullptr);
   Status backward(const float* seeds, const CancelFlag& cancel);
   Status step(const StepOptions& opt, StepResult& res);
   void zero_grad();
-  MemoryPlan plan_train(int64_t B, int64_t T, bool checkpointing) const;
+  MemoryPlan plan_train(int64_t B, int64_t T, bool checkpointing, bool offload = false) const;
   // Tests: read a LoRA tensor (which: "A", "B", "dA", "dB") or overwrite A/B.
   Status lora_tensor(int64_t layer, Module m, const std::string& which, std::vector<float>& out) const;
   Status set_lora_tensor(int64_t layer, Module m, const std::string& which, const std::vector<float>& in);
@@ -250,7 +252,7 @@ class Model {
   // One token for each of B cached sequences at position p (generate_group): logits (B, V).
   Status decode_batch(const int32_t* toks, int64_t B, int64_t p, bool adapter, const CancelFlag& cancel, std::vector<float>& logits);
   InferDims infer_dims(int64_t N, int64_t P, bool cache, int64_t batch = 1) const;
-  TrainDims train_dims(int64_t B, int64_t T, bool checkpointing) const;
+  TrainDims train_dims(int64_t B, int64_t T, bool checkpointing, bool offload) const;
   Status alloc_acts(int64_t N, int64_t P, bool cache, int64_t batch = 1);
   void free_acts();
   int64_t max_lora_rank() const;
@@ -301,14 +303,15 @@ class Model {
   // Training state between forward_train and backward (the training table).
   struct Train {
     int64_t B = 0, T = 0, N = 0;
-    bool checkpointing = true, pending = false, has_grads = false;
+    bool checkpointing = true, offload = false, pending = false, has_grads = false;
     uint64_t dropout_seed = 0;
+    std::vector<float> host_ckpt;  // offload: (L, N, C) layer inputs between forward and backward
     bool has_seg = false;  // seg holds packed-document ids for this batch
     TrainBufs b;
   } tr_;
   BufferSet tr_mem_;
   int64_t train_step_ = 0;
-  Status alloc_train(int64_t B, int64_t T, bool checkpointing);
+  Status alloc_train(int64_t B, int64_t T, bool checkpointing, bool offload);
   Status ensure_grads();
 };
 

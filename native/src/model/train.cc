@@ -40,11 +40,12 @@ void Model::zero_grad() {
   tr_.has_grads = false;
 }
 
-TrainDims Model::train_dims(int64_t B, int64_t T, bool checkpointing) const {
+TrainDims Model::train_dims(int64_t B, int64_t T, bool checkpointing, bool offload) const {
   TrainDims d;
   d.B = B;
   d.T = T;
   d.checkpointing = checkpointing;
+  d.offload = checkpointing && offload;  // without checkpointing every layer's activations stay anyway
   d.chunk = logits_chunk(B * T, cfg_.vocab);
   for (int m = 0; m < static_cast<int>(Module::count); ++m)
     for (int64_t l = 0; l < cfg_.layers; ++l) {
@@ -55,19 +56,27 @@ TrainDims Model::train_dims(int64_t B, int64_t T, bool checkpointing) const {
   return d;
 }
 
-Status Model::alloc_train(int64_t B, int64_t T, bool checkpointing) {
+Status Model::alloc_train(int64_t B, int64_t T, bool checkpointing, bool offload) {
   tr_mem_.release();
+  // The host copy of the layer inputs outlives the reset: reallocating (and zeroing) gigabytes per micro-batch would
+  // cost more than the copies themselves.
+  std::vector<float> host = std::move(tr_.host_ckpt);
   tr_ = Train{};
   tr_.B = B;
   tr_.T = T;
   tr_.N = B * T;
   tr_.checkpointing = checkpointing;
-  LATHE_RETURN_IF_ERROR(tr_mem_.alloc_train(be_.get(), &tracker_, cfg_, train_dims(B, T, checkpointing), tr_.b));
+  const TrainDims d = train_dims(B, T, checkpointing, offload);
+  tr_.offload = d.offload;
+  if (d.offload) host.resize(static_cast<size_t>(offload_host_bytes(cfg_, d) / sizeof(float)));
+  else std::vector<float>().swap(host);  // give the host memory back once offload is off
+  tr_.host_ckpt = std::move(host);
+  LATHE_RETURN_IF_ERROR(tr_mem_.alloc_train(be_.get(), &tracker_, cfg_, d, tr_.b));
   be_->rope_table(tr_.b.cos, tr_.b.sin, inv_freq_.data(), cfg_.head_dim, T);
   return Status::Ok();
 }
 
-MemoryPlan Model::plan_train(int64_t B, int64_t T, bool checkpointing) const {
+MemoryPlan Model::plan_train(int64_t B, int64_t T, bool checkpointing, bool offload) const {
   MemoryPlan p;
   p.weights = planned_weight_bytes();
   int64_t lora_params = 0;
@@ -80,14 +89,16 @@ MemoryPlan Model::plan_train(int64_t B, int64_t T, bool checkpointing) const {
   // Trainable embedding/head tables are full f32 copies: parameters in the lora arena, gradient + moments beside.
   p.lora = 4 * (lora_params + table_params());
   p.optimizer = 4 * 3 * (lora_params + table_params());  // gradients, Adam m and v (fp32), one of each per parameter
-  const ArenaBytes a = train_bytes(cfg_, train_dims(B, T, checkpointing));
+  const TrainDims d = train_dims(B, T, checkpointing, offload);
+  const ArenaBytes a = train_bytes(cfg_, d);
   p.activations = a[static_cast<int>(ArenaKind::activations)];
+  p.host_activations = offload_host_bytes(cfg_, d);
   p.scratch = a[static_cast<int>(ArenaKind::scratch)] + planned_device_scratch(B * T, T, /*train=*/true);
   return p;
 }
 
 Status Model::forward_train(float* logp, const int32_t* ids, const int32_t* targets, int64_t B, int64_t T, bool checkpointing,
-                            uint64_t dropout_seed, const CancelFlag& cancel, const int32_t* positions, const int32_t* segments) {
+                            bool offload, uint64_t dropout_seed, const CancelFlag& cancel, const int32_t* positions, const int32_t* segments) {
   const auto& c = cfg_;
   LATHE_RETURN_IF_ERROR(need_backend());
   if (B < 1 || T < 1) return Status::invalid("forward needs at least one row of one token");
@@ -113,7 +124,7 @@ Status Model::forward_train(float* logp, const int32_t* ids, const int32_t* targ
     }
   }
   LATHE_RETURN_IF_ERROR(ensure_grads());
-  LATHE_RETURN_IF_ERROR(alloc_train(B, T, checkpointing));
+  LATHE_RETURN_IF_ERROR(alloc_train(B, T, checkpointing, offload));
   TrainBufs& g = tr_.b;
   tr_.dropout_seed = dropout_seed;
   be_->write(g.ids, ids, N);
@@ -132,13 +143,17 @@ Status Model::forward_train(float* logp, const int32_t* ids, const int32_t* targ
   call.P = T;
   call.train = true;
   call.dropout_seed = dropout_seed;
+  const bool off = tr_.offload;
   for (int64_t l = 0; l < c.layers; ++l) {
     if (cancel && cancel->load()) return cancelled_status();
-    call.xin = g.ckpt + l * N * C;
-    call.xout = g.ckpt + (l + 1) * N * C;
+    call.xin = g.ckpt + (off ? l % 2 : l) * N * C;
+    call.xout = g.ckpt + (off ? (l + 1) % 2 : l + 1) * N * C;
     LATHE_RETURN_IF_ERROR(layer_forward(l, call, g.saved[checkpointing ? 0 : l]));
+    // A download runs every op recorded before it (vulkan_backend.cc), so it takes this layer's input before the next
+    // layer writes its output into the same slot.
+    if (off) be_->read(tr_.host_ckpt.data() + l * N * C, call.xin, N * C);
   }
-  const DPtr<float> xL = g.ckpt + c.layers * N * C;
+  const DPtr<float> xL = g.ckpt + (off ? c.layers % 2 : c.layers) * N * C;
   be_->rmsnorm_forward(g.hf, g.rstdf, xL, final_norm_.ptr(), N, C, static_cast<float>(c.rms_eps));
   LATHE_RETURN_IF_ERROR(be_->logsoftmax_gather_forward(g.logp, g.lse, g.hf, head_for(true), g.targets, N, logits_chunk(N, c.vocab), g.logits));
   LATHE_RETURN_IF_ERROR(be_->sync());  // a device backend runs the recorded ops here and reports their errors
@@ -161,7 +176,8 @@ Status Model::backward(const float* seeds, const CancelFlag& cancel) {
                                                         logits_chunk(N, c.vocab), g.logits, false, dhead));
   DPtr<float> dx = g.dx, dx2 = g.dx2;
   be_->fill(dx, 0.f, N * C);
-  be_->rmsnorm_backward(dx, DPtr<float>{}, g.dh, g.ckpt + c.layers * N * C, final_norm_.ptr(), g.rstdf, N, C, false);
+  const bool off = tr_.offload;
+  be_->rmsnorm_backward(dx, DPtr<float>{}, g.dh, g.ckpt + (off ? c.layers % 2 : c.layers) * N * C, final_norm_.ptr(), g.rstdf, N, C, false);
   LayerCall call;  // the checkpointing recompute: same inputs as forward_train, output thrown away in dh
   call.B = tr_.B;
   call.T = tr_.T;
@@ -177,7 +193,9 @@ Status Model::backward(const float* seeds, const CancelFlag& cancel) {
       zero_grad();  // a half-accumulated gradient must never reach step()
       return cancelled_status();
     }
-    const DPtr<float> xin = g.ckpt + l * N * C;
+    const DPtr<float> xin = g.ckpt + (off ? l % 2 : l) * N * C;
+    // An upload runs every op recorded before it (which may still read this slot) and lands before the recompute.
+    if (off) be_->write(xin, tr_.host_ckpt.data() + l * N * C, N * C);
     const LayerBufs& S = g.saved[tr_.checkpointing ? 0 : l];
     // Recompute this layer's forward from its stored input (the output goes to a throwaway buffer).
     if (tr_.checkpointing) {

@@ -71,6 +71,7 @@ const LABELS: Record<string, string> = {
   columnMap: 'Column mapping',
   datasetWeight: 'Main dataset weight',
   mixture: 'Mix in more datasets',
+  offloadActivations: 'Offload activations to system memory',
 };
 
 /** Groups in the order a user tunes them; keys matching none go to "Engine". */

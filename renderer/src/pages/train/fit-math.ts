@@ -2,7 +2,8 @@
 // for "these exact settings", and the form changes that apply a suggestion without shrinking the effective batch.
 import type { FitCheck } from '../../../../main/api/contract';
 
-export type ArenaKey = keyof Omit<FitCheck['plan'], 'total'>;
+// hostActivations (offloaded checkpoints) lives in system memory, not on the device the bar measures.
+export type ArenaKey = keyof Omit<FitCheck['plan'], 'total' | 'hostActivations'>;
 
 /** The engine's arenas in the order they are drawn, with what each holds (shown in the legend's tooltips). */
 export const ARENAS: readonly { key: ArenaKey; label: string; what: string }[] = [
