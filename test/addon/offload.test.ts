@@ -211,6 +211,13 @@ describe('offloadActivations in the fit check', () => {
     expect(withOffload.plan).toEqual(offload);
     expect(withOffload.fits).toBe(true);
     expect(withOffload.message).toMatch(/, and 0\.\d\d GiB of offloaded activations in system memory\.$/);
+    // The offloaded activations must fit in system memory too: with just their size free (the run may use a share of
+    // it), the check says so and finds a micro-batch whose plan fits the GPU and the RAM.
+    const short = await fitCheck(resolveTrainingConfig({ ...base, device: 'vulkan', offloadActivations: true }), { calibrate: false, vulkanDevices: devices, hostFreeBytes: offload.hostActivations });
+    expect(short.fits).toBe(false);
+    expect(short.message).toMatch(/^Fits on Test GPU, but the offloaded activations need 0\.\d\d GiB of system memory and only 0\.\d\d GiB may be used/);
+    expect(short.suggestion).toEqual({ microBatch: 1, seqLen: 2048 });
+    expect(short.message).toContain('microBatch 1 with seqLen 2048 would fit both.');
     // The CPU: nothing to offload to, so the plan is the plain one.
     const cpu = await fitCheck(resolveTrainingConfig({ ...base, device: 'cpu', offloadActivations: true }), { calibrate: false });
     expect(cpu.device).toBe('cpu');

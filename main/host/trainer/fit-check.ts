@@ -8,6 +8,8 @@ import { planModel, type Checkpointing, type MemoryPlan } from '../../engine/eng
 import { PREFERENCE_OBJECTIVES, type TrainingConfig } from '../../api/training-config';
 import { BatchSource } from './batches';
 import { fitDevice } from './fit-device';
+import { freemem } from 'node:os';
+import { BUDGET_SHARE } from '../../models/fit';
 import { createNativeTrainable, withGeneration } from './native-model';
 import { sftSeeds } from './sft';
 import { totalStepsFor } from './trainer';
@@ -37,7 +39,11 @@ function vulkanDevices(): VulkanDeviceInfo[] {
   }
 }
 
-export async function fitCheck(config: TrainingConfig, opts: { calibrate: boolean; runDir?: string; log?: (m: string) => void; vulkanDevices?: VulkanDeviceInfo[] }): Promise<FitCheck> {
+export async function fitCheck(
+  config: TrainingConfig,
+  /** hostFreeBytes: free system memory (default: the OS's figure), which offloaded activations must fit in too. */
+  opts: { calibrate: boolean; runDir?: string; log?: (m: string) => void; vulkanDevices?: VulkanDeviceInfo[]; hostFreeBytes?: number },
+): Promise<FitCheck> {
   // Preference objectives score a pair (chosen + rejected) per micro-batch slot: twice the rows.
   // GRPO trains one group of completions per forward.
   const rowsPer = PREFERENCE_OBJECTIVES.includes(config.objective) ? 2 : 1;
@@ -47,13 +53,18 @@ export async function fitCheck(config: TrainingConfig, opts: { calibrate: boolea
   const planFor = (batch: number, seqLen: number) => planTraining(config, config.objective === 'grpo' ? config.grpoGroupSize : batch * rowsPer, seqLen, undefined, checkpointing);
   const plan = await planFor(config.microBatch, config.seqLen);
   const { freeBytes, budgetBytes } = dev;
-  const fits = plan.total <= budgetBytes;
+  // Offloaded activations live in system memory: a plan that fits the GPU but not the RAM would fail at its first step.
+  const hostFree = opts.hostFreeBytes ?? freemem();
+  const hostBudget = Math.floor(hostFree * BUDGET_SHARE);
+  const fitsBoth = (p: MemoryPlan) => p.total <= budgetBytes && (p.hostActivations ?? 0) <= hostBudget;
+  const fits = fitsBoth(plan);
+  const hostShort = plan.total <= budgetBytes && !fits;
   let suggestion: FitCheck['suggestion'] = null;
   if (!fits) {
     // Halve the micro-batch first (gradient accumulation keeps the effective batch), then the sequence length.
     search: for (let seqLen = config.seqLen; seqLen >= 64; seqLen = Math.floor(seqLen / 2)) {
       for (let mb = config.microBatch; mb >= 1; mb = Math.floor(mb / 2)) {
-        if ((await planFor(mb, seqLen)).total <= budgetBytes) {
+        if (fitsBoth(await planFor(mb, seqLen))) {
           suggestion = { microBatch: mb, seqLen };
           break search;
         }
@@ -73,6 +84,8 @@ export async function fitCheck(config: TrainingConfig, opts: { calibrate: boolea
     suggestion,
     message: fits
       ? `Fits on ${dev.name}: the run plans ${gib(plan.total)} of the ${gib(budgetBytes)} it may use (${gib(freeBytes)} free)${plan.hostActivations ? `, and ${gib(plan.hostActivations)} of offloaded activations in system memory` : ''}.`
+      : hostShort
+        ? `Fits on ${dev.name}, but the offloaded activations need ${gib(plan.hostActivations ?? 0)} of system memory and only ${gib(hostBudget)} may be used (${gib(hostFree)} free).${suggestion ? ` microBatch ${suggestion.microBatch} with seqLen ${suggestion.seqLen} would fit both.` : ''} Or turn offloadActivations off if the GPU can hold them.`
       : suggestion
         ? `Does not fit on ${dev.name}: it plans ${gib(plan.total)} but only ${gib(budgetBytes)} is available. microBatch ${suggestion.microBatch} with seqLen ${suggestion.seqLen} would fit.`
         : `Does not fit on ${dev.name}: it plans ${gib(plan.total)} but only ${gib(budgetBytes)} is available, and even microBatch 1 at seqLen 64 does not fit. Use quant nf4, a lower LoRA rank, or free memory.`,
