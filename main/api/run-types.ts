@@ -84,6 +84,8 @@ export interface FitCheck {
   fits: boolean;
   /** When it does not fit: the largest settings that would (null when even the smallest does not). */
   suggestion: { microBatch: number; seqLen: number } | null;
+  /** With offloaded activations (plan.hostActivations): the system memory they may use; they must fit in it too. */
+  hostBudgetBytes?: number;
   message: string;
   totalSteps?: number;
   secondsPerStep?: number;

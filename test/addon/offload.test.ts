@@ -218,6 +218,10 @@ describe('offloadActivations in the fit check', () => {
     expect(short.message).toMatch(/^Fits on Test GPU, but the offloaded activations need 0\.\d\d GiB of system memory and only 0\.\d\d GiB may be used/);
     expect(short.suggestion).toEqual({ microBatch: 1, seqLen: 2048 });
     expect(short.message).toContain('microBatch 1 with seqLen 2048 would fit both.');
+    // The form shows the RAM the offloaded activations may use (85% of what is free).
+    expect(short.hostBudgetBytes).toBe(Math.floor(offload.hostActivations! * 0.85));
+    expect(withOffload.hostBudgetBytes).toBeGreaterThan(0);
+    expect(without.hostBudgetBytes).toBeUndefined();
     // The CPU: nothing to offload to, so the plan is the plain one.
     const cpu = await fitCheck(resolveTrainingConfig({ ...base, device: 'cpu', offloadActivations: true }), { calibrate: false });
     expect(cpu.device).toBe('cpu');

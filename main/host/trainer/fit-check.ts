@@ -82,6 +82,7 @@ export async function fitCheck(
     budgetBytes,
     fits,
     suggestion,
+    ...(plan.hostActivations ? { hostBudgetBytes: hostBudget } : {}),
     message: fits
       ? `Fits on ${dev.name}: the run plans ${gib(plan.total)} of the ${gib(budgetBytes)} it may use (${gib(freeBytes)} free)${plan.hostActivations ? `, and ${gib(plan.hostActivations)} of offloaded activations in system memory` : ''}.`
       : hostShort

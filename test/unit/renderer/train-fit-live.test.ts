@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { FitCheck, Run, StepMetrics } from '../../../main/api/contract';
 import { configHelp as serverHelp, configKinds, resolveTrainingConfig, TrainingConfigObject } from '../../../main/api/training-config';
 import { buildConfig, configFields, parseOverrides, rangeText } from '../../../renderer/src/pages/train/config-form';
-import { configKey, formatShare, memoryBar, suggestionOverrides } from '../../../renderer/src/pages/train/fit-math';
+import { configKey, formatShare, hostMemory, memoryBar, suggestionOverrides } from '../../../renderer/src/pages/train/fit-math';
 import { runMetricOf } from '../../../main/runs/run-index';
 import {
   byteTicks,
@@ -120,6 +120,17 @@ describe('fit check', () => {
     expect(formatShare(0.5)).toBe('50%');
     expect(formatShare(0.0001)).toBe('0.01%');
     expect(formatShare(1e-7)).toBe('<0.01%');
+  });
+
+  it('shows offloaded activations beside the bar: their system memory and whether it is enough', () => {
+    const f = fit({ weights: 300, activations: 100 }, 1000);
+    expect(hostMemory(f)).toBeNull();
+    // Not in the device bar: the segments are the device's arenas only.
+    const withHost = { ...f, plan: { ...f.plan, hostActivations: 400 } };
+    expect(memoryBar(withHost).segments.map((s) => s.key)).toEqual(['weights', 'activations']);
+    expect(hostMemory({ ...withHost, hostBudgetBytes: 500 })).toEqual({ bytes: 400, budgetBytes: 500, over: false });
+    expect(hostMemory({ ...withHost, hostBudgetBytes: 300 })).toEqual({ bytes: 400, budgetBytes: 300, over: true });
+    expect(hostMemory(withHost)).toEqual({ bytes: 400, budgetBytes: null, over: false });
   });
 
   it('applies a suggestion keeping the sequences per optimizer step', () => {

@@ -4,7 +4,7 @@ import type { CSSProperties, JSX } from 'react';
 import type { FitCheck } from '../../../../main/api/contract';
 import { ErrorText } from '../../components/Field';
 import { Icon } from '../../components/Icon';
-import { formatShare, memoryBar } from './fit-math';
+import { formatShare, hostMemory, memoryBar } from './fit-math';
 import { formatBytes, formatDuration } from './run-math';
 import type { FitCheckState } from './useFitCheck';
 import './fit-check.css';
@@ -14,11 +14,14 @@ const nf = new Intl.NumberFormat('en-US');
 
 function MemoryBarView({ fit }: { fit: FitCheck }): JSX.Element {
   const bar = memoryBar(fit);
+  // The device's own verdict: a run can fit the GPU and still not fit, when its offloaded activations exceed the RAM.
+  const deviceFits = fit.plannedBytes <= fit.budgetBytes;
+  const host = hostMemory(fit);
   const label = `${formatBytes(fit.plannedBytes)} planned of ${formatBytes(fit.budgetBytes)} a run may use`;
   return (
     <div className="fit-mem">
       <div
-        className={`fit-bar${fit.fits ? '' : ' is-over'}`}
+        className={`fit-bar${deviceFits ? '' : ' is-over'}`}
         style={{ '--over-from': `${bar.budgetAt * 100}%` } as CSSProperties}
         role="img"
         aria-label={label}
@@ -27,7 +30,7 @@ function MemoryBarView({ fit }: { fit: FitCheck }): JSX.Element {
         {bar.segments.map((s) => (
           <span key={s.key} className={`fit-seg arena-${s.key}`} style={{ width: `${s.width * 100}%` }} title={`${s.label}: ${formatBytes(s.bytes)}`} data-testid={`fit-seg-${s.key}`} />
         ))}
-        {!fit.fits && <span className="fit-budget" style={{ left: `${bar.budgetAt * 100}%` }} title={`Usable: ${formatBytes(fit.budgetBytes)}`} />}
+        {!deviceFits && <span className="fit-budget" style={{ left: `${bar.budgetAt * 100}%` }} title={`Usable: ${formatBytes(fit.budgetBytes)}`} />}
       </div>
       <div className="fit-mem-text">
         <span data-testid="fit-planned">
@@ -38,10 +41,17 @@ function MemoryBarView({ fit }: { fit: FitCheck }): JSX.Element {
           <strong>{formatBytes(fit.budgetBytes)}</strong> usable <span className="subtle">of {formatBytes(fit.freeBytes)} free on <span data-testid="fit-device">{fit.deviceName}</span></span>
         </span>
         <span className="fit-sep" aria-hidden="true" />
-        <span className={fit.fits ? 'subtle' : 'fit-over-text'} data-testid="fit-share">
-          {fit.fits ? `uses ${formatShare(bar.usedShare)} of it` : `needs ${formatShare(bar.usedShare)} what is usable`}
+        <span className={deviceFits ? 'subtle' : 'fit-over-text'} data-testid="fit-share">
+          {deviceFits ? `uses ${formatShare(bar.usedShare)} of it` : `needs ${formatShare(bar.usedShare)} what is usable`}
         </span>
       </div>
+      {host && (
+        <p className={host.over ? 'fit-over-text' : 'subtle'} data-testid="fit-host" data-over={host.over || undefined}>
+          Offloaded activations: <strong>{formatBytes(host.bytes)}</strong> in system memory
+          {host.budgetBytes !== null && <> ({host.over ? 'only ' : ''}{formatBytes(host.budgetBytes)} usable)</>}
+          {host.over && ': lower the micro-batch or sequence length, or turn offloadActivations off if the GPU can hold them.'}
+        </p>
+      )}
       <ul className="fit-legend" aria-label="Memory plan by part">
         {bar.segments.map((s) => (
           <li key={s.key} title={s.what}>

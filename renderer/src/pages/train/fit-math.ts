@@ -48,6 +48,14 @@ export function memoryBar(fit: Pick<FitCheck, 'plan' | 'plannedBytes' | 'budgetB
   };
 }
 
+/** Offloaded activations wait in system memory, beside the device's plan: their bytes, what may be used, and whether they fit. */
+export function hostMemory(fit: Pick<FitCheck, 'plan' | 'hostBudgetBytes'>): { bytes: number; budgetBytes: number | null; over: boolean } | null {
+  const bytes = fit.plan.hostActivations ?? 0;
+  if (bytes <= 0) return null;
+  const budgetBytes = fit.hostBudgetBytes ?? null;
+  return { bytes, budgetBytes, over: budgetBytes !== null && bytes > budgetBytes };
+}
+
 /** "0.03%", "42%", "2.4×": how much of the usable memory the plan takes. */
 export function formatShare(share: number): string {
   if (!Number.isFinite(share)) return '—';
