@@ -3,6 +3,7 @@
 import type { VulkanDeviceInfo } from './contract';
 import type { ApiErrorShape } from './errors';
 import type { FitCheck, StepMetrics } from './run-types';
+import type { TrainedStatus } from './run-folder';
 import type { ExportJobArgs, ExportResult } from './export-types';
 import type { CatalogPlanArgs, CatalogPlans } from './model-types';
 import type { ChatAnswer, ChatArgs, EvalArgs, EvalResult } from './eval-types';
@@ -24,7 +25,7 @@ export interface HostOps {
   /** Runs (or resumes) the training job of a run folder; emits 'metrics' and 'log' events. */
   'train.run': {
     args: { runDir: string };
-    result: { status: string; step: number };
+    result: { status: TrainedStatus; step: number };
     events: { started: { totalSteps: number; step: number }; metrics: StepMetrics; log: string; checkpoint: { step: number; evalLoss: number | null } };
   };
   /** Memory plan vs free memory for a config, with a calibrated time estimate. */

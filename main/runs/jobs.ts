@@ -364,7 +364,7 @@ export class TrainingJobs {
       const file = readRunProgress(run.runDir);
       // A resume asked for while this job was stopping is already queued: keep showing it as queued.
       if (this.queue.includes(run.id)) return;
-      this.setStatus(run.id, file ? stateFromFolder(file) : { status: result.status as RunProgressFile['status'], step: result.step, hostPid: null });
+      this.setStatus(run.id, file ? stateFromFolder(file) : { status: result.status, step: result.step, hostPid: null });
     } catch (err) {
       const e = err as { code?: string; message?: string; hint?: string };
       const crashed = e.code === 'engine.hostCrashed';

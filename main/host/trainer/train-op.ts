@@ -2,8 +2,9 @@
 // 'checkpoint') for the supervisor in main. The engine and data are injected (native in the host, a toy in tests).
 import type { OpContext } from '../ops';
 import { runTrainingJob, type RunJobDeps } from './run-job';
+import type { HostOps } from '../../api/host-protocol';
 
-export async function trainRunOp(runDir: string, ctx: OpContext<'train.run'>, deps: Pick<RunJobDeps, 'loadData' | 'createModel'>, hostPid = process.pid): Promise<{ status: string; step: number }> {
+export async function trainRunOp(runDir: string, ctx: OpContext<'train.run'>, deps: Pick<RunJobDeps, 'loadData' | 'createModel'>, hostPid = process.pid): Promise<HostOps['train.run']['result']> {
   const r = await runTrainingJob(runDir, {
     ...deps,
     signal: ctx.signal,
